@@ -1,0 +1,28 @@
+"""minitorch: a neural-network framework in NumPy, shaped like PyTorch, with hand-written gradients.
+
+>>> import minitorch
+>>> from minitorch import nn, optim
+>>> minitorch.manual_seed(0)
+>>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+"""
+
+from __future__ import annotations
+
+from . import nn, optim, utils
+from ._state import generator, get_default_dtype, manual_seed, set_default_dtype
+from .serialization import load, save
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "generator",
+    "get_default_dtype",
+    "load",
+    "manual_seed",
+    "nn",
+    "optim",
+    "save",
+    "set_default_dtype",
+    "utils",
+]

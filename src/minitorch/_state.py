@@ -1,0 +1,51 @@
+"""The framework's only global state: the random generator and the default dtype.
+
+Everything random in minitorch (weight initialisation, dropout masks, DataLoader shuffling,
+``random_split``) draws from :func:`generator` unless it is handed a generator of its own, so one
+call to :func:`manual_seed` makes a whole training run reproducible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_generator: np.random.Generator = np.random.default_rng()
+_default_dtype: np.dtype = np.dtype(np.float32)
+
+_FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed minitorch's global random generator and return it (like ``torch.manual_seed``)."""
+    global _generator
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"manual_seed expects an int, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"manual_seed expects a non-negative seed, got {seed}")
+    _generator = np.random.default_rng(int(seed))
+    return _generator
+
+
+def generator() -> np.random.Generator:
+    """The global generator that initialisation, dropout and shuffling draw from."""
+    return _generator
+
+
+def set_default_dtype(dtype: type | np.dtype | str) -> None:
+    """Set the floating dtype new parameters are created with (float32 unless changed).
+
+    Use ``set_default_dtype(np.float64)`` for exact gradient checks.
+    """
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt not in _FLOAT_DTYPES:
+        raise TypeError(
+            f"set_default_dtype expects float16, float32 or float64, got {dt}; "
+            "parameters must be floating point"
+        )
+    _default_dtype = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The floating dtype new parameters are created with (``float32`` by default)."""
+    return _default_dtype

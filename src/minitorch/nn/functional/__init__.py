@@ -1,0 +1,23 @@
+"""Stateless forward/backward pairs: ``import minitorch.nn.functional as F``.
+
+Each operation ``op`` comes as ``op_forward(x, ...) -> (y, cache)`` and
+``op_backward(grad_output, cache) -> gradients``. The modules of ``minitorch.nn`` call these same
+functions, so every formula is written once. Use the pairs directly for weight sharing (call a
+forward twice, keep both caches) or to write a network in the functional style.
+"""
+
+from .activation import *  # noqa: F403
+from .activation import __all__ as _activation_all
+from .dropout import dropout_backward, dropout_forward
+from .linear import linear_backward, linear_forward
+from .loss import *  # noqa: F403
+from .loss import __all__ as _loss_all
+
+__all__ = [
+    *_activation_all,
+    *_loss_all,
+    "dropout_backward",
+    "dropout_forward",
+    "linear_backward",
+    "linear_forward",
+]

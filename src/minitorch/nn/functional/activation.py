@@ -1,0 +1,181 @@
+"""Activation functions as stateless forward/backward pairs.
+
+``name_forward(x, ...) -> (y, cache)`` and ``name_backward(grad_output, cache) -> dx``, where
+``grad_output = dL/dy`` has the shape of ``y`` and ``dx = dL/dx`` the shape of ``x``. The cache is
+whatever the derivative is cheapest from: the input ``x`` for most functions, the output ``y`` for
+sigmoid, tanh, softmax and log-softmax.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+
+__all__ = [
+    "elu_backward",
+    "elu_forward",
+    "gelu_backward",
+    "gelu_forward",
+    "leaky_relu_backward",
+    "leaky_relu_forward",
+    "log_softmax",
+    "log_softmax_backward",
+    "log_softmax_forward",
+    "relu_backward",
+    "relu_forward",
+    "sigmoid_backward",
+    "sigmoid_forward",
+    "silu_backward",
+    "silu_forward",
+    "softmax",
+    "softmax_backward",
+    "softmax_forward",
+    "softplus_backward",
+    "softplus_forward",
+    "tanh_backward",
+    "tanh_forward",
+]
+
+
+# ReLU(x) = max(0, x);  dReLU/dx = 1 if x > 0 else 0
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.maximum(x, 0), x
+
+
+def relu_backward(grad_output: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, grad_output, 0)
+
+
+# LeakyReLU(x) = x if x > 0 else slope·x;  derivative 1 if x > 0 else slope
+def leaky_relu_forward(x: np.ndarray, negative_slope: float = 0.01) -> tuple[np.ndarray, tuple]:
+    return np.where(x > 0, x, x * negative_slope), (x, negative_slope)
+
+
+def leaky_relu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+    x, negative_slope = cache
+    return np.where(x > 0, grad_output, grad_output * negative_slope)
+
+
+# ELU(x) = x if x > 0 else α(eˣ − 1);  derivative 1 if x > 0 else α·eˣ
+def elu_forward(x: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, tuple]:
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))), (x, alpha)
+
+
+def elu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+    x, alpha = cache
+    return np.where(x > 0, grad_output, grad_output * alpha * np.exp(np.minimum(x, 0)))
+
+
+# σ(x) = 1 / (1 + e⁻ˣ);  σ' = σ(1 − σ), computed from the cached output
+def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y = special.expit(x)
+    return y, y
+
+
+def sigmoid_backward(grad_output: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return grad_output * y * (1 - y)
+
+
+# tanh' = 1 − tanh², computed from the cached output
+def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y = np.tanh(x)
+    return y, y
+
+
+def tanh_backward(grad_output: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return grad_output * (1 - y * y)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_KAPPA = 0.044715
+
+
+def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, tuple]:
+    """GELU(x) = x·Φ(x), Φ the standard normal CDF.
+
+    ``approximate='tanh'``: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³).
+    """
+    if approximate == "none":
+        return x * special.ndtr(x), (x, approximate)
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3)
+        return 0.5 * x * (1 + np.tanh(inner)), (x, approximate)
+    raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def gelu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+    """dGELU/dx = Φ(x) + x·φ(x)  (exact);
+    0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)  (tanh)."""
+    x, approximate = cache
+    if approximate == "none":
+        pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+        return grad_output * (special.ndtr(x) + x * pdf)
+    tanh_inner = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3))
+    d_inner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * x * x)
+    return grad_output * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner**2) * d_inner)
+
+
+# SiLU(x) = x·σ(x);  derivative σ(x)·(1 + x·(1 − σ(x)))
+def silu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x * special.expit(x), x
+
+
+def silu_backward(grad_output: np.ndarray, x: np.ndarray) -> np.ndarray:
+    s = special.expit(x)
+    return grad_output * s * (1 + x * (1 - s))
+
+
+def softplus_forward(
+    x: np.ndarray, beta: float = 1.0, threshold: float = 20.0
+) -> tuple[np.ndarray, tuple]:
+    """Softplus(x) = log(1 + e^{βx}) / β, and x itself where βx > threshold (as PyTorch)."""
+    bx = beta * x
+    y = np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
+    return y, (x, beta, threshold)
+
+
+def softplus_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+    """dSoftplus/dx = σ(βx), and 1 where βx > threshold."""
+    x, beta, threshold = cache
+    bx = beta * x
+    return np.where(bx > threshold, grad_output, grad_output * special.expit(bx))
+
+
+def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
+    """softmax(x)ᵢ = e^{xᵢ − max x} / Σⱼ e^{xⱼ − max x} along ``dim`` (shift for stability)."""
+    shifted = x - x.max(axis=dim, keepdims=True)
+    e = np.exp(shifted)
+    e /= e.sum(axis=dim, keepdims=True)
+    return e
+
+
+def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
+    """log softmax(x)ᵢ = (xᵢ − max x) − log Σⱼ e^{xⱼ − max x} along ``dim``."""
+    shifted = x - x.max(axis=dim, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    return shifted
+
+
+def softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
+    y = softmax(x, dim)
+    return y, (y, dim)
+
+
+def softmax_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+    """dx = y ⊙ (g − Σ_dim g ⊙ y): the Jacobian diag(y) − y yᵀ applied without forming it."""
+    y, dim = cache
+    return y * (grad_output - (grad_output * y).sum(axis=dim, keepdims=True))
+
+
+def log_softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
+    y = log_softmax(x, dim)
+    return y, (y, dim)
+
+
+def log_softmax_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+    """dx = g − softmax(x) · Σ_dim g, with softmax(x) = exp(y)."""
+    y, dim = cache
+    return grad_output - np.exp(y) * grad_output.sum(axis=dim, keepdims=True)

@@ -1,0 +1,34 @@
+"""Inverted dropout as a stateless forward/backward pair."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import _state
+
+
+def dropout_forward(
+    x: np.ndarray, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Zero each element with probability ``p`` and scale the survivors by 1/(1 − p).
+
+    y = x ⊙ m, with mᵢ = 1/(1 − p) with probability 1 − p, else 0, so E[y] = x and nothing needs
+    rescaling at evaluation time. When ``training`` is False (or p = 0), y = x and the cache is
+    ``None``. The mask is drawn from minitorch's global generator unless one is given.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
+    if not training or p == 0.0:
+        return x, None
+    rng = _state.generator() if generator is None else generator
+    if p == 1.0:
+        mask = np.zeros(x.shape, dtype=x.dtype)
+    else:
+        keep = rng.random(x.shape, dtype=np.float32) >= p
+        mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * mask, mask
+
+
+def dropout_backward(grad_output: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """dx = grad_output ⊙ m (the same mask as the forward; identity when there was none)."""
+    return grad_output if mask is None else grad_output * mask

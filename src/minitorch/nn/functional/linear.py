@@ -1,0 +1,40 @@
+"""The affine map y = x W + b as a stateless forward/backward pair."""
+
+from __future__ import annotations
+
+import numpy as np
+
+LinearCache = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def linear_forward(
+    x: np.ndarray, W: np.ndarray, b: np.ndarray | None = None
+) -> tuple[np.ndarray, LinearCache]:
+    """y = x @ W + b.
+
+    Shapes: x (..., D_in), W (D_in, D_out), b (1, D_out) or (D_out,) -> y (..., D_out).
+    Returns ``(y, cache)`` with ``cache = (x, W, b)``.
+    """
+    y = x @ W
+    if b is not None:
+        y += b
+    return y, (x, W, b)
+
+
+def linear_backward(
+    grad_output: np.ndarray, cache: LinearCache
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Gradients of y = x @ W + b given G = dL/dy, of shape (..., D_out).
+
+    dx = G @ Wᵀ            (..., D_in)
+    dW = xᵀ @ G            (D_in, D_out)   leading dimensions of x are flattened into the batch
+    db = Σ_batch G         shaped like b   (``None`` when there is no bias)
+    """
+    x, W, b = cache
+    d_in, d_out = W.shape
+    x_rows = x.reshape(-1, d_in)
+    grad_rows = grad_output.reshape(-1, d_out)
+    dW = x_rows.T @ grad_rows
+    db = None if b is None else grad_rows.sum(axis=0).reshape(b.shape)
+    dx = grad_output @ W.T
+    return dx, dW, db

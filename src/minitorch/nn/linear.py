@@ -1,0 +1,106 @@
+"""Linear (fully connected) layer and the Identity layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _state
+from . import functional as F
+from . import init
+from .module import Module, accumulate_grad
+
+
+class Linear(Module):
+    r"""Fully connected layer: ``y = x @ W + b``.
+
+    Parameters
+    ----------
+    input_dim, output_dim : int
+        Sizes of each input and output row.
+    bias : bool
+        Whether to add the learned bias ``b`` (default ``True``).
+    dtype : numpy dtype, optional
+        Parameter dtype; defaults to :func:`minitorch.get_default_dtype` (float32).
+
+    Attributes
+    ----------
+    W : ndarray, shape (input_dim, output_dim)
+        Weights, He-normal initialised: ``randn * sqrt(2 / input_dim)``.
+    b : ndarray, shape (1, output_dim), or None
+        Bias, initialised to zeros.
+    x : ndarray, shape (N, input_dim)
+        The input cached by ``forward`` for ``backward``.
+    dW, db : ndarray or None
+        Accumulated gradients, shaped like ``W`` and ``b``; ``None`` before the first backward.
+
+    Math
+    ----
+    forward:   y  = x W + b                  (N, output_dim)
+    backward:  dW += xᵀ G                    (input_dim, output_dim)
+               db += Σₙ Gₙ                    (1, output_dim)
+               dx  = G Wᵀ                     (N, input_dim)
+    where G = dL/dy. Any leading dimensions ``(N, T, input_dim)`` are treated as a bigger batch.
+    Inputs are cast to the parameters' dtype, so a float64 or uint8 batch feeds a float32 model.
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, bias: bool = True, dtype=None) -> None:
+        super().__init__()
+        for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"Linear: {name} must be a positive int, got {value!r}")
+        dtype = _state.get_default_dtype() if dtype is None else np.dtype(dtype)
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.W = init.kaiming_normal_(np.empty((self.input_dim, self.output_dim), dtype=dtype))
+        self.b = np.zeros((1, self.output_dim), dtype=dtype) if bias else None
+        self.x = None
+        self.dW = None
+        self.db = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim < 2 or x.shape[-1] != self.input_dim:
+            raise ValueError(
+                f"Linear({self.input_dim} -> {self.output_dim}) expects input of shape "
+                f"(N, {self.input_dim}), got {x.shape}"
+                + (". Flatten images first (nn.Flatten())" if x.ndim > 2 else "")
+            )
+        if x.dtype != self.W.dtype:
+            x = x.astype(self.W.dtype)
+        self.x = x
+        y, _ = F.linear_forward(x, self.W, self.b)
+        return y
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        x = self._saved(self.x)
+        self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim))
+        dx, dW, db = F.linear_backward(grad_output, (x, self.W, self.b))
+        self.dW = accumulate_grad(self.dW, dW)
+        if self.b is not None:
+            self.db = accumulate_grad(self.db, db)
+        return dx
+
+    def parameters(self) -> list[np.ndarray]:
+        return [self.W] if self.b is None else [self.W, self.b]
+
+    def grads(self) -> list[np.ndarray | None]:
+        return [self.dW] if self.b is None else [self.dW, self.db]
+
+    def extra_repr(self) -> str:
+        return f"input_dim={self.input_dim}, output_dim={self.output_dim}, bias={self.b is not None}"
+
+
+class Identity(Module):
+    """Returns its input unchanged; backward returns ``grad_output`` unchanged.
+
+    A placeholder, e.g. to switch a layer off without changing a model's structure.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        return grad_output

@@ -1,0 +1,1 @@
+"""Data pipeline (work in progress)."""

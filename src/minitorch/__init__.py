@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import nn, optim, utils
+from . import nn, optim, testing, utils
 from ._state import generator, get_default_dtype, manual_seed, set_default_dtype
 from .serialization import load, save
 
@@ -24,5 +24,6 @@ __all__ = [
     "optim",
     "save",
     "set_default_dtype",
+    "testing",
     "utils",
 ]

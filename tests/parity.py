@@ -95,7 +95,7 @@ def assert_matches_torch(
 
 
 def torch_tensor(array, requires_grad: bool = False):
-    """A float64 (or integer) torch tensor from a NumPy array, for use inside reference functions."""
+    """A torch tensor holding a copy of a NumPy array, for use inside reference functions."""
     tensor = torch.from_numpy(np.array(array, copy=True))
     if requires_grad:
         tensor.requires_grad_(True)

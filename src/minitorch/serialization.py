@@ -28,7 +28,9 @@ def _flatten(tree: dict[str, Any], prefix: str, out: dict[str, np.ndarray]) -> N
         name = f"{prefix}{key}"
         if isinstance(value, dict):
             if not value:
-                raise ValueError(f"minitorch.save: {name!r} is an empty dict, which npz cannot hold")
+                raise ValueError(
+                    f"minitorch.save: {name!r} is an empty dict, which npz cannot hold"
+                )
             _flatten(value, name + SEPARATOR, out)
             continue
         if value is None:

@@ -1,9 +1,9 @@
 """Weight initialisation, in place, with PyTorch's names and formulas.
 
 minitorch stores a Linear weight as ``(input_dim, output_dim)`` (PyTorch: ``(out, in)``), so for a
-2-D array ``fan_in = shape[0]`` and ``fan_out = shape[1]``. For arrays of more dimensions (convolution
-kernels ``(C_out, C_in, kH, kW)``, as in PyTorch) ``fan_in = shape[1] * receptive field`` and
-``fan_out = shape[0] * receptive field``.
+2-D array ``fan_in = shape[0]`` and ``fan_out = shape[1]``. For arrays of more dimensions
+(convolution kernels ``(C_out, C_in, kH, kW)``, as in PyTorch) ``fan_in = shape[1] * receptive
+field`` and ``fan_out = shape[0] * receptive field``.
 
 Every function fills the array in place and returns it, drawing from minitorch's global generator
 (see :func:`minitorch.manual_seed`) unless given one.
@@ -102,8 +102,11 @@ def _kaiming_std(array, a, mode, nonlinearity) -> float:
 
 
 def kaiming_normal_(
-    array: np.ndarray, a: float = 0.0, mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu", generator=None,
+    array: np.ndarray,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
 ) -> np.ndarray:
     """He normal: N(0, std²) with ``std = gain / sqrt(fan)``.
 
@@ -117,8 +120,11 @@ he_normal_ = kaiming_normal_
 
 
 def kaiming_uniform_(
-    array: np.ndarray, a: float = 0.0, mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu", generator=None,
+    array: np.ndarray,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator=None,
 ) -> np.ndarray:
     """He uniform: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``.
 

@@ -87,7 +87,9 @@ class Linear(Module):
         return [self.dW] if self.b is None else [self.dW, self.db]
 
     def extra_repr(self) -> str:
-        return f"input_dim={self.input_dim}, output_dim={self.output_dim}, bias={self.b is not None}"
+        return (
+            f"input_dim={self.input_dim}, output_dim={self.output_dim}, bias={self.b is not None}"
+        )
 
 
 class Identity(Module):

@@ -92,8 +92,10 @@ class Module:
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 found.append((name, value))
-            elif isinstance(value, (list, tuple)) and value and all(
-                isinstance(item, Module) for item in value
+            elif (
+                isinstance(value, (list, tuple))
+                and value
+                and all(isinstance(item, Module) for item in value)
             ):
                 found.extend((f"{name}.{i}", item) for i, item in enumerate(value))
         return found

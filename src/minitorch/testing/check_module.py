@@ -105,11 +105,13 @@ def check_module(
     except Exception as error:  # report, do not crash: the student needs the table
         add("forward runs", False, f"{type(error).__name__}: {error}")
         return finish()
-    if not add("forward returns an array", isinstance(y, np.ndarray),
-               f"got {type(y).__name__}"):
+    if not add("forward returns an array", isinstance(y, np.ndarray), f"got {type(y).__name__}"):
         return finish()
-    add("forward does not modify its input", np.array_equal(x, x_before),
-        "forward changed x in place; compute into a new array instead")
+    add(
+        "forward does not modify its input",
+        np.array_equal(x, x_before),
+        "forward changed x in place; compute into a new array instead",
+    )
 
     # 2-3. backward
     grad_output = data_rng.standard_normal(y.shape).astype(y.dtype)
@@ -120,18 +122,28 @@ def check_module(
     except Exception as error:
         add("backward runs", False, f"{type(error).__name__}: {error}")
         return finish()
-    add("backward returns a gradient shaped like the input",
+    add(
+        "backward returns a gradient shaped like the input",
         isinstance(grad_input, np.ndarray) and grad_input.shape == x.shape,
-        f"input shape {x.shape}, backward returned {np.shape(grad_input)}")
-    add("backward does not modify grad_output", np.array_equal(grad_output, grad_before),
-        "backward changed grad_output in place; the previous layer's gradient would be wrong")
+        f"input shape {x.shape}, backward returned {np.shape(grad_input)}",
+    )
+    add(
+        "backward does not modify grad_output",
+        np.array_equal(grad_output, grad_before),
+        "backward changed grad_output in place; the previous layer's gradient would be wrong",
+    )
     params, grads = module.parameters(), module.grads()
     aligned = len(params) == len(grads) and all(
-        g is not None and g.shape == p.shape for p, g in zip(params, grads)
+        g is not None and g.shape == p.shape for p, g in zip(params, grads, strict=False)
     )
-    shapes = [(p.shape, None if g is None else g.shape) for p, g in zip(params, grads)]
-    if not add("parameters() and grads() are aligned and shaped alike", aligned,
-               f"{len(params)} parameters, {len(grads)} gradients; (param, grad) shapes {shapes}"):
+    shapes = [
+        (p.shape, None if g is None else g.shape) for p, g in zip(params, grads, strict=False)
+    ]
+    if not add(
+        "parameters() and grads() are aligned and shaped alike",
+        aligned,
+        f"{len(params)} parameters, {len(grads)} gradients; (param, grad) shapes {shapes}",
+    ):
         return finish()
     first_grads = [g.copy() for g in grads]
 
@@ -139,28 +151,37 @@ def check_module(
     run_forward()
     module.backward(grad_output.copy())
     accumulated = all(
-        np.allclose(g, 2 * g0, rtol=1e-4, atol=1e-6) for g, g0 in zip(module.grads(), first_grads)
+        np.allclose(g, 2 * g0, rtol=1e-4, atol=1e-6)
+        for g, g0 in zip(module.grads(), first_grads, strict=False)
     )
-    add("backward accumulates gradients (+=), as in PyTorch", accumulated,
-        "a second backward should add to dW/db; use accumulate_grad(self.dW, new) or +=")
+    add(
+        "backward accumulates gradients (+=), as in PyTorch",
+        accumulated,
+        "a second backward should add to dW/db; use accumulate_grad(self.dW, new) or +=",
+    )
 
     # 5. zero_grad
     module.zero_grad()
     zeroed = all(g is None or not np.any(g) for g in module.grads())
-    add("zero_grad sets every gradient to zero", zeroed,
-        "after zero_grad() some gradient is non-zero")
+    add(
+        "zero_grad sets every gradient to zero",
+        zeroed,
+        "after zero_grad() some gradient is non-zero",
+    )
 
     # 6. in-place optimizer update, exactly the spec's SGD loop
     run_forward()
     module.backward(grad_output.copy())
-    expected = [p - lr * g for p, g in zip(module.parameters(), module.grads())]
+    expected = [p - lr * g for p, g in zip(module.parameters(), module.grads(), strict=False)]
     y_before = run_forward().copy()
-    for p, g in zip(module.parameters(), module.grads()):
+    for p, g in zip(module.parameters(), module.grads(), strict=False):
         p -= lr * g
-    seen = all(np.allclose(p, e) for p, e in zip(module.parameters(), expected))
+    seen = all(np.allclose(p, e) for p, e in zip(module.parameters(), expected, strict=False))
     changed_output = not params or not any(np.any(g) for g in first_grads)
     changed_output = changed_output or not np.array_equal(run_forward(), y_before)
-    add("an optimizer's in-place update is seen by the module", seen and changed_output,
-        "parameters() must return the module's own arrays (not copies), and forward must "
-        "use them")
+    add(
+        "an optimizer's in-place update is seen by the module",
+        seen and changed_output,
+        "parameters() must return the module's own arrays (not copies), and forward must use them",
+    )
     return finish()

@@ -147,7 +147,7 @@ def gradcheck(
     grad_input = module.backward(upstream)
     named = module.named_parameters()
     analytic = [("input", x, np.asarray(grad_input))]
-    for (name, param), grad in zip(named, module.grads()):
+    for (name, param), grad in zip(named, module.grads(), strict=False):
         analytic.append((name, param, np.zeros_like(param) if grad is None else grad.copy()))
 
     report = GradcheckReport(type(module).__name__, atol=atol, rtol=rtol)

@@ -8,7 +8,10 @@ from ... import _state
 
 
 def dropout_forward(
-    x: np.ndarray, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None
+    x: np.ndarray,
+    p: float = 0.5,
+    training: bool = True,
+    generator: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Zero each element with probability ``p`` and scale the survivors by 1/(1 − p).
 

@@ -1,0 +1,496 @@
+"""Datasets: the "what is sample i?" half of the data pipeline.
+
+A *map-style* dataset is anything with ``len(dataset)`` and ``dataset[i]`` returning sample ``i``
+(usually a tuple ``(x, y)``). :class:`~minitorch.utils.data.DataLoader` turns one into mini-batches.
+
+Datasets may also define the optional **batched fetch** ``__getitems__(indices)``: given a 1-D
+integer array of indices it returns a whole *collated batch* at once, for example the tuple
+``(X[indices], Y[indices])``. One fancy-indexing operation per array replaces a Python loop over the
+batch's samples, which is what makes :class:`TensorDataset` fast. The DataLoader uses it whenever it
+exists (and no ``collate_fn`` was given). ``hasattr(dataset, "__getitems__")`` tells whether a
+dataset has one; :class:`Subset` and :class:`ConcatDataset` have one exactly when the datasets they
+wrap do.
+
+Index conventions, the same as a Python sequence's: ``-1`` is the last sample, and an index outside
+``-len .. len-1`` raises ``IndexError``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import operator
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ... import _state
+
+__all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Index checking shared by every dataset
+# ----------------------------------------------------------------------------------------------
+
+
+def _check_index(index: Any, length: int, owner: str) -> int:
+    """``index`` as a non-negative int below ``length``, or an error that says what went wrong."""
+    try:
+        position = operator.index(index)
+    except TypeError:
+        raise TypeError(
+            f"{owner} indices must be integers, got {type(index).__name__}; "
+            "dataset[i] returns one sample — fetch a batch with a DataLoader "
+            "(or dataset.__getitems__(indices) where the dataset defines it)"
+        ) from None
+    if not -length <= position < length:
+        raise IndexError(
+            f"{owner} index {position} is out of range for a dataset of {length} samples "
+            f"(valid indices are {-length} to {length - 1})"
+        )
+    return position + length if position < 0 else position
+
+
+def _check_indices(indices: Any, length: int, owner: str) -> np.ndarray:
+    """A batch of indices as a 1-D integer array, negatives resolved, checked against ``length``.
+
+    Vectorised: one ``min``/``max`` and one ``where`` over the batch, never a Python loop.
+    """
+    positions = np.asarray(indices)
+    if positions.size == 0:
+        return positions.reshape(0).astype(np.intp)
+    if positions.dtype == np.bool_:
+        raise TypeError(
+            f"{owner}: indices must be integers, got a boolean mask; "
+            "convert it with np.flatnonzero(mask)"
+        )
+    if positions.dtype.kind not in "iu":
+        raise TypeError(
+            f"{owner}: indices must be integers, got an array of dtype {positions.dtype}"
+        )
+    if positions.ndim != 1:
+        raise ValueError(f"{owner}: indices must be a 1-D sequence, got shape {positions.shape}")
+    lowest, highest = int(positions.min()), int(positions.max())
+    if lowest < -length or highest >= length:
+        bad = lowest if lowest < -length else highest
+        raise IndexError(
+            f"{owner}: index {bad} is out of range for a dataset of {length} samples "
+            f"(valid indices are {-length} to {length - 1})"
+        )
+    if lowest < 0:
+        positions = np.where(positions < 0, positions + length, positions)
+    return positions
+
+
+def _has_batched_fetch(dataset: Any) -> bool:
+    """Whether ``dataset`` can fetch a whole collated batch with one ``__getitems__`` call."""
+    return callable(getattr(dataset, "__getitems__", None))
+
+
+def _check_sized_dataset(dataset: Any, owner: str) -> int:
+    """``len(dataset)``, after checking that ``dataset`` looks like a map-style dataset."""
+    if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+        raise TypeError(
+            f"{owner} expects a dataset with __len__ and __getitem__ (a minitorch Dataset, "
+            f"a list, an array), got {type(dataset).__name__}"
+        )
+    return len(dataset)
+
+
+# ----------------------------------------------------------------------------------------------
+# The datasets
+# ----------------------------------------------------------------------------------------------
+
+
+class Dataset(ABC):
+    """Abstract base class of map-style datasets: ``len(dataset)`` samples, ``dataset[i]`` is one.
+
+    Subclass it and implement both methods::
+
+        class Squares(Dataset):
+            def __init__(self, n):
+                self.x = np.arange(n, dtype=np.float32).reshape(n, 1)
+
+            def __len__(self):
+                return len(self.x)
+
+            def __getitem__(self, index):
+                return self.x[index], self.x[index] ** 2     # one sample: (x, y)
+
+    Python will refuse to create a subclass that forgets either method (``TypeError: Can't
+    instantiate abstract class``), so the mistake shows up at once rather than mid-training.
+
+    Optionally define ``__getitems__(self, indices)`` returning a whole collated batch (for
+    example ``(self.x[indices], self.x[indices] ** 2)``) for a 1-D integer array ``indices``;
+    :class:`DataLoader` then fetches each batch with one call instead of one call per sample.
+
+    ``dataset_a + dataset_b`` chains two datasets into a :class:`ConcatDataset`.
+    """
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """The number of samples."""
+
+    @abstractmethod
+    def __getitem__(self, index: int) -> Any:
+        """Sample ``index`` (``0 <= index < len(self)``), usually a tuple ``(x, y)``."""
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """A dataset of arrays sharing their first dimension: sample ``i`` is ``(X[i], y[i], ...)``.
+
+    Parameters
+    ----------
+    *arrays : array_like
+        One or more arrays, each of shape ``(N, ...)``: for example inputs ``X`` of shape ``(N, D)``
+        and targets ``y`` of shape ``(N,)``. They are kept as they are (``np.asarray``, no copy).
+
+    Attributes
+    ----------
+    tensors : tuple of ndarray
+        The arrays, named as in PyTorch; ``arrays`` is the same tuple.
+
+    Notes
+    -----
+    ``dataset[i]`` returns the tuple ``(X[i], y[i])``. ``dataset.__getitems__(indices)`` returns
+    ``(X[indices], y[indices])``: one fancy-indexing copy per array, which is how
+    :class:`DataLoader` builds a batch of ``B`` samples without a Python loop over them.
+
+    Examples
+    --------
+    >>> X = np.zeros((100, 4), dtype=np.float32); y = np.arange(100)
+    >>> dataset = TensorDataset(X, y)
+    >>> x0, y0 = dataset[0]                          # x0.shape == (4,)
+    >>> xb, yb = dataset.__getitems__([3, 1, 4])     # xb.shape == (3, 4), yb.shape == (3,)
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        if not arrays:
+            raise ValueError("TensorDataset needs at least one array, e.g. TensorDataset(X, y)")
+        converted = tuple(np.asarray(array) for array in arrays)
+        for position, array in enumerate(converted):
+            if array.ndim == 0:
+                raise ValueError(
+                    f"TensorDataset: array {position} is a scalar; every array needs a first "
+                    "dimension that counts the samples, shape (N, ...)"
+                )
+        sizes = [array.shape[0] for array in converted]
+        if len(set(sizes)) > 1:
+            shapes = ", ".join(str(array.shape) for array in converted)
+            raise ValueError(
+                f"TensorDataset: all arrays must have the same first dimension (the number of "
+                f"samples), got sizes {sizes} from shapes {shapes}"
+            )
+        self.tensors: tuple[np.ndarray, ...] = converted
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays (an alias of :attr:`tensors`)."""
+        return self.tensors
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
+        position = _check_index(index, len(self), "TensorDataset")
+        return tuple(array[position] for array in self.tensors)
+
+    def __getitems__(self, indices: Sequence[int] | np.ndarray) -> tuple[np.ndarray, ...]:
+        """The batch ``(a[indices] for a in arrays)``: one fancy index per array, no sample loop."""
+        positions = _check_indices(indices, len(self), "TensorDataset.__getitems__")
+        return tuple(array[positions] for array in self.tensors)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(array.shape[1:]) for array in self.tensors)
+        return f"TensorDataset(samples={len(self)}, sample shapes=[{shapes}])"
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in order: ``subset[i] = dataset[indices[i]]``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The dataset to take samples from (anything with ``__len__`` and ``__getitem__``).
+    indices : sequence of int
+        Which samples, checked against ``len(dataset)`` at once. Stored as a 1-D integer array.
+
+    Notes
+    -----
+    ``Subset`` has a batched ``__getitems__`` exactly when ``dataset`` has one; it maps the batch's
+    indices through :attr:`indices` with one fancy index and fetches the batch from ``dataset`` in
+    one call. :func:`random_split` returns Subsets.
+    """
+
+    def __init__(self, dataset: Any, indices: Sequence[int] | np.ndarray) -> None:
+        length = _check_sized_dataset(dataset, "Subset")
+        self.dataset = dataset
+        self.indices: np.ndarray = _check_indices(indices, length, "Subset")
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> Any:
+        position = _check_index(index, len(self), "Subset")
+        return self.dataset[int(self.indices[position])]
+
+    @property
+    def __getitems__(self) -> Callable[[Sequence[int] | np.ndarray], Any]:
+        # A property so that ``hasattr(subset, "__getitems__")`` is True only when the wrapped
+        # dataset can fetch batches; otherwise the DataLoader falls back to one sample at a time.
+        if not _has_batched_fetch(self.dataset):
+            raise AttributeError(
+                f"this Subset has no __getitems__ because its dataset "
+                f"({type(self.dataset).__name__}) has none"
+            )
+        return self._getitems
+
+    def _getitems(self, indices: Sequence[int] | np.ndarray) -> Any:
+        positions = _check_indices(indices, len(self), "Subset.__getitems__")
+        return self.dataset.__getitems__(self.indices[positions])
+
+    def __repr__(self) -> str:
+        return f"Subset(samples={len(self)}, of {type(self.dataset).__name__})"
+
+
+class ConcatDataset(Dataset):
+    """Several datasets chained end to end: first all of ``datasets[0]``, then ``datasets[1]``, ...
+
+    Parameters
+    ----------
+    datasets : iterable of Dataset
+        At least one dataset (anything with ``__len__`` and ``__getitem__``).
+
+    Attributes
+    ----------
+    datasets : list
+        The parts, in order.
+    cumulative_sizes : list of int
+        ``cumulative_sizes[k]`` is the total length of parts ``0..k``, so global index ``i`` lies in
+        the first part ``k`` with ``i < cumulative_sizes[k]`` (found by binary search, ``bisect``)
+        at local index ``i - cumulative_sizes[k - 1]``.
+
+    Notes
+    -----
+    When every part has a batched ``__getitems__``, so does the ConcatDataset: the batch's indices
+    are assigned to parts with one ``np.searchsorted``, each part is fetched once with all of its
+    indices, and the pieces are put back in the requested order with one fancy index per array.
+    The parts' batches must then be arrays, or tuples, lists or dicts of arrays.
+    """
+
+    def __init__(self, datasets: Any) -> None:
+        self.datasets: list[Any] = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one dataset, got an empty list")
+        self.cumulative_sizes: list[int] = []
+        total = 0
+        for position, part in enumerate(self.datasets):
+            total += _check_sized_dataset(part, f"ConcatDataset (part {position})")
+            self.cumulative_sizes.append(total)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        position = _check_index(index, len(self), "ConcatDataset")
+        part = bisect.bisect_right(self.cumulative_sizes, position)
+        start = self.cumulative_sizes[part - 1] if part > 0 else 0
+        return self.datasets[part][position - start]
+
+    @property
+    def __getitems__(self) -> Callable[[Sequence[int] | np.ndarray], Any]:
+        # As in Subset: present only when every part can fetch batches.
+        for position, part in enumerate(self.datasets):
+            if not _has_batched_fetch(part):
+                raise AttributeError(
+                    f"this ConcatDataset has no __getitems__ because part {position} "
+                    f"({type(part).__name__}) has none"
+                )
+        return self._getitems
+
+    def _getitems(self, indices: Sequence[int] | np.ndarray) -> Any:
+        positions = _check_indices(indices, len(self), "ConcatDataset.__getitems__")
+        cumulative = np.asarray(self.cumulative_sizes)
+        part_of = np.searchsorted(cumulative, positions, side="right")
+        starts = np.concatenate(([0], cumulative[:-1]))
+        local = positions - starts[part_of]
+        if positions.size == 0 or np.all(part_of == part_of[0]):
+            part = int(part_of[0]) if positions.size else 0
+            return self.datasets[part].__getitems__(local)
+        # Sort the batch by part (stable, so each part keeps the requested order), fetch each
+        # part once, join the pieces, then undo the sort with the inverse permutation.
+        order = np.argsort(part_of, kind="stable")
+        sorted_parts = part_of[order]
+        boundaries = np.flatnonzero(np.diff(sorted_parts)) + 1
+        pieces = [
+            self.datasets[int(sorted_parts[run[0]])].__getitems__(local[order[run]])
+            for run in np.split(np.arange(positions.size), boundaries)
+        ]
+        inverse = np.empty_like(order)
+        inverse[order] = np.arange(order.size)
+        return _take(_concatenate(pieces, "ConcatDataset.__getitems__"), inverse)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(type(part).__name__ for part in self.datasets)
+        return f"ConcatDataset(samples={len(self)}, parts=[{parts}])"
+
+
+def _concatenate(batches: list[Any], owner: str) -> Any:
+    """Join collated batches along the batch axis, field by field."""
+    first = batches[0]
+    if isinstance(first, Mapping):
+        return {key: _concatenate([batch[key] for batch in batches], owner) for key in first}
+    if isinstance(first, (tuple, list)):
+        fields = [_concatenate([batch[k] for batch in batches], owner) for k in range(len(first))]
+        if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
+            return type(first)(*fields)
+        return type(first)(fields)
+    if isinstance(first, np.ndarray):
+        return np.concatenate(batches, axis=0)
+    raise TypeError(
+        f"{owner}: the parts' __getitems__ must return arrays, or tuples, lists or dicts of "
+        f"arrays, got {type(first).__name__}"
+    )
+
+
+def _take(batch: Any, positions: np.ndarray) -> Any:
+    """Reorder a collated batch along the batch axis, field by field."""
+    if isinstance(batch, Mapping):
+        return {key: _take(value, positions) for key, value in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        fields = [_take(value, positions) for value in batch]
+        if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+            return type(batch)(*fields)
+        return type(batch)(fields)
+    return batch[positions]
+
+
+# ----------------------------------------------------------------------------------------------
+# random_split
+# ----------------------------------------------------------------------------------------------
+
+
+def _split_lengths(lengths: Sequence[int | float], total: int) -> list[int]:
+    """Turn ``lengths`` (counts, or fractions summing to 1) into counts summing to ``total``."""
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"random_split: lengths must be a list of ints or of fractions, "
+            f"got {type(lengths).__name__}"
+        )
+    values = list(lengths)
+    if not values:
+        raise ValueError("random_split: lengths is empty; pass e.g. [0.8, 0.2] or [800, 200]")
+    for position, value in enumerate(values):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)
+        ):
+            raise TypeError(
+                f"random_split: lengths[{position}] must be an int or a float, "
+                f"got {type(value).__name__}"
+            )
+    if any(isinstance(value, (float, np.floating)) for value in values):
+        # Fractions. PyTorch's rule: floor(total * fraction) each, then hand out what is left
+        # one sample at a time, round-robin from the first split.
+        for position, fraction in enumerate(values):
+            if not 0.0 <= fraction <= 1.0:
+                raise ValueError(
+                    f"random_split: fraction lengths[{position}] = {fraction} is not between "
+                    "0 and 1"
+                )
+        fraction_sum = math.fsum(float(value) for value in values)
+        if not math.isclose(fraction_sum, 1.0):
+            raise ValueError(
+                f"random_split: lengths {values} contain floats, so they are read as fractions, "
+                f"which must sum to 1, but they sum to {fraction_sum:g}. Pass fractions such as "
+                "[0.8, 0.2], or ints that sum to the dataset's length"
+            )
+        counts = [math.floor(total * float(fraction)) for fraction in values]
+        remainder = total - sum(counts)
+        for step in range(max(remainder, 0)):
+            counts[step % len(counts)] += 1
+        for position, count in enumerate(counts):
+            if count == 0:
+                warnings.warn(
+                    f"random_split: split {position} is empty ({values[position]} of "
+                    f"{total} samples)",
+                    UserWarning,
+                    stacklevel=3,
+                )
+    else:
+        counts = [int(value) for value in values]
+        for position, count in enumerate(counts):
+            if count < 0:
+                raise ValueError(f"random_split: lengths[{position}] = {count} is negative")
+    if sum(counts) != total:
+        raise ValueError(
+            f"random_split: lengths {values} sum to {sum(counts)}, but the dataset has {total} "
+            f"samples; pass ints that sum to {total}, or fractions that sum to 1 "
+            "(e.g. [0.8, 0.2])"
+        )
+    return counts
+
+
+def random_split(
+    dataset: Any,
+    lengths: Sequence[int | float],
+    generator: np.random.Generator | None = None,
+) -> list[Subset]:
+    """Randomly split ``dataset`` into non-overlapping :class:`Subset` s of the given lengths.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        What to split (anything with ``__len__`` and ``__getitem__``).
+    lengths : sequence of int or float
+        Either ints (sample counts) summing to ``len(dataset)``, or — when any entry is a float —
+        fractions summing to 1. Fractions become counts by PyTorch's rule: ``floor(N * f)`` each,
+        then the leftover samples are added one per split, round-robin from the first. For
+        ``N = 10`` and ``[0.25, 0.25, 0.5]``: floors ``[2, 2, 5]``, one left over, so ``[3, 2, 5]``.
+        A split that ends up empty gives a ``UserWarning``. (PyTorch also reads ints that sum to
+        1, such as ``[1, 0]``, as fractions; here ints are always counts.)
+    generator : numpy.random.Generator, optional
+        Where the random permutation comes from; by default minitorch's global generator, so
+        :func:`minitorch.manual_seed` makes the split reproducible.
+
+    Returns
+    -------
+    list of Subset
+        ``len(lengths)`` subsets; together they hold every sample exactly once.
+
+    Examples
+    --------
+    >>> train, val = random_split(dataset, [0.8, 0.2], generator=np.random.default_rng(42))
+    """
+    total = _check_sized_dataset(dataset, "random_split")
+    counts = _split_lengths(lengths, total)
+    rng = _check_generator(generator, "random_split")
+    permutation = rng.permutation(total)
+    ends = np.cumsum(counts)
+    return [
+        Subset(dataset, permutation[end - count : end])
+        for count, end in zip(counts, ends.tolist(), strict=True)
+    ]
+
+
+def _check_generator(generator: Any, owner: str) -> np.random.Generator:
+    """``generator``, or minitorch's global generator when it is None."""
+    if generator is None:
+        return _state.generator()
+    if not isinstance(generator, np.random.Generator):
+        hint = (
+            f"np.random.default_rng({generator})"
+            if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool)
+            else "np.random.default_rng(seed)"
+        )
+        raise TypeError(
+            f"{owner}: generator must be a numpy.random.Generator, got "
+            f"{type(generator).__name__}; pass {hint}"
+        )
+    return generator

@@ -326,3 +326,29 @@ def test_gradcheck_reports_every_parameter_and_leaves_the_module_alone():
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
     assert model[0].W.dtype == np.float32
     assert "all gradients match" in str(report)
+
+
+def test_summary_table():
+    model = nn.Sequential(
+        nn.Flatten(), nn.Linear(64, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 10)
+    )
+    summary = model.summary((2, 1, 8, 8))
+    assert [(r.name, r.layer, r.output_shape) for r in summary.rows] == [
+        ("0", "Flatten", (2, 64)),
+        ("1", "Linear", (2, 16)),
+        ("2", "ReLU", (2, 16)),
+        ("3", "Dropout", (2, 16)),
+        ("4", "Linear", (2, 10)),
+    ]
+    assert summary.total_parameters == 64 * 16 + 16 + 16 * 10 + 10 == model.num_parameters()
+    assert summary.output_shape == (2, 10)
+    text = str(summary)
+    assert "total parameters: 1,210" in text and "1 Linear" in text
+    assert model.training  # restored after the eval-mode pass
+
+
+def test_summary_of_a_composite_module():
+    summary = TwoTower().summary((3, 4))
+    assert summary.rows[0].output_shape == (3, 2)
+    assert [r.name for r in summary.rows[1:]] == ["encoder", "act", "heads.0", "heads.1"]
+    assert summary.total_parameters == 4 * 5 + 5 + 2 * (5 * 2 + 2)

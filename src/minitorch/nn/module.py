@@ -81,6 +81,16 @@ class Module:
         """Total number of trainable scalars."""
         return sum(p.size for p in self.parameters())
 
+    def summary(self, input_shape: tuple[int, ...]):
+        """A table of layers with output shapes and parameter counts, and the totals.
+
+        ``input_shape`` includes the batch dimension, e.g. ``model.summary((1, 64))``. Returns a
+        :class:`~minitorch.nn.summary.ModelSummary`, which prints as the table.
+        """
+        from .summary import summarize  # imported here: summary.py needs this module first
+
+        return summarize(self, input_shape)
+
     # ------------------------------------------------------------------ children
     def named_children(self) -> list[tuple[str, Module]]:
         """The Modules held directly by this one, with the attribute names they are held under.

@@ -1,0 +1,94 @@
+"""``model.summary(input_shape)``: a table of layers, output shapes and parameter counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import _state
+from .container import Sequential
+
+
+@dataclass
+class SummaryRow:
+    name: str
+    layer: str
+    output_shape: tuple[int, ...] | None
+    num_parameters: int
+
+
+@dataclass
+class ModelSummary:
+    """The rows of a model summary and its totals; prints as a table."""
+
+    model: str
+    input_shape: tuple[int, ...]
+    rows: list[SummaryRow] = field(default_factory=list)
+    total_parameters: int = 0
+    output_shape: tuple[int, ...] = ()
+    parameter_bytes: int = 0
+
+    def __str__(self) -> str:
+        width = max([len(f"{r.name} {r.layer}") for r in self.rows] + [24]) + 2
+        rule = "-" * (width + 32)
+        lines = [
+            f"{self.model} summary (input shape {self.input_shape})",
+            rule,
+            f"{'layer':<{width}}{'output shape':<20}{'parameters':>12}",
+            rule,
+        ]
+        for row in self.rows:
+            shape = "-" if row.output_shape is None else str(row.output_shape)
+            lines.append(
+                f"{row.name + ' ' + row.layer:<{width}}{shape:<20}{row.num_parameters:>12,}"
+            )
+        lines += [
+            rule,
+            f"total parameters: {self.total_parameters:,} ({self.parameter_bytes / 1024:.1f} KiB)",
+            f"output shape: {self.output_shape}",
+        ]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def summarize(model, input_shape: tuple[int, ...]) -> ModelSummary:
+    """Run one forward pass on a random batch and record every layer's output shape.
+
+    A Sequential (nested ones too) is walked layer by layer, so each row has its output shape;
+    any other module is run whole, and its children are listed with their parameter counts.
+    The model is put in eval mode for the pass (no dropout) and its mode is restored.
+    """
+    input_shape = tuple(int(n) for n in input_shape)
+    params = model.parameters()
+    dtype = params[0].dtype if params else _state.get_default_dtype()
+    x = np.random.default_rng(0).standard_normal(input_shape).astype(dtype)
+    summary = ModelSummary(type(model).__name__, input_shape)
+    was_training = model.training
+    model.eval()
+    try:
+        summary.output_shape = _walk(model, x, "", summary.rows).shape
+    finally:
+        model.train(was_training)
+    summary.total_parameters = model.num_parameters()
+    summary.parameter_bytes = sum(p.nbytes for p in params)
+    return summary
+
+
+def _walk(module, x: np.ndarray, prefix: str, rows: list[SummaryRow]) -> np.ndarray:
+    if isinstance(module, Sequential):
+        for name, child in module.named_children():
+            x = _walk(child, x, f"{prefix}{name}.", rows)
+        return x
+    y = np.asarray(module(x))
+    rows.append(
+        SummaryRow(
+            prefix.rstrip(".") or "-", type(module).__name__, y.shape, module.num_parameters()
+        )
+    )
+    for name, child in module.named_children():
+        rows.append(
+            SummaryRow(f"{prefix}{name}", f"  {type(child).__name__}", None, child.num_parameters())
+        )
+    return y

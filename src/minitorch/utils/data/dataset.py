@@ -400,9 +400,13 @@ def _split_lengths(lengths: Sequence[int | float], total: int) -> list[int]:
         # one sample at a time, round-robin from the first split.
         for position, fraction in enumerate(values):
             if not 0.0 <= fraction <= 1.0:
+                hint = ""
+                if all(float(value).is_integer() and value >= 0 for value in values):
+                    counts = [int(value) for value in values]
+                    hint = f"; to give sample counts, pass ints: {counts}"
                 raise ValueError(
-                    f"random_split: fraction lengths[{position}] = {fraction} is not between "
-                    "0 and 1"
+                    f"random_split: lengths contain floats, so they are read as fractions, but "
+                    f"lengths[{position}] = {fraction} is not between 0 and 1{hint}"
                 )
         fraction_sum = math.fsum(float(value) for value in values)
         if not math.isclose(fraction_sum, 1.0):

@@ -468,6 +468,7 @@ def test_collate_dicts_namedtuples_lists_strings_nested():
     assert batch["sample"].image.shape == (3, 2, 2)
     np.testing.assert_array_equal(batch["sample"].label, [0, 1, 2])
     assert batch["name"] == ["s0", "s1", "s2"]
+    assert default_collate([np.str_("a"), np.str_("b")]) == ["a", "b"]
     assert isinstance(batch["extra"], list)
     np.testing.assert_array_equal(batch["extra"][0], [0, 1, 2])
     np.testing.assert_array_equal(batch["extra"][1][1], [0, 2, 4])
@@ -497,6 +498,8 @@ def test_collate_zero_dimensional_arrays_and_generators_of_samples():
         ([(1, 2), (1, 2, 3)], ValueError, r"has 2 fields but samples\[1\] has 3"),
         ([(1, 2), {"a": 1}], TypeError, r"samples\[0\] is a tuple but samples\[1\] is dict"),
         ([1, "a"], TypeError, r"samples\[0\] is a number but samples\[1\] is str"),
+        ([1, np.str_("a")], TypeError, r"samples\[0\] is a number but samples\[1\] is str_"),
+        (["a", 1], TypeError, r"samples\[0\] is a string but samples\[1\] is int"),
         ([1, np.zeros(2)], ValueError, r"samples\[0\] is a number but samples\[1\] has shape"),
         ([(None, 1)], TypeError, r"samples\[0\]\[0\] is NoneType.*collate_fn"),
     ],

@@ -69,7 +69,8 @@ def _where(sample: int, field: str) -> str:
 
 def _check_kinds(batch: list[Any], field: str, kinds: tuple[type, ...], kind_name: str) -> None:
     for position, value in enumerate(batch):
-        if not isinstance(value, kinds):
+        is_text = isinstance(value, (str, bytes))  # np.str_ is a NumPy scalar too
+        if not isinstance(value, kinds) or is_text != isinstance(batch[0], (str, bytes)):
             raise TypeError(
                 f"default_collate: {_where(0, field)} is {kind_name} but "
                 f"{_where(position, field)} is {type(value).__name__}; every sample must have "
@@ -92,6 +93,11 @@ def _collate(batch: list[Any], field: str) -> Any:
                 )
         return np.stack(batch)
 
+    # Before numbers: NumPy strings (np.str_) are NumPy scalars too.
+    if isinstance(first, (str, bytes)):
+        _check_kinds(batch, field, (str, bytes), "a string")
+        return batch
+
     if isinstance(first, _NUMBER_TYPES):
         _check_kinds(batch, field, (np.ndarray, *_NUMBER_TYPES), "a number")
         for position, value in enumerate(batch):
@@ -101,10 +107,6 @@ def _collate(batch: list[Any], field: str) -> Any:
                     f"{_where(position, field)} has shape {np.shape(value)}"
                 )
         return np.asarray(batch)
-
-    if isinstance(first, (str, bytes)):
-        _check_kinds(batch, field, (str, bytes), "a string")
-        return batch
 
     if isinstance(first, Mapping):
         _check_kinds(batch, field, (Mapping,), "a dict")

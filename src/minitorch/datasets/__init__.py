@@ -1,0 +1,53 @@
+"""Data sets to train on: two small real image sets shipped with minitorch, and toy generators.
+
+Bundled image data (no download; each file is checked against its SHA-256 when read):
+
+- :class:`Digits`: 1,797 handwritten digits of 8×8 pixels (UCI optdigits, CC BY 4.0).
+- :class:`MNIST5k`: 5,000 MNIST digits of 28×28 pixels, 500 per class (CC BY-SA 3.0).
+- :func:`load_digits`, :func:`load_mnist5k`: the raw uint8 arrays.
+
+Both classes are :class:`~minitorch.utils.data.TensorDataset` s with a fixed, stratified
+train/test split (``train=True`` / ``False``), float32 images and int64 labels::
+
+    from minitorch.datasets import Digits
+    from minitorch.utils.data import DataLoader
+
+    train_loader = DataLoader(Digits(train=True, flatten=True), batch_size=64, shuffle=True)
+
+Seeded generators returning ``(X, y)`` arrays: :func:`make_spiral`, :func:`make_moons`,
+:func:`make_circles`, :func:`make_xor`, :func:`make_blobs` (classification) and
+:func:`make_sine` (regression).
+
+:data:`DATASETS` and :func:`get_dataset` build any of them by name, as train and test
+:class:`SupervisedDataset` s. Sources and licences: ``minitorch/datasets/data/README.md``.
+"""
+
+from __future__ import annotations
+
+from ._bundled import load_digits, load_mnist5k
+from ._split import DEFAULT_TEST_FRACTION, SPLIT_SEED
+from .base import CLASSIFICATION, REGRESSION, SupervisedDataset
+from .images import Digits, MNIST5k
+from .registry import DATASETS, DatasetInfo, get_dataset
+from .synthetic import make_blobs, make_circles, make_moons, make_sine, make_spiral, make_xor
+
+__all__ = [
+    "CLASSIFICATION",
+    "DATASETS",
+    "DEFAULT_TEST_FRACTION",
+    "REGRESSION",
+    "SPLIT_SEED",
+    "DatasetInfo",
+    "Digits",
+    "MNIST5k",
+    "SupervisedDataset",
+    "get_dataset",
+    "load_digits",
+    "load_mnist5k",
+    "make_blobs",
+    "make_circles",
+    "make_moons",
+    "make_sine",
+    "make_spiral",
+    "make_xor",
+]

@@ -533,6 +533,7 @@ def test_shuffle_option():
         (make_blobs, {"centers": [[0, 0]]}, ValueError, "at least 2 centres"),
         (make_blobs, {"centers": [[0, 0], [1, 1]], "n_classes": 3}, ValueError, "disagrees"),
         (make_blobs, {"centers": [[0, np.nan], [1, 1]]}, ValueError, "finite"),
+        (make_blobs, {"centers": [["a", "b"], [1, 1]]}, TypeError, "array of numbers"),
         (make_sine, {"x_range": (1.0, 1.0)}, ValueError, "needs low < high"),
         (make_sine, {"x_range": 3.0}, TypeError, r"pair \(low, high\)"),
         (make_sine, {"x_range": (0.0, "pi")}, TypeError, r"x_range\[1\] must be a number"),

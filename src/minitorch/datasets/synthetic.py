@@ -369,7 +369,12 @@ def make_blobs(
         angles = 2 * np.pi * np.arange(n_classes) / n_classes
         centre_array = 5.0 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     else:
-        centre_array = np.asarray(centers, dtype=np.float64)
+        try:
+            centre_array = np.asarray(centers, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{owner}: centers must be a (K, D) array of numbers, got {centers!r}"
+            ) from None
         if centre_array.ndim != 2 or centre_array.shape[0] < 2 or centre_array.shape[1] < 1:
             raise ValueError(
                 f"{owner}: centers must have shape (K, D) with at least 2 centres, got "

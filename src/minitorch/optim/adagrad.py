@@ -1,0 +1,100 @@
+"""Adagrad: per-coordinate learning rates from the sum of all past squared gradients."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .optimizer import Optimizer, check_flag, check_non_negative
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad, numerically identical to ``torch.optim.Adagrad`` (dense, single-tensor).
+
+    Parameters
+    ----------
+    modules : Module or list of Module
+        The model (not ``model.parameters()``).
+    lr : float
+        Learning rate γ (default 1e-2).
+    lr_decay : float
+        η >= 0: the learning rate at step t is γ / (1 + (t − 1) η) (default 0).
+    weight_decay : float
+        L2 penalty λ added to the gradient (default 0).
+    initial_accumulator_value : float
+        Starting value s₀ >= 0 of the sum of squared gradients (default 0).
+    eps : float
+        ε added to the denominator for numerical stability (default 1e-10).
+    maximize : bool
+        Follow the gradient uphill instead of downhill.
+
+    Math
+    ----
+    For each parameter θ with gradient ∇, at its step t = 1, 2, ...::
+
+        g  = −∇ if maximize else ∇
+        g  = g + λ θ                          if λ ≠ 0
+        γₜ = γ / (1 + (t − 1) η)
+        s  = s + g²                           s starts at s₀
+        θ  = θ − γₜ g / (√s + ε)
+
+    State per parameter: ``step`` t and ``sum`` s (shaped like θ).
+    """
+
+    hyperparameter_names: ClassVar[tuple[str, ...]] = (
+        "lr",
+        "lr_decay",
+        "weight_decay",
+        "initial_accumulator_value",
+        "eps",
+        "maximize",
+    )
+
+    def __init__(
+        self,
+        modules: Any,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            modules,
+            lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+        )
+
+    def check_hyperparameters(self) -> None:
+        super().check_hyperparameters()
+        self.lr_decay = check_non_negative("Adagrad", "lr_decay", self.lr_decay)
+        self.weight_decay = check_non_negative("Adagrad", "weight_decay", self.weight_decay)
+        self.initial_accumulator_value = check_non_negative(
+            "Adagrad", "initial_accumulator_value", self.initial_accumulator_value
+        )
+        self.eps = check_non_negative("Adagrad", "eps", self.eps, " (typical: 1e-10)")
+        self.maximize = check_flag("Adagrad", "maximize", self.maximize)
+
+    def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        if not state:
+            state["step"] = 0
+            state["sum"] = np.full_like(param, self.initial_accumulator_value)
+        state["step"] += 1
+        step = state["step"]
+
+        g = self._gradient(param, grad, self.weight_decay, self.maximize)
+        decayed_lr = float(self.lr) / (1 + (step - 1) * self.lr_decay)
+        work = self._scratch(param, 1)
+        state_sum = state["sum"]
+        state_sum += np.multiply(g, g, out=work)
+        denominator = np.sqrt(state_sum, out=work)
+        denominator += self.eps
+        update = np.multiply(g, -decayed_lr, out=self._scratch(param, 0))
+        update /= denominator
+        param += update

@@ -1,0 +1,184 @@
+"""Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay.
+
+Both classes share one update rule (:meth:`Adam.update_parameter`); they differ only in where
+the weight decay goes, as in PyTorch, where ``AdamW`` is ``Adam`` with
+``decoupled_weight_decay=True``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .optimizer import Optimizer, check_flag, check_fraction, check_non_negative, lerp_
+
+
+class Adam(Optimizer):
+    r"""Adam, numerically identical to ``torch.optim.Adam`` (single-tensor implementation).
+
+    Parameters
+    ----------
+    modules : Module or list of Module
+        The model (not ``model.parameters()``).
+    lr : float
+        Learning rate γ (default 1e-3).
+    betas : tuple of 2 floats
+        Decay rates (β₁, β₂) in [0, 1) of the first and second moment estimates
+        (default (0.9, 0.999)).
+    eps : float
+        ε added to the denominator for numerical stability (default 1e-8).
+    weight_decay : float
+        L2 penalty λ added to the gradient (default 0). For decoupled decay use :class:`AdamW`.
+    amsgrad : bool
+        Normalise by the running maximum of v instead of v itself (AMSGrad).
+    maximize : bool
+        Follow the gradient uphill instead of downhill.
+
+    Math
+    ----
+    For each parameter θ with gradient ∇, at its step t = 1, 2, ...::
+
+        g  = −∇ if maximize else ∇
+        g  = g + λ θ                             (Adam, if λ ≠ 0)
+        θ  = θ (1 − γ λ)                         (AdamW, if λ ≠ 0: decay outside the moments)
+        m  = m + (1 − β₁) (g − m)                first moment  (= β₁ m + (1 − β₁) g)
+        v  = β₂ v + (1 − β₂) g²                  second moment
+        v̂  = max(v̂, v)   if amsgrad, else  v̂ = v
+        θ  = θ − (γ / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+
+    m and v start at zero; the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ undo that start.
+
+    State per parameter: ``step`` t, ``exp_avg`` m, ``exp_avg_sq`` v and, with amsgrad,
+    ``max_exp_avg_sq`` v̂ (arrays shaped like θ).
+    """
+
+    hyperparameter_names: ClassVar[tuple[str, ...]] = (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "amsgrad",
+        "maximize",
+    )
+    #: Where the weight decay goes: into the gradient (Adam) or straight onto θ (AdamW).
+    decoupled_weight_decay: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        modules: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            modules,
+            lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+        )
+
+    def check_hyperparameters(self) -> None:
+        super().check_hyperparameters()
+        owner = type(self).__name__
+        betas = self.betas
+        if isinstance(betas, np.ndarray):
+            betas = tuple(betas.tolist())
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(
+                f"{owner}: betas must be a pair (beta1, beta2), got {self.betas!r}; "
+                "e.g. betas=(0.9, 0.999)"
+            )
+        hint = " (typical: betas=(0.9, 0.999))"
+        self.betas = (
+            check_fraction(owner, "betas[0]", betas[0], hint),
+            check_fraction(owner, "betas[1]", betas[1], hint),
+        )
+        self.eps = check_non_negative(owner, "eps", self.eps, " (typical: 1e-8)")
+        self.weight_decay = check_non_negative(owner, "weight_decay", self.weight_decay)
+        self.amsgrad = check_flag(owner, "amsgrad", self.amsgrad)
+        self.maximize = check_flag(owner, "maximize", self.maximize)
+
+    def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        lr = float(self.lr)
+        beta1, beta2 = self.betas
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+        if self.amsgrad and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = np.zeros_like(param)
+        state["step"] += 1
+        step = state["step"]
+
+        if self.decoupled_weight_decay:
+            if self.weight_decay != 0:
+                param *= 1 - lr * self.weight_decay
+            g = self._gradient(param, grad, 0, self.maximize)
+        else:
+            g = self._gradient(param, grad, self.weight_decay, self.maximize)
+
+        work = self._scratch(param, 1)
+        exp_avg = lerp_(state["exp_avg"], g, 1 - beta1, work)
+        exp_avg_sq = state["exp_avg_sq"]
+        exp_avg_sq *= beta2
+        squared = np.multiply(g, 1 - beta2, out=work)
+        squared *= g
+        exp_avg_sq += squared
+        if self.amsgrad:
+            second_moment = np.maximum(
+                state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"]
+            )
+        else:
+            second_moment = exp_avg_sq
+
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        denominator = np.sqrt(second_moment, out=work)
+        denominator /= bias_correction2**0.5
+        denominator += self.eps
+        # g is no longer needed, so scratch slot 0 (which may hold it) takes the update.
+        update = np.multiply(exp_avg, -step_size, out=self._scratch(param, 0))
+        update /= denominator
+        param += update
+
+
+class AdamW(Adam):
+    r"""AdamW: Adam with decoupled weight decay, numerically identical to ``torch.optim.AdamW``.
+
+    The same parameters and update as :class:`Adam`, except that the weight decay shrinks the
+    parameter directly, ``θ ← θ (1 − γ λ)``, before the moment updates, instead of being added to
+    the gradient (where Adam's normalisation would rescale it). Default ``weight_decay=1e-2``.
+
+    Math
+    ----
+    ::
+
+        θ  = θ (1 − γ λ)
+        g  = −∇ if maximize else ∇
+        m  = m + (1 − β₁) (g − m)
+        v  = β₂ v + (1 − β₂) g²
+        v̂  = max(v̂, v)   if amsgrad, else  v̂ = v
+        θ  = θ − (γ / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+    """
+
+    decoupled_weight_decay: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        modules: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(modules, lr, betas, eps, weight_decay, amsgrad, maximize)

@@ -1,0 +1,112 @@
+"""Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .optimizer import Optimizer, check_flag, check_non_negative, check_number
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, numerically identical to ``torch.optim.SGD``.
+
+    Parameters
+    ----------
+    modules : Module or list of Module
+        The model (not ``model.parameters()``).
+    lr : float
+        Learning rate γ (default 0.01, from the course specification; PyTorch has no default).
+    momentum : float
+        Momentum factor μ >= 0 (default 0: plain SGD).
+    dampening : float
+        Dampening τ in [0, 1] for momentum (default 0).
+    weight_decay : float
+        L2 penalty λ >= 0 added to the gradient (default 0).
+    nesterov : bool
+        Use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+    maximize : bool
+        Follow the gradient uphill instead of downhill.
+
+    Math
+    ----
+    For each parameter θ with gradient ∇ (step t = 1, 2, ...)::
+
+        g  = −∇ if maximize else ∇
+        g  = g + λ θ                          if λ ≠ 0
+        if μ ≠ 0:
+            b = g                             at the parameter's first step (a copy)
+            b = μ b + (1 − τ) g               afterwards
+            g = g + μ b   if nesterov  else  b
+        θ  = θ − γ g
+
+    State per parameter: ``momentum_buffer`` b (only when μ ≠ 0), shaped like θ.
+    """
+
+    hyperparameter_names: ClassVar[tuple[str, ...]] = (
+        "lr",
+        "momentum",
+        "dampening",
+        "weight_decay",
+        "nesterov",
+        "maximize",
+    )
+
+    def __init__(
+        self,
+        modules: Any,
+        lr: float = 0.01,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            modules,
+            lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+
+    def check_hyperparameters(self) -> None:
+        super().check_hyperparameters()
+        self.momentum = check_non_negative("SGD", "momentum", self.momentum, " (typical: 0.9)")
+        self.dampening = check_number("SGD", "dampening", self.dampening)
+        if not 0 <= self.dampening <= 1:
+            raise ValueError(f"SGD: dampening must be in [0, 1], got {self.dampening!r}")
+        self.weight_decay = check_non_negative("SGD", "weight_decay", self.weight_decay)
+        self.nesterov = check_flag("SGD", "nesterov", self.nesterov)
+        self.maximize = check_flag("SGD", "maximize", self.maximize)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError(
+                "SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                f"momentum={self.momentum}, dampening={self.dampening}; e.g. "
+                "SGD(model, lr=0.01, momentum=0.9, nesterov=True)"
+            )
+
+    def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        g = self._gradient(param, grad, self.weight_decay, self.maximize)
+        momentum = self.momentum
+        if momentum != 0:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                # PyTorch starts the buffer as a copy of the first gradient, not at zero.
+                buffer = state["momentum_buffer"] = np.array(g, dtype=param.dtype)
+            else:
+                buffer *= momentum
+                if self.dampening == 0:
+                    buffer += g
+                else:
+                    buffer += np.multiply(g, 1 - self.dampening, out=self._scratch(param, 1))
+            if self.nesterov:
+                look_ahead = np.multiply(buffer, momentum, out=self._scratch(param, 1))
+                look_ahead += g
+                g = look_ahead
+            else:
+                g = buffer
+        param -= np.multiply(g, float(self.lr), out=self._scratch(param, 1))

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import nn, optim, testing, utils
+from . import datasets, nn, optim, testing, utils
 from ._state import generator, get_default_dtype, manual_seed, set_default_dtype
 from .serialization import load, save
 
@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "datasets",
     "generator",
     "get_default_dtype",
     "load",

@@ -86,15 +86,14 @@ class Adagrad(Optimizer):
             state["step"] = 0
             state["sum"] = np.full_like(param, self.initial_accumulator_value)
         state["step"] += 1
-        step = state["step"]
+        decayed_lr = float(self.lr) / (1 + (state["step"] - 1) * self.lr_decay)
 
-        g = self._gradient(param, grad, self.weight_decay, self.maximize)
-        decayed_lr = float(self.lr) / (1 + (step - 1) * self.lr_decay)
-        work = self._scratch(param, 1)
-        state_sum = state["sum"]
-        state_sum += np.multiply(g, g, out=work)
-        denominator = np.sqrt(state_sum, out=work)
-        denominator += self.eps
-        update = np.multiply(g, -decayed_lr, out=self._scratch(param, 0))
-        update /= denominator
-        param += update
+        for p, d, state_sum in self._chunks(param, grad, state["sum"]):
+            g = self._gradient(p, d, self.weight_decay, self.maximize)
+            work = self._scratch(p, 1)
+            state_sum += np.multiply(g, g, out=work)
+            denominator = np.sqrt(state_sum, out=work)
+            denominator += self.eps
+            update = np.multiply(g, -decayed_lr, out=self._scratch(p, 0))
+            update /= denominator
+            p += update

@@ -106,7 +106,7 @@ class Adam(Optimizer):
         self.maximize = check_flag(owner, "maximize", self.maximize)
 
     def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        lr = float(self.lr)
+        lr, eps = float(self.lr), self.eps
         beta1, beta2 = self.betas
         if not state:
             state["step"] = 0
@@ -116,38 +116,34 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
         step = state["step"]
-
-        if self.decoupled_weight_decay:
-            if self.weight_decay != 0:
-                param *= 1 - lr * self.weight_decay
-            g = self._gradient(param, grad, 0, self.maximize)
-        else:
-            g = self._gradient(param, grad, self.weight_decay, self.maximize)
-
-        work = self._scratch(param, 1)
-        exp_avg = lerp_(state["exp_avg"], g, 1 - beta1, work)
-        exp_avg_sq = state["exp_avg_sq"]
-        exp_avg_sq *= beta2
-        squared = np.multiply(g, 1 - beta2, out=work)
-        squared *= g
-        exp_avg_sq += squared
-        if self.amsgrad:
-            second_moment = np.maximum(
-                state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"]
-            )
-        else:
-            second_moment = exp_avg_sq
-
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
-        denominator = np.sqrt(second_moment, out=work)
-        denominator /= bias_correction2**0.5
-        denominator += self.eps
-        # g is no longer needed, so scratch slot 0 (which may hold it) takes the update.
-        update = np.multiply(exp_avg, -step_size, out=self._scratch(param, 0))
-        update /= denominator
-        param += update
+        bias_correction2_sqrt = bias_correction2**0.5
+        decoupled = self.decoupled_weight_decay
+        coupled_decay = 0 if decoupled else self.weight_decay
+
+        arrays = (param, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"))
+        for p, d, exp_avg, exp_avg_sq, max_exp_avg_sq in self._chunks(*arrays):
+            if decoupled and self.weight_decay != 0:
+                p *= 1 - lr * self.weight_decay
+            g = self._gradient(p, d, coupled_decay, self.maximize)
+            work = self._scratch(p, 1)
+            lerp_(exp_avg, g, 1 - beta1, work)
+            exp_avg_sq *= beta2
+            squared = np.multiply(g, 1 - beta2, out=work)
+            squared *= g
+            exp_avg_sq += squared
+            second_moment = exp_avg_sq
+            if self.amsgrad:
+                second_moment = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+            denominator = np.sqrt(second_moment, out=work)
+            denominator /= bias_correction2_sqrt
+            denominator += eps
+            # g is no longer needed, so scratch slot 0 (which may hold it) takes the update.
+            update = np.multiply(exp_avg, -step_size, out=self._scratch(p, 0))
+            update /= denominator
+            p += update
 
 
 class AdamW(Adam):

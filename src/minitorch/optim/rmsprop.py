@@ -89,38 +89,43 @@ class RMSprop(Optimizer):
         self.maximize = check_flag("RMSprop", "maximize", self.maximize)
 
     def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        lr, alpha = float(self.lr), self.alpha
+        lr, alpha, momentum = float(self.lr), self.alpha, self.momentum
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(param)
-        if self.momentum > 0 and "momentum_buffer" not in state:
+        if momentum > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(param)
         if self.centered and "grad_avg" not in state:
             state["grad_avg"] = np.zeros_like(param)
         state["step"] += 1
 
-        g = self._gradient(param, grad, self.weight_decay, self.maximize)
-        work = self._scratch(param, 1)
-        square_avg = state["square_avg"]
-        square_avg *= alpha
-        squared = np.multiply(g, 1 - alpha, out=work)
-        squared *= g
-        square_avg += squared
-        if self.centered:
-            grad_avg = lerp_(state["grad_avg"], g, 1 - alpha, work)
-            variance = np.multiply(grad_avg, grad_avg, out=work)
-            np.subtract(square_avg, variance, out=variance)
-            denominator = np.sqrt(variance, out=variance)
-        else:
-            denominator = np.sqrt(square_avg, out=work)
-        denominator += self.eps
-
-        if self.momentum > 0:
-            buffer = state["momentum_buffer"]
-            buffer *= self.momentum
-            buffer += np.divide(g, denominator, out=denominator)
-            param -= np.multiply(buffer, lr, out=work)
-        else:
-            update = np.multiply(g, -lr, out=self._scratch(param, 0))
-            update /= denominator
-            param += update
+        arrays = (
+            param,
+            grad,
+            state["square_avg"],
+            state.get("grad_avg") if self.centered else None,
+            state.get("momentum_buffer") if momentum > 0 else None,
+        )
+        for p, d, square_avg, grad_avg, buffer in self._chunks(*arrays):
+            g = self._gradient(p, d, self.weight_decay, self.maximize)
+            work = self._scratch(p, 1)
+            square_avg *= alpha
+            squared = np.multiply(g, 1 - alpha, out=work)
+            squared *= g
+            square_avg += squared
+            if grad_avg is not None:
+                lerp_(grad_avg, g, 1 - alpha, work)
+                variance = np.multiply(grad_avg, grad_avg, out=work)
+                np.subtract(square_avg, variance, out=variance)
+                denominator = np.sqrt(variance, out=variance)
+            else:
+                denominator = np.sqrt(square_avg, out=work)
+            denominator += self.eps
+            if buffer is not None:
+                buffer *= momentum
+                buffer += np.divide(g, denominator, out=denominator)
+                p -= np.multiply(buffer, lr, out=work)
+            else:
+                update = np.multiply(g, -lr, out=self._scratch(p, 0))
+                update /= denominator
+                p += update

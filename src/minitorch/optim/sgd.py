@@ -90,23 +90,28 @@ class SGD(Optimizer):
             )
 
     def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        g = self._gradient(param, grad, self.weight_decay, self.maximize)
-        momentum = self.momentum
+        lr, momentum = float(self.lr), self.momentum
+        buffer, first_step = None, False
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
-                # PyTorch starts the buffer as a copy of the first gradient, not at zero.
-                buffer = state["momentum_buffer"] = np.array(g, dtype=param.dtype)
-            else:
-                buffer *= momentum
-                if self.dampening == 0:
-                    buffer += g
+                buffer = state["momentum_buffer"] = np.empty_like(param)
+                first_step = True
+        for p, d, b in self._chunks(param, grad, buffer):
+            g = self._gradient(p, d, self.weight_decay, self.maximize)
+            if b is not None:
+                if first_step:
+                    b[...] = g  # PyTorch starts the buffer as a copy of the first gradient
                 else:
-                    buffer += np.multiply(g, 1 - self.dampening, out=self._scratch(param, 1))
-            if self.nesterov:
-                look_ahead = np.multiply(buffer, momentum, out=self._scratch(param, 1))
-                look_ahead += g
-                g = look_ahead
-            else:
-                g = buffer
-        param -= np.multiply(g, float(self.lr), out=self._scratch(param, 1))
+                    b *= momentum
+                    if self.dampening == 0:
+                        b += g
+                    else:
+                        b += np.multiply(g, 1 - self.dampening, out=self._scratch(p, 1))
+                if self.nesterov:
+                    look_ahead = np.multiply(b, momentum, out=self._scratch(p, 1))
+                    look_ahead += g
+                    g = look_ahead
+                else:
+                    g = b
+            p -= np.multiply(g, lr, out=self._scratch(p, 1))

@@ -1,0 +1,113 @@
+"""Time ``optimizer.step()`` of minitorch against torch.optim on a ~1M-parameter float32 model.
+
+    python benchmarks/bench_optim.py [--repeats 30] [--threads N]
+
+The model is two Linear layers, 784 -> 1024 -> 256 (1,066,240 float32 parameters), with fixed
+random gradients. For each optimizer the script reports the median time of one ``step()`` over
+``--repeats`` runs (after a warm-up) for minitorch and for torch.optim with the same settings
+(its default, single-tensor implementation on CPU), and their ratio (minitorch / torch: below 1
+means minitorch is faster). torch is timed twice: with all its threads, and with one thread,
+like NumPy's element-wise operations. It reports; it never fails. Without torch installed it
+times minitorch alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import minitorch
+from minitorch import nn, optim
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - depends on the environment
+    torch = None
+
+SIZES = [(784, 1024), (1024, 256)]
+
+# (label, minitorch factory, torch factory)
+OPTIMIZERS: list[tuple[str, Callable, Callable]] = [
+    (
+        "SGD(momentum=0.9)",
+        lambda m: optim.SGD(m, lr=0.01, momentum=0.9),
+        lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
+    ),
+    ("Adam", lambda m: optim.Adam(m, lr=1e-3), lambda p: torch.optim.Adam(p, lr=1e-3)),
+    (
+        "AdamW(weight_decay=0.01)",
+        lambda m: optim.AdamW(m, lr=1e-3),
+        lambda p: torch.optim.AdamW(p, lr=1e-3),
+    ),
+]
+
+
+def median_step_time(step: Callable[[], None], repeats: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def minitorch_model() -> nn.Sequential:
+    minitorch.manual_seed(0)
+    model = nn.Sequential(*(nn.Linear(i, o) for i, o in SIZES))
+    rng = np.random.default_rng(0)
+    for layer in model:
+        layer.dW = rng.standard_normal(layer.W.shape).astype(np.float32)
+        layer.db = rng.standard_normal(layer.b.shape).astype(np.float32)
+    return model
+
+
+def torch_params() -> list:
+    generator = torch.Generator().manual_seed(0)
+    params = []
+    for i, o in SIZES:
+        for shape in ((o, i), (o,)):
+            p = torch.randn(shape, generator=generator, dtype=torch.float32).requires_grad_()
+            p.grad = torch.randn(shape, generator=generator, dtype=torch.float32)
+            params.append(p)
+    return params
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+
+    model = minitorch_model()
+    count = model.num_parameters()
+    print(f"model: Linear {SIZES}, {count:,} float32 parameters; median of {args.repeats} steps")
+    header = f"{'optimizer':26s} {'minitorch':>10s}"
+    thread_counts: list[int] = []
+    if torch is not None:
+        thread_counts = sorted({torch.get_num_threads(), 1}, reverse=True)
+        print(f"torch {torch.__version__}")
+        for threads in thread_counts:
+            header += f" {f'torch ({threads} thr)':>15s} {'ratio':>6s}"
+    print(header)
+    all_threads = torch.get_num_threads() if torch is not None else 1
+    for label, ours, theirs in OPTIMIZERS:
+        ours_time = median_step_time(ours(minitorch_model()).step, args.repeats)
+        line = f"{label:26s} {ours_time * 1e3:7.2f} ms"
+        for threads in thread_counts:
+            torch.set_num_threads(threads)
+            torch_optimizer = theirs(torch_params())
+            with torch.no_grad():
+                theirs_time = median_step_time(torch_optimizer.step, args.repeats)
+            line += f" {theirs_time * 1e3:12.2f} ms {ours_time / theirs_time:6.2f}"
+        if torch is not None:
+            torch.set_num_threads(all_threads)
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Helpers shared by the plotting modules: making figures without pyplot, saving them.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly, not ``pyplot``: nothing is
+added to pyplot's global list of open figures (so plotting in a loop leaks no memory and opens no
+window), no backend has to be chosen, and the code runs the same on a headless server. A
+notebook displays a returned Figure. In a script, save it (``path=``), or draw into axes of your
+own (``ax=``) made with ``fig, ax = plt.subplots()`` and call ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+PathLike = str | os.PathLike
+
+
+def new_figure(
+    nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] | None = None
+) -> tuple[Figure, np.ndarray]:
+    """A new Figure with a grid of axes, returned as a 2-D array of shape (nrows, ncols)."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def figure_and_axes(
+    ax: Axes | None, figsize: tuple[float, float] | None, where: str
+) -> tuple[Figure, Axes]:
+    """The figure and axes to draw into: ``ax`` and its figure, or a new single-axes figure."""
+    if ax is None:
+        fig, axes = new_figure(figsize=figsize)
+        return fig, axes[0, 0]
+    if not isinstance(ax, Axes):
+        raise TypeError(
+            f"{where}: ax must be a matplotlib Axes (e.g. from plt.subplots()), "
+            f"got {type(ax).__name__}"
+        )
+    # An Axes inside a SubFigure belongs to the SubFigure; its ``.figure`` is the root Figure.
+    return ax.figure.figure, ax
+
+
+def finish(fig: Figure, path: PathLike | None, dpi: int = 100) -> Figure:
+    """Save ``fig`` as an image at ``path`` if one is given (creating its folder) and return it.
+
+    The format follows the file's extension (``.png``, ``.pdf``, ``.svg``).
+    """
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=dpi)
+    return fig
+
+
+def class_colors(num_classes: int) -> list:
+    """One distinct colour per class: tab10 up to 10 classes, tab20 up to 20, then viridis."""
+    from matplotlib import colormaps
+
+    if num_classes <= 10:
+        return list(colormaps["tab10"].colors[:num_classes])
+    if num_classes <= 20:
+        return list(colormaps["tab20"].colors[:num_classes])
+    return [colormaps["viridis"](i / (num_classes - 1)) for i in range(num_classes)]

@@ -3,6 +3,8 @@ gradients, state_dict round trips that resume bitwise, and the errors a student 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -282,3 +284,542 @@ CASES = [
 def test_matches_torch(float64, case, ours, theirs, late):
     initial, result = run_minitorch(ours, late)
     assert_matches_torch(f"optim_{case}", result, lambda: run_torch(initial, theirs, late))
+
+
+# ---------------------------------------------------------------------- behaviour
+# Every optimizer with the options that give it state, for the behaviour tests below.
+CONFIGS = [
+    ("sgd", lambda m: optim.SGD(m, lr=0.1)),
+    (
+        "sgd_nesterov_decay",
+        lambda m: optim.SGD(m, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+    ),
+    (
+        "sgd_dampening_maximize",
+        lambda m: optim.SGD(m, lr=0.05, momentum=0.9, dampening=0.5, maximize=True),
+    ),
+    ("adam_amsgrad_decay", lambda m: optim.Adam(m, lr=0.01, weight_decay=0.1, amsgrad=True)),
+    ("adamw", lambda m: optim.AdamW(m, lr=0.01)),
+    ("adamw_amsgrad_maximize", lambda m: optim.AdamW(m, lr=0.01, amsgrad=True, maximize=True)),
+    (
+        "rmsprop_centered_momentum",
+        lambda m: optim.RMSprop(m, lr=0.01, momentum=0.9, centered=True, weight_decay=0.01),
+    ),
+    ("rmsprop_maximize", lambda m: optim.RMSprop(m, lr=0.01, maximize=True)),
+    (
+        "adagrad",
+        lambda m: optim.Adagrad(
+            m, lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1
+        ),
+    ),
+]
+CONFIG_IDS = [name for name, _ in CONFIGS]
+CONFIG_FACTORIES = [make for _, make in CONFIGS]
+
+
+def batch(step: int, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """The same mini-batch for a given step number, whatever ran before."""
+    rng = np.random.default_rng(100 + step)
+    return rng.standard_normal((8, 5)).astype(dtype), rng.standard_normal((8, 3)).astype(dtype)
+
+
+def train(model, optimizer, steps, scheduler=None) -> None:
+    criterion = nn.MSELoss()
+    dtype = model.parameters()[0].dtype
+    for step in steps:
+        x, y = batch(step, dtype)
+        optimizer.zero_grad()
+        criterion(model(x), y)
+        model.backward(criterion.backward())
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+
+
+def assert_states_equal(a: optim.Optimizer, b: optim.Optimizer) -> None:
+    assert a.state.keys() == b.state.keys()
+    for index in a.state:
+        assert a.state[index].keys() == b.state[index].keys()
+        for key, value in a.state[index].items():
+            other = b.state[index][key]
+            assert type(value) is type(other)
+            assert np.array_equal(value, other), f"state[{index}][{key!r}] differs"
+            if isinstance(value, np.ndarray):
+                assert value.dtype == other.dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make_optimizer", CONFIG_FACTORIES, ids=CONFIG_IDS)
+def test_resume_from_checkpoint_is_bitwise_identical(tmp_path, make_optimizer, dtype):
+    minitorch.set_default_dtype(dtype)
+    minitorch.manual_seed(0)
+    reference = make_model()
+    reference_optimizer = make_optimizer(reference)
+    reference_scheduler = optim.lr_scheduler.CosineAnnealingLR(reference_optimizer, T_max=4)
+    train(reference, reference_optimizer, range(10), reference_scheduler)
+
+    minitorch.manual_seed(0)
+    model = make_model()
+    optimizer = make_optimizer(model)
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=4)
+    train(model, optimizer, range(5), scheduler)
+    checkpoint = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+    }
+    path = minitorch.save(checkpoint, tmp_path / "checkpoint.npz")
+
+    minitorch.manual_seed(1)  # different initial weights: everything must come from the file
+    resumed = make_model()
+    resumed_optimizer = make_optimizer(resumed)
+    resumed_scheduler = optim.lr_scheduler.CosineAnnealingLR(resumed_optimizer, T_max=4)
+    loaded = minitorch.load(path)
+    resumed.load_state_dict(loaded["model"])
+    resumed_optimizer.load_state_dict(loaded["optimizer"])
+    resumed_scheduler.load_state_dict(loaded["scheduler"])
+    assert resumed_optimizer.lr == optimizer.lr
+    train(resumed, resumed_optimizer, range(5, 10), resumed_scheduler)
+
+    for ours, theirs in zip(resumed.parameters(), reference.parameters(), strict=True):
+        assert ours.dtype == theirs.dtype == dtype
+        assert np.array_equal(ours, theirs)
+    assert_states_equal(resumed_optimizer, reference_optimizer)
+    assert resumed_optimizer.lr == reference_optimizer.lr
+    assert resumed_scheduler.get_last_lr() == reference_scheduler.get_last_lr()
+
+
+@pytest.mark.parametrize("make_optimizer", CONFIG_FACTORIES, ids=CONFIG_IDS)
+def test_float32_parameters_are_updated_in_place_and_stay_float32(make_optimizer):
+    model = make_model()
+    params = model.parameters()
+    before = [p.copy() for p in params]
+    optimizer = make_optimizer(model)
+    train(model, optimizer, range(2))
+    grads = [g.copy() for g in model.grads()]
+    optimizer.step()
+    assert all(a is b for a, b in zip(model.parameters(), params, strict=True))
+    for param, old in zip(params, before, strict=True):
+        assert param.dtype == np.float32
+        assert not np.array_equal(param, old)
+    for grad, old in zip(model.grads(), grads, strict=True):
+        assert np.array_equal(grad, old), "step() must not modify the gradients"
+    for state in optimizer.state.values():
+        for value in state.values():
+            if isinstance(value, np.ndarray):
+                assert value.dtype == np.float32
+
+
+@pytest.mark.parametrize("make_optimizer", CONFIG_FACTORIES, ids=CONFIG_IDS)
+def test_float64_gradients_keep_float32_parameters_float32(make_optimizer):
+    model = make_model()
+    params = model.parameters()
+    optimizer = make_optimizer(model)
+    for layer in linear_layers(model):
+        layer.dW = np.ones(layer.W.shape, dtype=np.float64)
+        layer.db = np.ones(layer.b.shape, dtype=np.float64)
+    optimizer.step()
+    optimizer.step()
+    assert all(
+        a is b and a.dtype == np.float32 for a, b in zip(model.parameters(), params, strict=True)
+    )
+
+
+@pytest.mark.parametrize("make_optimizer", CONFIG_FACTORIES, ids=CONFIG_IDS)
+def test_none_gradients_are_skipped(make_optimizer):
+    model = make_model()
+    first, second = linear_layers(model)
+    second_before = [second.W.copy(), second.b.copy()]
+    optimizer = make_optimizer(model)
+    first.dW = np.ones_like(first.W)
+    first.db = np.ones_like(first.b)
+    assert second.dW is None and second.db is None
+    optimizer.step()
+    optimizer.step()
+    assert np.array_equal(second.W, second_before[0]) and np.array_equal(second.b, second_before[1])
+    assert set(optimizer.state) <= {0, 1}  # no state for parameters that never had a gradient
+    second.dW = np.ones_like(second.W)
+    second.db = np.ones_like(second.b)
+    optimizer.step()
+    assert not np.array_equal(second.W, second_before[0])
+
+
+@pytest.mark.parametrize("make_optimizer", CONFIG_FACTORIES, ids=CONFIG_IDS)
+def test_chunked_updates_give_the_same_numbers(monkeypatch, make_optimizer):
+    import minitorch.optim.optimizer as optimizer_module
+
+    results = []
+    for chunk_size in (7, 10**9):  # 7 cuts the 5x4 weight into pieces of 7, 7 and 6 values
+        monkeypatch.setattr(optimizer_module, "CHUNK_SIZE", chunk_size)
+        minitorch.manual_seed(0)
+        model = make_model()
+        optimizer = make_optimizer(model)
+        train(model, optimizer, range(4))
+        results.append((model, optimizer))
+    (chunked, chunked_optimizer), (whole, whole_optimizer) = results
+    for a, b in zip(chunked.parameters(), whole.parameters(), strict=True):
+        assert np.array_equal(a, b)
+    assert_states_equal(chunked_optimizer, whole_optimizer)
+
+
+class FortranLayer(nn.Module):
+    """A layer whose parameter is not C-contiguous, so the update cannot cut it into chunks."""
+
+    def __init__(self, order: str) -> None:
+        super().__init__()
+        self.W = np.array(np.arange(24.0).reshape(4, 6) / 10, order=order)
+        self.dW = None
+
+    def parameters(self):
+        return [self.W]
+
+    def grads(self):
+        return [self.dW]
+
+
+@pytest.mark.parametrize("make_optimizer", CONFIG_FACTORIES, ids=CONFIG_IDS)
+def test_non_contiguous_parameters_are_updated_whole(monkeypatch, make_optimizer):
+    import minitorch.optim.optimizer as optimizer_module
+
+    monkeypatch.setattr(optimizer_module, "CHUNK_SIZE", 5)
+    layers = [FortranLayer("C"), FortranLayer("F")]
+    optimizers = [make_optimizer(layer) for layer in layers]
+    for step in range(3):
+        for layer, optimizer in zip(layers, optimizers, strict=True):
+            layer.dW = np.cos(layer.W + step)
+            optimizer.step()
+    assert not layers[1].W.flags.c_contiguous
+    assert np.array_equal(layers[0].W, layers[1].W)
+
+
+def test_sgd_step_is_p_minus_lr_times_grad_on_a_large_parameter():
+    layer = nn.Linear(300, 300)  # 90,000 values: more than one chunk
+    rng = np.random.default_rng(0)
+    layer.dW = rng.standard_normal(layer.W.shape).astype(np.float32)
+    layer.db = rng.standard_normal(layer.b.shape).astype(np.float32)
+    expected = [
+        p - np.float32(0.1) * g for p, g in zip(layer.parameters(), layer.grads(), strict=True)
+    ]
+    optim.SGD(layer, lr=0.1).step()
+    for param, want in zip(layer.parameters(), expected, strict=True):
+        assert np.array_equal(param, want)
+
+
+def test_a_list_of_modules_trains_like_the_model_that_holds_them():
+    minitorch.manual_seed(0)
+    model = make_model()
+    minitorch.manual_seed(0)
+    twin = make_model()
+    first, second = linear_layers(twin)
+    optimizer = optim.Adam(model, lr=0.01)
+    twin_optimizer = optim.Adam([first, second], lr=0.01)
+    assert twin_optimizer.modules == [first, second]
+    train(model, optimizer, range(3))
+    train(twin, twin_optimizer, range(3))
+    for a, b in zip(model.parameters(), twin.parameters(), strict=True):
+        assert np.array_equal(a, b)
+    assert_states_equal(optimizer, twin_optimizer)
+    assert sorted(twin_optimizer.state) == [0, 1, 2, 3]
+
+
+def test_adamw_without_weight_decay_is_adam_and_with_it_is_not():
+    runs = {}
+    for name, make in [
+        ("adam", lambda m: optim.Adam(m, lr=0.01)),
+        ("adamw_0", lambda m: optim.AdamW(m, lr=0.01, weight_decay=0)),
+        ("adam_decay", lambda m: optim.Adam(m, lr=0.01, weight_decay=0.1)),
+        ("adamw_decay", lambda m: optim.AdamW(m, lr=0.01, weight_decay=0.1)),
+    ]:
+        minitorch.manual_seed(0)
+        model = make_model()
+        train(model, make(model), range(3))
+        runs[name] = model.parameters()
+    assert all(np.array_equal(a, b) for a, b in zip(runs["adam"], runs["adamw_0"], strict=True))
+    assert not np.allclose(runs["adam_decay"][0], runs["adamw_decay"][0])
+    assert optim.AdamW(make_model()).weight_decay == 1e-2  # PyTorch's default
+
+
+def test_zero_grad_clears_every_gradient_in_place():
+    model = make_model()
+    optimizer = optim.SGD(model, lr=0.1)
+    train(model, optimizer, range(1))
+    grads = model.grads()
+    assert all(np.any(g != 0) for g in grads)
+    optimizer.zero_grad()
+    assert all(a is b for a, b in zip(model.grads(), grads, strict=True))
+    assert all(not np.any(g) for g in grads)
+
+
+def test_zero_grad_reaches_every_module_of_a_list():
+    first, second = nn.Linear(3, 2), nn.Linear(2, 2)
+    for layer in (first, second):
+        layer.dW, layer.db = np.ones_like(layer.W), np.ones_like(layer.b)
+    optim.Adam([first, second]).zero_grad()
+    assert all(not np.any(g) for g in [*first.grads(), *second.grads()])
+
+
+def test_defaults_match_pytorch_and_the_spec():
+    model = make_model()
+    assert optim.SGD(model).lr == 0.01  # spec 002 (PyTorch has no default)
+    adam = optim.Adam(model)
+    assert (adam.lr, adam.betas, adam.eps, adam.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 0)
+    rmsprop = optim.RMSprop(model)
+    assert (rmsprop.lr, rmsprop.alpha, rmsprop.eps, rmsprop.momentum) == (1e-2, 0.99, 1e-8, 0)
+    adagrad = optim.Adagrad(model)
+    assert (adagrad.lr, adagrad.lr_decay, adagrad.eps) == (1e-2, 0, 1e-10)
+    assert adagrad.initial_accumulator_value == 0
+
+
+# ---------------------------------------------------------------------- wrong arguments
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad])
+def test_passing_model_parameters_explains_the_right_call(cls):
+    model = make_model()
+    name = cls.__name__
+    expected = (
+        f"{name} expects the model (a Module) or a list of Modules, got a list of NumPy arrays. "
+        f"NumPy arrays carry no gradient, so pass the model itself: {name}(model, lr=0.01)"
+    )
+    with pytest.raises(TypeError) as error:
+        cls(model.parameters(), lr=0.01)
+    assert str(error.value) == expected
+
+
+def test_wrong_modules_arguments_are_refused_with_the_fix():
+    model = make_model()
+    with pytest.raises(TypeError, match=r"got an iterator \(generator\).*SGD\(model, lr=0.1\)"):
+        optim.SGD((p for p in model.parameters()), lr=0.1)
+    with pytest.raises(TypeError, match=r"got a NumPy array\. NumPy arrays carry no gradient"):
+        optim.Adam(model.parameters()[0])
+    with pytest.raises(TypeError, match=r"item 1 of the list is str 'decoder'"):
+        optim.SGD([model, "decoder"])
+    with pytest.raises(TypeError, match=r"got a tuple of NumPy arrays"):
+        optim.SGD(tuple(model.parameters()))
+    with pytest.raises(TypeError, match=r"got dict\. Pass the model itself"):
+        optim.SGD({"params": model.parameters()})
+    with pytest.raises(ValueError, match=r"SGD got an empty list: there is nothing to optimize"):
+        optim.SGD([])
+    with pytest.raises(ValueError, match=r"the modules given \(ReLU\) have no parameters"):
+        optim.SGD(nn.ReLU())
+    with pytest.raises(ValueError, match=r"parameter 4 \(in Linear\) is the same array as"):
+        optim.SGD([model, model[0]])
+
+
+BAD_HYPERPARAMETERS = [
+    (optim.SGD, {"lr": -0.1}, ValueError, "SGD: lr must be >= 0, got -0.1"),
+    (optim.SGD, {"lr": "0.1"}, TypeError, "SGD: lr must be a number, got str '0.1'"),
+    (optim.SGD, {"lr": float("nan")}, ValueError, "SGD: lr must be a finite number"),
+    (optim.SGD, {"lr": float("inf")}, ValueError, "SGD: lr must be a finite number"),
+    (optim.SGD, {"lr": True}, TypeError, "SGD: lr must be a number"),
+    (optim.SGD, {"momentum": -0.9}, ValueError, "SGD: momentum must be >= 0, got -0.9"),
+    (optim.SGD, {"dampening": 1.5}, ValueError, "SGD: dampening must be in [0, 1], got 1.5"),
+    (optim.SGD, {"weight_decay": -1e-4}, ValueError, "SGD: weight_decay must be >= 0"),
+    (
+        optim.SGD,
+        {"nesterov": True},
+        ValueError,
+        "SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum=0.0",
+    ),
+    (
+        optim.SGD,
+        {"nesterov": True, "momentum": 0.9, "dampening": 0.1},
+        ValueError,
+        "SGD: nesterov=True needs momentum > 0 and dampening = 0, got momentum=0.9, dampening=0.1",
+    ),
+    (optim.SGD, {"nesterov": "yes"}, TypeError, "SGD: nesterov must be True or False"),
+    (optim.SGD, {"maximize": 1}, TypeError, "SGD: maximize must be True or False, got 1"),
+    (optim.Adam, {"lr": -1e-3}, ValueError, "Adam: lr must be >= 0"),
+    (optim.Adam, {"eps": -1e-8}, ValueError, "Adam: eps must be >= 0, got -1e-08"),
+    (optim.Adam, {"betas": (1.0, 0.999)}, ValueError, "Adam: betas[0] must be in [0, 1), got 1.0"),
+    (optim.Adam, {"betas": (-0.1, 0.999)}, ValueError, "Adam: betas[0] must be in [0, 1)"),
+    (optim.Adam, {"betas": (0.9, 1.5)}, ValueError, "Adam: betas[1] must be in [0, 1), got 1.5"),
+    (optim.Adam, {"betas": 0.9}, TypeError, "Adam: betas must be a pair (beta1, beta2)"),
+    (optim.Adam, {"betas": (0.9, 0.99, 0.9)}, TypeError, "Adam: betas must be a pair"),
+    (optim.Adam, {"weight_decay": -0.1}, ValueError, "Adam: weight_decay must be >= 0"),
+    (optim.Adam, {"amsgrad": None}, TypeError, "Adam: amsgrad must be True or False"),
+    (optim.Adam, {"maximize": "no"}, TypeError, "Adam: maximize must be True or False"),
+    (optim.AdamW, {"lr": -1.0}, ValueError, "AdamW: lr must be >= 0"),
+    (optim.AdamW, {"betas": (0.9, 1.0)}, ValueError, "AdamW: betas[1] must be in [0, 1)"),
+    (optim.AdamW, {"eps": -1.0}, ValueError, "AdamW: eps must be >= 0"),
+    (optim.AdamW, {"weight_decay": -0.01}, ValueError, "AdamW: weight_decay must be >= 0"),
+    (optim.RMSprop, {"lr": -0.01}, ValueError, "RMSprop: lr must be >= 0"),
+    (optim.RMSprop, {"alpha": -0.5}, ValueError, "RMSprop: alpha must be >= 0, got -0.5"),
+    (optim.RMSprop, {"eps": -1e-8}, ValueError, "RMSprop: eps must be >= 0"),
+    (optim.RMSprop, {"weight_decay": -1.0}, ValueError, "RMSprop: weight_decay must be >= 0"),
+    (optim.RMSprop, {"momentum": -0.9}, ValueError, "RMSprop: momentum must be >= 0"),
+    (optim.RMSprop, {"centered": "True"}, TypeError, "RMSprop: centered must be True or False"),
+    (optim.Adagrad, {"lr": -0.01}, ValueError, "Adagrad: lr must be >= 0"),
+    (optim.Adagrad, {"lr_decay": -0.1}, ValueError, "Adagrad: lr_decay must be >= 0"),
+    (optim.Adagrad, {"weight_decay": -0.1}, ValueError, "Adagrad: weight_decay must be >= 0"),
+    (
+        optim.Adagrad,
+        {"initial_accumulator_value": -1.0},
+        ValueError,
+        "Adagrad: initial_accumulator_value must be >= 0",
+    ),
+    (optim.Adagrad, {"eps": -1e-10}, ValueError, "Adagrad: eps must be >= 0"),
+    (optim.Adagrad, {"maximize": 0}, TypeError, "Adagrad: maximize must be True or False"),
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "error", "message"),
+    BAD_HYPERPARAMETERS,
+    ids=[f"{c.__name__}-{'-'.join(k)}-{i}" for i, (c, k, _, _) in enumerate(BAD_HYPERPARAMETERS)],
+)
+def test_bad_hyperparameters_are_refused(cls, kwargs, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        cls(make_model(), **kwargs)
+
+
+def test_numpy_scalars_are_accepted_as_hyperparameters():
+    optimizer = optim.Adam(make_model(), lr=np.float32(0.5), betas=np.array([0.8, 0.9]))
+    assert optimizer.lr == 0.5 and type(optimizer.lr) is float
+    assert optimizer.betas == (0.8, 0.9)
+
+
+class Misaligned(nn.Module):
+    def __init__(self, grads) -> None:
+        super().__init__()
+        self.W = np.zeros((2, 3))
+        self._grads = grads
+
+    def parameters(self):
+        return [self.W]
+
+    def grads(self):
+        return self._grads
+
+
+def test_modules_breaking_the_contract_get_an_explanation():
+    with pytest.raises(ValueError, match=r"Misaligned.parameters\(\) returned 1 arrays but grads"):
+        optim.SGD(Misaligned([None, None]))
+    optimizer = optim.SGD(Misaligned([np.zeros((3, 2))]))
+    with pytest.raises(ValueError, match=r"shape \(2, 3\) but its gradient has shape \(3, 2\)"):
+        optimizer.step()
+    integer_layer = Misaligned([np.zeros((2, 3))])
+    integer_layer.W = np.zeros((2, 3), dtype=np.int64)
+    with pytest.raises(TypeError, match=r"parameter 0 \(in Misaligned\) is an array of int64"):
+        optim.SGD(integer_layer).step()
+
+
+# ---------------------------------------------------------------------- state_dict and repr
+def _walk_leaves(tree):
+    for value in tree.values():
+        if isinstance(value, dict):
+            yield from _walk_leaves(value)
+        else:
+            yield value
+
+
+@pytest.mark.parametrize("make_optimizer", CONFIG_FACTORIES, ids=CONFIG_IDS)
+def test_state_dict_holds_only_arrays_numbers_and_strings(make_optimizer):
+    model = make_model()
+    optimizer = make_optimizer(model)
+    train(model, optimizer, range(2))
+    state = optimizer.state_dict()
+    assert state["optimizer"] == type(optimizer).__name__
+    assert state["hyperparameters"]["lr"] == optimizer.lr
+    assert set(state["hyperparameters"]) == set(optimizer.hyperparameter_names)
+    for leaf in _walk_leaves(state):
+        if isinstance(leaf, list):
+            assert all(isinstance(item, float) for item in leaf)  # betas
+        else:
+            assert isinstance(leaf, (np.ndarray, int, float, bool, str))
+
+
+def test_state_dict_is_a_snapshot_and_omits_empty_state(tmp_path):
+    model = make_model()
+    optimizer = optim.SGD(model, lr=0.1, momentum=0.9)
+    empty = optimizer.state_dict()
+    assert "state" not in empty
+    minitorch.save(empty, tmp_path / "empty.npz")  # an empty dict could not be saved
+    fresh = optim.SGD(model, lr=0.5)
+    fresh.load_state_dict(minitorch.load(tmp_path / "empty.npz"))
+    assert fresh.lr == 0.1 and fresh.momentum == 0.9 and fresh.state == {}
+
+    train(model, optimizer, range(2))
+    snapshot = optimizer.state_dict()
+    buffer = snapshot["state"]["0"]["momentum_buffer"].copy()
+    train(model, optimizer, range(2, 4))
+    assert np.array_equal(snapshot["state"]["0"]["momentum_buffer"], buffer)
+    assert not np.array_equal(optimizer.state[0]["momentum_buffer"], buffer)
+
+
+def test_load_state_dict_restores_hyperparameters_and_state():
+    model = make_model()
+    source = optim.Adam(model, lr=0.02, betas=(0.8, 0.9), amsgrad=True)
+    train(model, source, range(3))
+    target = optim.Adam(model)
+    target.load_state_dict(source.state_dict())
+    assert (target.lr, target.betas, target.amsgrad) == (0.02, (0.8, 0.9), True)
+    assert_states_equal(target, source)
+    target.state[0]["exp_avg"] += 1  # loading copied the arrays
+    assert not np.array_equal(target.state[0]["exp_avg"], source.state[0]["exp_avg"])
+
+
+def test_load_state_dict_refuses_mismatches():
+    model = make_model()
+    sgd = optim.SGD(model, lr=0.1, momentum=0.9)
+    train(model, sgd, range(1))
+    state = sgd.state_dict()
+    with pytest.raises(
+        ValueError, match=r"Adam.load_state_dict: this state dict was saved by 'SGD'"
+    ):
+        optim.Adam(model).load_state_dict(state)
+    other_model = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3))
+    with pytest.raises(ValueError, match=r"'momentum_buffer' of parameter 0 has shape \(5, 4\)"):
+        optim.SGD(other_model).load_state_dict(state)
+    with pytest.raises(ValueError, match=r"state for parameter 3, but the modules have 2"):
+        optim.SGD(nn.Linear(5, 4)).load_state_dict({**state, "state": {"3": state["state"]["3"]}})
+    incomplete = {**state, "hyperparameters": {"lr": 0.1}}
+    with pytest.raises(KeyError, match=r"missing: \['momentum', 'dampening'"):
+        optim.SGD(model).load_state_dict(incomplete)
+    invalid = {**state, "hyperparameters": {**state["hyperparameters"], "lr": -1.0}}
+    target = optim.SGD(model, lr=0.3)
+    with pytest.raises(ValueError, match=r"SGD: lr must be >= 0"):
+        target.load_state_dict(invalid)
+    assert target.lr == 0.3 and target.momentum == 0.0 and target.state == {}
+
+
+def test_repr_lists_the_hyperparameters_like_pytorch():
+    model = make_model()
+    assert repr(optim.SGD(model, lr=0.1, momentum=0.9)) == (
+        "SGD (\n"
+        "    parameters: 4 arrays, 39 values\n"
+        "    lr: 0.1\n"
+        "    momentum: 0.9\n"
+        "    dampening: 0.0\n"
+        "    weight_decay: 0.0\n"
+        "    nesterov: False\n"
+        "    maximize: False\n"
+        ")"
+    )
+    for cls in (optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad):
+        text = repr(cls(model))
+        assert text.startswith(f"{cls.__name__} (\n") and text.endswith("\n)")
+        for name in cls.hyperparameter_names:
+            assert f"\n    {name}: " in text
+    assert "betas: (0.9, 0.999)" in repr(optim.Adam(model))
+
+
+class SignSGD(optim.Optimizer):
+    """θ ← θ − γ·sign(∇): a student's optimizer written against the base class."""
+
+    def __init__(self, modules, lr=0.1):
+        super().__init__(modules, lr)
+
+    def update_parameter(self, param, grad, state):
+        state["calls"] = state.get("calls", 0) + 1
+        param -= self.lr * np.sign(grad)
+
+
+def test_a_custom_optimizer_needs_only_update_parameter():
+    layer = nn.Linear(2, 2)
+    layer.W[...] = 0
+    layer.dW, layer.db = np.array([[1.0, -2.0], [0.0, 3.0]]), None
+    optimizer = SignSGD(layer, lr=0.5)
+    optimizer.step()
+    assert np.array_equal(layer.W, [[-0.5, 0.5], [0.0, -0.5]])
+    assert optimizer.state == {0: {"calls": 1}}
+    with pytest.raises(NotImplementedError, match="must implement update_parameter"):
+        optim.Optimizer(layer, lr=0.1).step()

@@ -31,7 +31,6 @@ error messages (the loss modules pass their class name).
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from .activation import log_softmax
 
@@ -164,15 +163,17 @@ def reduce_loss_backward(
         )
     scale = dtype.type(grad_output)
     if reduction == "mean":
-        with np.errstate(divide="ignore", invalid="ignore"):  # D = 0: see reduce_loss_forward
-            scale = dtype.type(scale / divisor)
+        if divisor == 0:  # the mean over no target: s = ±inf or NaN, silently, as in PyTorch
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return dtype.type(scale / dtype.type(divisor))
+        scale = dtype.type(scale / divisor)
     return scale
 
 
 # ---------------------------------------------------------------------------- input checks
 def _as_float_array(name: str, what: str, value) -> np.ndarray:
     array = np.asarray(value)
-    if not np.issubdtype(array.dtype, np.floating):
+    if array.dtype.kind != "f":
         raise TypeError(
             f"{name} expects floating-point {what}, got dtype {array.dtype}; "
             f"convert with .astype(np.float32) (or np.float64)"
@@ -287,10 +288,11 @@ def huber_loss_forward(
     predictions, targets = _same_shape_pair(name, predictions, targets)
     diff = predictions - targets
     abs_diff = np.abs(diff)
-    unreduced = np.where(abs_diff < delta, 0.5 * diff * diff, delta * (abs_diff - 0.5 * delta))
-    loss, reduce_cache = reduce_loss_forward(
-        unreduced.astype(diff.dtype, copy=False), reduction, name=name
-    )
+    # Both pieces in one formula, without computing each everywhere: with c = min(|d|, δ),
+    # c·(|d| − ½c) is ½d² where |d| < δ (c = |d|) and δ(|d| − ½δ) elsewhere (c = δ).
+    clipped = np.minimum(abs_diff, delta)
+    unreduced = clipped * (abs_diff - 0.5 * clipped)
+    loss, reduce_cache = reduce_loss_forward(unreduced, reduction, name=name)
     return loss, (diff, delta, reduce_cache)
 
 
@@ -373,23 +375,31 @@ def binary_cross_entropy_with_logits_forward(
     logits, targets = _same_shape_pair(name, logits, targets)
     weight = _elementwise_weight(name, "weight", weight, logits.shape, logits.dtype)
     pos_weight = _elementwise_weight(name, "pos_weight", pos_weight, logits.shape, logits.dtype)
-    log_sigmoid = np.minimum(logits, 0) - np.log1p(np.exp(-np.abs(logits)))
+    exp_neg_abs = np.exp(-np.abs(logits))  # e^{−|x|} ∈ (0, 1]: cannot overflow
+    log_sigmoid = np.minimum(logits, 0) - np.log1p(exp_neg_abs)
     if pos_weight is not None:
         log_sigmoid *= (pos_weight - 1) * targets + 1
     unreduced = (1 - targets) * logits - log_sigmoid
     if weight is not None:
         unreduced *= weight
     loss, reduce_cache = reduce_loss_forward(unreduced, reduction, name=name)
-    return loss, (logits, targets, weight, pos_weight, reduce_cache)
+    return loss, (logits, exp_neg_abs, targets, weight, pos_weight, reduce_cache)
 
 
 def binary_cross_entropy_with_logits_backward(
     grad_output: float | np.ndarray | None, cache: tuple
 ) -> np.ndarray:
-    """dℓ/dx = w·[(p·y + 1 − y)·σ(x) − p·y], which is w·(σ(x) − y) when p = 1."""
-    logits, targets, weight, pos_weight, reduce_cache = cache
+    """dℓ/dx = w·[(p·y + 1 − y)·σ(x) − p·y], which is w·(σ(x) − y) when p = 1.
+
+    σ(x) comes from the forward's e^{−|x|}: 1/(1 + e^{−|x|}) for x ≥ 0 and
+    e^{−|x|}/(1 + e^{−|x|}) for x < 0, the two overflow-free forms of 1/(1 + e^{−x}).
+    """
+    logits, exp_neg_abs, targets, weight, pos_weight, reduce_cache = cache
     scale = reduce_loss_backward(grad_output, reduce_cache)
-    sigmoid = special.expit(logits)
+    # Numerator 1 where x ≥ 0 and e^{−|x|} where x < 0, as max(e^{−|x|}, [x ≥ 0]) since
+    # e^{−|x|} ≤ 1: branch-free, so about 5x faster than np.where on mixed signs.
+    sigmoid = np.maximum(exp_neg_abs, logits >= 0)
+    sigmoid /= 1 + exp_neg_abs
     if pos_weight is None:
         grad = sigmoid - targets
     else:
@@ -430,14 +440,19 @@ def _target_kind(
     name: str, scores: np.ndarray, targets: np.ndarray, allow_probabilities: bool
 ) -> str:
     """Decide whether ``targets`` are class indices or class probabilities, or explain why not."""
-    n_classes = _class_count(scores)
     index_shape = _index_shape(scores)
+    kind = targets.dtype.kind
+    if kind in "iu" and targets.shape == index_shape:
+        return "index"
+    if kind == "f" and targets.shape == scores.shape and allow_probabilities:
+        return "probabilities"
+
+    # Everything below only explains what is wrong.
+    n_classes = _class_count(scores)
     index_form = f"class indices: integers in [0, {n_classes - 1}] of shape {index_shape}"
     prob_form = f"class probabilities: floats of shape {scores.shape} (the shape of the input)"
     accepted = f"{index_form}, or {prob_form}" if allow_probabilities else index_form
-    if np.issubdtype(targets.dtype, np.integer):
-        if targets.shape == index_shape:
-            return "index"
+    if kind in "iu":
         hint = ""
         if targets.shape == scores.shape:
             hint = (
@@ -453,10 +468,8 @@ def _target_kind(
             f"{name}: integer targets of shape {targets.shape} do not fit input of shape "
             f"{scores.shape}; expected {index_form}.{hint}"
         )
-    if np.issubdtype(targets.dtype, np.floating):
-        if targets.shape == scores.shape:
-            if allow_probabilities:
-                return "probabilities"
+    if kind == "f":
+        if targets.shape == scores.shape:  # probabilities given to NLLLoss
             raise TypeError(
                 f"{name} takes class indices (integers of shape {index_shape}), got floating "
                 f"targets of the input's shape {scores.shape}. For class probabilities (soft "
@@ -500,39 +513,50 @@ def _class_index_targets(
     class_weight: np.ndarray | None,
     ignore_index: int,
     dtype: np.dtype,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Check batched class-index targets (N, d1, ...) and look up each sample's weight.
 
     Returns
     -------
     index : intp array (N, d1, ...)
         The targets, with ignored ones replaced by 0 so they can index safely.
-    sample_weight : array (N, d1, ...) of ``dtype``
+    sample_weight : array (N, d1, ...), or None when every sample has weight 1
         w[yᵢ] (1 without class weights), 0 where the target is ignored. Its sum is the
-        denominator of the ``'mean'`` reduction.
+        denominator of the ``'mean'`` reduction. ``None`` (no class weights, nothing ignored)
+        lets the common case skip multiplying by ones.
     ignored : bool array (N, d1, ...), or None when no target is ignored
     """
     index = targets.astype(np.intp, copy=False)
-    ignored = index == ignore_index
-    if not ignored.any():
+    if index.size == 0:
+        return index, None, None
+    # The common case in one pass over the targets: viewed as unsigned integers, negative
+    # indices become huge, so max < C means every index is in [0, C). An ignore_index outside
+    # [0, C) then cannot occur either.
+    if not 0 <= ignore_index < n_classes and index.view(np.uintp).max() < n_classes:
         ignored = None
-    counted = index if ignored is None else index[~ignored]
-    if counted.size and (counted.min() < 0 or counted.max() >= n_classes):
-        bad = counted[(counted < 0) | (counted >= n_classes)][0]
-        raise ValueError(
-            f"{name}: target class index {bad} is out of range; with C = {n_classes} classes "
-            f"the valid indices are 0 to {n_classes - 1} (targets equal to ignore_index = "
-            f"{ignore_index} are skipped). Are the labels 1-based, or is the output layer too "
-            f"small?"
-        )
+    else:
+        ignored = index == ignore_index
+        if not ignored.any():
+            ignored = None
+        counted = index if ignored is None else index[~ignored]
+        out_of_range = (counted < 0) | (counted >= n_classes)
+        if out_of_range.any():
+            raise ValueError(
+                f"{name}: target class index {counted[out_of_range][0]} is out of range; with "
+                f"C = {n_classes} classes the valid indices are 0 to {n_classes - 1} (targets "
+                f"equal to ignore_index = {ignore_index} are skipped). Are the labels 1-based, "
+                f"or is the output layer too small?"
+            )
     if ignored is not None:
         index = np.where(ignored, 0, index)
+    if class_weight is None and ignored is None:
+        return index, None, None
     if class_weight is None:
-        sample_weight = np.ones(index.shape, dtype=dtype)
+        sample_weight = (~ignored).astype(dtype)
     else:
         sample_weight = class_weight[index]
-    if ignored is not None:
-        sample_weight[ignored] = 0
+        if ignored is not None:
+            sample_weight[ignored] = 0
     return index, sample_weight, ignored
 
 
@@ -543,8 +567,8 @@ def _take_class(scores: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.take_along_axis(scores, index[:, None], axis=1)[:, 0]
 
 
-def _add_at_class(array: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
-    """array[n, index[n, ...], ...] += values[n, ...], in place, for every sample.
+def _add_at_class(array: np.ndarray, index: np.ndarray, values) -> None:
+    """array[n, index[n, ...], ...] += values[n, ...] (or a scalar), in place, for every sample.
 
     Each sample has exactly one target class, so no position is written twice.
     """
@@ -553,6 +577,7 @@ def _add_at_class(array: np.ndarray, index: np.ndarray, values: np.ndarray) -> N
     else:
         index = index[:, None]
         current = np.take_along_axis(array, index, axis=1)
+        values = np.broadcast_to(values, index.shape[:1] + index.shape[2:])
         np.put_along_axis(array, index, current + values[:, None], axis=1)
 
 
@@ -571,8 +596,29 @@ def _weighted_nll(log_probs: np.ndarray, index: np.ndarray, sample_weight, ignor
     nll = -_take_class(log_probs, index)
     if ignored is not None:
         nll[ignored] = 0  # before multiplying, so an ignored −inf log-probability stays harmless
-    nll *= sample_weight
+    if sample_weight is not None:
+        nll *= sample_weight
     return nll
+
+
+def _mean_divisor(index: np.ndarray, sample_weight) -> float:
+    """Σ w[yᵢ] over the targets that count: the denominator of the weighted mean."""
+    return index.size if sample_weight is None else sample_weight.sum()
+
+
+def _target_coefficient(scale, sample_weight, ignored, dtype):
+    """sᵢ·w[yᵢ], the weight of sample i's log-probability of its target in the loss.
+
+    A scalar when every weight is 1; else an array (N, d1, ...), 0 for ignored targets even when
+    sᵢ is inf or NaN (the mean over no target), as in PyTorch.
+    """
+    if sample_weight is None:
+        return scale
+    with np.errstate(invalid="ignore"):  # s = inf times a weight of 0 is NaN, as in PyTorch
+        coefficient = np.asarray(scale * sample_weight, dtype=dtype)
+    if ignored is not None:
+        coefficient[ignored] = 0
+    return coefficient
 
 
 def _batched(scores: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -615,7 +661,10 @@ def nll_loss_forward(
     )
     unreduced = _weighted_nll(log_probs, index, sample_weight, ignored)
     loss, reduce_cache = reduce_loss_forward(
-        _unbatched_loss(unreduced, unbatched), reduction, sample_weight.sum(), name=name
+        _unbatched_loss(unreduced, unbatched),
+        reduction,
+        _mean_divisor(index, sample_weight),
+        name=name,
     )
     return loss, (
         log_probs.shape,
@@ -632,10 +681,7 @@ def nll_loss_backward(grad_output: float | np.ndarray | None, cache: tuple) -> n
     """dℓᵢ/d(log pᵢ) = −w[yᵢ] at the target class and 0 elsewhere (0 for ignored targets)."""
     shape, dtype, index, sample_weight, ignored, unbatched, reduce_cache = cache
     scale = _per_sample(reduce_loss_backward(grad_output, reduce_cache), index.shape)
-    with np.errstate(invalid="ignore"):  # s = 0/0 when every target is ignored
-        coefficient = np.asarray(scale * sample_weight, dtype=dtype)
-    if ignored is not None:
-        coefficient[ignored] = 0
+    coefficient = _target_coefficient(scale, sample_weight, ignored, dtype)
     grad = np.zeros(shape, dtype=dtype)
     _add_at_class(grad, index, -coefficient)
     return grad[0] if unbatched else grad
@@ -708,7 +754,7 @@ def cross_entropy_forward(
         return loss, cache
 
     index, sample_weight, ignored = _class_index_targets(
-        name, targets, n_classes, class_weight, ignore_index, dtype
+        name, targets, n_classes, class_weight, ignore_index, log_probs.dtype
     )
     unreduced = _weighted_nll(log_probs, index, sample_weight, ignored)
     if smoothing > 0:
@@ -718,7 +764,10 @@ def cross_entropy_forward(
             smooth[ignored] = 0
         unreduced = (1 - smoothing) * unreduced + (smoothing / n_classes) * smooth
     loss, reduce_cache = reduce_loss_forward(
-        _unbatched_loss(unreduced, unbatched), reduction, sample_weight.sum(), name=name
+        _unbatched_loss(unreduced, unbatched),
+        reduction,
+        _mean_divisor(index, sample_weight),
+        name=name,
     )
     probs = np.exp(log_probs)
     cache = (
@@ -756,26 +805,23 @@ def cross_entropy_backward(grad_output: float | np.ndarray | None, cache: tuple)
         return grad[0] if unbatched else grad
 
     _, probs, index, sample_weight, ignored, weight_b, smoothing, unbatched, reduce_cache = cache
-    dtype = probs.dtype
     n_classes = probs.shape[1]
     scale = _per_sample(reduce_loss_backward(grad_output, reduce_cache), index.shape)
-    with np.errstate(invalid="ignore"):  # s = 0/0 when every target is ignored
-        target_coefficient = np.asarray(scale * sample_weight, dtype=dtype)  # sᵢ·w[yᵢ]
-        if ignored is not None:
-            target_coefficient[ignored] = 0
-        if smoothing == 0:
-            grad = probs * target_coefficient[:, None]
-            _add_at_class(grad, index, -target_coefficient)
-            return grad[0] if unbatched else grad
+    target_coefficient = _target_coefficient(scale, sample_weight, ignored, probs.dtype)
+    if smoothing == 0:  # the hot path: p·(s·w[y]), then s·w[y] off at the target class
+        grad = probs * _class_dim(target_coefficient)
+        _add_at_class(grad, index, -target_coefficient)
+        return grad[0] if unbatched else grad
 
-        target_coefficient *= 1 - smoothing
-        smooth_coefficient = np.broadcast_to(scale * (smoothing / n_classes), index.shape)
-        if ignored is not None:
-            smooth_coefficient = np.where(ignored, 0, smooth_coefficient)
-        weight_total = n_classes if weight_b is None else weight_b.sum()
+    target_coefficient = target_coefficient * (1 - smoothing)  # sᵢ·(1 − ε)·w[yᵢ]
+    smooth_coefficient = scale * (smoothing / n_classes)  # sᵢ·ε/C, 0 for ignored targets
+    if ignored is not None:
+        smooth_coefficient = np.where(ignored, 0, smooth_coefficient)
+    weight_total = n_classes if weight_b is None else weight_b.sum()
+    with np.errstate(invalid="ignore"):  # s = inf (mean over zero total weight) gives NaN
         grad = probs * _class_dim(target_coefficient + smooth_coefficient * weight_total)
         _add_at_class(grad, index, -target_coefficient)
-        smooth_term = _class_dim(np.asarray(smooth_coefficient, dtype=dtype))
+        smooth_term = _class_dim(smooth_coefficient)
         grad -= smooth_term if weight_b is None else smooth_term * weight_b
     return grad[0] if unbatched else grad
 

@@ -1,0 +1,477 @@
+"""Learning-rate schedulers: the lr sequences against PyTorch's (element by element, 1e-10),
+training with a schedule, state_dict round trips and argument errors."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import minitorch
+from minitorch import nn, optim
+from minitorch.optim import lr_scheduler
+from parity import GOLDEN_DIR, RTOL, assert_matches_torch, torch
+
+BASE_LR = 0.1
+
+
+def make_optimizer(lr: float = BASE_LR) -> optim.SGD:
+    return optim.SGD(nn.Linear(3, 2), lr=lr)
+
+
+def minitorch_lrs(make_scheduler, steps: int) -> np.ndarray:
+    """``[lr at epoch 0, lr at epoch 1, ...]``: what optimizer.lr is during each epoch."""
+    optimizer = make_optimizer()
+    scheduler = make_scheduler(optimizer)
+    lrs = [optimizer.lr]
+    for _ in range(steps):
+        scheduler.step()
+        assert scheduler.get_last_lr() == [optimizer.lr]
+        lrs.append(optimizer.lr)
+    return np.array(lrs)
+
+
+def torch_lrs(make_scheduler, steps: int) -> np.ndarray:
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=BASE_LR)
+    scheduler = make_scheduler(optimizer)
+    lrs = [optimizer.param_groups[0]["lr"]]
+    with warnings.catch_warnings():  # "scheduler.step() before optimizer.step()": no training here
+        warnings.simplefilter("ignore")
+        for _ in range(steps):
+            scheduler.step()
+            lrs.append(optimizer.param_groups[0]["lr"])
+    return np.array(lrs)
+
+
+def assert_lrs_match(case: str, ours: np.ndarray, theirs, every: int = 1) -> None:
+    """Compare with PyTorch (live and golden), then element by element against the golden file.
+
+    The harness measures differences relative to the largest lr; a schedule that decays by
+    orders of magnitude needs each lr compared with its own size, which the second check does.
+    ``every`` keeps one lr in ``every`` (long schedules; their drift is systematic).
+    """
+    ours = ours[::every]
+    assert_matches_torch(case, {"lr": ours}, lambda: {"lr": theirs()[::every]})
+    with np.load(GOLDEN_DIR / f"{case}.npz") as golden:
+        expected = golden["lr"]
+    zero = expected == 0
+    assert np.all(ours[zero] == 0), f"{case}: PyTorch's lr is exactly 0 where ours is not"
+    relative = np.abs(ours[~zero] - expected[~zero]) / np.abs(expected[~zero])
+    assert relative.max(initial=0) <= RTOL, f"{case}: lr differs by {relative.max():.2e}"
+
+
+T = torch.optim.lr_scheduler if torch is not None else None
+
+# (case, minitorch factory, torch factory, steps, keep every n-th lr)
+SCHEDULES = [
+    ("steplr_3_0.1", lambda o: lr_scheduler.StepLR(o, 3), lambda o: T.StepLR(o, 3), 30, 1),
+    (
+        "steplr_7_0.5",
+        lambda o: lr_scheduler.StepLR(o, step_size=7, gamma=0.5),
+        lambda o: T.StepLR(o, step_size=7, gamma=0.5),
+        60,
+        1,
+    ),
+    (
+        "steplr_1_0.9_long",
+        lambda o: lr_scheduler.StepLR(o, 1, 0.9),
+        lambda o: T.StepLR(o, 1, 0.9),
+        2000,
+        20,
+    ),
+    (
+        "multisteplr_repeated",  # a milestone listed twice decays twice
+        lambda o: lr_scheduler.MultiStepLR(o, [2, 5, 5, 9]),
+        lambda o: T.MultiStepLR(o, [2, 5, 5, 9]),
+        20,
+        1,
+    ),
+    (
+        "multisteplr_unsorted_from_0",
+        lambda o: lr_scheduler.MultiStepLR(o, milestones=[7, 0, 3], gamma=0.5),
+        lambda o: T.MultiStepLR(o, milestones=[7, 0, 3], gamma=0.5),
+        12,
+        1,
+    ),
+    (
+        "exponentiallr_0.9",
+        lambda o: lr_scheduler.ExponentialLR(o, 0.9),
+        lambda o: T.ExponentialLR(o, 0.9),
+        300,
+        1,
+    ),
+    (
+        "exponentiallr_0.99_long",
+        lambda o: lr_scheduler.ExponentialLR(o, gamma=0.99),
+        lambda o: T.ExponentialLR(o, gamma=0.99),
+        5000,
+        25,
+    ),
+    (
+        "exponentiallr_1.01",
+        lambda o: lr_scheduler.ExponentialLR(o, 1.01),
+        lambda o: T.ExponentialLR(o, 1.01),
+        200,
+        1,
+    ),
+    (
+        "cosine_10",
+        lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=10),
+        lambda o: T.CosineAnnealingLR(o, T_max=10),
+        30,
+        1,
+    ),
+    (
+        "cosine_10_eta_min",
+        lambda o: lr_scheduler.CosineAnnealingLR(o, 10, eta_min=1e-3),
+        lambda o: T.CosineAnnealingLR(o, 10, eta_min=1e-3),
+        30,
+        1,
+    ),
+    (
+        "cosine_7_eta_min",
+        lambda o: lr_scheduler.CosineAnnealingLR(o, 7, 0.05),
+        lambda o: T.CosineAnnealingLR(o, 7, 0.05),
+        21,
+        1,
+    ),
+    (
+        "cosine_1",
+        lambda o: lr_scheduler.CosineAnnealingLR(o, 1),
+        lambda o: T.CosineAnnealingLR(o, 1),
+        6,
+        1,
+    ),
+    (
+        "cosine_100",
+        lambda o: lr_scheduler.CosineAnnealingLR(o, 100, 1e-4),
+        lambda o: T.CosineAnnealingLR(o, 100, 1e-4),
+        300,
+        1,
+    ),
+    (
+        # Here the closed formula drifts 5e-10 from PyTorch's recursion: we must recurse too.
+        "cosine_10000_eta_min_long",
+        lambda o: lr_scheduler.CosineAnnealingLR(o, 10000, eta_min=0.05),
+        lambda o: T.CosineAnnealingLR(o, 10000, eta_min=0.05),
+        30000,
+        100,
+    ),
+    (
+        "lambdalr_power",
+        lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 0.95**epoch),
+        lambda o: T.LambdaLR(o, lambda epoch: 0.95**epoch),
+        50,
+        1,
+    ),
+    (
+        "lambdalr_warmup",
+        lambda o: lr_scheduler.LambdaLR(o, lambda epoch: min(1.0, (epoch + 1) / 5)),
+        lambda o: T.LambdaLR(o, lambda epoch: min(1.0, (epoch + 1) / 5)),
+        12,
+        1,
+    ),
+    (
+        "lambdalr_integer_factor",  # the factor is 0 at first: lr 0, then 1·base, 2·base, ...
+        lambda o: lr_scheduler.LambdaLR(o, lambda epoch: epoch // 3),
+        lambda o: T.LambdaLR(o, lambda epoch: epoch // 3),
+        12,
+        1,
+    ),
+    (
+        "linearlr_defaults",
+        lambda o: lr_scheduler.LinearLR(o),
+        lambda o: T.LinearLR(o),
+        12,
+        1,
+    ),
+    (
+        "linearlr_down_to_zero",
+        lambda o: lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.0, total_iters=10),
+        lambda o: T.LinearLR(o, start_factor=1.0, end_factor=0.0, total_iters=10),
+        20,
+        1,
+    ),
+    (
+        "linearlr_0.5_0.2_7",
+        lambda o: lr_scheduler.LinearLR(o, 0.5, 0.2, 7),
+        lambda o: T.LinearLR(o, 0.5, 0.2, 7),
+        21,
+        1,
+    ),
+    (
+        "linearlr_1000_long",
+        lambda o: lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=1000),
+        lambda o: T.LinearLR(o, start_factor=0.01, total_iters=1000),
+        3000,
+        10,
+    ),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    ("case", "ours", "theirs", "steps", "every"), SCHEDULES, ids=[s[0] for s in SCHEDULES]
+)
+def test_lr_sequence_matches_torch(case, ours, theirs, steps, every):
+    assert_lrs_match(
+        f"sched_{case}", minitorch_lrs(ours, steps), lambda: torch_lrs(theirs, steps), every
+    )
+
+
+# ---------------------------------------------------------------------- training with a schedule
+def train_with_schedule(make_optimizer, make_scheduler, steps: int = 12):
+    """A float64 Linear(4 -> 3) trained with gradients G_t + 0.3·θ; the weights after each step."""
+    layer = nn.Linear(4, 3, dtype=np.float64)
+    initial = [layer.W.copy(), layer.b.copy()]
+    optimizer = make_optimizer(layer)
+    scheduler = make_scheduler(optimizer)
+    rng = np.random.default_rng(3)
+    trajectory = []
+    for _ in range(steps):
+        layer.dW = rng.standard_normal(layer.W.shape) + 0.3 * layer.W
+        layer.db = rng.standard_normal(layer.b.shape) + 0.3 * layer.b
+        optimizer.step()
+        scheduler.step()
+        trajectory.append(np.concatenate([layer.W.ravel(), layer.b.ravel()]))
+    return initial, np.stack(trajectory)
+
+
+def torch_train_with_schedule(initial, make_optimizer, make_scheduler, steps: int = 12):
+    weight = torch.tensor(initial[0].T.copy(), requires_grad=True)
+    bias = torch.tensor(initial[1].reshape(-1).copy(), requires_grad=True)
+    optimizer = make_optimizer([weight, bias])
+    scheduler = make_scheduler(optimizer)
+    rng = np.random.default_rng(3)
+    trajectory = []
+    for _ in range(steps):
+        weight.grad = torch.tensor(rng.standard_normal(initial[0].shape).T) + 0.3 * weight.detach()
+        bias.grad = torch.tensor(rng.standard_normal(initial[1].shape)[0]) + 0.3 * bias.detach()
+        optimizer.step()
+        scheduler.step()
+        w, b = weight.detach().numpy(), bias.detach().numpy()
+        trajectory.append(np.concatenate([w.T.ravel(), b.ravel()]))
+    return np.stack(trajectory)
+
+
+TRAINING = [
+    (
+        "sgd_momentum_steplr",
+        lambda m: optim.SGD(m, lr=0.1, momentum=0.9),
+        lambda o: lr_scheduler.StepLR(o, step_size=4, gamma=0.5),
+        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, foreach=False),
+        lambda o: T.StepLR(o, step_size=4, gamma=0.5),
+    ),
+    (
+        "adam_cosine",
+        lambda m: optim.Adam(m, lr=0.05),
+        lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=5, eta_min=1e-3),
+        lambda p: torch.optim.Adam(p, lr=0.05, foreach=False),
+        lambda o: T.CosineAnnealingLR(o, T_max=5, eta_min=1e-3),
+    ),
+    (
+        "adagrad_linearlr",
+        lambda m: optim.Adagrad(m, lr=0.1, lr_decay=0.1),
+        lambda o: lr_scheduler.LinearLR(o, start_factor=0.25, total_iters=6),
+        lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.1, foreach=False),
+        lambda o: T.LinearLR(o, start_factor=0.25, total_iters=6),
+    ),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    ("case", "ours_opt", "ours_sched", "torch_opt", "torch_sched"),
+    TRAINING,
+    ids=[t[0] for t in TRAINING],
+)
+def test_training_with_a_schedule_matches_torch(case, ours_opt, ours_sched, torch_opt, torch_sched):
+    initial, trajectory = train_with_schedule(ours_opt, ours_sched)
+    assert_matches_torch(
+        f"sched_train_{case}",
+        {"params": trajectory},
+        lambda: {"params": torch_train_with_schedule(initial, torch_opt, torch_sched)},
+    )
+
+
+def test_the_optimizer_reads_the_scheduled_lr_at_every_step():
+    layer = nn.Linear(2, 2, bias=False)
+    layer.W[...] = 0
+    layer.dW = np.ones_like(layer.W)
+    optimizer = optim.SGD(layer, lr=1.0)
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    for expected_w in (-1.0, -1.5, -1.75, -1.875):  # steps of lr 1, 0.5, 0.25, 0.125: exact
+        optimizer.step()
+        scheduler.step()
+        assert np.array_equal(layer.W, np.full((2, 2), expected_w))
+
+
+# ---------------------------------------------------------------------- the scheduler's own API
+def test_construction_sets_the_lr_of_epoch_0():
+    cases = [
+        (lambda o: lr_scheduler.StepLR(o, 2), BASE_LR),
+        (lambda o: lr_scheduler.MultiStepLR(o, [0, 4], gamma=0.5), BASE_LR * 0.5),
+        (lambda o: lr_scheduler.ExponentialLR(o, 0.5), BASE_LR),
+        (lambda o: lr_scheduler.CosineAnnealingLR(o, 10), BASE_LR),
+        (lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 0.1 * (epoch + 1)), BASE_LR * 0.1),
+        (lambda o: lr_scheduler.LinearLR(o, start_factor=0.25), BASE_LR * 0.25),
+    ]
+    for make, expected in cases:
+        optimizer = make_optimizer()
+        scheduler = make(optimizer)
+        assert scheduler.last_epoch == 0
+        assert scheduler.base_lr == BASE_LR and scheduler.base_lrs == [BASE_LR]
+        assert optimizer.lr == expected and scheduler.get_last_lr() == [expected]
+
+
+def test_closed_forms_give_the_documented_values():
+    optimizer = make_optimizer()
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.1)
+    for _ in range(7):
+        scheduler.step()
+    assert scheduler.last_epoch == 7 and optimizer.lr == BASE_LR * 0.1**2
+    optimizer = make_optimizer()
+    scheduler = lr_scheduler.LinearLR(optimizer, start_factor=0.5, end_factor=1.0, total_iters=4)
+    scheduler.step()
+    assert optimizer.lr == pytest.approx(BASE_LR * 0.625, rel=1e-15)
+    optimizer = make_optimizer()
+    scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=4, eta_min=0.01)
+    for _ in range(2):
+        scheduler.step()
+    assert optimizer.lr == pytest.approx(0.01 + (BASE_LR - 0.01) / 2, rel=1e-14)
+
+
+SAVED_SCHEDULES = [
+    lambda o: lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
+    lambda o: lr_scheduler.MultiStepLR(o, [1, 4, 4, 6], gamma=0.5),
+    lambda o: lr_scheduler.ExponentialLR(o, 0.9),
+    lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=3, eta_min=0.01),
+    lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 1 / (epoch + 1)),
+    lambda o: lr_scheduler.LinearLR(o, 0.2, 0.9, 5),
+]
+SAVED_IDS = ["step", "multistep", "exponential", "cosine", "lambda", "linear"]
+
+
+@pytest.mark.parametrize("make_scheduler", SAVED_SCHEDULES, ids=SAVED_IDS)
+def test_state_dict_round_trip_through_save_and_load_resumes_exactly(tmp_path, make_scheduler):
+    reference = make_scheduler(make_optimizer())
+    expected = []
+    for _ in range(12):
+        reference.step()
+        expected.append(reference.get_last_lr()[0])
+
+    optimizer = make_optimizer()
+    scheduler = make_scheduler(optimizer)
+    for _ in range(5):
+        scheduler.step()
+    state = scheduler.state_dict()
+    for value in state.values():
+        assert isinstance(value, (int, float)) or all(isinstance(v, int) for v in value)
+    path = minitorch.save(
+        {"optimizer": optimizer.state_dict(), "scheduler": state}, tmp_path / "ckpt.npz"
+    )
+
+    resumed_optimizer = make_optimizer(lr=7.0)  # wrong lr: both state dicts must fix it
+    resumed = make_scheduler(resumed_optimizer)
+    loaded = minitorch.load(path)
+    resumed.load_state_dict(loaded["scheduler"])
+    assert resumed_optimizer.lr == optimizer.lr and resumed.last_epoch == 5
+    resumed_optimizer.load_state_dict(loaded["optimizer"])
+    got = []
+    for _ in range(7):
+        resumed.step()
+        got.append(resumed.get_last_lr()[0])
+    assert got == expected[5:]
+
+
+def test_lambda_lr_does_not_save_its_function():
+    scheduler = lr_scheduler.LambdaLR(make_optimizer(), lambda epoch: 0.5)
+    assert set(scheduler.state_dict()) == {"last_epoch", "base_lr", "last_lr"}
+
+
+def test_load_state_dict_refuses_another_schedulers_state():
+    step_state = lr_scheduler.StepLR(make_optimizer(), 3).state_dict()
+    cosine = lr_scheduler.CosineAnnealingLR(make_optimizer(), 10)
+    with pytest.raises(KeyError, match=r"missing: \['T_max', 'eta_min'\]; unexpected: \['gamma'"):
+        cosine.load_state_dict(step_state)
+    scheduler = lr_scheduler.StepLR(make_optimizer(), 3)
+    with pytest.raises(ValueError, match=r"StepLR: step_size must be a positive number"):
+        scheduler.load_state_dict({**step_state, "step_size": 0})
+    assert scheduler.step_size == 3
+
+
+def test_repr_shows_settings_epoch_and_lr():
+    scheduler = lr_scheduler.StepLR(make_optimizer(), step_size=30, gamma=0.1)
+    assert repr(scheduler) == "StepLR(step_size=30, gamma=0.1, last_epoch=0, lr=0.1)"
+
+
+class HalvingLR(lr_scheduler.LRScheduler):
+    """A student's schedule written as in PyTorch."""
+
+    def get_lr(self):
+        return [base_lr * 0.5**self.last_epoch for base_lr in self.base_lrs]
+
+
+def test_a_custom_scheduler_needs_only_get_lr():
+    optimizer = make_optimizer(lr=1.0)
+    scheduler = HalvingLR(optimizer)
+    scheduler.step()
+    scheduler.step()
+    assert optimizer.lr == 0.25 and scheduler.get_last_lr() == [0.25]
+
+
+BAD_SCHEDULERS = [
+    (lambda o: lr_scheduler.StepLR(o, 0), ValueError, "StepLR: step_size must be a positive"),
+    (lambda o: lr_scheduler.StepLR(o, 2.5), TypeError, "StepLR: step_size must be an int"),
+    (lambda o: lr_scheduler.StepLR(o, True), TypeError, "StepLR: step_size must be an int"),
+    (lambda o: lr_scheduler.StepLR(o, 3, gamma=0), ValueError, "StepLR: gamma is the factor"),
+    (lambda o: lr_scheduler.StepLR(o, 3, gamma="0.1"), TypeError, "StepLR: gamma must be a num"),
+    (lambda o: lr_scheduler.MultiStepLR(o, [3, -1]), ValueError, "milestones must be non-neg"),
+    (lambda o: lr_scheduler.MultiStepLR(o, [2.5]), ValueError, "MultiStepLR: milestones must"),
+    (lambda o: lr_scheduler.MultiStepLR(o, 30), TypeError, "milestones must be a list of epochs"),
+    (lambda o: lr_scheduler.MultiStepLR(o, [3], gamma=-1), ValueError, "MultiStepLR: gamma"),
+    (lambda o: lr_scheduler.ExponentialLR(o, 0.0), ValueError, "ExponentialLR: gamma is the"),
+    (
+        lambda o: lr_scheduler.LinearLR(o, start_factor=0),
+        ValueError,
+        "LinearLR: start_factor must be in (0, 1], got 0.0",
+    ),
+    (lambda o: lr_scheduler.LinearLR(o, start_factor=1.5), ValueError, "start_factor must be"),
+    (
+        lambda o: lr_scheduler.LinearLR(o, end_factor=-0.1),
+        ValueError,
+        "LinearLR: end_factor must be in [0, 1], got -0.1",
+    ),
+    (lambda o: lr_scheduler.LinearLR(o, end_factor=2), ValueError, "end_factor must be in [0, 1]"),
+    (lambda o: lr_scheduler.LinearLR(o, total_iters=0), ValueError, "total_iters must be a pos"),
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, 0), ValueError, "T_max must be a positive"),
+    (lambda o: lr_scheduler.CosineAnnealingLR(o, 10, -1e-3), ValueError, "eta_min must be >= 0"),
+    (lambda o: lr_scheduler.LambdaLR(o, 0.95), TypeError, "LambdaLR: lr_lambda must be a func"),
+]
+
+
+@pytest.mark.parametrize(("make", "error", "message"), BAD_SCHEDULERS)
+def test_bad_scheduler_arguments_are_refused(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make(make_optimizer())
+
+
+def test_a_scheduler_needs_an_optimizer():
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"StepLR expects an optimizer such as optim.SGD"):
+        lr_scheduler.StepLR(model, 10)
+
+
+def test_cosine_annealing_follows_the_cosine_back_up_after_t_max():
+    optimizer = make_optimizer()
+    scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=4)
+    lrs = [optimizer.lr]
+    for _ in range(8):
+        scheduler.step()
+        lrs.append(optimizer.lr)
+    closed = [BASE_LR * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(9)]
+    assert lrs[4] == 0.0
+    np.testing.assert_allclose(lrs, closed, rtol=1e-14, atol=1e-17)

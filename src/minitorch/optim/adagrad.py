@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .optimizer import Optimizer, check_flag, check_non_negative
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..nn.module import Module
 
 
 class Adagrad(Optimizer):
@@ -53,7 +58,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        modules: Any,
+        modules: Module | Sequence[Module],
         lr: float = 1e-2,
         lr_decay: float = 0,
         weight_decay: float = 0,

@@ -7,11 +7,16 @@ the weight decay goes, as in PyTorch, where ``AdamW`` is ``Adam`` with
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .optimizer import Optimizer, check_flag, check_fraction, check_non_negative, lerp_
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..nn.module import Module
 
 
 class Adam(Optimizer):
@@ -66,7 +71,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        modules: Any,
+        modules: Module | Sequence[Module],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -169,7 +174,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
-        modules: Any,
+        modules: Module | Sequence[Module],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,

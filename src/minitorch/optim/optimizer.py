@@ -13,9 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from numbers import Real
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..nn.module import Module
 
 StateDict = dict[str, Any]
 
@@ -171,7 +176,9 @@ class Optimizer:
 
     hyperparameter_names: ClassVar[tuple[str, ...]] = ("lr",)
 
-    def __init__(self, modules: Any, lr: float, **hyperparameters: Any) -> None:
+    def __init__(
+        self, modules: Module | Sequence[Module], lr: float, **hyperparameters: Any
+    ) -> None:
         self.modules = check_modules(type(self).__name__, modules, lr)
         self.lr = lr
         for name, value in hyperparameters.items():

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .optimizer import Optimizer, check_flag, check_non_negative, lerp_
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..nn.module import Module
 
 
 class RMSprop(Optimizer):
@@ -59,7 +64,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        modules: Any,
+        modules: Module | Sequence[Module],
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,

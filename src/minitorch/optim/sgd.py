@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .optimizer import Optimizer, check_flag, check_non_negative, check_number
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..nn.module import Module
 
 
 class SGD(Optimizer):
@@ -55,7 +60,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        modules: Any,
+        modules: Module | Sequence[Module],
         lr: float = 0.01,
         momentum: float = 0,
         dampening: float = 0,

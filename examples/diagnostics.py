@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -108,13 +110,14 @@ def print_layers(networks: dict[str, nn.Sequential]) -> None:
         )
 
 
-def compare_gradient_norms(networks: dict[str, nn.Sequential], path: Path) -> None:
-    """The two networks' gradient norms side by side, on the same log scale."""
-    fig = Figure(figsize=(12, 4), layout="constrained")
-    axes = fig.subplots(1, len(networks), sharey=True)
-    for ax, (name, model) in zip(axes, networks.items(), strict=True):
-        viz.plot_gradient_norms(model, ax=ax, title=name)
+def side_by_side(panels: dict[str, Callable[..., object]], path: Path) -> Path:
+    """One panel per network, drawn by ``viz`` functions into axes sharing the same y scale."""
+    fig = Figure(figsize=(6 * len(panels), 4), layout="constrained")
+    axes = fig.subplots(1, len(panels), sharey=True)
+    for ax, draw in zip(axes, panels.values(), strict=True):
+        draw(ax=ax)
     fig.savefig(path, dpi=100)
+    return path
 
 
 def main(out: str | Path = "runs/diagnostics", steps: int = 30, seed: int = 0) -> dict:
@@ -126,6 +129,7 @@ def main(out: str | Path = "runs/diagnostics", steps: int = 30, seed: int = 0) -
         "sigmoid, N(0, 0.1²)": build(nn.Sigmoid, naive_std=NAIVE_STD),
         "ReLU, He": build(nn.ReLU, naive_std=None),
     }
+    stems = {"sigmoid, N(0, 0.1²)": "sigmoid", "ReLU, He": "relu_he"}
     print(f"{DEPTH} Linear layers of width {WIDTH} on {len(x)} digits\n")
     print("After one forward and backward pass:")
     for model in networks.values():
@@ -138,13 +142,22 @@ def main(out: str | Path = "runs/diagnostics", steps: int = 30, seed: int = 0) -
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    written = []
     for name, model in networks.items():
-        stem = "sigmoid" if "sigmoid" in name else "relu_he"
-        viz.plot_diagnostics(model, title=f"{name}: first pass", path=out / f"{stem}_initial.png")
-    compare_gradient_norms(networks, out / "gradient_norms_compared.png")
+        written.append(out / f"{stems[name]}_first_pass.png")
+        viz.plot_diagnostics(model, title=f"{name}: first pass", path=written[-1])
+    written.append(
+        side_by_side(
+            {
+                name: partial(viz.plot_gradient_norms, model, title=f"{name}: gradient norms")
+                for name, model in networks.items()
+            },
+            out / "gradient_norms.png",
+        )
+    )
 
     print(f"\nTraining each for {steps} steps of full-batch SGD (lr 0.1):")
-    results = {"gradient_norm_first_over_last": first_over_last}
+    results: dict = {"gradient_norm_first_over_last": first_over_last}
     for name, model in networks.items():
         losses, ratios = train(model, x, y, steps=steps, lr=0.1)
         dead = viz.dead_relu_fraction(model)
@@ -154,13 +167,20 @@ def main(out: str | Path = "runs/diagnostics", steps: int = 30, seed: int = 0) -
             f"‖Δp‖/‖p‖ at the last step {np.median(last_ratios):.1e}"
             + (f"; dead ReLUs up to {max(dead.values()):.0%} of a layer" if dead else "")
         )
-        stem = "sigmoid" if "sigmoid" in name else "relu_he"
-        viz.plot_diagnostics(
-            model, ratios, title=f"{name}: after {steps} steps", path=out / f"{stem}_trained.png"
-        )
         results[name] = {"losses": losses, "ratios": ratios}
+    written.append(
+        side_by_side(
+            {
+                name: partial(
+                    viz.plot_update_ratios, results[name]["ratios"], title=f"{name}: ‖Δp‖/‖p‖"
+                )
+                for name in networks
+            },
+            out / "update_ratios.png",
+        )
+    )
     print(f"\nFigures written to {out.resolve()}:")
-    for path in sorted(out.glob("*.png")):
+    for path in written:
         print(f"  {path.name}")
     return results
 

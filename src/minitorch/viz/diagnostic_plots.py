@@ -311,7 +311,7 @@ def plot_diagnostics(
         panels.append(lambda ax: plot_dead_relus(model, ax=ax))
     if ratios is not None:
         panels.append(lambda ax: plot_update_ratios(ratios, include_bias=include_bias, ax=ax))
-    ncols = min(3, len(panels))
+    ncols = 2 if len(panels) == 4 else min(3, len(panels))
     nrows = -(-len(panels) // ncols)
     fig, axes = new_figure(nrows, ncols, figsize=figsize or (6 * ncols, 4.2 * nrows))
     for draw, ax in zip(panels, axes.ravel(), strict=False):

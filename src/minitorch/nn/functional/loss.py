@@ -798,7 +798,10 @@ def cross_entropy_backward(grad_output: float | np.ndarray | None, cache: tuple)
     kind = cache[0]
     if kind == "probabilities":
         _, probs, weighted_targets, unbatched, reduce_cache = cache
-        scale = _per_sample(reduce_loss_backward(grad_output, reduce_cache), probs[:, 0].shape)
+        scale = _per_sample(
+            reduce_loss_backward(grad_output, reduce_cache),
+            weighted_targets.shape[:1] + weighted_targets.shape[2:],
+        )
         grad = probs * weighted_targets.sum(axis=1, keepdims=True)
         grad -= weighted_targets
         grad *= _class_dim(scale)

@@ -18,6 +18,8 @@ in :mod:`minitorch.training`, which has no command-line parts.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 from ._common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, CLIError
@@ -59,3 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\n{PROG}: stopped", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `minitorch datasets | head -1`). Point stdout
+        # at /dev/null so that Python's final flush does not fail too, and exit quietly.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

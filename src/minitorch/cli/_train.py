@@ -405,7 +405,8 @@ class Session:
     def footer(self, finished: bool, seconds: float) -> None:
         quoted = shlex.quote(str(self.run))
         if finished:
-            summary = f"done: {self.epochs_done} epochs ({seconds:.1f}s)"
+            plural = "" if self.epochs_done == 1 else "s"
+            summary = f"done: {self.epochs_done} epoch{plural} ({seconds:.1f}s)"
             if self.history["epoch"]:
                 if self.training.task == CLASSIFICATION:
                     summary += (

@@ -286,7 +286,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_exactly(tmp_path):
     finally:
         process.kill()
     assert process.returncode == 130, err
-    assert err == ""
+    assert "Traceback" not in err
     assert "stopped by SIGINT in epoch 1 after batch" in out
     assert f"train --resume {run}" in out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 
 import numpy as np
 
@@ -36,8 +37,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     batches = int(state.get("progress", {}).get("batches", 0))
     when = f"after epoch {epochs_done} of {config['epochs']}"
     if batches:
-        when += f" (stopped in epoch {epochs_done + 1}, after batch {batches})"
-    print(f"run:        {run} ({config['dataset']}, checkpoint {when})")
+        when += (
+            f" and batch {batches} of {len(training.loader)} of epoch {epochs_done + 1} "
+            f"(stopped; 'minitorch train --resume {shlex.quote(str(run))}' finishes it)"
+        )
+    print(f"run:        {run} ({config['dataset']})")
+    print(f"checkpoint: {when}")
     print(f"model:      {describe_model(config, training)}")
     print(f"{args.split} set:   {len(dataset):,} samples")
     if training.task != CLASSIFICATION:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from itertools import pairwise
 
-import numpy as np
 import torch
 
 import minitorch
@@ -26,12 +26,14 @@ torch.set_num_threads(2)  # the machines students and CI use have two cores
 
 def minitorch_epoch(sizes, x, y, batch_size, optimizer_name):
     layers = []
-    for d_in, d_out in zip(sizes[:-1], sizes[1:]):
+    for d_in, d_out in pairwise(sizes):
         layers += [nn.Linear(d_in, d_out), nn.ReLU()]
     model = nn.Sequential(layers[:-1])
     loss_fn = nn.CrossEntropyLoss()
-    optimizer = optim.Adam(model, lr=1e-3) if optimizer_name == "adam" else optim.SGD(
-        model, lr=0.05, momentum=0.9
+    optimizer = (
+        optim.Adam(model, lr=1e-3)
+        if optimizer_name == "adam"
+        else optim.SGD(model, lr=0.05, momentum=0.9)
     )
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
 
@@ -47,12 +49,14 @@ def minitorch_epoch(sizes, x, y, batch_size, optimizer_name):
 
 def torch_epoch(sizes, x, y, batch_size, optimizer_name):
     layers = []
-    for d_in, d_out in zip(sizes[:-1], sizes[1:]):
+    for d_in, d_out in pairwise(sizes):
         layers += [torch.nn.Linear(d_in, d_out), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     loss_fn = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer_name == "adam" else (
-        torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    optimizer = (
+        torch.optim.Adam(model.parameters(), lr=1e-3)
+        if optimizer_name == "adam"
+        else (torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
     )
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
@@ -92,10 +96,22 @@ def main() -> None:
     cases = [
         ("spiral 2-64-64-3, batch 32, Adam", [2, 64, 64, 3], spiral_x, spiral_y, 32, "adam"),
         ("MNIST 784-128-10, batch 64, SGD", [784, 128, 10], mnist_x, mnist_y, 64, "sgd"),
-        ("MNIST 784-256-128-10, batch 128, Adam", [784, 256, 128, 10], mnist_x, mnist_y, 128,
-         "adam"),
-        ("MNIST 784-512-512-10, batch 256, Adam", [784, 512, 512, 10], mnist_x, mnist_y, 256,
-         "adam"),
+        (
+            "MNIST 784-256-128-10, batch 128, Adam",
+            [784, 256, 128, 10],
+            mnist_x,
+            mnist_y,
+            128,
+            "adam",
+        ),
+        (
+            "MNIST 784-512-512-10, batch 256, Adam",
+            [784, 512, 512, 10],
+            mnist_x,
+            mnist_y,
+            256,
+            "adam",
+        ),
     ]
     print(f"{'model':<42}{'minitorch':>12}{'PyTorch':>12}{'ratio':>8}")
     for name, sizes, x, y, batch_size, optimizer_name in cases:

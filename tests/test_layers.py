@@ -246,3 +246,10 @@ def test_dropout_gradcheck_and_contract():
     assert check_module(nn.Dropout(0.4), (4, 5))
     model = nn.Sequential(nn.Linear(5, 6), nn.Dropout(0.5), nn.Tanh(), nn.Linear(6, 2))
     assert gradcheck(model, x, atol=1e-7, rtol=1e-6)
+
+
+def test_identity_and_flatten_gradcheck():
+    x = np.random.default_rng(4).standard_normal((2, 3, 2))
+    assert gradcheck(nn.Identity(), x)
+    assert gradcheck(nn.Flatten(), x)
+    assert gradcheck(nn.Sequential(nn.Flatten(), nn.Linear(6, 2)), x, atol=1e-7, rtol=1e-6)

@@ -18,7 +18,7 @@ import torch
 
 import minitorch
 from minitorch import nn, optim
-from minitorch.datasets import MNIST5k, make_spiral
+from minitorch.datasets import Digits, MNIST5k, make_spiral
 from minitorch.utils.data import DataLoader, TensorDataset
 
 torch.set_num_threads(2)  # the machines students and CI use have two cores
@@ -93,7 +93,16 @@ def main() -> None:
     mnist = MNIST5k(train=True, flatten=True)
     mnist_x, mnist_y = mnist.tensors
     spiral_x, spiral_y = make_spiral(n_samples=3000, n_classes=3, seed=0)
+    digits_x, digits_y = Digits(train=True, flatten=True).tensors
     cases = [
+        (
+            "digits 64-256-128-10, batch 32, Adam",
+            [64, 256, 128, 10],
+            digits_x,
+            digits_y,
+            32,
+            "adam",
+        ),
         ("spiral 2-64-64-3, batch 32, Adam", [2, 64, 64, 3], spiral_x, spiral_y, 32, "adam"),
         ("MNIST 784-128-10, batch 64, SGD", [784, 128, 10], mnist_x, mnist_y, 64, "sgd"),
         (

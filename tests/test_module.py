@@ -352,3 +352,22 @@ def test_summary_of_a_composite_module():
     assert summary.rows[0].output_shape == (3, 2)
     assert [r.name for r in summary.rows[1:]] == ["encoder", "act", "heads.0", "heads.1"]
     assert summary.total_parameters == 4 * 5 + 5 + 2 * (5 * 2 + 2)
+
+
+def test_scalar_buffers_round_trip():
+    class Counter(nn.Identity):
+        buffer_names = ("count", "calls")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = np.array(0)  # a 0-d array, like BatchNorm's num_batches_tracked
+            self.calls = 0  # a plain Python number
+
+    source = Counter()
+    source.count += 5
+    source.calls = 3
+    target = Counter()
+    count_array = target.count
+    target.load_state_dict(source.state_dict())
+    assert target.count is count_array and int(target.count) == 5
+    assert target.calls == 3 and isinstance(target.calls, int)

@@ -229,10 +229,10 @@ class Module:
                     f"{type(self).__name__}.load_state_dict: {name!r} has shape "
                     f"{tuple(value.shape)} in the state dict but {tuple(target.shape)} in the model"
                 )
-            if isinstance(target, np.ndarray) and target.ndim > 0:
+            if isinstance(target, np.ndarray):
                 np.copyto(target, value, casting="unsafe")
-            else:
-                self._set_attribute(name, np.array(value, dtype=np.asarray(target).dtype))
+            else:  # a buffer kept as a Python number cannot be updated in place
+                self._set_attribute(name, type(target)(value))
 
     # ------------------------------------------------------------------ helpers for subclasses
     def _saved(self, value: Any, what: str = "input") -> Any:

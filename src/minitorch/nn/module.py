@@ -224,10 +224,10 @@ class Module:
             if name not in state_dict:
                 continue
             value = np.asarray(state_dict[name])
-            if value.shape != target.shape:
+            if value.shape != np.shape(target):
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: {name!r} has shape "
-                    f"{tuple(value.shape)} in the state dict but {tuple(target.shape)} in the model"
+                    f"{value.shape} in the state dict but {np.shape(target)} in the model"
                 )
             if isinstance(target, np.ndarray):
                 np.copyto(target, value, casting="unsafe")

@@ -819,7 +819,8 @@ def cross_entropy_backward(grad_output: float | np.ndarray | None, cache: tuple)
     target_coefficient = target_coefficient * (1 - smoothing)  # sᵢ·(1 − ε)·w[yᵢ]
     smooth_coefficient = scale * (smoothing / n_classes)  # sᵢ·ε/C, 0 for ignored targets
     if ignored is not None:
-        smooth_coefficient = np.where(ignored, 0, smooth_coefficient)
+        # astype: NumPy 1.x would promote the float32 gradient to float64 here
+        smooth_coefficient = np.where(ignored, 0, smooth_coefficient).astype(probs.dtype)
     weight_total = n_classes if weight_b is None else weight_b.sum()
     with np.errstate(invalid="ignore"):  # s = inf (mean over zero total weight) gives NaN
         grad = probs * _class_dim(target_coefficient + smooth_coefficient * weight_total)

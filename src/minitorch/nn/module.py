@@ -19,12 +19,13 @@ ArrayDict = dict[str, np.ndarray]
 def accumulate_grad(current: np.ndarray | None, new: np.ndarray) -> np.ndarray:
     """Add a freshly computed gradient into the stored one, as PyTorch does.
 
-    Before the first backward the stored gradient is ``None``; afterwards it is updated in place,
-    so the arrays returned by ``grads()`` stay the same objects from one step to the next and
-    ``zero_grad`` can clear them without reallocating.
+    Before the first backward the stored gradient is ``None`` and becomes a copy of ``new`` (a
+    copy, so it never shares memory with an array the layer was handed, such as grad_output);
+    afterwards it is updated in place, so the arrays returned by ``grads()`` stay the same objects
+    from one step to the next and ``zero_grad`` can clear them without reallocating.
     """
     if current is None:
-        return new
+        return np.array(new, copy=True)
     current += new
     return current
 

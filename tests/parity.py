@@ -25,6 +25,8 @@ import pytest
 GOLDEN_DIR = Path(__file__).parent / "golden"
 RTOL = 1e-10
 WRITE_GOLDEN = os.environ.get("MINITORCH_WRITE_GOLDEN") == "1"
+# MINITORCH_PARITY_LOG=path appends "case key source relative-difference" lines, for reports.
+PARITY_LOG = os.environ.get("MINITORCH_PARITY_LOG")
 
 try:  # torch is a test-only oracle; the library never imports it
     import torch
@@ -68,6 +70,9 @@ def _compare(case: str, source: str, ours: Arrays, theirs: Arrays, rtol: float) 
         a, b = np.asarray(ours[key]), np.asarray(theirs[key])
         assert a.shape == b.shape, f"{case}[{key}]: shape {a.shape} vs {source} {b.shape}"
         rel = relative_difference(a, b)
+        if PARITY_LOG:
+            with open(PARITY_LOG, "a") as log:
+                log.write(f"{case} {key} {source.split()[0]} {rel:.3e}\n")
         assert rel <= rtol, f"{case}[{key}]: relative difference {rel:.3e} from {source} > {rtol:g}"
 
 

@@ -253,3 +253,22 @@ def test_identity_and_flatten_gradcheck():
     assert gradcheck(nn.Identity(), x)
     assert gradcheck(nn.Flatten(), x)
     assert gradcheck(nn.Sequential(nn.Flatten(), nn.Linear(6, 2)), x, atol=1e-7, rtol=1e-6)
+
+
+def test_first_layer_can_skip_the_input_gradient():
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    g = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
+    full = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3))
+    lean = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3))
+    lean.load_state_dict(full.state_dict())
+    lean[0].needs_input_grad = False
+    full(x)
+    assert full.backward(g).shape == (5, 4)
+    lean(x)
+    assert lean.backward(g) is None
+    for a, b in zip(full.grads(), lean.grads(), strict=True):
+        np.testing.assert_array_equal(a, b)  # the parameter gradients are untouched
+    # the checking tools still check the whole contract, input gradient included
+    assert check_module(lean, (5, 4))
+    assert gradcheck(lean, x.astype(np.float64), atol=1e-6, rtol=1e-5)
+    assert lean[0].needs_input_grad is False  # on the caller's model, nothing changed

@@ -100,6 +100,7 @@ def build_training(config: dict[str, Any], data: tuple[Any, Any] | None = None) 
         activation=config["activation"],
         dropout=float(config["dropout"]),
     )
+    model[0].needs_input_grad = False  # its input is data: no one needs dL/dx
     loss_fn = nn.CrossEntropyLoss() if train_set.task == CLASSIFICATION else nn.MSELoss()
     optimizer_class, _ = OPTIMIZERS[config["optimizer"]]
     optimizer = optimizer_class(model, **config["optimizer_options"])

@@ -40,6 +40,8 @@ class Linear(Module):
                db += Σₙ Gₙ                    (1, output_dim)
                dx  = G Wᵀ                     (N, input_dim)
     where G = dL/dy. Any leading dimensions ``(N, T, input_dim)`` are treated as a bigger batch.
+    With ``needs_input_grad = False`` (for a first layer, whose input is data) backward skips
+    dx and returns ``None``.
     Inputs are cast to the parameters' dtype, so a float64 or uint8 batch feeds a float32 model.
     """
 
@@ -71,10 +73,10 @@ class Linear(Module):
         y, _ = F.linear_forward(x, self.W, self.b)
         return y
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         x = self._saved(self.x)
         self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim))
-        dx, dW, db = F.linear_backward(grad_output, (x, self.W, self.b))
+        dx, dW, db = F.linear_backward(grad_output, (x, self.W, self.b), self.needs_input_grad)
         self.dW = accumulate_grad(self.dW, dW)
         if self.b is not None:
             self.db = accumulate_grad(self.db, db)

@@ -46,9 +46,16 @@ class Module:
     buffer_names : tuple of str
         Class attribute naming state that is saved in ``state_dict`` but not trained (running
         statistics). Empty for most modules.
+    needs_input_grad : bool
+        ``True`` (the default): ``backward`` returns dL/d(input). A network's first layer sees
+        only data, whose gradient nothing uses; setting ``model[0].needs_input_grad = False``
+        lets a layer that honours it (Linear) skip that product and return ``None``, which saves
+        a third of the layer's backward. PyTorch does the same on its own, because the data
+        does not require grad.
     """
 
     buffer_names: tuple[str, ...] = ()
+    needs_input_grad: bool = True
 
     def __init__(self) -> None:
         self.training = True

@@ -75,6 +75,8 @@ def check_module(
     if not isinstance(module, Module):
         raise TypeError(f"check_module expects a Module, got {type(module).__name__}")
     module = copy.deepcopy(module)
+    for _, submodule in module.named_modules():
+        submodule.needs_input_grad = True  # check the whole contract, input gradient included
     report = ContractReport(type(module).__name__)
     params = module.parameters()
     dtype = params[0].dtype if params else _state.get_default_dtype()

@@ -119,6 +119,8 @@ def gradcheck(
     if not inputs:
         raise TypeError("gradcheck needs the input(s) to evaluate the module on")
     module = copy.deepcopy(module).double()
+    for _, submodule in module.named_modules():
+        submodule.needs_input_grad = True  # the input's gradient is checked too
     inputs = tuple(_as_float64(x) for x in inputs)
     is_loss = isinstance(module, Loss)
     x = inputs[0].copy()

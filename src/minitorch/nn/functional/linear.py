@@ -22,11 +22,11 @@ def linear_forward(
 
 
 def linear_backward(
-    grad_output: np.ndarray, cache: LinearCache
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    grad_output: np.ndarray, cache: LinearCache, input_grad: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
     """Gradients of y = x @ W + b given G = dL/dy, of shape (..., D_out).
 
-    dx = G @ Wᵀ            (..., D_in)
+    dx = G @ Wᵀ            (..., D_in)     (``None`` when ``input_grad`` is False)
     dW = xᵀ @ G            (D_in, D_out)   leading dimensions of x are flattened into the batch
     db = Σ_batch G         shaped like b   (``None`` when there is no bias)
     """
@@ -36,5 +36,5 @@ def linear_backward(
     grad_rows = grad_output.reshape(-1, d_out)
     dW = x_rows.T @ grad_rows
     db = None if b is None else grad_rows.sum(axis=0).reshape(b.shape)
-    dx = grad_output @ W.T
+    dx = grad_output @ W.T if input_grad else None
     return dx, dW, db

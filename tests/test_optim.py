@@ -105,168 +105,66 @@ def _t(name):
     return factory
 
 
-# (case, minitorch optimizer factory, torch optimizer factory, late_layer)
+# (case, optimizer class name, its options (the same for minitorch and torch), late_layer)
 CASES = [
-    ("sgd_plain", lambda m: optim.SGD(m, lr=0.1), _t("SGD")(lr=0.1), False),
-    (
-        "sgd_momentum",
-        lambda m: optim.SGD(m, lr=0.05, momentum=0.9),
-        _t("SGD")(lr=0.05, momentum=0.9),
-        False,
-    ),
-    (
-        "sgd_dampening",
-        lambda m: optim.SGD(m, lr=0.05, momentum=0.9, dampening=0.3),
-        _t("SGD")(lr=0.05, momentum=0.9, dampening=0.3),
-        False,
-    ),
-    (
-        "sgd_nesterov",
-        lambda m: optim.SGD(m, lr=0.05, momentum=0.9, nesterov=True),
-        _t("SGD")(lr=0.05, momentum=0.9, nesterov=True),
-        False,
-    ),
-    (
-        "sgd_weight_decay",
-        lambda m: optim.SGD(m, lr=0.1, weight_decay=0.1),
-        _t("SGD")(lr=0.1, weight_decay=0.1),
-        False,
-    ),
-    (
-        "sgd_maximize",
-        lambda m: optim.SGD(m, lr=0.05, momentum=0.5, maximize=True),
-        _t("SGD")(lr=0.05, momentum=0.5, maximize=True),
-        False,
-    ),
+    ("sgd_plain", "SGD", dict(lr=0.1), False),
+    ("sgd_momentum", "SGD", dict(lr=0.05, momentum=0.9), False),
+    ("sgd_dampening", "SGD", dict(lr=0.05, momentum=0.9, dampening=0.3), False),
+    ("sgd_nesterov", "SGD", dict(lr=0.05, momentum=0.9, nesterov=True), False),
+    ("sgd_weight_decay", "SGD", dict(lr=0.1, weight_decay=0.1), False),
+    ("sgd_maximize", "SGD", dict(lr=0.05, momentum=0.5, maximize=True), False),
     (
         "sgd_nesterov_decay_maximize",
-        lambda m: optim.SGD(
-            m, lr=0.05, momentum=0.8, weight_decay=0.05, nesterov=True, maximize=True
-        ),
-        _t("SGD")(lr=0.05, momentum=0.8, weight_decay=0.05, nesterov=True, maximize=True),
+        "SGD",
+        dict(lr=0.05, momentum=0.8, weight_decay=0.05, nesterov=True, maximize=True),
         False,
     ),
     (
         "sgd_dampening_decay_late",
-        lambda m: optim.SGD(m, lr=0.05, momentum=0.7, dampening=0.2, weight_decay=0.01),
-        _t("SGD")(lr=0.05, momentum=0.7, dampening=0.2, weight_decay=0.01),
+        "SGD",
+        dict(lr=0.05, momentum=0.7, dampening=0.2, weight_decay=0.01),
         True,
     ),
-    ("adam", lambda m: optim.Adam(m, lr=0.05), _t("Adam")(lr=0.05), False),
-    ("adam_defaults", lambda m: optim.Adam(m), _t("Adam")(), False),
-    (
-        "adam_weight_decay",
-        lambda m: optim.Adam(m, lr=0.05, weight_decay=0.1),
-        _t("Adam")(lr=0.05, weight_decay=0.1),
-        False,
-    ),
-    (
-        "adam_amsgrad",
-        lambda m: optim.Adam(m, lr=0.05, amsgrad=True),
-        _t("Adam")(lr=0.05, amsgrad=True),
-        False,
-    ),
+    ("adam", "Adam", dict(lr=0.05), False),
+    ("adam_defaults", "Adam", dict(), False),
+    ("adam_weight_decay", "Adam", dict(lr=0.05, weight_decay=0.1), False),
+    ("adam_amsgrad", "Adam", dict(lr=0.05, amsgrad=True), False),
     (
         "adam_amsgrad_decay_maximize_late",
-        lambda m: optim.Adam(m, lr=0.05, weight_decay=0.1, amsgrad=True, maximize=True),
-        _t("Adam")(lr=0.05, weight_decay=0.1, amsgrad=True, maximize=True),
+        "Adam",
+        dict(lr=0.05, weight_decay=0.1, amsgrad=True, maximize=True),
         True,
     ),
     (
-        "adam_betas_eps",  # beta1 = 0.3 takes lerp's other branch (weight 0.7 >= 0.5)
-        lambda m: optim.Adam(m, lr=0.05, betas=(0.3, 0.9), eps=1e-3),
-        _t("Adam")(lr=0.05, betas=(0.3, 0.9), eps=1e-3),
+        "adam_betas_eps",
+        "Adam",
+        dict(lr=0.05, betas=(0.3, 0.9), eps=1e-3),
         False,
-    ),
+    ),  # beta1 = 0.3 takes lerp's other branch (weight 0.7 >= 0.5)
+    ("adam_beta1_zero", "Adam", dict(lr=0.05, betas=(0.0, 0.99)), False),
+    ("adamw", "AdamW", dict(lr=0.05), False),
+    ("adamw_amsgrad", "AdamW", dict(lr=0.05, weight_decay=0.1, amsgrad=True), False),
+    ("adamw_maximize_late", "AdamW", dict(lr=0.05, weight_decay=0.2, maximize=True), True),
+    ("rmsprop", "RMSprop", dict(), False),
+    ("rmsprop_alpha", "RMSprop", dict(lr=0.01, alpha=0.9), False),
+    ("rmsprop_momentum", "RMSprop", dict(lr=0.01, momentum=0.9), False),
+    ("rmsprop_centered", "RMSprop", dict(lr=0.01, centered=True), False),
+    ("rmsprop_weight_decay", "RMSprop", dict(lr=0.01, weight_decay=0.1), False),
     (
-        "adam_beta1_zero",
-        lambda m: optim.Adam(m, lr=0.05, betas=(0.0, 0.99)),
-        _t("Adam")(lr=0.05, betas=(0.0, 0.99)),
-        False,
-    ),
-    ("adamw", lambda m: optim.AdamW(m, lr=0.05), _t("AdamW")(lr=0.05), False),
-    (
-        "adamw_amsgrad",
-        lambda m: optim.AdamW(m, lr=0.05, weight_decay=0.1, amsgrad=True),
-        _t("AdamW")(lr=0.05, weight_decay=0.1, amsgrad=True),
-        False,
-    ),
-    (
-        "adamw_maximize_late",
-        lambda m: optim.AdamW(m, lr=0.05, weight_decay=0.2, maximize=True),
-        _t("AdamW")(lr=0.05, weight_decay=0.2, maximize=True),
+        "rmsprop_all_late",
+        "RMSprop",
+        dict(lr=0.01, alpha=0.3, eps=1e-6, weight_decay=0.1, momentum=0.5, centered=True),
         True,
-    ),
-    ("rmsprop", lambda m: optim.RMSprop(m), _t("RMSprop")(), False),
-    (
-        "rmsprop_alpha",
-        lambda m: optim.RMSprop(m, lr=0.01, alpha=0.9),
-        _t("RMSprop")(lr=0.01, alpha=0.9),
-        False,
-    ),
-    (
-        "rmsprop_momentum",
-        lambda m: optim.RMSprop(m, lr=0.01, momentum=0.9),
-        _t("RMSprop")(lr=0.01, momentum=0.9),
-        False,
-    ),
-    (
-        "rmsprop_centered",
-        lambda m: optim.RMSprop(m, lr=0.01, centered=True),
-        _t("RMSprop")(lr=0.01, centered=True),
-        False,
-    ),
-    (
-        "rmsprop_weight_decay",
-        lambda m: optim.RMSprop(m, lr=0.01, weight_decay=0.1),
-        _t("RMSprop")(lr=0.01, weight_decay=0.1),
-        False,
-    ),
-    (
-        "rmsprop_all_late",  # alpha = 0.3: the centred mean's lerp takes its other branch
-        lambda m: optim.RMSprop(
-            m, lr=0.01, alpha=0.3, eps=1e-6, weight_decay=0.1, momentum=0.5, centered=True
-        ),
-        _t("RMSprop")(lr=0.01, alpha=0.3, eps=1e-6, weight_decay=0.1, momentum=0.5, centered=True),
-        True,
-    ),
-    (
-        "rmsprop_maximize",
-        lambda m: optim.RMSprop(m, lr=0.01, momentum=0.3, maximize=True),
-        _t("RMSprop")(lr=0.01, momentum=0.3, maximize=True),
-        False,
-    ),
-    ("adagrad", lambda m: optim.Adagrad(m, lr=0.1), _t("Adagrad")(lr=0.1), False),
-    (
-        "adagrad_lr_decay",
-        lambda m: optim.Adagrad(m, lr=0.1, lr_decay=0.1),
-        _t("Adagrad")(lr=0.1, lr_decay=0.1),
-        False,
-    ),
-    (
-        "adagrad_weight_decay",
-        lambda m: optim.Adagrad(m, lr=0.1, weight_decay=0.1),
-        _t("Adagrad")(lr=0.1, weight_decay=0.1),
-        False,
-    ),
-    (
-        "adagrad_initial_accumulator",
-        lambda m: optim.Adagrad(m, lr=0.1, initial_accumulator_value=0.5),
-        _t("Adagrad")(lr=0.1, initial_accumulator_value=0.5),
-        False,
-    ),
+    ),  # alpha = 0.3: the centred mean's lerp takes its other branch
+    ("rmsprop_maximize", "RMSprop", dict(lr=0.01, momentum=0.3, maximize=True), False),
+    ("adagrad", "Adagrad", dict(lr=0.1), False),
+    ("adagrad_lr_decay", "Adagrad", dict(lr=0.1, lr_decay=0.1), False),
+    ("adagrad_weight_decay", "Adagrad", dict(lr=0.1, weight_decay=0.1), False),
+    ("adagrad_initial_accumulator", "Adagrad", dict(lr=0.1, initial_accumulator_value=0.5), False),
     (
         "adagrad_all_late",
-        lambda m: optim.Adagrad(
-            m,
-            lr=0.1,
-            lr_decay=0.05,
-            weight_decay=0.1,
-            initial_accumulator_value=0.2,
-            eps=1e-6,
-            maximize=True,
-        ),
-        _t("Adagrad")(
+        "Adagrad",
+        dict(
             lr=0.1,
             lr_decay=0.05,
             weight_decay=0.1,
@@ -280,10 +178,15 @@ CASES = [
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize(("case", "ours", "theirs", "late"), CASES, ids=[c[0] for c in CASES])
-def test_matches_torch(float64, case, ours, theirs, late):
+@pytest.mark.parametrize(("case", "name", "options", "late"), CASES, ids=[c[0] for c in CASES])
+def test_matches_torch(float64, case, name, options, late):
+    def ours(model):
+        return getattr(optim, name)(model, **options)
+
     initial, result = run_minitorch(ours, late)
-    assert_matches_torch(f"optim_{case}", result, lambda: run_torch(initial, theirs, late))
+    assert_matches_torch(
+        f"optim_{case}", result, lambda: run_torch(initial, _t(name)(**options), late)
+    )
 
 
 # ---------------------------------------------------------------------- behaviour

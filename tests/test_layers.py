@@ -100,8 +100,13 @@ def test_linear_gradients_accumulate_until_zero_grad():
     layer.backward(g)
     np.testing.assert_allclose(layer.dW, 2 * first)
     assert layer.dW is dW_array  # accumulated in place
-    layer.zero_grad()
+    layer.zero_grad(set_to_none=False)
     assert layer.dW is dW_array and not np.any(layer.dW) and not np.any(layer.db)
+    layer.zero_grad()  # the default, as in PyTorch: the next backward stores, in one pass
+    assert layer.dW is None and layer.db is None
+    layer(x)
+    layer.backward(g)
+    np.testing.assert_allclose(layer.dW, first)
 
 
 def test_linear_casts_input_to_parameter_dtype():

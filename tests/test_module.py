@@ -79,7 +79,8 @@ class Scale(nn.Module):
 
 def test_sequential_both_constructor_forms():
     a, b = nn.Linear(2, 3), nn.ReLU()
-    assert nn.Sequential(a, b).modules == nn.Sequential([a, b]).modules == [a, b]
+    assert list(nn.Sequential(a, b)) == list(nn.Sequential([a, b])) == [a, b]
+    assert nn.Sequential(a, b).modules()[1:] == [a, b]  # PyTorch's method: itself, then below
     assert len(nn.Sequential()) == 0
 
 
@@ -291,7 +292,7 @@ def test_check_module_catches_broken_layers():
             return grad_output
 
     cases = {
-        CopiesParameters: "an optimizer's in-place update is seen by the module",
+        CopiesParameters: "parameters() includes every array that has a gradient",
         Overwrites: "backward accumulates gradients",
         MutatesGrad: "backward does not modify grad_output",
         WrongShape: "backward returns a gradient shaped like the input",

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from . import datasets, nn, optim, testing, utils
-from ._state import generator, get_default_dtype, manual_seed, set_default_dtype
+from ._state import generator, get_default_dtype, manual_seed, no_grad, set_default_dtype
 from .serialization import load, save
 
 __version__ = "0.1.0"
@@ -22,6 +22,7 @@ __all__ = [
     "load",
     "manual_seed",
     "nn",
+    "no_grad",
     "optim",
     "save",
     "set_default_dtype",

@@ -49,3 +49,41 @@ def set_default_dtype(dtype: type | np.dtype | str) -> None:
 def get_default_dtype() -> np.dtype:
     """The floating dtype new parameters are created with (``float32`` by default)."""
     return _default_dtype
+
+
+# ---------------------------------------------------------------------- no_grad
+_grad_enabled: bool = True
+
+
+def grad_enabled() -> bool:
+    """``False`` inside ``minitorch.no_grad()``."""
+    return _grad_enabled
+
+
+class no_grad:  # noqa: N801 - named like torch.no_grad, which students already write
+    """Run forward passes that will have no backward (evaluation, sampling, monitoring).
+
+    ``with minitorch.no_grad(): logits = model(x)``, or as a decorator. As in PyTorch, nothing
+    done inside can be backpropagated: a module whose last forward ran here refuses a backward
+    with an explanation, instead of using a cache that belongs to another batch.
+    """
+
+    def __enter__(self) -> no_grad:
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def __call__(self, function):
+        import functools
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return function(*args, **kwargs)
+
+        return wrapper

@@ -14,10 +14,11 @@ from .activation import (
     Softplus,
     Tanh,
 )
-from .container import Sequential
+from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
+from .embedding import Embedding
 from .flatten import Flatten
-from .linear import Identity, Linear
+from .linear import Identity, Linear, TiedLinear
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -38,6 +39,7 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
     "Flatten",
     "HuberLoss",
     "Identity",
@@ -48,6 +50,8 @@ __all__ = [
     "Loss",
     "MSELoss",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "NLLLoss",
     "ReLU",
     "Sequential",
@@ -56,6 +60,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "TiedLinear",
     "accumulate_grad",
     "functional",
     "init",

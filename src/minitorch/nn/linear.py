@@ -38,6 +38,7 @@ class Linear(Module):
     forward:   y  = x W + b                  (N, output_dim)
     backward:  dW += xᵀ G                    (input_dim, output_dim)
                db += Σₙ Gₙ                    (1, output_dim)
+    (``+=``: gradients accumulate; after ``zero_grad()`` dW is ``None`` and is simply set.)
                dx  = G Wᵀ                     (N, input_dim)
     where G = dL/dy. Any leading dimensions ``(N, T, input_dim)`` are treated as a bigger batch.
     With ``needs_input_grad = False`` (for a first layer, whose input is data) backward skips
@@ -77,9 +78,9 @@ class Linear(Module):
         x = self._saved(self.x)
         self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim))
         dx, dW, db = F.linear_backward(grad_output, (x, self.W, self.b), self.needs_input_grad)
-        self.dW = accumulate_grad(self.dW, dW)
+        self.dW = accumulate_grad(self.dW, dW, owned=True)  # dW, db: fresh arrays of this call
         if self.b is not None:
-            self.db = accumulate_grad(self.db, db)
+            self.db = accumulate_grad(self.db, db, owned=True)
         return dx
 
     def parameters(self) -> list[np.ndarray]:
@@ -108,3 +109,99 @@ class Identity(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         return grad_output
+
+
+class TiedLinear(Module):
+    r"""A linear layer that borrows another module's weight, transposed: ``y = x @ Wᵀ + b``.
+
+    This is how minitorch shares one weight between two places, as GPT-2 and nanoGPT tie the
+    output head to the token embedding: the head reads the embedding's ``W`` (V, D) at every
+    forward and *adds* its gradient into the embedding's ``dW``. It owns no weight, so the
+    shared array appears once in ``parameters()`` and in ``state_dict()`` (under the owner's
+    name), the optimizer updates it once per step with the sum of both gradients, and it stays
+    shared after ``load_state_dict`` (which writes into the owner's array) or ``double()``.
+
+    Parameters
+    ----------
+    owner : Module
+        The module whose 2-D ``W`` (output_dim, input_dim) is used, e.g. an ``Embedding``; it
+        must be part of the model (that is where the weight is trained and saved).
+    bias : bool
+        Whether this layer adds a bias ``b`` of its own (default ``False``).
+
+    Attributes
+    ----------
+    owner : Module
+        Not a child: ``named_children()`` is empty, so nothing is collected twice.
+    b : ndarray, shape (1, output_dim), or None
+    x : ndarray, shape (N, input_dim), the cached input.
+    db : ndarray or None
+
+    Math
+    ----
+    With E = owner.W of shape (V, D) and G = dL/dy of shape (N, V):
+
+    forward:   y  = x Eᵀ + b                     (N, V)
+    backward:  owner.dW += (xᵀ G)ᵀ = Gᵀ x        (V, D)   the gradient of Eᵀ, transposed
+               db += Σₙ Gₙ                        (1, V)
+               dx  = G E                          (N, D)
+    """
+
+    def __init__(self, owner: Module, bias: bool = False) -> None:
+        super().__init__()
+        W = getattr(owner, "W", None)
+        if not isinstance(owner, Module) or not isinstance(W, np.ndarray) or W.ndim != 2:
+            raise TypeError(
+                "TiedLinear(owner) needs a Module with a 2-D weight W (an Embedding or a "
+                f"Linear), got {type(owner).__name__}"
+            )
+        if not any(p is W for p in owner.parameters()):
+            raise ValueError(
+                f"TiedLinear: {type(owner).__name__}.W is not among its parameters(), so its "
+                "gradient would never be used"
+            )
+        self.owner = owner
+        self.output_dim, self.input_dim = W.shape
+        self.b = np.zeros((1, self.output_dim), dtype=W.dtype) if bias else None
+        self.x = None
+        self.db = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        W = self.owner.W
+        x = np.asarray(x)
+        if x.ndim < 2 or x.shape[-1] != self.input_dim:
+            raise ValueError(
+                f"TiedLinear({self.input_dim} -> {self.output_dim}) expects input of shape "
+                f"(N, {self.input_dim}), got {x.shape}"
+            )
+        if x.dtype != W.dtype:
+            x = x.astype(W.dtype)
+        self.x = x
+        y, _ = F.linear_forward(x, W.T, self.b)
+        return y
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        x = self._saved(self.x)
+        self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim))
+        W = self.owner.W
+        dx, dW_T, db = F.linear_backward(grad_output, (x, W.T, self.b), self.needs_input_grad)
+        # dW_T is the gradient of Wᵀ; the owner gets its transpose, laid out like W itself.
+        self.owner.dW = accumulate_grad(self.owner.dW, np.ascontiguousarray(dW_T.T), owned=True)
+        if self.b is not None:
+            self.db = accumulate_grad(self.db, db, owned=True)
+        return dx
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return []  # the owner belongs to the model elsewhere
+
+    def parameters(self) -> list[np.ndarray]:
+        return [] if self.b is None else [self.b]
+
+    def grads(self) -> list[np.ndarray | None]:
+        return [] if self.b is None else [self.db]
+
+    def extra_repr(self) -> str:
+        return (
+            f"input_dim={self.input_dim}, output_dim={self.output_dim}, bias={self.b is not None}, "
+            f"weight=Wᵀ of {type(self.owner).__name__}"
+        )

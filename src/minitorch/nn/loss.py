@@ -77,6 +77,12 @@ class Loss(Module):
         self.reduction = F.check_reduction(reduction, type(self).__name__)
         self.cache = None
 
+    def __call__(self, predictions: np.ndarray, targets: np.ndarray) -> np.floating | np.ndarray:
+        # Unlike a layer, a loss does not count its forwards: it is routinely called on
+        # validation batches between training steps, and its backward always means its last
+        # forward. (A model run twice before its backward is still refused by the model.)
+        return self.forward(predictions, targets)
+
     def forward(self, predictions: np.ndarray, targets: np.ndarray) -> np.floating | np.ndarray:
         loss, self.cache = self._forward(predictions, targets)
         return loss

@@ -3,31 +3,60 @@
 A Module has a ``forward(x)`` that computes its output and caches what its backward needs, and a
 ``backward(grad_output)`` that takes dL/d(output), *adds* dL/d(parameter) into its gradient arrays
 and returns dL/d(input). ``parameters()`` and ``grads()`` return aligned lists the optimizer walks
-through together. There is no autograd: each backward is written by hand.
+through together. There is no autograd: each backward is written by hand. The whole contract is
+stated in one place, for contributors, in ``docs/contract.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
+from .. import _state
+
 ArrayDict = dict[str, np.ndarray]
 
 
-def accumulate_grad(current: np.ndarray | None, new: np.ndarray) -> np.ndarray:
-    """Add a freshly computed gradient into the stored one, as PyTorch does.
+def accumulate_grad(
+    current: np.ndarray | None, new: np.ndarray, *, owned: bool = False
+) -> np.ndarray:
+    """``current + new``: how every backward stores a parameter gradient.
 
-    Before the first backward the stored gradient is ``None`` and becomes a copy of ``new`` (a
-    copy, so it never shares memory with an array the layer was handed, such as grad_output);
-    afterwards it is updated in place, so the arrays returned by ``grads()`` stay the same objects
-    from one step to the next and ``zero_grad`` can clear them without reallocating.
+    After ``zero_grad()`` (and before the first backward) the stored gradient is ``None``, so
+    the first backward simply *stores* ``new``: one pass over memory, the one that computed it.
+    Pass ``owned=True`` when ``new`` was just computed by this backward (a fresh ``x.T @ G``)
+    and nothing else holds it; otherwise it is copied first, so a gradient never shares memory
+    with an array the layer was handed (such as ``grad_output``). A later backward before the
+    next ``zero_grad`` (a second loss, a weight used twice) adds into the stored array in place,
+    as PyTorch accumulates ``.grad``.
     """
     if current is None:
-        return np.array(new, copy=True)
+        return new if owned else np.array(new, copy=True)
     current += new
     return current
+
+
+#: Why a Module's contents cannot be collected, per container type a student might use.
+_HIDDEN_CONTAINER_FIX = {
+    dict: "nn.ModuleDict",
+    set: "nn.ModuleList (a set has no order, so its parameters could not be named)",
+    frozenset: "nn.ModuleList (a set has no order, so its parameters could not be named)",
+    list: "nn.ModuleList",
+    tuple: "nn.ModuleList",
+}
+
+
+def _holds_module(value: Any, depth: int = 0) -> bool:
+    """Whether a plain Python container holds a Module somewhere inside (up to 3 levels)."""
+    if depth > 3:
+        return False
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(isinstance(v, Module) or _holds_module(v, depth + 1) for v in value)
+    return False
 
 
 class Module:
@@ -35,8 +64,28 @@ class Module:
 
     Subclasses call ``super().__init__()``, then implement ``forward(x)`` and
     ``backward(grad_output)``. A layer with parameters overrides ``parameters()`` and ``grads()``
-    to return aligned lists of its arrays; a container that holds other Modules as attributes gets
+    to return aligned lists of its arrays; a module that holds other Modules as attributes gets
     both for free (they are collected from its children, recursively).
+
+    The rules (``docs/contract.md`` states them in full)
+    -----------------------------------------------------
+    * **Gradients accumulate.** ``backward`` adds into ``dW``, ``db``, ... After ``zero_grad()``
+      they are ``None`` (as in PyTorch, where ``zero_grad`` sets ``.grad`` to ``None``); the next
+      backward stores its gradient in one pass, and a further backward adds to it.
+    * **One forward, one backward.** A module keeps the cache of its *last* forward only. Run
+      it, then backward, then run it again: a discriminator is trained as ::
+
+          loss_fn(D(real), ones);  D.backward(loss_fn.backward())    # gradients from real
+          loss_fn(D(fake), zeros); D.backward(loss_fn.backward())    # ... plus fake ones
+          d_optimizer.step()
+
+      Calling ``D(real)`` and ``D(fake)`` before either backward would leave only the fake
+      batch's cache, so the backward refuses (a ``RuntimeError`` says so) rather than compute
+      a wrong gradient. For the same weights used twice in one pass, use the stateless pairs of
+      :mod:`minitorch.nn.functional`, which return the cache instead of keeping it.
+    * **Several inputs, or none.** ``forward(a, b)`` gets ``backward(grad) -> (da, db)``, one
+      gradient per input, in order. An input with no gradient (integer indices, or data when
+      ``needs_input_grad`` is ``False``) gets ``None``.
 
     Attributes
     ----------
@@ -47,15 +96,18 @@ class Module:
         Class attribute naming state that is saved in ``state_dict`` but not trained (running
         statistics). Empty for most modules.
     needs_input_grad : bool
-        ``True`` (the default): ``backward`` returns dL/d(input). A network's first layer sees
-        only data, whose gradient nothing uses; setting ``model[0].needs_input_grad = False``
-        lets a layer that honours it (Linear) skip that product and return ``None``, which saves
-        a third of the layer's backward. PyTorch does the same on its own, because the data
-        does not require grad.
+        ``True`` (the default): ``backward`` returns dL/d(input). A network's input is data,
+        whose gradient nothing uses; ``model.needs_input_grad = False`` (on a Sequential it
+        reaches the first layer) lets a layer skip that product and return ``None``, a third of
+        a Linear layer's backward. PyTorch skips it on its own because data does not require
+        grad; minitorch cannot tell data from a generator's output, so it is asked.
     """
 
     buffer_names: tuple[str, ...] = ()
     needs_input_grad: bool = True
+    #: Forwards run since the last backward (see "One forward, one backward"); -1 after a
+    #: forward under ``minitorch.no_grad()``.
+    _forwards_pending: int = 0
 
     def __init__(self) -> None:
         self.training = True
@@ -64,11 +116,46 @@ class Module:
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_output)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        output = self.forward(*args, **kwargs)
+        # Count the forwards whose cache a backward may still want, so that backward can refuse
+        # when a later forward overwrote it. An eval-mode forward with nothing pending counts
+        # for nothing (evaluation loops); under no_grad() the cache is marked unusable (-1).
+        pending = self._forwards_pending
+        if not _state.grad_enabled():
+            self._forwards_pending = -1
+        elif self.training or pending > 0:
+            self._forwards_pending = max(pending, 0) + 1
+        else:
+            self._forwards_pending = 0
+        return output
+
+    def _start_backward(self) -> None:
+        """Refuse a backward whose forward cache is not the one the caller means.
+
+        Built-in layers call this (through :meth:`_saved`) at the start of ``backward``; a
+        container calls it too, naming itself. Sets the count back to zero.
+        """
+        pending, self._forwards_pending = self._forwards_pending, 0
+        name = type(self).__name__
+        if pending > 1:
+            raise RuntimeError(
+                f"{name}.backward(): this {name} ran forward {pending} times since its last "
+                "backward and keeps only the last forward's cache, so this backward cannot know "
+                "which call it is for. Give each forward its own backward (gradients add up: "
+                "D(real), backward, D(fake), backward, then step). Forwards that need no "
+                "gradient (accuracy, validation) go in eval mode (model.eval()) or under "
+                "`with minitorch.no_grad():`. To use the same weights twice in one pass, use "
+                "the stateless pairs of minitorch.nn.functional."
+            )
+        if pending < 0:
+            raise RuntimeError(
+                f"{name}.backward(): the last forward ran under minitorch.no_grad(), which keeps "
+                "nothing for a backward. Run the forward again outside no_grad()."
+            )
 
     # ------------------------------------------------------------------ parameters
     def parameters(self) -> list[np.ndarray]:
@@ -79,11 +166,23 @@ class Module:
         """dL/d(parameter) for each array of ``parameters()`` (``None`` before any backward)."""
         return [g for child in self.children() for g in child.grads()]
 
-    def zero_grad(self) -> None:
-        """Set every gradient to zero, in place (a gradient that is still ``None`` stays so)."""
-        for grad in self.grads():
-            if grad is not None:
-                grad.fill(0)
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every gradient before the next backward.
+
+        ``set_to_none=True`` (the default, as in PyTorch): each gradient attribute (``dW``,
+        ``db``, ...) becomes ``None``, so the next backward stores its result in a single pass
+        instead of zero-filling an array and adding into it. ``set_to_none=False``: fill the
+        arrays with zeros in place. A gradient kept anywhere but in an attribute of a module of
+        this tree is zero-filled either way.
+        """
+        grads = {id(g): g for g in self.grads() if g is not None}
+        if set_to_none:
+            for module in self.modules():
+                for attr, value in list(vars(module).items()):
+                    if isinstance(value, np.ndarray) and grads.pop(id(value), None) is not None:
+                        setattr(module, attr, None)
+        for grad in grads.values():
+            grad.fill(0)
 
     def num_parameters(self) -> int:
         """Total number of trainable scalars."""
@@ -103,29 +202,77 @@ class Module:
     def named_children(self) -> list[tuple[str, Module]]:
         """The Modules held directly by this one, with the attribute names they are held under.
 
-        A Module stored in an attribute is found under that attribute's name; a list or tuple of
-        Modules under ``name.0``, ``name.1``, ... Containers such as Sequential override this.
+        A Module stored in an attribute is found under that attribute's name; a list or tuple
+        made only of Modules under ``name.0``, ``name.1``, ... Containers such as Sequential
+        override this. A Module hidden anywhere else (a dict, a set, a nested or mixed list) is
+        refused with a ``TypeError``: its parameters would never be trained.
         """
-        found: list[tuple[str, Module]] = []
+        children: list[tuple[str, Module]] = []
+        seen: set[int] = set()
         for name, value in vars(self).items():
             if isinstance(value, Module):
-                found.append((name, value))
+                found = [(name, value)]
             elif (
                 isinstance(value, (list, tuple))
                 and value
                 and all(isinstance(item, Module) for item in value)
             ):
-                found.extend((f"{name}.{i}", item) for i, item in enumerate(value))
-        return found
+                found = [(f"{name}.{i}", item) for i, item in enumerate(value)]
+            elif _holds_module(value):
+                raise TypeError(self._hidden_module_message(name, value))
+            else:
+                continue
+            for child_name, child in found:
+                if id(child) not in seen:  # a module held twice is one child, as in PyTorch
+                    seen.add(id(child))
+                    children.append((child_name, child))
+        return children
+
+    def _hidden_module_message(self, name: str, value: Any) -> str:
+        kind = type(value).__name__
+        fix = _HIDDEN_CONTAINER_FIX.get(type(value), "nn.ModuleList or nn.ModuleDict")
+        return (
+            f"{type(self).__name__}.{name} is a {kind} that holds Modules, where minitorch does "
+            "not look for them: their parameters would never be trained or saved. Use "
+            f"{fix}: self.{name} = {fix.split(' ')[0]}(...)"
+        )
 
     def children(self) -> list[Module]:
+        """The Modules held directly by this one (see :meth:`named_children`)."""
         return [child for _, child in self.named_children()]
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every module below it, depth first, with dotted names."""
+    def named_modules(
+        self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and every module below it, depth first, with dotted names.
+
+        As in PyTorch, a module reachable along two paths is listed once (under the first path)
+        unless ``remove_duplicate=False``.
+        """
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self.named_children():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+            child_prefix = f"{prefix}.{name}" if prefix else name
+            yield from child.named_modules(memo, child_prefix, remove_duplicate)
+
+    def modules(self) -> list[Module]:
+        """This module and every module below it, depth first (each once)."""
+        return [module for _, module in self.named_modules()]
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every child (recursively), then on this module; returns ``self``.
+
+        As in PyTorch, e.g. ``model.apply(init_weights)``.
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def get_submodule(self, target: str) -> Module:
         """The module at a dotted path such as ``"0"`` or ``"encoder.1"``."""
@@ -244,7 +391,12 @@ class Module:
 
     # ------------------------------------------------------------------ helpers for subclasses
     def _saved(self, value: Any, what: str = "input") -> Any:
-        """Return a forward cache, or explain that ``backward`` came before ``forward``."""
+        """Return a forward cache, or explain why it cannot be used.
+
+        Every built-in backward starts here: it refuses a backward before any forward, and (via
+        :meth:`_start_backward`) one whose cache a second forward has overwritten.
+        """
+        self._start_backward()
         if value is None:
             raise RuntimeError(
                 f"{type(self).__name__}.backward() was called before forward(): there is no "

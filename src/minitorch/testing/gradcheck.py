@@ -75,6 +75,15 @@ def _as_float64(value):
     return array.astype(np.float64) if np.issubdtype(array.dtype, np.floating) else array
 
 
+def _per_input(grad_input, n_inputs: int) -> tuple:
+    """backward's return value as one entry per input (the contract: a tuple for several)."""
+    if n_inputs == 1:
+        return (grad_input,)
+    if isinstance(grad_input, (tuple, list)) and len(grad_input) == n_inputs:
+        return tuple(grad_input)
+    return (None,) * n_inputs  # reported as a failed row for each floating input
+
+
 def gradcheck(
     module: Module,
     *inputs: np.ndarray,
@@ -90,11 +99,14 @@ def gradcheck(
     Parameters
     ----------
     module : Module or Loss
-        A layer (called as ``module(x)``) or a loss (called as ``loss(predictions, targets)``;
-        only the gradient with respect to ``predictions`` is checked).
+        A layer, called as ``module(*inputs)``, or a loss, called as
+        ``loss(predictions, targets)`` (only the gradient with respect to ``predictions`` is
+        checked).
     *inputs : ndarray
-        The input ``x`` for a layer; ``predictions, targets`` for a loss. Floating inputs are
-        converted to float64.
+        The layer's inputs: one array, or several for a layer whose ``forward`` takes several
+        (its ``backward`` then returns a tuple, one gradient per input). Floating inputs are
+        converted to float64 and their gradients checked; integer inputs (token indices) have
+        no gradient, so only the parameters are checked for them.
     eps : float
         Step of the central differences.
     atol, rtol : float
@@ -112,59 +124,65 @@ def gradcheck(
     Returns
     -------
     GradcheckReport
-        One row per tensor: the input, then every parameter by its ``named_parameters`` name.
+        One row per tensor: each floating input (``input``, or ``input0``, ``input1``, ...),
+        then every parameter by its ``named_parameters`` name.
     """
     if not isinstance(module, Module):
         raise TypeError(f"gradcheck expects a Module or Loss, got {type(module).__name__}")
     if not inputs:
         raise TypeError("gradcheck needs the input(s) to evaluate the module on")
     module = copy.deepcopy(module).double()
-    for _, submodule in module.named_modules():
-        submodule.needs_input_grad = True  # the input's gradient is checked too
-    inputs = tuple(_as_float64(x) for x in inputs)
+    for submodule in module.modules():
+        submodule.needs_input_grad = True
+        submodule.needs_input_grad = True  # the input gradient is checked too
+        submodule._forwards_pending = 0  # the copy starts afresh, whatever ran on the original
+    xs = [_as_float64(x).copy() for x in inputs]
     is_loss = isinstance(module, Loss)
-    x = inputs[0].copy()
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"gradcheck: the first input must be floating point, got {x.dtype}")
+    if is_loss and not np.issubdtype(xs[0].dtype, np.floating):
+        raise TypeError(f"gradcheck: predictions must be floating point, got {xs[0].dtype}")
+    floating = [i for i, x in enumerate(xs) if np.issubdtype(x.dtype, np.floating)]
+    checked = [0] if is_loss else floating
 
     # Random layers must draw the same numbers in every evaluation, so each forward starts from
     # the same generator state.
     rng_state = copy.deepcopy(_state.generator().bit_generator.state)
 
-    def forward(x_value: np.ndarray):
+    def forward():
         _state.generator().bit_generator.state = copy.deepcopy(rng_state)
-        return module(x_value, *inputs[1:]) if is_loss else module(x_value)
+        return module(*xs)
 
-    output = np.asarray(forward(x))
+    # Analytic gradients from one forward and one backward.
+    module.zero_grad()
+    output = np.asarray(forward())
     upstream = np.random.default_rng(seed).standard_normal(output.shape)
     if is_loss and output.ndim == 0:
         upstream = upstream.item()
+    grad_inputs = _per_input(module.backward(upstream), 1 if is_loss else len(xs))
 
-    def objective(x_value: np.ndarray) -> float:
-        return float(np.sum(np.asarray(forward(x_value)) * upstream))
+    def objective() -> float:
+        return float(np.sum(np.asarray(forward()) * upstream))
 
-    # Analytic gradients from one forward and backward.
-    module.zero_grad()
-    forward(x)
-    grad_input = module.backward(upstream)
-    named = module.named_parameters()
-    analytic = [("input", x, np.asarray(grad_input))]
-    for (name, param), grad in zip(named, module.grads(), strict=False):
+    analytic = []
+    for i in checked:
+        name = "input" if len(xs) == 1 or is_loss else f"input{i}"
+        grad = grad_inputs[i]
+        analytic.append((name, xs[i], None if grad is None else np.asarray(grad)))
+    for (name, param), grad in zip(module.named_parameters(), module.grads(), strict=False):
         analytic.append((name, param, np.zeros_like(param) if grad is None else grad.copy()))
 
     report = GradcheckReport(type(module).__name__, atol=atol, rtol=rtol)
     for name, array, grad in analytic:
-        if grad.shape != array.shape:
+        if grad is None or grad.shape != array.shape:
             report.rows.append(GradcheckRow(name, array.shape, np.inf, np.inf, False))
             continue
         numeric = np.zeros_like(array, dtype=np.float64)
-        flat = array.reshape(-1)  # a view: perturbing it perturbs the module's own array
+        flat = array.reshape(-1)  # a view: perturbing it perturbs the input or parameter itself
         for i in range(flat.size):
             original = flat[i]
             flat[i] = original + eps
-            plus = objective(x)
+            plus = objective()
             flat[i] = original - eps
-            minus = objective(x)
+            minus = objective()
             flat[i] = original
             numeric.flat[i] = (plus - minus) / (2 * eps)
         report.rows.append(_compare(name, grad, numeric, atol, rtol))

@@ -9,6 +9,7 @@ forward twice, keep both caches) or to write a network in the functional style.
 from .activation import *  # noqa: F403
 from .activation import __all__ as _activation_all
 from .dropout import dropout_backward, dropout_forward
+from .embedding import embedding_backward, embedding_forward
 from .linear import linear_backward, linear_forward
 from .loss import *  # noqa: F403
 from .loss import __all__ as _loss_all
@@ -18,6 +19,8 @@ __all__ = [
     *_loss_all,
     "dropout_backward",
     "dropout_forward",
+    "embedding_backward",
+    "embedding_forward",
     "linear_backward",
     "linear_forward",
 ]

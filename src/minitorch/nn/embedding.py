@@ -1,0 +1,107 @@
+"""Embedding: a learned table of vectors looked up by integer index (tokens, positions)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _state
+from . import functional as F
+from .module import Module, accumulate_grad
+
+
+class Embedding(Module):
+    r"""A lookup table: ``y = W[indices]``, one learned row per token.
+
+    Parameters
+    ----------
+    num_embeddings : int
+        Size V of the vocabulary (rows of the table).
+    embedding_dim : int
+        Size D of each vector.
+    padding_idx : int, optional
+        A row that stays zero and receives no gradient (negative counts from the end, as in
+        PyTorch).
+    dtype : numpy dtype, optional
+        Defaults to :func:`minitorch.get_default_dtype` (float32).
+
+    Attributes
+    ----------
+    W : ndarray, shape (num_embeddings, embedding_dim)
+        Drawn from N(0, 1), as PyTorch does; the ``padding_idx`` row is zero.
+    dW : ndarray or None
+        The accumulated gradient; ``None`` before the first backward and after ``zero_grad()``.
+    indices : ndarray
+        The integer input cached by ``forward``.
+
+    Math
+    ----
+    forward:   y[p] = W[indices[p]]                          (..., D)
+    backward:  dW[v] += Σ_{p : indices[p] = v} G[p]          (V, D)
+               no input gradient: backward returns ``None`` (indices are not differentiable)
+    """
+
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, dtype=None
+    ) -> None:
+        super().__init__()
+        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"Embedding: {name} must be a positive int, got {value!r}")
+        self.num_embeddings = int(num_embeddings)
+        self.embedding_dim = int(embedding_dim)
+        if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+                raise TypeError(f"Embedding: padding_idx must be an int, got {padding_idx!r}")
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(
+                    f"Embedding: padding_idx must be within num_embeddings "
+                    f"({self.num_embeddings}), got {padding_idx}"
+                )
+            padding_idx = int(padding_idx) % self.num_embeddings
+        self.padding_idx = padding_idx
+        dtype = _state.get_default_dtype() if dtype is None else np.dtype(dtype)
+        shape = (self.num_embeddings, self.embedding_dim)
+        self.W = _state.generator().standard_normal(shape).astype(dtype)
+        if padding_idx is not None:
+            self.W[padding_idx] = 0
+        self.indices = None
+        self.dW = None
+
+    def forward(self, indices: np.ndarray) -> np.ndarray:
+        indices = np.asarray(indices)
+        if not np.issubdtype(indices.dtype, np.integer):
+            raise TypeError(
+                f"Embedding expects integer indices, got an array of {indices.dtype}"
+                + (
+                    "; convert token ids with .astype(np.int64)"
+                    if np.issubdtype(indices.dtype, np.floating)
+                    else ""
+                )
+            )
+        if indices.size and (indices.min() < 0 or indices.max() >= self.num_embeddings):
+            bad = indices[(indices < 0) | (indices >= self.num_embeddings)].flat[0]
+            raise IndexError(
+                f"Embedding({self.num_embeddings}, {self.embedding_dim}): index {bad} is out of "
+                f"range; indices must be in [0, {self.num_embeddings})"
+            )
+        self.indices = indices
+        y, _ = F.embedding_forward(indices, self.W)
+        return y
+
+    def backward(self, grad_output: np.ndarray) -> None:
+        indices = self._saved(self.indices, "indices")
+        self._check_grad_shape(grad_output, (*indices.shape, self.embedding_dim))
+        cache = (indices, self.W.shape)
+        dW = F.embedding_backward(grad_output, cache, self.padding_idx)
+        self.dW = accumulate_grad(self.dW, dW.astype(self.W.dtype, copy=False), owned=True)
+        return None
+
+    def parameters(self) -> list[np.ndarray]:
+        return [self.W]
+
+    def grads(self) -> list[np.ndarray | None]:
+        return [self.dW]
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text if self.padding_idx is None else f"{text}, padding_idx={self.padding_idx}"

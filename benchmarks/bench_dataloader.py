@@ -1,18 +1,23 @@
 """Time one shuffled epoch of an MNIST-sized TensorDataset: minitorch DataLoader vs PyTorch.
 
-    python benchmarks/bench_dataloader.py [--repeats 5] [--samples 60000] [--batch-size 128]
+    python benchmarks/bench_dataloader.py [--repeats 5] [--samples 60000] [--features 784]
+                                          [--batch-size 128] [--fast-only]
 
-Data: ``X`` of shape (samples, 784) float32 and ``y`` of shape (samples,) int64, batch size 128,
-``shuffle=True``. Each timing is the median over ``--repeats`` epochs (after one warm-up epoch) of
-the time to draw every batch. Timed:
+Data: ``X`` of shape (samples, features) float32 and ``y`` of shape (samples,) int64, batch size
+128, ``shuffle=True``. Each timing is the median over ``--repeats`` epochs (after one warm-up
+epoch) of the time to draw every batch. Timed:
 
-* minitorch, fast path: one ``TensorDataset.__getitems__`` call (one fancy index per array) per
-  batch;
-* minitorch, per-sample path (``collate_fn=default_collate``): ``dataset[i]`` for every sample,
-  then ``np.stack``, to show what the fast path saves;
-* PyTorch (if installed): ``torch.utils.data.DataLoader`` over a ``TensorDataset``,
-  ``num_workers=0``.
+* minitorch, fast path (the default collate_fn): one ``TensorDataset.__getitems__`` call (one
+  fancy index per array) per batch, which ``default_collate`` returns as the batch;
+* minitorch, per-sample path: the same samples from a dataset without ``__getitems__``, so
+  ``dataset[i]`` for every sample, then ``np.stack``, to show what the fast path saves;
+* PyTorch (if installed): ``torch.utils.data.DataLoader`` over a torch ``TensorDataset``,
+  ``num_workers=0``, and over minitorch's ``TensorDataset`` (PyTorch's default collate reads
+  what ``__getitems__`` returns as a list of samples).
 
+``--fast-only`` times the fast path alone, for comparing two versions of minitorch run after
+run: ``PYTHONPATH=/path/to/other/src python benchmarks/bench_dataloader.py --fast-only``.
+The script runs with any version of minitorch that has ``TensorDataset`` and ``DataLoader``.
 It reports numbers and ratios; it never fails.
 """
 
@@ -25,7 +30,20 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from minitorch.utils.data import DataLoader, TensorDataset, default_collate
+from minitorch.utils.data import DataLoader, TensorDataset
+
+
+class OneByOne:
+    """The samples of ``dataset`` with no ``__getitems__``: a DataLoader fetches them one by one."""
+
+    def __init__(self, dataset: TensorDataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
+        return self.dataset[index]
 
 
 def median_epoch_seconds(make_epoch: Callable[[], Iterable], repeats: int) -> float:
@@ -47,6 +65,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--features", type=int, default=784)
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--fast-only", action="store_true", help="time the fast path alone")
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -63,12 +82,13 @@ def main() -> None:
     )
     ours = median_epoch_seconds(lambda: fast, args.repeats)
     print(f"  minitorch (batched __getitems__):      {ours * 1e3:9.1f} ms")
+    if args.fast_only:
+        return
 
     per_sample = DataLoader(
-        dataset,
+        OneByOne(dataset),
         batch_size=args.batch_size,
         shuffle=True,
-        collate_fn=default_collate,
         generator=np.random.default_rng(1),
     )
     ours_per_sample = median_epoch_seconds(lambda: per_sample, args.repeats)
@@ -94,6 +114,20 @@ def main() -> None:
     label = f"torch {torch.__version__} DataLoader:"
     print(f"  {label:<38}{theirs * 1e3:9.1f} ms")
     print(f"  ratio minitorch / torch: {ours / theirs:.3f} (below 1 means minitorch is faster)")
+
+    torch_over_ours = TorchDataLoader(
+        dataset,
+        batch_size=args.batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(1),
+    )
+    label = "torch DataLoader, minitorch dataset:"
+    try:
+        mixed = median_epoch_seconds(lambda: torch_over_ours, args.repeats)
+    except Exception as error:  # an older minitorch whose __getitems__ returns the batch
+        print(f"  {label:<38}fails: {type(error).__name__}: {str(error).splitlines()[0]}")
+    else:
+        print(f"  {label:<38}{mixed * 1e3:9.1f} ms")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pytest
 
 import minitorch
 from minitorch.utils.data import (
+    BatchedSamples,
     ConcatDataset,
     DataLoader,
     Dataset,
@@ -31,12 +32,13 @@ def make_arrays(n: int, features: int = 3) -> tuple[np.ndarray, np.ndarray]:
 
 
 class CountingTensorDataset(TensorDataset):
-    """A TensorDataset that counts how it is read."""
+    """A TensorDataset that counts how it is read and keeps what ``__getitems__`` returned."""
 
     def __init__(self, *arrays):
         super().__init__(*arrays)
         self.getitem_calls = 0
         self.getitems_calls = 0
+        self.returned: list = []
 
     def __getitem__(self, index):
         self.getitem_calls += 1
@@ -44,7 +46,9 @@ class CountingTensorDataset(TensorDataset):
 
     def __getitems__(self, indices):
         self.getitems_calls += 1
-        return super().__getitems__(indices)
+        samples = super().__getitems__(indices)
+        self.returned.append(samples)
+        return samples
 
 
 class PerSampleDataset(Dataset):
@@ -62,8 +66,43 @@ class PerSampleDataset(Dataset):
         return self.X[index], int(index)
 
 
+class ListOfSamples(Dataset):
+    """A batched fetch in PyTorch's style: ``__getitems__`` returns a plain list of samples."""
+
+    def __init__(self, n: int, offset: int = 0):
+        self.X, _ = make_arrays(n)
+        self.offset = offset
+        self.getitems_calls = 0
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return self.X[index], index + self.offset
+
+    def __getitems__(self, indices):
+        self.getitems_calls += 1
+        return [self[int(i)] for i in indices]
+
+
 def labels_of_epoch(loader) -> list[np.ndarray]:
     return [np.asarray(batch[1]) for batch in loader]
+
+
+def assert_same_batch(ours, expected):
+    """Equal structure, container types, values and dtypes."""
+    assert type(ours) is type(expected)
+    if isinstance(expected, dict):
+        assert list(ours) == list(expected)
+        for key in expected:
+            assert_same_batch(ours[key], expected[key])
+    elif isinstance(expected, (tuple, list)):
+        assert len(ours) == len(expected)
+        for mine, theirs in zip(ours, expected, strict=True):
+            assert_same_batch(mine, theirs)
+    else:
+        np.testing.assert_array_equal(ours, expected)
+        assert np.asarray(ours).dtype == np.asarray(expected).dtype
 
 
 # ----------------------------------------------------------------------------------------------
@@ -125,14 +164,21 @@ def test_tensor_dataset_single_array_and_list_input():
     np.testing.assert_array_equal(row, [3, 4])
 
 
-def test_tensor_dataset_getitems_is_fancy_indexing():
+def test_tensor_dataset_getitems_returns_the_samples_stored_as_one_fancy_index_per_array():
     X, y = make_arrays(10)
     ds = TensorDataset(X, y)
     for indices in ([3, 1, 4, 1, 5], np.array([9, 0, -1, -10]), (2,), np.array([7], np.int32)):
-        xb, yb = ds.__getitems__(indices)
+        samples = ds.__getitems__(indices)
+        # PyTorch's meaning: the list of the samples at `indices`, one per index ...
+        assert isinstance(samples, BatchedSamples) and len(samples) == len(indices)
+        for sample, index in zip(samples, indices, strict=True):
+            assert_same_batch(sample, ds[index])
+        # ... stored as the batch itself, which default_collate hands back.
+        xb, yb = samples.batch
         np.testing.assert_array_equal(xb, X[np.asarray(indices)])
         np.testing.assert_array_equal(yb, y[np.asarray(indices)])
-    xb, yb = ds.__getitems__([])
+        assert default_collate(samples) is samples.batch
+    xb, yb = default_collate(ds.__getitems__([]))
     assert xb.shape == (0, 3) and yb.shape == (0,)
     assert xb.dtype == X.dtype and yb.dtype == y.dtype
 
@@ -222,14 +268,16 @@ def test_subset_getitems_delegates_with_one_parent_call():
     parent = CountingTensorDataset(X, y)
     sub = Subset(parent, np.array([9, 8, 7, 6, 5]))
     assert hasattr(sub, "__getitems__")
-    xb, yb = sub.__getitems__([4, 0, -2])
+    samples = sub.__getitems__([4, 0, -2])
+    assert samples is parent.returned[-1]  # what the parent returned, as it is
+    xb, yb = default_collate(samples)
     np.testing.assert_array_equal(yb, [5, 9, 6])
     np.testing.assert_array_equal(xb, X[[5, 9, 6]])
     assert parent.getitems_calls == 1 and parent.getitem_calls == 0
     # A Subset of a Subset still fetches from the root in one call.
     nested = Subset(sub, [1, 3])
     assert hasattr(nested, "__getitems__")
-    np.testing.assert_array_equal(nested.__getitems__([1, 0])[1], [6, 8])
+    np.testing.assert_array_equal(nested.__getitems__([1, 0]).batch[1], [6, 8])
     assert parent.getitems_calls == 2
     with pytest.raises(IndexError, match="out of range for a dataset of 5 samples"):
         sub.__getitems__([5])
@@ -279,16 +327,19 @@ def test_concat_dataset_getitems_fetches_each_part_once_in_requested_order():
     parts, X_all, y_all = _three_parts()
     ds = ConcatDataset(parts)
     indices = np.array([11, 0, 4, 3, 7, -1, 5, 2, 8])
-    xb, yb = ds.__getitems__(indices)
+    samples = ds.__getitems__(indices)
+    assert isinstance(samples, BatchedSamples) and len(samples) == len(indices)
+    xb, yb = default_collate(samples)
     np.testing.assert_array_equal(xb, X_all[indices])
     np.testing.assert_array_equal(yb, y_all[indices])
     assert [part.getitems_calls for part in parts] == [1, 0, 1, 1]
     assert all(part.getitem_calls == 0 for part in parts)
     # A batch inside one part is passed straight through.
-    xb, yb = ds.__getitems__([9, 8])
-    np.testing.assert_array_equal(yb, y_all[[9, 8]])
+    samples = ds.__getitems__([9, 8])
+    assert samples is parts[3].returned[-1]
+    np.testing.assert_array_equal(samples.batch[1], y_all[[9, 8]])
     assert [part.getitems_calls for part in parts] == [1, 0, 1, 2]
-    xb, yb = ds.__getitems__([])
+    xb, yb = default_collate(ds.__getitems__([]))
     assert xb.shape == (0, 3) and yb.shape == (0,)
 
 
@@ -307,13 +358,37 @@ def test_concat_dataset_getitems_reassembles_dicts_and_namedtuples():
 
         def __getitems__(self, indices):
             v = self.values[np.asarray(indices)]
-            return {"v": v, "p": Pair(v, -v)}
+            return BatchedSamples({"v": v, "p": Pair(v, -v)})
 
     ds = DictBatches([0, 1, 2]) + DictBatches([10, 11])
-    batch = ds.__getitems__([4, 0, 3, 2])
+    samples = ds.__getitems__([4, 0, 3, 2])
+    assert isinstance(samples, BatchedSamples)
+    batch = default_collate(samples)
     np.testing.assert_array_equal(batch["v"], [11, 0, 10, 2])
     assert isinstance(batch["p"], Pair)
     np.testing.assert_array_equal(batch["p"].y, [-11, 0, -10, -2])
+    assert_same_batch(batch, default_collate([ds[i] for i in (4, 0, 3, 2)]))
+
+
+@pytest.mark.parametrize(
+    "make_parts",
+    [
+        # Parts whose __getitems__ returns plain lists (PyTorch's style).
+        lambda: [ListOfSamples(4), ListOfSamples(3, offset=100)],
+        # One part of each kind.
+        lambda: [TensorDataset(*make_arrays(4)), ListOfSamples(3, offset=100)],
+        # TensorDatasets whose batches do not line up (three arrays against two).
+        lambda: [TensorDataset(*make_arrays(4), np.zeros(4)), TensorDataset(*make_arrays(3))],
+    ],
+    ids=["lists", "mixed", "unlike-arrays"],
+)
+def test_concat_dataset_getitems_of_other_pieces_is_the_list_of_samples_in_order(make_parts):
+    ds = ConcatDataset(make_parts())
+    indices = [6, 0, 4, 3, -1, 1]
+    samples = ds.__getitems__(indices)
+    assert isinstance(samples, list) and len(samples) == len(indices)
+    for sample, index in zip(samples, indices, strict=True):
+        assert_same_batch(sample, ds[index])
 
 
 def test_concat_dataset_has_getitems_only_when_every_part_does():
@@ -351,7 +426,9 @@ def test_random_split_with_counts_is_a_disjoint_cover():
     np.testing.assert_array_equal(np.sort(everything), np.arange(20))
     # The parts read the right samples and keep the batched fetch.
     assert hasattr(splits[2], "__getitems__")
-    np.testing.assert_array_equal(splits[0].__getitems__(np.arange(5))[1], splits[0].indices)
+    np.testing.assert_array_equal(
+        default_collate(splits[0].__getitems__(np.arange(5)))[1], splits[0].indices
+    )
 
 
 def test_random_split_fractions_follow_pytorchs_rounding():
@@ -422,6 +499,140 @@ def test_random_split_bad_generator_and_dataset():
         random_split(ds, [5, 5], generator=np.random.RandomState(0))
     with pytest.raises(TypeError, match="__len__ and __getitem__"):
         random_split(object(), [1])
+
+
+# ----------------------------------------------------------------------------------------------
+# BatchedSamples
+# ----------------------------------------------------------------------------------------------
+
+Pair = namedtuple("Pair", ["x", "y"])
+
+_rng = np.random.default_rng(11)
+_X = _rng.standard_normal((5, 3)).astype(np.float32)
+_Y = np.arange(5, dtype=np.int64)
+_IMAGES = _rng.integers(0, 255, (5, 1, 2, 2), dtype=np.uint8)
+_FLAGS = np.array([True, False, True, True, False])
+
+# (name, batch): every structure a batch may have, with the sample k it stands for.
+BATCHES = [
+    ("tuple", (_X, _Y)),
+    ("one array", (_X,)),
+    ("bare array", _Y),
+    ("namedtuple", Pair(_X, _Y)),
+    ("list", [_IMAGES, _FLAGS]),
+    ("dict", {"image": _IMAGES, "label": _Y, "weight": _X[:, 0].astype(np.float64)}),
+    ("nested", {"pair": (_X, _Y), "more": [Pair(_FLAGS, _IMAGES)]}),
+    ("complex", (_X.astype(np.complex128), np.arange(5, dtype=np.uint16))),
+]
+
+
+def _row(batch, k):
+    """Sample k of a batch, written out by hand."""
+    if isinstance(batch, dict):
+        return {key: _row(value, k) for key, value in batch.items()}
+    if isinstance(batch, Pair):
+        return Pair(*(_row(value, k) for value in batch))
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_row(value, k) for value in batch)
+    return batch[k]
+
+
+@pytest.mark.parametrize(("name", "batch"), BATCHES, ids=[name for name, _ in BATCHES])
+def test_batched_samples_is_the_list_of_samples_and_collates_back_to_its_batch(name, batch):
+    samples = BatchedSamples(batch)
+    assert len(samples) == 5
+    for k in range(-5, 5):
+        assert_same_batch(samples[k], _row(batch, k % 5))
+    as_list = list(samples)
+    assert len(as_list) == 5
+    for k, sample in enumerate(as_list):
+        assert_same_batch(sample, _row(batch, k))
+    # The fast path: the batch as it is ...
+    assert default_collate(samples) is batch
+    # ... which is what collating the samples one by one gives, dtypes and containers included.
+    assert_same_batch(default_collate(as_list), batch)
+    # A slice is a smaller batch.
+    part = samples[1:4]
+    assert isinstance(part, BatchedSamples) and len(part) == 3
+    assert_same_batch(default_collate(part), default_collate(as_list[1:4]))
+
+
+@pytest.mark.parametrize(
+    ("batch", "expected"),
+    [
+        (
+            (np.array(["a", "bb", "c"]), np.arange(3)),
+            ([np.str_("a"), np.str_("bb"), np.str_("c")], np.arange(3)),
+        ),
+        ((np.array([b"x", b"y", b"z"]),), ([np.bytes_(b"x"), np.bytes_(b"y"), np.bytes_(b"z")],)),
+        ((np.array([1.5, 2, "s"], dtype=object), np.ones((3, 2))), None),
+    ],
+    ids=["str", "bytes", "object"],
+)
+def test_batched_samples_of_strings_or_objects_collate_sample_by_sample(batch, expected):
+    samples = BatchedSamples(batch)
+    if expected is None:  # rows of an object array are Python objects: mixed types here
+        with pytest.raises(TypeError, match=r"samples\[0\]\[0\] is a number but"):
+            default_collate(samples)
+        with pytest.raises(TypeError, match=r"samples\[0\]\[0\] is a number but"):
+            default_collate(list(samples))
+        return
+    batch_out = default_collate(samples)
+    assert_same_batch(batch_out, default_collate(list(samples)))
+    assert_same_batch(batch_out, expected)
+
+
+def test_batched_samples_repr_shows_the_structure():
+    text = repr(BatchedSamples({"x": _X, "pair": Pair(_Y, _FLAGS)}))
+    assert text == (
+        "BatchedSamples(5 samples, batch={'x': float32 (5, 3), "
+        "'pair': Pair(int64 (5,), bool (5,))})"
+    )
+    assert repr(BatchedSamples((_Y,))) == "BatchedSamples(5 samples, batch=(int64 (5,),))"
+    assert "0 samples" in repr(TensorDataset(_X).__getitems__([]))
+
+
+@pytest.mark.parametrize(
+    ("batch", "error", "message"),
+    [
+        ((), ValueError, r"needs at least one array, e.g. BatchedSamples\(\(X_b, y_b\)\)"),
+        ({}, ValueError, "needs at least one array"),
+        ((_X, [1, 2, 3, 4, 5]), TypeError, r"batch\[1\]\[0\] is int; every field .* NumPy array"),
+        ((_X, np.float32(1.0)), TypeError, r"batch\[1\] is float32"),
+        ({"x": np.array(3.0)}, TypeError, r"batch\['x'\] is a scalar array.*shape \(B, \.\.\.\)"),
+        ((_X, _Y[:4]), ValueError, r"batch\[0\] has 5 rows but batch\[1\] has 4"),
+        ({"a": _X, "b": (_Y, _Y[:2])}, ValueError, r"batch\['b'\]\[1\] has 2"),
+        (None, TypeError, "batch is NoneType"),
+    ],
+)
+def test_batched_samples_bad_batches(batch, error, message):
+    with pytest.raises(error, match=message):
+        BatchedSamples(batch)
+
+
+@pytest.mark.parametrize(
+    ("index", "error", "message"),
+    [
+        (5, IndexError, r"BatchedSamples index 5 is out of range for a batch of 5 samples"),
+        (-6, IndexError, r"valid indices are -5 to 4"),
+        (1.0, TypeError, "BatchedSamples indices must be integers or slices, got float"),
+        ("0", TypeError, "got str"),
+    ],
+)
+def test_batched_samples_bad_indices(index, error, message):
+    samples = BatchedSamples((_X, _Y))
+    with pytest.raises(error, match=message):
+        samples[index]
+
+
+def test_batched_samples_index_with_numpy_ints_and_works_as_a_sequence():
+    samples = TensorDataset(_X, _Y).__getitems__(np.array([4, 1, 3]))
+    assert samples[np.int64(1)][1] == 1
+    first, *rest = samples
+    assert first[1] == 4 and len(rest) == 2
+    assert [int(label) for _, label in reversed(samples)] == [3, 1, 4]
+    labels = [label for _, label in samples]
+    assert labels == [4, 1, 3]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -628,23 +839,87 @@ def test_loader_fast_path_goes_through_subsets_and_concat():
     assert root.getitems_calls >= len(loader)  # one per part touched by each batch
 
 
-def test_loader_collate_fn_forces_per_sample_path_with_identical_batches():
+@pytest.mark.parametrize("collate_fn", [None, default_collate], ids=["default", "explicit"])
+def test_loader_default_collate_takes_the_fast_path_without_building_samples(
+    collate_fn, monkeypatch
+):
     X, y = make_arrays(21)
     ds = CountingTensorDataset(X, y)
-    fast = DataLoader(ds, batch_size=5, shuffle=True, generator=np.random.default_rng(1))
-    slow = DataLoader(
-        ds,
-        batch_size=5,
-        shuffle=True,
-        collate_fn=default_collate,
-        generator=np.random.default_rng(1),
+    expected = [
+        default_collate([ds[i] for i in indices])
+        for indices in np.array_split(np.random.default_rng(1).permutation(21), [5, 10, 15, 20])
+    ]
+    ds.getitem_calls = 0
+
+    def no_samples(*args):
+        raise AssertionError("the fast path built a sample")
+
+    # Reading a BatchedSamples as a list of samples is exactly what the fast path never does.
+    monkeypatch.setattr(BatchedSamples, "__getitem__", no_samples)
+    monkeypatch.setattr(BatchedSamples, "__iter__", no_samples)
+    loader = DataLoader(
+        ds, batch_size=5, shuffle=True, collate_fn=collate_fn, generator=np.random.default_rng(1)
     )
-    for (xf, yf), (xs, ys) in zip(fast, slow, strict=True):
-        np.testing.assert_array_equal(xf, xs)
-        np.testing.assert_array_equal(yf, ys)
-        assert xf.dtype == xs.dtype and yf.dtype == ys.dtype
-    assert ds.getitem_calls == 21
-    assert ds.getitems_calls == len(fast)
+    batches = list(loader)
+    for batch, returned, want in zip(batches, ds.returned, expected, strict=True):
+        assert batch is returned.batch  # the arrays of the one fancy index, not a copy
+        assert_same_batch(batch, want)
+    assert ds.getitem_calls == 0
+    assert ds.getitems_calls == len(loader) == 5
+
+
+def test_loader_custom_collate_fn_receives_what_getitems_returns():
+    # PyTorch's fetcher: samples = dataset.__getitems__(indices); batch = collate_fn(samples).
+    X, y = make_arrays(10)
+    ds = CountingTensorDataset(X, y)
+    received = []
+
+    def collate(samples):
+        received.append(samples)
+        return [int(label) for _, label in samples]  # reads them as a list of samples
+
+    loader = DataLoader(ds, batch_size=4, collate_fn=collate)
+    assert list(loader) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert len(received) == len(ds.returned) == 3
+    assert all(mine is theirs for mine, theirs in zip(received, ds.returned, strict=True))
+    assert ds.getitem_calls == 0
+
+
+def _shuffled_collated_samples(dataset, collate_fn):
+    loader = DataLoader(
+        dataset,
+        batch_size=4,
+        shuffle=True,
+        collate_fn=collate_fn,
+        generator=np.random.default_rng(3),
+    )
+    return list(loader)
+
+
+@pytest.mark.parametrize(
+    "make_dataset",
+    [
+        lambda: TensorDataset(*make_arrays(11)),
+        lambda: Subset(TensorDataset(*make_arrays(15)), np.arange(11)[::-1]),
+        lambda: ConcatDataset([TensorDataset(*make_arrays(6)), TensorDataset(*make_arrays(5))]),
+        lambda: ListOfSamples(11),
+        lambda: ConcatDataset([ListOfSamples(6), TensorDataset(*make_arrays(5))]),
+        lambda: PerSampleDataset(11),
+    ],
+    ids=["tensor", "subset", "concat", "list-of-samples", "concat-mixed", "per-sample"],
+)
+def test_loader_custom_collate_fn_sees_the_same_samples_as_dataset_getitem(make_dataset):
+    dataset = make_dataset()
+    received = _shuffled_collated_samples(dataset, collate_fn=lambda samples: samples)
+    expected_order = np.random.default_rng(3).permutation(len(dataset))
+    assert [len(samples) for samples in received] == [4, 4, 3]
+    seen = [sample for samples in received for sample in samples]
+    for sample, index in zip(seen, expected_order.tolist(), strict=True):
+        assert_same_batch(tuple(sample), tuple(dataset[index]))
+    # And default_collate of them is the batch the default loader yields.
+    default_batches = _shuffled_collated_samples(dataset, collate_fn=None)
+    for samples, batch in zip(received, default_batches, strict=True):
+        assert_same_batch(default_collate(list(samples)), batch)
 
 
 def test_loader_custom_collate_fn_receives_the_samples():
@@ -713,8 +988,6 @@ def test_loader_attributes_and_repr():
             TypeError,
             r"generator must be a numpy.random.Generator.*default_rng\(42\)",
         ),
-        ({"num_workers": 2}, TypeError, r"does not support num_workers: .*main process"),
-        ({"sampler": None}, TypeError, "does not support sampler: use shuffle=True"),
         ({"batchsize": 8}, TypeError, r"unexpected keyword argument 'batchsize'.*batch_size"),
     ],
 )
@@ -734,3 +1007,104 @@ def test_loader_bad_datasets():
         DataLoader(5)
     with pytest.raises(TypeError, match="got range_iterator"):
         DataLoader(iter(range(3)))
+
+
+@pytest.mark.parametrize("num_workers", [0, np.int64(0)])
+def test_loader_accepts_num_workers_zero_and_changes_nothing(num_workers):
+    ds = TensorDataset(*make_arrays(9))
+    loader = DataLoader(ds, batch_size=4, shuffle=True, generator=np.random.default_rng(2))
+    same = DataLoader(
+        ds, batch_size=4, shuffle=True, generator=np.random.default_rng(2), num_workers=num_workers
+    )
+    assert same.num_workers == 0 and type(same.num_workers) is int
+    assert loader.num_workers == 0
+    for batch, other in zip(loader, same, strict=True):
+        assert_same_batch(batch, other)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"num_workers": 2},
+            ValueError,
+            r"does not support num_workers=2: minitorch loads batches in the main process.*"
+            r"pass num_workers=0",
+        ),
+        ({"num_workers": -1}, ValueError, "does not support num_workers=-1"),
+        ({"num_workers": True}, TypeError, r"num_workers must be the int 0, got True \(bool\)"),
+        ({"num_workers": 0.0}, TypeError, r"got 0.0 \(float\); minitorch loads batches"),
+        ({"num_workers": "0"}, TypeError, r"got '0' \(str\)"),
+        ({"num_workers": None}, TypeError, r"got None \(NoneType\)"),
+        ({"pin_memory": True}, TypeError, "does not support pin_memory: there is no GPU memory"),
+        ({"pin_memory": False}, TypeError, "does not support pin_memory"),
+        ({"sampler": None}, TypeError, "does not support sampler: use shuffle=True"),
+        ({"batch_sampler": None}, TypeError, "does not support batch_sampler: use batch_size"),
+        ({"persistent_workers": True}, TypeError, "persistent_workers: minitorch has no worker"),
+        ({"prefetch_factor": 2}, TypeError, "prefetch_factor: minitorch has no worker"),
+        ({"worker_init_fn": print}, TypeError, "worker_init_fn: minitorch has no worker"),
+        ({"timeout": 5}, TypeError, "timeout: minitorch has no worker"),
+        ({"batchsize": 8}, TypeError, r"unexpected keyword argument 'batchsize'.*num_workers"),
+    ],
+)
+def test_loader_unsupported_pytorch_arguments_say_why(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        DataLoader(TensorDataset(*make_arrays(5)), batch_size=2, **kwargs)
+
+
+class WrongGetitems(Dataset):
+    """A dataset whose ``__getitems__`` returns ``result(X, indices)``."""
+
+    def __init__(self, result):
+        self.X, self.y = make_arrays(10)
+        self.result = result
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return self.X[index], self.y[index]
+
+    def __getitems__(self, indices):
+        return self.result(self, indices)
+
+
+@pytest.mark.parametrize(
+    ("result", "error", "message"),
+    [
+        # The old minitorch convention: the batch itself, which a collate_fn would read as
+        # 2 "samples".
+        (
+            lambda ds, i: (ds.X[i], ds.y[i]),
+            ValueError,
+            r"DataLoader: WrongGetitems.__getitems__ returned 2 items for a batch of 4 indices; "
+            r"__getitems__\(indices\) must return the list of the batch's samples, one per index.*"
+            r"return BatchedSamples\(\(X\[indices\], y\[indices\]\)\) instead",
+        ),
+        (
+            lambda ds, i: [ds[int(k)] for k in i[:-1]],
+            ValueError,
+            "returned 3 items for a batch of 4",
+        ),
+        (
+            lambda ds, i: (ds[int(k)] for k in i),
+            TypeError,
+            "returned generator, which has no length; __getitems__",
+        ),
+    ],
+    ids=["the-batch", "too-few", "generator"],
+)
+@pytest.mark.parametrize("collate_fn", [None, list], ids=["default-collate", "custom-collate"])
+def test_loader_getitems_must_return_one_sample_per_index(result, error, message, collate_fn):
+    loader = DataLoader(WrongGetitems(result), batch_size=4, collate_fn=collate_fn)
+    with pytest.raises(error, match=message):
+        next(iter(loader))
+
+
+def test_concat_dataset_names_the_part_whose_getitems_is_wrong():
+    bad = WrongGetitems(lambda ds, i: (ds.X[i], ds.y[i]))
+    ds = ConcatDataset([TensorDataset(*make_arrays(3)), bad])
+    with pytest.raises(
+        ValueError, match=r"ConcatDataset \(part 1\): WrongGetitems.__getitems__ returned 2 items"
+    ):
+        ds.__getitems__([0, 3, 4, 5])

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from .collate import default_collate
 from .dataloader import DataLoader
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import BatchedSamples, ConcatDataset, Dataset, Subset, TensorDataset, random_split
 
 __all__ = [
+    "BatchedSamples",
     "ConcatDataset",
     "DataLoader",
     "Dataset",

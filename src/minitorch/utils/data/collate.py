@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .dataset import BatchedSamples
+
 __all__ = ["default_collate"]
 
 _NUMBER_TYPES = (numbers.Number, np.generic)
@@ -16,8 +18,8 @@ _NUMBER_TYPES = (numbers.Number, np.generic)
 def default_collate(samples: Iterable[Any]) -> Any:
     """Merge a list of ``B`` samples into one batch, recursively, field by field.
 
-    ``DataLoader`` calls this on the samples of each batch when the dataset has no batched
-    ``__getitems__`` (or when you pass it yourself as ``collate_fn``).
+    ``DataLoader`` calls this, unless you pass another ``collate_fn``, on the samples of each
+    batch: the list of ``dataset[i]``, or what the dataset's ``__getitems__`` returns.
 
     =====================================  ================================================
     each sample is                          the batch is
@@ -38,6 +40,11 @@ def default_collate(samples: Iterable[Any]) -> Any:
     (PyTorch differs in two places: it turns bools into ``int64`` and returns a *list* for tuple
     samples; here tuples stay tuples, so a batch unpacks as ``x, y = batch`` either way.)
 
+    **The fast path.** When ``samples`` is a :class:`BatchedSamples` (what
+    :meth:`TensorDataset.__getitems__ <minitorch.utils.data.TensorDataset.__getitems__>`
+    returns), the batch already exists: it is returned as it is, ``samples.batch``, without
+    building a single sample. The result is the same as collating the samples one by one.
+
     Parameters
     ----------
     samples : sequence
@@ -56,6 +63,8 @@ def default_collate(samples: Iterable[Any]) -> Any:
         If a field's type differs between samples or cannot be batched (``None``, an arbitrary
         object); pass your own ``collate_fn`` for such data.
     """
+    if isinstance(samples, BatchedSamples) and samples._collates_to_batch:
+        return samples.batch
     batch = list(samples)
     if not batch:
         raise ValueError("default_collate: got no samples; a batch needs at least one")

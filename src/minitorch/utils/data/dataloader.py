@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from .collate import default_collate
-from .dataset import _check_generator, _check_sized_dataset, _has_batched_fetch
+from .dataset import (
+    _check_fetched,
+    _check_generator,
+    _check_sized_dataset,
+    _has_batched_fetch,
+)
 
 __all__ = ["DataLoader"]
 
+# Why minitorch has no worker processes: the error for num_workers other than 0.
+_NO_WORKERS = (
+    "minitorch loads batches in the main process; a dataset with a batched __getitems__ "
+    "(TensorDataset) is fast enough that worker processes would only add overhead"
+)
+
 # PyTorch DataLoader arguments that minitorch deliberately does without, and why.
 _UNSUPPORTED = {
-    "num_workers": "minitorch loads batches in the main process; a dataset with a batched "
-    "__getitems__ (TensorDataset) is fast enough that worker processes would only add overhead",
     "pin_memory": "there is no GPU memory to copy to",
     "sampler": "use shuffle=True, or build a Subset with the indices you want",
     "batch_sampler": "use batch_size and drop_last, or a Subset",
@@ -43,16 +52,23 @@ class DataLoader:
     drop_last : bool
         Drop the last, incomplete batch (default ``False``).
     collate_fn : callable, optional
-        ``collate_fn(list_of_samples) -> batch``. Default :func:`default_collate`, which stacks
-        each field into one array.
+        ``collate_fn(samples) -> batch``, called on the samples of every batch: the list of
+        ``dataset[i]``, or whatever ``dataset.__getitems__(indices)`` returns when the dataset
+        has a batched fetch (as in PyTorch). Default :func:`default_collate`, which stacks each
+        field into one array.
     generator : numpy.random.Generator, optional
         Where the shuffling permutations come from. By default minitorch's global generator,
         looked up when each epoch starts, so ``minitorch.manual_seed(s)`` before training makes
         the whole sequence of epochs reproducible.
+    num_workers : int
+        Accepted so that PyTorch code runs unchanged, but only ``0`` (the default): batches are
+        always loaded in the main process. PyTorch's other worker and sampler arguments
+        (``pin_memory``, ``sampler``, ``timeout``, ...) raise a ``TypeError`` saying what to do
+        instead.
 
     Attributes
     ----------
-    dataset, batch_size, shuffle, drop_last, collate_fn, generator
+    dataset, batch_size, shuffle, drop_last, collate_fn, generator, num_workers
         The arguments (``collate_fn`` is :func:`default_collate` when none was given).
 
     Notes
@@ -66,14 +82,18 @@ class DataLoader:
     written with ``yield``, which makes Python build the iterator object for us.)
 
     **How a batch is built.** The epoch's order is cut into consecutive runs of ``batch_size``
-    indices. For each run:
+    indices. For each run, as in PyTorch:
 
-    * fast path — ``collate_fn`` is None and the dataset defines ``__getitems__`` (as
-      :class:`TensorDataset` does): the whole batch comes from *one* call,
-      ``dataset.__getitems__(indices)``, with ``indices`` a 1-D integer array. For a
-      TensorDataset that is one fancy-indexing copy per array, with no Python loop over samples;
-    * otherwise — each sample is fetched with ``dataset[i]`` (``i`` a Python int) and the list
-      is merged by ``collate_fn``.
+    1. fetch the samples — with *one* call, ``samples = dataset.__getitems__(indices)``
+       (``indices`` a 1-D integer array), when the dataset defines it; otherwise one call per
+       sample, ``samples = [dataset[i] for i in indices]`` (``i`` a Python int);
+    2. merge them: ``batch = collate_fn(samples)``.
+
+    A ``collate_fn`` of yours therefore always sees the samples, whichever way they were
+    fetched. The fast path is the default collation of a :class:`TensorDataset`: its
+    ``__getitems__`` does one fancy-indexing copy per array and returns them as a
+    :class:`BatchedSamples`, which :func:`default_collate` returns as the batch — no Python loop
+    over samples anywhere.
 
     ``len(loader)`` is the number of batches per epoch: ``ceil(N / batch_size)``, or
     ``floor(N / batch_size)`` with ``drop_last``.
@@ -96,8 +116,9 @@ class DataLoader:
         batch_size: int = 1,
         shuffle: bool = False,
         drop_last: bool = False,
-        collate_fn: Callable[[list[Any]], Any] | None = None,
+        collate_fn: Callable[[Sequence[Any]], Any] | None = None,
         generator: np.random.Generator | None = None,
+        num_workers: int = 0,
         **unsupported: Any,
     ) -> None:
         for name in unsupported:
@@ -105,9 +126,22 @@ class DataLoader:
             if reason is None:
                 raise TypeError(
                     f"DataLoader got an unexpected keyword argument {name!r}; it accepts "
-                    "dataset, batch_size, shuffle, drop_last, collate_fn and generator"
+                    "dataset, batch_size, shuffle, drop_last, collate_fn, generator and "
+                    "num_workers"
                 )
             raise TypeError(f"DataLoader does not support {name}: {reason}")
+        if isinstance(num_workers, (bool, np.bool_)) or not isinstance(
+            num_workers, (int, np.integer)
+        ):
+            raise TypeError(
+                f"DataLoader: num_workers must be the int 0, got {num_workers!r} "
+                f"({type(num_workers).__name__}); {_NO_WORKERS}"
+            )
+        if num_workers != 0:
+            raise ValueError(
+                f"DataLoader does not support num_workers={num_workers}: {_NO_WORKERS}. "
+                "Leave num_workers out, or pass num_workers=0"
+            )
         if (
             isinstance(dataset, tuple)
             and dataset
@@ -154,13 +188,11 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
-        # Whether batches may come from dataset.__getitems__: only with the default collation,
-        # because a custom collate_fn expects the list of individual samples.
-        self._may_fetch_batches = collate_fn is None
-        self.collate_fn: Callable[[list[Any]], Any] = (
+        self.collate_fn: Callable[[Sequence[Any]], Any] = (
             default_collate if collate_fn is None else collate_fn
         )
         self.generator = generator
+        self.num_workers = 0
 
     def __len__(self) -> int:
         """The number of batches in one epoch."""
@@ -181,11 +213,7 @@ class DataLoader:
             order = np.arange(samples)
         if self.drop_last:
             order = order[: samples - samples % self.batch_size]
-        fetch_batch = (
-            self.dataset.__getitems__
-            if self._may_fetch_batches and _has_batched_fetch(self.dataset)
-            else None
-        )
+        fetch_batch = self.dataset.__getitems__ if _has_batched_fetch(self.dataset) else None
         return self._batches(order, fetch_batch)
 
     def _batches(
@@ -194,9 +222,11 @@ class DataLoader:
         for start in range(0, len(order), self.batch_size):
             indices = order[start : start + self.batch_size]
             if fetch_batch is not None:
-                yield fetch_batch(indices)
+                samples = fetch_batch(indices)
+                _check_fetched(samples, len(indices), self.dataset, "DataLoader")
             else:
-                yield self.collate_fn([self.dataset[i] for i in indices.tolist()])
+                samples = [self.dataset[i] for i in indices.tolist()]
+            yield self.collate_fn(samples)
 
     def __repr__(self) -> str:
         return (

@@ -3,12 +3,15 @@
 A *map-style* dataset is anything with ``len(dataset)`` and ``dataset[i]`` returning sample ``i``
 (usually a tuple ``(x, y)``). :class:`~minitorch.utils.data.DataLoader` turns one into mini-batches.
 
-Datasets may also define the optional **batched fetch** ``__getitems__(indices)``: given a 1-D
-integer array of indices it returns a whole *collated batch* at once, for example the tuple
-``(X[indices], Y[indices])``. One fancy-indexing operation per array replaces a Python loop over the
-batch's samples, which is what makes :class:`TensorDataset` fast. The DataLoader uses it whenever it
-exists (and no ``collate_fn`` was given). ``hasattr(dataset, "__getitems__")`` tells whether a
-dataset has one; :class:`Subset` and :class:`ConcatDataset` have one exactly when the datasets they
+Datasets may also define the optional **batched fetch** ``__getitems__(indices)``, with PyTorch's
+meaning: given the indices of one batch it returns *the list of those samples*, one per index, and
+the DataLoader then merges them with its ``collate_fn``, exactly as it merges samples fetched one by
+one. :class:`TensorDataset` returns a :class:`BatchedSamples`: a list of samples to anyone who reads
+it (a ``collate_fn``, PyTorch's DataLoader), stored as the arrays ``(X[indices], y[indices])``,
+which :func:`~minitorch.utils.data.default_collate` hands back as the batch. One fancy-indexing
+operation per array replaces a Python loop over the batch's samples, which is what makes
+:class:`TensorDataset` fast. ``hasattr(dataset, "__getitems__")`` tells whether a dataset has a
+batched fetch; :class:`Subset` and :class:`ConcatDataset` have one exactly when the datasets they
 wrap do.
 
 Index conventions, the same as a Python sequence's: ``-1`` is the last sample, and an index outside
@@ -22,14 +25,21 @@ import math
 import operator
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ... import _state
 
-__all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
+__all__ = [
+    "BatchedSamples",
+    "ConcatDataset",
+    "Dataset",
+    "Subset",
+    "TensorDataset",
+    "random_split",
+]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -87,8 +97,185 @@ def _check_indices(indices: Any, length: int, owner: str) -> np.ndarray:
 
 
 def _has_batched_fetch(dataset: Any) -> bool:
-    """Whether ``dataset`` can fetch a whole collated batch with one ``__getitems__`` call."""
+    """Whether ``dataset`` can fetch the samples of a batch with one ``__getitems__`` call."""
     return callable(getattr(dataset, "__getitems__", None))
+
+
+def _check_fetched(samples: Any, count: int, dataset: Any, owner: str) -> None:
+    """Check that ``dataset.__getitems__`` returned one sample per index, as PyTorch expects.
+
+    The usual mistake is returning the batch itself, ``(X[indices], y[indices])``: a tuple of 2
+    arrays, which a collate_fn would read as 2 samples.
+    """
+    if hasattr(samples, "__len__") and len(samples) == count:
+        return
+    name = f"{owner}: {type(dataset).__name__}.__getitems__"
+    fix = (
+        "__getitems__(indices) must return the list of the batch's samples, one per index, "
+        "which collate_fn then merges into a batch (PyTorch's meaning). If yours returns the "
+        "batch itself, such as (X[indices], y[indices]), return "
+        "BatchedSamples((X[indices], y[indices])) instead: the same arrays, read as a list of "
+        "samples, and default_collate uses them without a loop over the samples"
+    )
+    if not hasattr(samples, "__len__"):
+        raise TypeError(f"{name} returned {type(samples).__name__}, which has no length; {fix}")
+    raise ValueError(f"{name} returned {len(samples)} items for a batch of {count} indices; {fix}")
+
+
+# ----------------------------------------------------------------------------------------------
+# BatchedSamples: a list of samples stored as one batch of arrays
+# ----------------------------------------------------------------------------------------------
+
+# Dtypes whose rows stack back into the very same array: booleans, integers, floats, complex
+# numbers, times. Rows of string, bytes, object or structured arrays do not (default_collate
+# turns strings into a list, for example), so for those default_collate collates sample by sample.
+_ROWS_STACK_BACK = frozenset("biufcmM")
+
+
+def _arrays_in(batch: Any, where: str) -> Iterator[tuple[str, Any]]:
+    """Every leaf of ``batch`` (nested tuples, lists and dicts) with a name for messages."""
+    if isinstance(batch, Mapping):
+        for key, value in batch.items():
+            yield from _arrays_in(value, f"{where}[{key!r}]")
+    elif isinstance(batch, (tuple, list)):
+        for k, value in enumerate(batch):
+            yield from _arrays_in(value, f"{where}[{k}]")
+    else:
+        yield where, batch
+
+
+class BatchedSamples(Sequence):
+    """The ``B`` samples of one batch, stored as the batch: one array of ``B`` rows per field.
+
+    This is what :meth:`TensorDataset.__getitems__` returns. Read as a sequence it is the list of
+    the batch's samples, ``samples[k]`` being sample ``k`` (row ``k`` of every array, in the
+    batch's structure) — what PyTorch expects ``__getitems__`` to return, so a ``collate_fn`` and
+    ``torch.utils.data.DataLoader`` both work with it. :func:`default_collate` recognises it and
+    returns :attr:`batch` as it is: the batch is ready, and no sample is ever built.
+
+    Parameters
+    ----------
+    batch : ndarray, or tuple / namedtuple / list / dict of these (nested as you like)
+        The batch, structured like one sample: ``(X_b, y_b)`` for samples ``(x, y)``. Every array
+        has the same first dimension ``B``, the number of samples.
+
+    Attributes
+    ----------
+    batch
+        The arrays, as given. ``default_collate`` returns this very object (no copy), so give it
+        arrays the batch may own, such as the copies fancy indexing makes (``X[indices]``), not
+        views of your data (``X[start:stop]``).
+
+    Notes
+    -----
+    ``default_collate(samples)`` equals ``default_collate(list(samples))``, the collation of the
+    samples one by one, field for field and dtype for dtype: rows of a ``(B, D)`` array stack back
+    into it, and NumPy scalars from a ``(B,)`` array become that array again. For arrays of
+    strings, bytes or objects, whose rows collate differently (strings become a list),
+    ``default_collate`` does collate sample by sample. (An empty ``BatchedSamples`` collates to
+    its empty arrays; ``default_collate([])`` raises.)
+
+    Examples
+    --------
+    A dataset of your own gets the fast path by returning one from ``__getitems__``:
+
+    >>> class Pairs(Dataset):
+    ...     def __init__(self, x, y):
+    ...         self.x, self.y = x, y
+    ...     def __len__(self):
+    ...         return len(self.x)
+    ...     def __getitem__(self, i):
+    ...         return self.x[i], self.y[i]
+    ...     def __getitems__(self, indices):
+    ...         return BatchedSamples((self.x[indices], self.y[indices]))
+    >>> samples = Pairs(np.zeros((10, 3)), np.arange(10)).__getitems__(np.array([4, 2]))
+    >>> len(samples), samples[1][1]                   # a list of 2 samples (x, y)
+    (2, np.int64(2))
+    >>> xb, yb = default_collate(samples)            # the arrays themselves: shapes (2, 3), (2,)
+    """
+
+    def __init__(self, batch: Any) -> None:
+        arrays = list(_arrays_in(batch, "batch"))
+        if not arrays:
+            raise ValueError(
+                "BatchedSamples needs at least one array, e.g. BatchedSamples((X_b, y_b))"
+            )
+        for where, array in arrays:
+            if not isinstance(array, np.ndarray) or array.ndim == 0:
+                what = "a scalar array" if isinstance(array, np.ndarray) else type(array).__name__
+                raise TypeError(
+                    f"BatchedSamples: {where} is {what}; every field of the batch must be a NumPy "
+                    "array of shape (B, ...), one row per sample (np.asarray(values) makes one)"
+                )
+        first_where, first = arrays[0]
+        for where, array in arrays:
+            if array.shape[0] != first.shape[0]:
+                raise ValueError(
+                    f"BatchedSamples: {first_where} has {first.shape[0]} rows but {where} has "
+                    f"{array.shape[0]}; every array holds one row per sample of the batch"
+                )
+        self.batch = batch
+        self._length = first.shape[0]
+        self._plain_tuple = type(batch) is tuple and all(
+            isinstance(value, np.ndarray) for value in batch
+        )
+        # Whether default_collate may return `batch` as it is (see the Notes).
+        self._collates_to_batch = all(array.dtype.kind in _ROWS_STACK_BACK for _, array in arrays)
+
+    @classmethod
+    def _of_arrays(cls, arrays: tuple[np.ndarray, ...]) -> BatchedSamples:
+        """``BatchedSamples(arrays)`` without the checks, for a tuple of arrays known to have the
+        same first dimension (TensorDataset's batches: this keeps its fast path fast)."""
+        samples = cls.__new__(cls)
+        samples.batch = arrays
+        samples._length = arrays[0].shape[0]
+        samples._plain_tuple = True
+        samples._collates_to_batch = all(array.dtype.kind in _ROWS_STACK_BACK for array in arrays)
+        return samples
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int | slice) -> Any:
+        """Sample ``index`` (row ``index`` of every array), or a ``BatchedSamples`` for a slice."""
+        if isinstance(index, slice):
+            return BatchedSamples(_take(self.batch, index))
+        try:
+            position = operator.index(index)
+        except TypeError:
+            raise TypeError(
+                f"BatchedSamples indices must be integers or slices, got {type(index).__name__}"
+            ) from None
+        if not -self._length <= position < self._length:
+            raise IndexError(
+                f"BatchedSamples index {position} is out of range for a batch of {self._length} "
+                f"samples (valid indices are {-self._length} to {self._length - 1})"
+            )
+        return _take(self.batch, position)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._plain_tuple:
+            # A tuple of arrays (TensorDataset's batches): zip builds the very same samples, the
+            # tuples (X_b[k], y_b[k], ...), some ten times faster.
+            return zip(*self.batch, strict=True)
+        return (_take(self.batch, position) for position in range(self._length))
+
+    def __repr__(self) -> str:
+        return f"BatchedSamples({self._length} samples, batch={_describe(self.batch)})"
+
+
+def _describe(batch: Any) -> str:
+    """The structure of a batch for ``repr``: ``(float32 (4, 3), int64 (4,))``."""
+    if isinstance(batch, np.ndarray):
+        return f"{batch.dtype} {batch.shape}"
+    if isinstance(batch, Mapping):
+        return "{" + ", ".join(f"{key!r}: {_describe(value)}" for key, value in batch.items()) + "}"
+    fields = ", ".join(_describe(value) for value in batch)
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return f"{type(batch).__name__}({fields})"
+    if isinstance(batch, tuple):
+        return f"({fields},)" if len(batch) == 1 else f"({fields})"
+    return f"[{fields}]"
 
 
 def _check_sized_dataset(dataset: Any, owner: str) -> int:
@@ -124,9 +311,13 @@ class Dataset(ABC):
     Python will refuse to create a subclass that forgets either method (``TypeError: Can't
     instantiate abstract class``), so the mistake shows up at once rather than mid-training.
 
-    Optionally define ``__getitems__(self, indices)`` returning a whole collated batch (for
-    example ``(self.x[indices], self.x[indices] ** 2)``) for a 1-D integer array ``indices``;
-    :class:`DataLoader` then fetches each batch with one call instead of one call per sample.
+    Optionally define ``__getitems__(self, indices)``, which :class:`DataLoader` then calls once
+    per batch instead of ``dataset[i]`` once per sample. As in PyTorch it returns the *list of the
+    batch's samples*, one per index, and the DataLoader's ``collate_fn`` merges them. ``indices``
+    is a 1-D integer NumPy array (PyTorch's DataLoader passes a list of ints; minitorch's
+    datasets accept both). To skip building samples at all, return the batch's arrays wrapped in a
+    :class:`BatchedSamples`, e.g. ``BatchedSamples((self.x[indices], self.x[indices] ** 2))``: a
+    list of samples to whoever reads it, and already the batch to :func:`default_collate`.
 
     ``dataset_a + dataset_b`` chains two datasets into a :class:`ConcatDataset`.
     """
@@ -160,15 +351,20 @@ class TensorDataset(Dataset):
     Notes
     -----
     ``dataset[i]`` returns the tuple ``(X[i], y[i])``. ``dataset.__getitems__(indices)`` returns
-    ``(X[indices], y[indices])``: one fancy-indexing copy per array, which is how
-    :class:`DataLoader` builds a batch of ``B`` samples without a Python loop over them.
+    the list of the samples at ``indices``, as PyTorch expects, in the form of a
+    :class:`BatchedSamples` holding ``(X[indices], y[indices])``: one fancy-indexing copy per
+    array. :func:`default_collate` returns those arrays as the batch, which is how
+    :class:`DataLoader` builds a batch of ``B`` samples without a Python loop over them; a
+    ``collate_fn`` of your own, or PyTorch's DataLoader, reads the same object as a list of
+    ``B`` samples ``(X[i], y[i])``.
 
     Examples
     --------
     >>> X = np.zeros((100, 4), dtype=np.float32); y = np.arange(100)
     >>> dataset = TensorDataset(X, y)
     >>> x0, y0 = dataset[0]                          # x0.shape == (4,)
-    >>> xb, yb = dataset.__getitems__([3, 1, 4])     # xb.shape == (3, 4), yb.shape == (3,)
+    >>> samples = dataset.__getitems__([3, 1, 4])    # 3 samples: samples[0] is like dataset[3]
+    >>> xb, yb = default_collate(samples)            # xb.shape == (3, 4), yb.shape == (3,)
     """
 
     def __init__(self, *arrays: Any) -> None:
@@ -202,10 +398,11 @@ class TensorDataset(Dataset):
         position = _check_index(index, len(self), "TensorDataset")
         return tuple(array[position] for array in self.tensors)
 
-    def __getitems__(self, indices: Sequence[int] | np.ndarray) -> tuple[np.ndarray, ...]:
-        """The batch ``(a[indices] for a in arrays)``: one fancy index per array, no sample loop."""
+    def __getitems__(self, indices: Sequence[int] | np.ndarray) -> BatchedSamples:
+        """The samples at ``indices``, stored as ``(a[indices] for a in arrays)``: one fancy index
+        per array, no loop over samples."""
         positions = _check_indices(indices, len(self), "TensorDataset.__getitems__")
-        return tuple(array[positions] for array in self.tensors)
+        return BatchedSamples._of_arrays(tuple(array[positions] for array in self.tensors))
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(array.shape[1:]) for array in self.tensors)
@@ -225,8 +422,8 @@ class Subset(Dataset):
     Notes
     -----
     ``Subset`` has a batched ``__getitems__`` exactly when ``dataset`` has one; it maps the batch's
-    indices through :attr:`indices` with one fancy index and fetches the batch from ``dataset`` in
-    one call. :func:`random_split` returns Subsets.
+    indices through :attr:`indices` with one fancy index and returns what
+    ``dataset.__getitems__`` returns for them, in one call. :func:`random_split` returns Subsets.
     """
 
     def __init__(self, dataset: Any, indices: Sequence[int] | np.ndarray) -> None:
@@ -281,8 +478,10 @@ class ConcatDataset(Dataset):
     -----
     When every part has a batched ``__getitems__``, so does the ConcatDataset: the batch's indices
     are assigned to parts with one ``np.searchsorted``, each part is fetched once with all of its
-    indices, and the pieces are put back in the requested order with one fancy index per array.
-    The parts' batches must then be arrays, or tuples, lists or dicts of arrays.
+    indices, and the pieces are put back in the requested order. When every piece is a
+    :class:`BatchedSamples` of the same structure (parts that are TensorDatasets of alike arrays),
+    that takes one ``np.concatenate`` and one fancy index per array and gives a
+    ``BatchedSamples``; otherwise the result is a list of the samples.
     """
 
     def __init__(self, datasets: Any) -> None:
@@ -322,46 +521,63 @@ class ConcatDataset(Dataset):
         starts = np.concatenate(([0], cumulative[:-1]))
         local = positions - starts[part_of]
         if positions.size == 0 or np.all(part_of == part_of[0]):
-            part = int(part_of[0]) if positions.size else 0
-            return self.datasets[part].__getitems__(local)
-        # Sort the batch by part (stable, so each part keeps the requested order), fetch each
-        # part once, join the pieces, then undo the sort with the inverse permutation.
+            return self._fetch(int(part_of[0]) if positions.size else 0, local)
+        # Group the batch's positions by part (a stable sort, so each part keeps the requested
+        # order) and fetch each part once.
         order = np.argsort(part_of, kind="stable")
-        sorted_parts = part_of[order]
-        boundaries = np.flatnonzero(np.diff(sorted_parts)) + 1
-        pieces = [
-            self.datasets[int(sorted_parts[run[0]])].__getitems__(local[order[run]])
-            for run in np.split(np.arange(positions.size), boundaries)
-        ]
-        inverse = np.empty_like(order)
-        inverse[order] = np.arange(order.size)
-        return _take(_concatenate(pieces, "ConcatDataset.__getitems__"), inverse)
+        runs = np.split(order, np.flatnonzero(np.diff(part_of[order])) + 1)
+        pieces = [self._fetch(int(part_of[run[0]]), local[run]) for run in runs]
+        if all(isinstance(piece, BatchedSamples) for piece in pieces) and all(
+            _structure(piece.batch) == _structure(pieces[0].batch) for piece in pieces
+        ):
+            # Join the pieces' arrays, then undo the grouping with the inverse permutation.
+            inverse = np.empty_like(order)
+            inverse[order] = np.arange(order.size)
+            joined = _concatenate([piece.batch for piece in pieces])
+            return BatchedSamples(_take(joined, inverse))
+        # Pieces of other kinds: put each sample at its place in the batch.
+        samples: list[Any] = [None] * positions.size
+        for run, piece in zip(runs, pieces, strict=True):
+            for position, sample in zip(run.tolist(), piece, strict=True):
+                samples[position] = sample
+        return samples
+
+    def _fetch(self, part: int, local: np.ndarray) -> Any:
+        """The samples of part ``part`` at its indices ``local``, from its ``__getitems__``."""
+        samples = self.datasets[part].__getitems__(local)
+        _check_fetched(samples, local.size, self.datasets[part], f"ConcatDataset (part {part})")
+        return samples
 
     def __repr__(self) -> str:
         parts = ", ".join(type(part).__name__ for part in self.datasets)
         return f"ConcatDataset(samples={len(self)}, parts=[{parts}])"
 
 
-def _concatenate(batches: list[Any], owner: str) -> Any:
-    """Join collated batches along the batch axis, field by field."""
+def _structure(batch: Any) -> Any:
+    """What must agree for batches to be joined: containers, keys, and each array's row shape."""
+    if isinstance(batch, np.ndarray):
+        return batch.shape[1:]
+    if isinstance(batch, Mapping):
+        return frozenset((key, _structure(value)) for key, value in batch.items())
+    return type(batch), tuple(_structure(value) for value in batch)
+
+
+def _concatenate(batches: list[Any]) -> Any:
+    """Join batches of the same structure along the batch axis, field by field."""
     first = batches[0]
     if isinstance(first, Mapping):
-        return {key: _concatenate([batch[key] for batch in batches], owner) for key in first}
+        return {key: _concatenate([batch[key] for batch in batches]) for key in first}
     if isinstance(first, (tuple, list)):
-        fields = [_concatenate([batch[k] for batch in batches], owner) for k in range(len(first))]
+        fields = [_concatenate([batch[k] for batch in batches]) for k in range(len(first))]
         if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
             return type(first)(*fields)
         return type(first)(fields)
-    if isinstance(first, np.ndarray):
-        return np.concatenate(batches, axis=0)
-    raise TypeError(
-        f"{owner}: the parts' __getitems__ must return arrays, or tuples, lists or dicts of "
-        f"arrays, got {type(first).__name__}"
-    )
+    return np.concatenate(batches, axis=0)
 
 
-def _take(batch: Any, positions: np.ndarray) -> Any:
-    """Reorder a collated batch along the batch axis, field by field."""
+def _take(batch: Any, positions: int | slice | np.ndarray) -> Any:
+    """Index a batch along the batch axis, field by field: one sample for an int position, a
+    smaller batch for a slice or an array of positions."""
     if isinstance(batch, Mapping):
         return {key: _take(value, positions) for key, value in batch.items()}
     if isinstance(batch, (tuple, list)):

@@ -26,7 +26,7 @@ from minitorch.datasets import (
     make_xor,
 )
 from minitorch.datasets._bundled import DIGITS_FILE, MNIST5K_FILE, _check_arrays
-from minitorch.utils.data import DataLoader, TensorDataset
+from minitorch.utils.data import DataLoader, TensorDataset, default_collate
 
 
 def _row_set(array: np.ndarray) -> set[bytes]:
@@ -286,7 +286,7 @@ def test_indexing_and_batches():
     x, y = dataset[0]
     assert x.shape == (1, 8, 8) and x.dtype == np.float32
     assert y.dtype == np.int64 and y == dataset.targets[0]
-    xb, yb = dataset.__getitems__([5, 0, 7])
+    xb, yb = default_collate(dataset.__getitems__([5, 0, 7]))
     np.testing.assert_array_equal(xb, dataset.data[[5, 0, 7]])
     np.testing.assert_array_equal(yb, dataset.targets[[5, 0, 7]])
     batches = list(DataLoader(Digits(train=False, flatten=True), batch_size=100))

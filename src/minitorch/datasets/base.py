@@ -18,8 +18,8 @@ TASKS = (CLASSIFICATION, REGRESSION)
 class SupervisedDataset(TensorDataset):
     """Inputs and targets in two arrays, plus what a training script needs to build a model.
 
-    Sample ``i`` is ``(data[i], targets[i])``; ``__getitems__(indices)`` returns the batch
-    ``(data[indices], targets[indices])`` with one fancy index per array (see
+    Sample ``i`` is ``(data[i], targets[i])``; ``__getitems__(indices)`` returns those samples
+    stored as ``(data[indices], targets[indices])``, one fancy index per array (see
     :class:`~minitorch.utils.data.TensorDataset`).
 
     Parameters

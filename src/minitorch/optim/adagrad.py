@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, check_flag, check_non_negative
+from .optimizer import Optimizer, check_flag, check_non_negative, gradient_with_decay
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -91,14 +91,50 @@ class Adagrad(Optimizer):
             state["step"] = 0
             state["sum"] = np.full_like(param, self.initial_accumulator_value)
         state["step"] += 1
-        decayed_lr = float(self.lr) / (1 + (state["step"] - 1) * self.lr_decay)
+        self.apply_in_chunks(
+            adagrad_update,
+            param,
+            grad,
+            state["sum"],
+            step=state["step"],
+            lr=float(self.lr),
+            lr_decay=self.lr_decay,
+            weight_decay=self.weight_decay,
+            eps=self.eps,
+            maximize=self.maximize,
+        )
 
-        for p, d, state_sum in self._chunks(param, grad, state["sum"]):
-            g = self._gradient(p, d, self.weight_decay, self.maximize)
-            work = self._scratch(p, 1)
-            state_sum += np.multiply(g, g, out=work)
-            denominator = np.sqrt(state_sum, out=work)
-            denominator += self.eps
-            update = np.multiply(g, -decayed_lr, out=self._scratch(p, 0))
-            update /= denominator
-            p += update
+
+def adagrad_update(
+    p: np.ndarray,
+    grad: np.ndarray,
+    state_sum: np.ndarray,
+    work: tuple[np.ndarray, np.ndarray],
+    *,
+    step: int,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    eps: float,
+    maximize: bool,
+) -> None:
+    """One Adagrad step, in place: the math of :class:`Adagrad`, line by line.
+
+    ``p`` is θ, ``grad`` ∇ and ``state_sum`` s, all the same shape; ``work`` is two scratch
+    arrays of that shape; ``step`` is t, already counting this step. Each comment is the plain
+    NumPy the lines under it compute, operation for operation (so with the same rounding); the
+    lines themselves write into existing arrays (``+=``, ``out=``) instead of allocating new ones.
+    """
+    tmp = work[1]
+    decayed_lr = lr / (1 + (step - 1) * lr_decay)
+    # g = (-grad if maximize else grad) + weight_decay * p
+    g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
+    # s = s + g * g
+    state_sum += np.multiply(g, g, out=tmp)
+    # denominator = np.sqrt(s) + eps
+    denominator = np.sqrt(state_sum, out=tmp)
+    denominator += eps
+    # p += -decayed_lr * g / denominator
+    update = np.multiply(g, -decayed_lr, out=work[0])
+    update /= denominator
+    p += update

@@ -1,6 +1,6 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay.
 
-Both classes share one update rule (:meth:`Adam.update_parameter`); they differ only in where
+Both classes share one update rule (:func:`adam_update`); they differ only in where
 the weight decay goes, as in PyTorch, where ``AdamW`` is ``Adam`` with
 ``decoupled_weight_decay=True``.
 """
@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, check_flag, check_fraction, check_non_negative, lerp_
+from .optimizer import (
+    Optimizer,
+    check_flag,
+    check_fraction,
+    check_non_negative,
+    gradient_with_decay,
+    lerp_,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -111,8 +118,6 @@ class Adam(Optimizer):
         self.maximize = check_flag(owner, "maximize", self.maximize)
 
     def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        lr, eps = float(self.lr), self.eps
-        beta1, beta2 = self.betas
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(param)
@@ -120,35 +125,78 @@ class Adam(Optimizer):
         if self.amsgrad and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
-        step = state["step"]
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
-        step_size = lr / bias_correction1
-        bias_correction2_sqrt = bias_correction2**0.5
-        decoupled = self.decoupled_weight_decay
-        coupled_decay = 0 if decoupled else self.weight_decay
+        self.apply_in_chunks(
+            adam_update,
+            param,
+            grad,
+            state["exp_avg"],
+            state["exp_avg_sq"],
+            state.get("max_exp_avg_sq"),
+            step=state["step"],
+            lr=float(self.lr),
+            betas=self.betas,
+            eps=self.eps,
+            weight_decay=self.weight_decay,
+            decoupled_weight_decay=self.decoupled_weight_decay,
+            amsgrad=self.amsgrad,
+            maximize=self.maximize,
+        )
 
-        arrays = (param, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"))
-        for p, d, exp_avg, exp_avg_sq, max_exp_avg_sq in self._chunks(*arrays):
-            if decoupled and self.weight_decay != 0:
-                p *= 1 - lr * self.weight_decay
-            g = self._gradient(p, d, coupled_decay, self.maximize)
-            work = self._scratch(p, 1)
-            lerp_(exp_avg, g, 1 - beta1, work)
-            exp_avg_sq *= beta2
-            squared = np.multiply(g, 1 - beta2, out=work)
-            squared *= g
-            exp_avg_sq += squared
-            second_moment = exp_avg_sq
-            if self.amsgrad:
-                second_moment = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-            denominator = np.sqrt(second_moment, out=work)
-            denominator /= bias_correction2_sqrt
-            denominator += eps
-            # g is no longer needed, so scratch slot 0 (which may hold it) takes the update.
-            update = np.multiply(exp_avg, -step_size, out=self._scratch(p, 0))
-            update /= denominator
-            p += update
+
+def adam_update(
+    p: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    max_exp_avg_sq: np.ndarray | None,
+    work: tuple[np.ndarray, np.ndarray],
+    *,
+    step: int,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+    amsgrad: bool,
+    maximize: bool,
+) -> None:
+    """One Adam (or AdamW) step, in place: the math of :class:`Adam`, line by line.
+
+    ``p`` is θ, ``grad`` ∇, ``exp_avg`` m, ``exp_avg_sq`` v and ``max_exp_avg_sq`` v̂ (``None``
+    without amsgrad), all the same shape; ``work`` is two scratch arrays of that shape; ``step``
+    is t, already counting this step. Each comment is the plain NumPy the lines under it compute,
+    operation for operation (so with the same rounding); the lines themselves write into
+    existing arrays (``*=``, ``out=``) instead of allocating new ones.
+    """
+    beta1, beta2 = betas
+    bias_correction1 = 1 - beta1**step
+    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    step_size = lr / bias_correction1
+    tmp = work[1]
+    if decoupled_weight_decay:  # AdamW: the decay shrinks θ itself, outside the moments
+        # p = p * (1 - lr * weight_decay)
+        if weight_decay != 0:
+            p *= 1 - lr * weight_decay
+        weight_decay = 0
+    # g = (-grad if maximize else grad) + weight_decay * p
+    g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
+    # m = m + (1 - beta1) * (g - m)                  computed as torch.lerp does (see lerp_)
+    lerp_(exp_avg, g, 1 - beta1, tmp)
+    # v = beta2 * v + (1 - beta2) * g * g
+    exp_avg_sq *= beta2
+    squared = np.multiply(g, 1 - beta2, out=tmp)
+    squared *= g
+    exp_avg_sq += squared
+    # v_hat = np.maximum(v_hat, v) if amsgrad else v
+    v_hat = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq) if amsgrad else exp_avg_sq
+    # denominator = np.sqrt(v_hat) / bias_correction2_sqrt + eps
+    denominator = np.sqrt(v_hat, out=tmp)
+    denominator /= bias_correction2_sqrt
+    denominator += eps
+    # p += -step_size * m / denominator              (g is done with, so work[0] takes this)
+    update = np.multiply(exp_avg, -step_size, out=work[0])
+    update /= denominator
+    p += update
 
 
 class AdamW(Adam):

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, check_flag, check_non_negative, lerp_
+from .optimizer import (
+    Optimizer,
+    check_flag,
+    check_non_negative,
+    gradient_with_decay,
+    lerp_,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -94,43 +100,79 @@ class RMSprop(Optimizer):
         self.maximize = check_flag("RMSprop", "maximize", self.maximize)
 
     def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        lr, alpha, momentum = float(self.lr), self.alpha, self.momentum
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(param)
-        if momentum > 0 and "momentum_buffer" not in state:
+        if self.momentum > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(param)
         if self.centered and "grad_avg" not in state:
             state["grad_avg"] = np.zeros_like(param)
         state["step"] += 1
-
-        arrays = (
+        self.apply_in_chunks(
+            rmsprop_update,
             param,
             grad,
             state["square_avg"],
             state.get("grad_avg") if self.centered else None,
-            state.get("momentum_buffer") if momentum > 0 else None,
+            state.get("momentum_buffer") if self.momentum > 0 else None,
+            lr=float(self.lr),
+            alpha=self.alpha,
+            eps=self.eps,
+            weight_decay=self.weight_decay,
+            momentum=self.momentum,
+            maximize=self.maximize,
         )
-        for p, d, square_avg, grad_avg, buffer in self._chunks(*arrays):
-            g = self._gradient(p, d, self.weight_decay, self.maximize)
-            work = self._scratch(p, 1)
-            square_avg *= alpha
-            squared = np.multiply(g, 1 - alpha, out=work)
-            squared *= g
-            square_avg += squared
-            if grad_avg is not None:
-                lerp_(grad_avg, g, 1 - alpha, work)
-                variance = np.multiply(grad_avg, grad_avg, out=work)
-                np.subtract(square_avg, variance, out=variance)
-                denominator = np.sqrt(variance, out=variance)
-            else:
-                denominator = np.sqrt(square_avg, out=work)
-            denominator += self.eps
-            if buffer is not None:
-                buffer *= momentum
-                buffer += np.divide(g, denominator, out=denominator)
-                p -= np.multiply(buffer, lr, out=work)
-            else:
-                update = np.multiply(g, -lr, out=self._scratch(p, 0))
-                update /= denominator
-                p += update
+
+
+def rmsprop_update(
+    p: np.ndarray,
+    grad: np.ndarray,
+    square_avg: np.ndarray,
+    grad_avg: np.ndarray | None,
+    buf: np.ndarray | None,
+    work: tuple[np.ndarray, np.ndarray],
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    maximize: bool,
+) -> None:
+    """One RMSprop step, in place: the math of :class:`RMSprop`, line by line.
+
+    ``p`` is θ, ``grad`` ∇, ``square_avg`` v, ``grad_avg`` ḡ (``None`` unless centered) and
+    ``buf`` the momentum buffer b (``None`` when momentum is 0), all the same shape; ``work`` is
+    two scratch arrays of that shape. Each comment is the plain NumPy the lines under it compute,
+    operation for operation (so with the same rounding); the lines themselves write into
+    existing arrays (``*=``, ``out=``) instead of allocating new ones.
+    """
+    tmp = work[1]
+    # g = (-grad if maximize else grad) + weight_decay * p
+    g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
+    # v = alpha * v + (1 - alpha) * g * g
+    square_avg *= alpha
+    squared = np.multiply(g, 1 - alpha, out=tmp)
+    squared *= g
+    square_avg += squared
+    if grad_avg is not None:
+        # g_avg = g_avg + (1 - alpha) * (g - g_avg)   computed as torch.lerp does (see lerp_)
+        lerp_(grad_avg, g, 1 - alpha, tmp)
+        # denominator = np.sqrt(v - g_avg * g_avg) + eps
+        variance = np.multiply(grad_avg, grad_avg, out=tmp)
+        np.subtract(square_avg, variance, out=variance)
+        denominator = np.sqrt(variance, out=variance)
+    else:
+        # denominator = np.sqrt(v) + eps
+        denominator = np.sqrt(square_avg, out=tmp)
+    denominator += eps
+    if buf is not None:
+        # buf = momentum * buf + g / denominator;  p -= lr * buf
+        buf *= momentum
+        buf += np.divide(g, denominator, out=denominator)
+        p -= np.multiply(buf, lr, out=tmp)
+    else:
+        # p += -lr * g / denominator
+        update = np.multiply(g, -lr, out=work[0])
+        update /= denominator
+        p += update

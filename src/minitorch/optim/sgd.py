@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, check_flag, check_non_negative, check_number
+from .optimizer import (
+    Optimizer,
+    check_flag,
+    check_non_negative,
+    check_number,
+    gradient_with_decay,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -95,28 +101,66 @@ class SGD(Optimizer):
             )
 
     def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        lr, momentum = float(self.lr), self.momentum
         buffer, first_step = None, False
-        if momentum != 0:
+        if self.momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:
                 buffer = state["momentum_buffer"] = np.empty_like(param)
                 first_step = True
-        for p, d, b in self._chunks(param, grad, buffer):
-            g = self._gradient(p, d, self.weight_decay, self.maximize)
-            if b is not None:
-                if first_step:
-                    b[...] = g  # PyTorch starts the buffer as a copy of the first gradient
-                else:
-                    b *= momentum
-                    if self.dampening == 0:
-                        b += g
-                    else:
-                        b += np.multiply(g, 1 - self.dampening, out=self._scratch(p, 1))
-                if self.nesterov:
-                    look_ahead = np.multiply(b, momentum, out=self._scratch(p, 1))
-                    look_ahead += g
-                    g = look_ahead
-                else:
-                    g = b
-            p -= np.multiply(g, lr, out=self._scratch(p, 1))
+        self.apply_in_chunks(
+            sgd_update,
+            param,
+            grad,
+            buffer,
+            lr=float(self.lr),
+            momentum=self.momentum,
+            dampening=self.dampening,
+            weight_decay=self.weight_decay,
+            nesterov=self.nesterov,
+            maximize=self.maximize,
+            first_step=first_step,
+        )
+
+
+def sgd_update(
+    p: np.ndarray,
+    grad: np.ndarray,
+    buf: np.ndarray | None,
+    work: tuple[np.ndarray, np.ndarray],
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+    maximize: bool,
+    first_step: bool,
+) -> None:
+    """One SGD step, in place: the math of :class:`SGD`, line by line.
+
+    ``p`` is θ, ``grad`` is ∇, ``buf`` the momentum buffer b (``None`` when momentum is 0), all
+    the same shape; ``work`` is two scratch arrays of that shape. Each comment is the plain NumPy
+    the lines under it compute, operation for operation (so with the same rounding); the lines
+    themselves write into existing arrays (``*=``, ``out=``) instead of allocating new ones.
+    """
+    tmp = work[1]
+    # g = (-grad if maximize else grad) + weight_decay * p
+    g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
+    if buf is not None:
+        if first_step:
+            # buf = g.copy()                       PyTorch starts the buffer at the first gradient
+            buf[...] = g
+        else:
+            # buf = momentum * buf + (1 - dampening) * g
+            buf *= momentum
+            buf += g if dampening == 0 else np.multiply(g, 1 - dampening, out=tmp)
+        if nesterov:
+            # g = g + momentum * buf
+            look_ahead = np.multiply(buf, momentum, out=tmp)
+            look_ahead += g
+            g = look_ahead
+        else:
+            # g = buf
+            g = buf
+    # p -= lr * g
+    p -= np.multiply(g, lr, out=tmp)

@@ -200,8 +200,11 @@ def test_tensor_dataset_index_out_of_range(index):
     ds = TensorDataset(*make_arrays(10))
     with pytest.raises(IndexError, match=rf"index {index} is out of range.*10 samples.*-10 to 9"):
         ds[index]
-    with pytest.raises(IndexError, match=rf"index {index} is out of range"):
+    with pytest.raises(IndexError, match=rf"index {index} is out of range") as caught:
         ds.__getitems__([0, index])
+    assert caught.value.__suppress_context__  # our message alone, not NumPy's before it
+    with pytest.raises(IndexError, match=rf"Subset.__getitems__: index {index} is out of range"):
+        Subset(ds, np.arange(10)).__getitems__([index, 0])
 
 
 def test_tensor_dataset_iterates_like_a_sequence():

@@ -46,6 +46,26 @@ def set_default_dtype(dtype: type | np.dtype | str) -> None:
     _default_dtype = dt
 
 
+def parameter_dtype(owner: str, dtype: type | np.dtype | str | None) -> np.dtype:
+    """The dtype a module creates its parameters in: ``dtype``, or the default when ``None``.
+
+    Parameters must be floating point (an optimizer updates them in place by fractions);
+    anything else is refused, naming the module.
+    """
+    if dtype is None:
+        return _default_dtype
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{owner}: dtype must be a NumPy dtype, got {dtype!r}") from None
+    if dt not in _FLOAT_DTYPES:
+        raise TypeError(
+            f"{owner}: parameters must be floating point (float16, float32 or float64), got "
+            f"dtype {dt}; e.g. dtype=np.float32"
+        )
+    return dt
+
+
 def get_default_dtype() -> np.dtype:
     """The floating dtype new parameters are created with (``float32`` by default)."""
     return _default_dtype

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_choice, check_float, check_int, float_input
 from . import functional as F
 from .module import Module
 
@@ -38,6 +39,7 @@ class Activation(Module):
         self.cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        x = float_input(x, type(self).__name__)  # int/bool inputs are computed in float
         self.x = x
         y, self.cache = self._forward(x)
         return y
@@ -81,7 +83,7 @@ class LeakyReLU(Activation):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_float("LeakyReLU", "negative_slope", negative_slope)
 
     def _forward(self, x):
         return F.leaky_relu_forward(x, self.negative_slope)
@@ -101,7 +103,7 @@ class ELU(Activation):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = check_float("ELU", "alpha", alpha)
 
     def _forward(self, x):
         return F.elu_forward(x, self.alpha)
@@ -149,9 +151,7 @@ class GELU(Activation):
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_choice("GELU", "approximate", approximate, ("none", "tanh"))
 
     def _forward(self, x):
         return F.gelu_forward(x, self.approximate)
@@ -184,8 +184,8 @@ class Softplus(Activation):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = float(beta)
-        self.threshold = float(threshold)
+        self.beta = check_float("Softplus", "beta", beta, 0, low_inclusive=False)
+        self.threshold = check_float("Softplus", "threshold", threshold)
 
     def _forward(self, x):
         return F.softplus_forward(x, self.beta, self.threshold)
@@ -200,12 +200,10 @@ class Softplus(Activation):
 class _SoftmaxBase(Activation):
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"{type(self).__name__}: dim must be an int, got {dim!r}")
-        self.dim = int(dim)
+        self.dim = check_int(type(self).__name__, "dim", dim)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+        x = float_input(x, type(self).__name__)
         if not -x.ndim <= self.dim < max(x.ndim, 1):
             raise ValueError(
                 f"{type(self).__name__}(dim={self.dim}) got input of shape {x.shape}, "

@@ -59,7 +59,7 @@ class Embedding(Module):
                 )
             padding_idx = int(padding_idx) % self.num_embeddings
         self.padding_idx = padding_idx
-        dtype = _state.get_default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = _state.parameter_dtype("Embedding", dtype)
         shape = (self.num_embeddings, self.embedding_dim)
         self.W = _state.generator().standard_normal(shape).astype(dtype)
         if padding_idx is not None:

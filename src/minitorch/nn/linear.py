@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
+from .._validation import check_flag, float_input
 from . import functional as F
 from . import init
 from .module import Module, accumulate_grad
@@ -51,7 +52,8 @@ class Linear(Module):
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"Linear: {name} must be a positive int, got {value!r}")
-        dtype = _state.get_default_dtype() if dtype is None else np.dtype(dtype)
+        bias = check_flag("Linear", "bias", bias)
+        dtype = _state.parameter_dtype("Linear", dtype)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
         self.W = init.kaiming_normal_(np.empty((self.input_dim, self.output_dim), dtype=dtype))
@@ -61,15 +63,13 @@ class Linear(Module):
         self.db = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+        name = f"Linear({self.input_dim} -> {self.output_dim})"
+        x = float_input(x, name, self.W.dtype)  # computed in the parameters' dtype
         if x.ndim < 2 or x.shape[-1] != self.input_dim:
             raise ValueError(
-                f"Linear({self.input_dim} -> {self.output_dim}) expects input of shape "
-                f"(N, {self.input_dim}), got {x.shape}"
+                f"{name} expects input of shape (N, {self.input_dim}), got {x.shape}"
                 + (". Flatten images first (nn.Flatten())" if x.ndim > 2 else "")
             )
-        if x.dtype != self.W.dtype:
-            x = x.astype(self.W.dtype)
         self.x = x
         y, _ = F.linear_forward(x, self.W, self.b)
         return y
@@ -168,14 +168,10 @@ class TiedLinear(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         W = self.owner.W
-        x = np.asarray(x)
+        name = f"TiedLinear({self.input_dim} -> {self.output_dim})"
+        x = float_input(x, name, W.dtype)
         if x.ndim < 2 or x.shape[-1] != self.input_dim:
-            raise ValueError(
-                f"TiedLinear({self.input_dim} -> {self.output_dim}) expects input of shape "
-                f"(N, {self.input_dim}), got {x.shape}"
-            )
-        if x.dtype != W.dtype:
-            x = x.astype(W.dtype)
+            raise ValueError(f"{name} expects input of shape (N, {self.input_dim}), got {x.shape}")
         self.x = x
         y, _ = F.linear_forward(x, W.T, self.b)
         return y

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._validation import float_input
 from .activation import log_softmax
 
 __all__ = [
@@ -172,13 +173,7 @@ def reduce_loss_backward(
 
 # ---------------------------------------------------------------------------- input checks
 def _as_float_array(name: str, what: str, value) -> np.ndarray:
-    array = np.asarray(value)
-    if array.dtype.kind != "f":
-        raise TypeError(
-            f"{name} expects floating-point {what}, got dtype {array.dtype}; "
-            f"convert with .astype(np.float32) (or np.float64)"
-        )
-    return array
+    return float_input(value, name, what=what)  # the one input policy of every module
 
 
 def _same_shape_pair(name: str, predictions, targets) -> tuple[np.ndarray, np.ndarray]:

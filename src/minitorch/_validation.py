@@ -1,0 +1,123 @@
+"""Checks shared by every layer, activation, loss and optimizer: one policy, one place.
+
+* :func:`float_input` is the input policy: what a module accepts as ``x`` and what it computes
+  in. Floating arrays are kept (or cast to the parameters' dtype); bool, int and uint arrays
+  are computed in floating point (the default dtype, float32, unless told otherwise); Python
+  lists get the default dtype, as ``torch.tensor`` gives them, the same way everywhere;
+  complex, object, string and date arrays are refused with a ``TypeError`` naming the module.
+* :func:`check_int`, :func:`check_float`, :func:`check_flag` and :func:`check_choice` check a
+  constructor's hyperparameters, naming the module and the argument.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from . import _state
+
+
+def float_input(
+    x: Any, owner: str, dtype: np.dtype | None = None, what: str = "input"
+) -> np.ndarray:
+    """``x`` as a floating-point array, by minitorch's one input policy.
+
+    Parameters
+    ----------
+    x : array-like
+        What the user passed: an ndarray, a Python list, a NumPy scalar.
+    owner : str
+        The module's name for error messages, e.g. ``"Linear(4 -> 3)"``.
+    dtype : numpy dtype, optional
+        Compute in this dtype (a layer's parameter dtype). Without it, floating inputs keep
+        their dtype and others become the default dtype.
+    what : str
+        What ``x`` is, for messages (``"input"``, ``"predictions"``).
+    """
+    if isinstance(x, np.ndarray):
+        array = x
+    elif isinstance(x, np.generic):
+        array = np.asarray(x)
+    else:  # a Python list or number has no dtype of its own: it gets the default, as in torch
+        if dtype is None:
+            dtype = _state.get_default_dtype()
+        try:
+            array = np.asarray(x)
+        except ValueError as error:  # a ragged nested list
+            raise TypeError(
+                f"{owner}: the {what} could not be made into an array ({error}); "
+                "pass a NumPy array with one shape, e.g. np.array(rows, dtype=np.float32)"
+            ) from None
+    kind = array.dtype.kind
+    if kind == "f":
+        return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+    if kind in "biu":  # booleans and integers count as the numbers they are
+        return array.astype(_state.get_default_dtype() if dtype is None else dtype)
+    described = {
+        "c": "complex numbers",
+        "O": "Python objects",
+        "U": "strings",
+        "S": "bytes",
+        "M": "dates",
+        "m": "time spans",
+    }.get(kind, f"values of dtype {array.dtype}")
+    raise TypeError(
+        f"{owner} expects real numbers as its {what}, got an array of {described} "
+        f"(dtype {array.dtype}); convert it with .astype(np.float32)"
+        + (" (take .real or abs() of complex values first)" if kind == "c" else "")
+    )
+
+
+def check_int(owner: str, name: str, value: Any, minimum: int | None = None) -> int:
+    """``value`` as an int (not a bool, not a float), at least ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{owner}: {name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_float(
+    owner: str,
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """``value`` as a finite Python float, optionally within [low, high] (bounds as told)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+    too_low = low is not None and (number < low if low_inclusive else number <= low)
+    too_high = high is not None and (number > high if high_inclusive else number >= high)
+    if too_low or too_high:
+        left = "[" if low_inclusive else "("
+        right = "]" if high_inclusive else ")"
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ValueError(f"{owner}: {name} must be in {left}{lo}, {hi}{right}, got {value!r}")
+    return number
+
+
+def check_flag(owner: str, name: str, value: Any) -> bool:
+    """``value`` as a bool; anything but True/False is refused (``"False"`` would be truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """``value`` as one of ``choices`` (strings)."""
+    if not isinstance(value, str) or value not in choices:
+        quoted = [repr(c) for c in choices]
+        options = " or ".join(quoted) if len(quoted) == 2 else "one of " + ", ".join(quoted)
+        raise ValueError(f"{owner}: {name} must be {options}, got {value!r}")
+    return value

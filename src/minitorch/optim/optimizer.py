@@ -15,6 +15,8 @@ reusable scratch arrays, which changes the speed, never the numbers.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import math
 from collections.abc import Callable, Iterator
 from numbers import Real
@@ -129,6 +131,43 @@ def check_flag(owner: str, name: str, value: Any) -> bool:
     return bool(value)
 
 
+#: How minitorch expresses one weight used in two places, for the errors that meet it.
+_TIED_FIX = (
+    "Shared weights are expressed with nn.TiedLinear(embedding): a head that reads the "
+    "embedding's W and adds its gradient into the embedding's dW, owning no parameter itself, "
+    "so the optimizer sees the weight once, with the sum of both gradients."
+)
+
+
+def _shape_and_dtype(array: Any) -> str:
+    return f"shape {np.shape(array)}, {getattr(array, 'dtype', type(array).__name__)}"
+
+
+def _attribute_paths(module: Any, array: np.ndarray) -> list[str]:
+    """The dotted names of every attribute, in ``module`` and below, that holds ``array``."""
+    paths = []
+    with contextlib.suppress(Exception):  # only for messages; a module-like object may differ
+        for prefix, submodule in module.named_modules():
+            for attr, value in vars(submodule).items():
+                if value is array:
+                    paths.append(f"{prefix}.{attr}" if prefix else attr)
+    return paths
+
+
+def _takes_set_to_none(zero_grad: Any) -> bool:
+    """Whether ``zero_grad`` accepts ``set_to_none=`` (a parameter of that name, or ``**kw``)."""
+    try:
+        parameters = inspect.signature(zero_grad).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): call it plainly
+        return False
+    for parameter in parameters:
+        if parameter.kind is parameter.VAR_KEYWORD:
+            return True
+        if parameter.name == "set_to_none" and parameter.kind is not parameter.POSITIONAL_ONLY:
+            return True
+    return False
+
+
 # ---------------------------------------------------------------------- in-place helpers
 # The update rules (sgd_update in sgd.py, adam_update in adam.py, ...) are written with these and
 # with NumPy's in-place operations (``a *= b``, ``np.multiply(a, b, out=work)``), so that a step
@@ -212,7 +251,10 @@ class Optimizer:
         Per-parameter state (momentum buffers, moment estimates, step counts), keyed by the
         parameter's position in the flattened list ``[*modules[0].parameters(),
         *modules[1].parameters(), ...]`` and created at the parameter's first update, with
-        the parameter's dtype.
+        the parameter's dtype. The list is fixed when the optimizer is built: ``step()``
+        refuses to run if the modules' parameters are no longer those arrays (a layer added,
+        removed or frozen, ``model.double()``), because position ``i``'s state would then go
+        to another parameter.
 
     Writing your own optimizer
     --------------------------
@@ -239,7 +281,13 @@ class Optimizer:
         self.state: dict[int, dict[str, Any]] = {}
         self._scratch_buffers: dict[np.dtype, np.ndarray] = {}
         self._work_views: dict[tuple[np.dtype, tuple[int, ...]], tuple[np.ndarray, ...]] = {}
-        self._check_parameters()
+        # The arrays this optimizer trains, held so that none is freed while it lives: their
+        # ids then stay unique, and step() compares ids to see that they are still the model's.
+        self._params: list[np.ndarray] = self._check_parameters()
+        self._param_ids: list[int] = [id(p) for p in self._params]
+        # Whether each module's zero_grad takes set_to_none, decided once (a Module's does; a
+        # module-like object of one's own may have zero_grad() without it).
+        self._zero_grad_takes_flag = [_takes_set_to_none(m.zero_grad) for m in self.modules]
 
     # ------------------------------------------------------------------ hyperparameters
     def check_hyperparameters(self) -> None:
@@ -250,72 +298,114 @@ class Optimizer:
         """
         self.lr = check_non_negative(type(self).__name__, "lr", self.lr)
 
-    def _check_parameters(self) -> None:
+    def _check_parameters(self) -> list[np.ndarray]:
+        """The modules' parameters, each a separate piece of memory, or an explanation why not."""
         owner = type(self).__name__
-        seen: dict[int, int] = {}
-        for index, module, param, _ in self._walk():
-            if id(param) in seen:
-                raise ValueError(
-                    f"{owner}: parameter {index} (in {type(module).__name__}) is the same array as "
-                    f"parameter {seen[id(param)]}, so it would be updated twice per step. Pass "
-                    "each Module once (the model alone, not the model and its layers)."
-                )
-            seen[id(param)] = index
-        if not seen:
+        params, module_of = [], []
+        for position, module in enumerate(self.modules):
+            module_params = self._module_parameters_and_grads(module)[0]
+            params.extend(module_params)
+            module_of.extend([position] * len(module_params))
+        if not params:
             names = ", ".join(type(m).__name__ for m in self.modules)
             raise ValueError(
                 f"{owner}: the modules given ({names}) have no parameters to optimize. "
                 "Pass the model that holds the layers; a Module of your own must return its "
                 "arrays from parameters() and grads()."
             )
+        seen: dict[int, int] = {}
+        for index, param in enumerate(params):
+            first = seen.setdefault(id(param), index)
+            if first == index:
+                continue
+            labels = self._parameter_labels(params)
+            if module_of[first] != module_of[index]:
+                fix = "Pass each Module once (the model alone, not the model and its layers)."
+            else:
+                held = _attribute_paths(self.modules[module_of[index]], param)
+                fix = "Two layers hold it"
+                if len(held) > 1:
+                    fix += " (as " + " and ".join(repr(name) for name in held) + ")"
+                fix += (
+                    ", as after head.W = embedding.W; each layer has its own gradient, and the "
+                    f"step would use them one at a time. {_TIED_FIX}"
+                )
+            raise ValueError(
+                f"{owner}: {labels[index]} is the same array as parameter {first}, so it "
+                f"would be updated twice per step. {fix}"
+            )
+        for index, param in enumerate(params):
+            for other in range(index):
+                if np.may_share_memory(param, params[other]) and np.shares_memory(
+                    param, params[other]
+                ):
+                    labels = self._parameter_labels(params)
+                    raise ValueError(
+                        f"{owner}: {labels[index]} shares memory with {labels[other]}: it is a "
+                        "view of it (as after head.W = embedding.W.T), so the shared numbers "
+                        "would be updated twice per step, each time with only one of their "
+                        f"gradients. {_TIED_FIX}"
+                    )
+        return params
 
     # ------------------------------------------------------------------ the training loop
-    def _walk(self) -> Iterator[tuple[int, Any, np.ndarray, np.ndarray | None]]:
-        """``(index, module, parameter, gradient)`` for every parameter of every module."""
-        index = 0
+    def _module_parameters_and_grads(self, module: Any) -> tuple[list[Any], list[Any]]:
+        params = module.parameters()
+        grads = module.grads()
+        if len(params) != len(grads):
+            raise ValueError(
+                f"{type(self).__name__}: {type(module).__name__}.parameters() returned "
+                f"{len(params)} arrays but grads() returned {len(grads)}; the two lists must "
+                "be aligned one-to-one"
+            )
+        return params, grads
+
+    def _parameters_and_grads(self, caller: str = "step") -> tuple[list[Any], list[Any]]:
+        """Every module's parameters and gradients, once they are checked to be the arrays
+        this optimizer was built with (a cheap comparison of ids)."""
+        params: list[Any] = []
+        grads: list[Any] = []
         for module in self.modules:
-            params = module.parameters()
-            grads = module.grads()
-            if len(params) != len(grads):
-                raise ValueError(
-                    f"{type(self).__name__}: {type(module).__name__}.parameters() returned "
-                    f"{len(params)} arrays but grads() returned {len(grads)}; the two lists must "
-                    "be aligned one-to-one"
-                )
-            for param, grad in zip(params, grads, strict=True):
-                yield index, module, param, grad
-                index += 1
+            module_params, module_grads = self._module_parameters_and_grads(module)
+            params.extend(module_params)
+            grads.extend(module_grads)
+        if list(map(id, params)) != self._param_ids:
+            raise RuntimeError(self._parameters_changed(caller, params))
+        return params, grads
 
     def step(self) -> None:
         """Update every parameter in place from its gradient; ``None`` gradients are skipped.
 
         A gradient is ``None`` before the first backward that reaches its layer (a frozen or
-        unused layer), and PyTorch skips such parameters too.
+        unused layer) and after ``zero_grad()``, and PyTorch skips such parameters too.
+        Raises RuntimeError if the modules' parameters are no longer the arrays this optimizer
+        was built with (see :attr:`state`).
         """
-        for index, module, param, grad in self._walk():
+        params, grads = self._parameters_and_grads()
+        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
             if grad is None:
                 continue
-            self._check_pair(index, module, param, grad)
+            self._check_pair(index, param, grad)
             state = self.state.get(index)
             if state is None:
                 state = self.state[index] = {}
             self.update_parameter(param, grad, state)
 
-    def _check_pair(self, index: int, module: Any, param: Any, grad: Any) -> None:
+    def _check_pair(self, index: int, param: Any, grad: Any) -> None:
         owner = type(self).__name__
         if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
             what = type(param).__name__
             if isinstance(param, np.ndarray):
                 what = f"an array of {param.dtype}"
             raise TypeError(
-                f"{owner}: parameter {index} (in {type(module).__name__}) is {what}; parameters "
-                "must be floating-point NumPy arrays so they can be updated in place"
+                f"{owner}: {self._parameter_labels()[index]} is {what}; parameters must be "
+                "floating-point NumPy arrays so they can be updated in place"
             )
         if np.shape(grad) != param.shape:
             raise ValueError(
-                f"{owner}: parameter {index} (in {type(module).__name__}) has shape "
-                f"{param.shape} but its gradient has shape {np.shape(grad)}; grads() must "
-                "return arrays aligned with parameters() and shaped like them"
+                f"{owner}: {self._parameter_labels()[index]} has shape {param.shape} but its "
+                f"gradient has shape {np.shape(grad)}; grads() must return arrays aligned with "
+                "parameters() and shaped like them"
             )
 
     def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
@@ -324,10 +414,113 @@ class Optimizer:
             f"{type(self).__name__} must implement update_parameter(param, grad, state)"
         )
 
-    def zero_grad(self) -> None:
-        """Set every gradient of every module to zero, in place (``module.zero_grad()``)."""
-        for module in self.modules:
-            module.zero_grad()
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every gradient of every module before the next backward.
+
+        Calls each module's ``zero_grad(set_to_none=...)``: with ``True`` (the default, as in
+        PyTorch) the gradients become ``None`` and the next backward writes them in one pass;
+        with ``False`` they are filled with zeros in place. A module-like object whose
+        ``zero_grad()`` takes no argument is called without it and clears in its own way.
+        """
+        set_to_none = check_flag(f"{type(self).__name__}.zero_grad", "set_to_none", set_to_none)
+        for module, takes_flag in zip(self.modules, self._zero_grad_takes_flag, strict=True):
+            if takes_flag:
+                module.zero_grad(set_to_none=set_to_none)
+            else:
+                module.zero_grad()
+
+    # ------------------------------------------------------------------ explaining errors
+    def _parameter_labels(self, params: list[Any] | None = None) -> list[str]:
+        """``"parameter 3 ('2.W', Linear)"`` for each parameter the modules have now.
+
+        Names come from ``module.named_parameters()`` where a module has it (with several
+        modules, ``"'0.W' of modules[1]"``); otherwise the label names the module's class.
+        Given ``params`` (the same arrays), each label also states its array's shape and dtype.
+        Only for error messages: this walks the whole model.
+        """
+        labels = []
+        several = len(self.modules) > 1
+        for position, module in enumerate(self.modules):
+            count = len(module.parameters())
+            names: list[str | None] = [None] * count
+            with contextlib.suppress(Exception):  # a module-like object of one's own
+                named = [name for name, _ in module.named_parameters()]
+                if len(named) == count:
+                    names = named
+            for name in names:
+                index = len(labels)
+                if name is None:
+                    where = f"in {type(module).__name__}"
+                else:
+                    holder = module
+                    with contextlib.suppress(Exception):
+                        holder = module.get_submodule(name.rpartition(".")[0])
+                    of = f" of modules[{position}]" if several else ""
+                    where = f"{name!r}{of}, {type(holder).__name__}"
+                if params is not None:
+                    where += f", {_shape_and_dtype(params[index])}"
+                labels.append(f"parameter {index} ({where})")
+        return labels
+
+    def _parameters_changed(self, caller: str, params: list[Any]) -> str:
+        """Say how ``params`` differ from the arrays this optimizer was built with, and the fix."""
+        owner = type(self).__name__
+        old, new = self._params, params
+        old_index = {id(a): i for i, a in enumerate(old)}
+        new_index = {id(a): i for i, a in enumerate(new)}
+        first = next(
+            i
+            for i in range(max(len(old), len(new)))
+            if i >= len(old) or i >= len(new) or old[i] is not new[i]
+        )
+        facts = []
+        if len(new) != len(old):
+            facts.append(
+                f"there are now {len(new)} parameter arrays, and there were {len(old)} when "
+                "the optimizer was built"
+            )
+        if first < len(new):
+            was = old_index.get(id(new[first]))
+            what = "a new array" if was is None else f"the array that was parameter {was}"
+            facts.append(f"{self._parameter_labels(new)[first]} is {what}")
+        if first < len(old):
+            now = new_index.get(id(old[first]))
+            fate = "no longer among them" if now is None else f"now parameter {now}"
+            facts.append(
+                f"the array that was parameter {first} ({_shape_and_dtype(old[first])}) is {fate}"
+            )
+        kept = sum(id(a) in new_index for a in old)
+        if kept == 0 and len(new) == len(old):
+            cause = "Every array was replaced"
+            if {a.dtype for a in old} != {getattr(a, "dtype", None) for a in new}:
+                cause += (
+                    ": model.double(), model.float() and to_dtype() replace a model's arrays "
+                    "with converted copies"
+                )
+        elif kept == len(old):
+            cause = "A layer was added"
+        elif all(id(a) in old_index for a in new):
+            cause = (
+                "A layer was removed, or its parameters() no longer lists its arrays (to train "
+                f"only some layers, give the optimizer just those: {owner}([model[0], "
+                f"model[2]], lr={self.lr!r}))"
+            )
+        else:
+            cause = (
+                "A layer was inserted, removed or replaced, or a parameter was assigned a new "
+                "array (layer.W = ...; to change its values, write into it: layer.W[...] = ...)"
+            )
+        facts_text = "; ".join(facts)
+        whose = "model's" if len(self.modules) == 1 else "modules'"
+        return (
+            f"{owner}.{caller}(): the {whose} parameters are not the arrays this optimizer was "
+            "built with, so the state it keeps for each parameter (momentum buffers, moment "
+            f"estimates) would go to another one. {facts_text[0].upper()}{facts_text[1:]}. "
+            f"{cause}. Build the "
+            "optimizer after the model is complete (after adding, removing or freezing layers "
+            "and after model.double() or model.float()); after changing a model, build a new "
+            f"optimizer for it: optimizer = {owner}(model, lr={self.lr!r})"
+        )
 
     # ------------------------------------------------------------------ the fast path
     def apply_in_chunks(
@@ -418,7 +611,7 @@ class Optimizer:
                 f"{owner}.load_state_dict: hyperparameters do not match; missing: "
                 f"{missing or 'none'}; unexpected: {unexpected or 'none'}"
             )
-        params = [param for _, _, param, _ in self._walk()]
+        params = self._parameters_and_grads("load_state_dict")[0]
         new_state: dict[int, dict[str, Any]] = {}
         for key, entries in state_dict.get("state", {}).items():
             index = int(key)
@@ -434,9 +627,13 @@ class Optimizer:
                     restored[name] = value.item() if isinstance(value, np.generic) else value
                     continue
                 if np.shape(value) != param.shape:
+                    label = self._parameter_labels()[index]
                     raise ValueError(
                         f"{owner}.load_state_dict: {name!r} of parameter {index} has shape "
-                        f"{np.shape(value)} but the parameter has shape {param.shape}"
+                        f"{np.shape(value)} in the state dict, but {label} has shape "
+                        f"{param.shape}. Was the state saved from a different model? Build "
+                        "the model as it was when the state was saved (the same layers in the "
+                        "same order), then its optimizer, then load"
                     )
                 restored[name] = np.array(value, dtype=param.dtype)  # a private copy
             new_state[index] = restored
@@ -458,7 +655,7 @@ class Optimizer:
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
-        params = [param for _, _, param, _ in self._walk()]
+        params = self._params
         lines = [f"{type(self).__name__} ("]
         lines.append(
             f"    parameters: {len(params)} arrays, {sum(p.size for p in params):,} values"

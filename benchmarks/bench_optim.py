@@ -12,6 +12,11 @@ like NumPy's element-wise operations. A second table times the step of a student
 checking the parameters) rather than the arithmetic sets the time; each of its timings is the
 mean over a batch of 200 steps. It reports; it never fails. Without torch installed it times
 minitorch alone.
+
+``--numexpr`` adds the experiment behind dropping numexpr from the dependencies: Adam's update
+written as three ``numexpr.evaluate`` expressions (float32 constants, so it computes in float32
+like minitorch), timed with 1 and 2 numexpr threads against minitorch's chunked NumPy path on
+the same model, and checked bit for bit against minitorch's result after 5 steps.
 """
 
 from __future__ import annotations
@@ -114,15 +119,77 @@ def time_table(title: str, sizes: list[tuple[int, int]], repeats: int, batch: in
         print(line)
 
 
+class NumexprAdam:
+    """Adam (defaults, lr=1e-3) with each in-place update one numexpr expression."""
+
+    def __init__(self, model: nn.Module, lr: float = 1e-3) -> None:
+        self.model, self.lr, self.t = model, lr, 0
+        self.moments = [(np.zeros_like(p), np.zeros_like(p)) for p in model.parameters()]
+
+    def step(self) -> None:
+        import numexpr
+
+        self.t += 1
+        beta1, beta2, f32 = 0.9, 0.999, np.float32
+        constants = {
+            "w1": f32(1 - beta1),
+            "b2": f32(beta2),
+            "w2": f32(1 - beta2),
+            "step_size": f32(-(self.lr / (1 - beta1**self.t))),
+            "bc2": f32((1 - beta2**self.t) ** 0.5),
+            "eps": f32(1e-8),
+        }
+        params, grads = self.model.parameters(), self.model.grads()
+        for p, g, (m, v) in zip(params, grads, self.moments, strict=True):
+            arrays = {"p": p, "g": g, "m": m, "v": v, **constants}
+            numexpr.evaluate("m + w1 * (g - m)", local_dict=arrays, out=m)
+            numexpr.evaluate("b2 * v + (w2 * g) * g", local_dict=arrays, out=v)
+            numexpr.evaluate(
+                "p + (step_size * m) / (sqrt(v) / bc2 + eps)", local_dict=arrays, out=p
+            )
+
+
+def numexpr_experiment(repeats: int) -> None:
+    try:
+        import numexpr
+    except ImportError:
+        print("numexpr is not installed: pip install numexpr")
+        return
+    print(f"numexpr {numexpr.__version__}: Adam on the model above, median of {repeats} steps")
+    ours, theirs = minitorch_model(), minitorch_model()
+    ours_optimizer, theirs_optimizer = optim.Adam(ours, lr=1e-3), NumexprAdam(theirs)
+    for _ in range(5):
+        ours_optimizer.step()
+        theirs_optimizer.step()
+    same = all(
+        np.array_equal(a, b) for a, b in zip(ours.parameters(), theirs.parameters(), strict=True)
+    )
+    print(f"bit-identical to minitorch.optim.Adam after 5 steps: {same}")
+    numpy_time = median_step_time(optim.Adam(minitorch_model(), lr=1e-3).step, repeats)
+    line = f"minitorch (NumPy, chunked) {numpy_time * 1e3:.2f} ms"
+    threads_before = numexpr.set_num_threads(1)
+    for threads in (1, 2):
+        numexpr.set_num_threads(threads)
+        numexpr_time = median_step_time(NumexprAdam(minitorch_model()).step, repeats)
+        line += f"   numexpr ({threads} thr) {numexpr_time * 1e3:.2f} ms"
+        line += f" (x{numexpr_time / numpy_time:.2f})"
+    numexpr.set_num_threads(threads_before)
+    print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--numexpr", action="store_true", help="also time Adam with numexpr")
     args = parser.parse_args()
     if torch is not None:
         print(f"torch {torch.__version__}")
     time_table("model", SIZES, args.repeats, batch=1)
     print()
     time_table(f"tiny model (mean of {TINY_BATCH} steps)", TINY_SIZES, args.repeats, TINY_BATCH)
+    if args.numexpr:
+        print()
+        numexpr_experiment(args.repeats)
 
 
 if __name__ == "__main__":

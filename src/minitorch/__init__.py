@@ -14,6 +14,18 @@ from .serialization import load, save
 
 __version__ = "0.1.0"
 
+# Loaded on first use, so that `import minitorch` stays light (no matplotlib, no tqdm):
+# `minitorch.viz.plot_history(...)` works without importing minitorch.viz first.
+_LAZY_SUBMODULES = ("viz", "training", "cli")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'minitorch' has no attribute {name!r}")
+
 __all__ = [
     "__version__",
     "datasets",

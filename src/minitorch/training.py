@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from . import nn
+from ._state import no_grad
 from .datasets.base import CLASSIFICATION, REGRESSION
 
 __all__ = [
@@ -294,7 +295,8 @@ def evaluate(
 ) -> Evaluation:
     """Loss and accuracy of ``model`` on a whole data set, in evaluation mode.
 
-    The model is switched to ``eval()`` (Dropout off) and back to the mode it was in. The
+    The model is switched to ``eval()`` (Dropout off) and back to the mode it was in, and runs
+    under :func:`minitorch.no_grad` (no caches are kept: there is no backward). The
     samples are fed in order, ``batch_size`` at a time, to bound memory; the mean loss is
     weighted by batch size, so it does not depend on ``batch_size`` beyond rounding.
 
@@ -313,13 +315,14 @@ def evaluate(
     loss_sum = 0.0
     outputs = []
     try:
-        for start in range(0, len(targets), batch_size):
-            batch_targets = targets[start : start + batch_size]
-            batch_outputs = model(inputs[start : start + batch_size])
-            loss_sum += float(loss_fn(batch_outputs, batch_targets)) * len(batch_targets)
-            if task == CLASSIFICATION:
-                batch_outputs = batch_outputs.argmax(axis=1)
-            outputs.append(batch_outputs)
+        with no_grad():
+            for start in range(0, len(targets), batch_size):
+                batch_targets = targets[start : start + batch_size]
+                batch_outputs = model(inputs[start : start + batch_size])
+                loss_sum += float(loss_fn(batch_outputs, batch_targets)) * len(batch_targets)
+                if task == CLASSIFICATION:
+                    batch_outputs = batch_outputs.argmax(axis=1)
+                outputs.append(batch_outputs)
     finally:
         model.train(was_training)
     predictions = np.concatenate(outputs) if outputs else np.empty(0)

@@ -17,6 +17,8 @@ import numpy as np
 from .. import _state
 
 ArrayDict = dict[str, np.ndarray]
+#: Device names of PyTorch that ``Module.to`` recognises (to refuse all but the CPU clearly).
+_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "npu")
 
 
 def accumulate_grad(
@@ -120,17 +122,34 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_output)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not _state.grad_enabled():
+            return self._forward_without_cache(*args, **kwargs)
         output = self.forward(*args, **kwargs)
         # Count the forwards whose cache a backward may still want, so that backward can refuse
         # when a later forward overwrote it. An eval-mode forward with nothing pending counts
-        # for nothing (evaluation loops); under no_grad() the cache is marked unusable (-1).
+        # for nothing (evaluation loops).
         pending = self._forwards_pending
-        if not _state.grad_enabled():
-            self._forwards_pending = -1
-        elif self.training or pending > 0:
+        if self.training or pending > 0:
             self._forwards_pending = max(pending, 0) + 1
         else:
             self._forwards_pending = 0
+        return output
+
+    def _forward_without_cache(self, *args: Any, **kwargs: Any) -> Any:
+        """A forward under ``minitorch.no_grad()``: what it cached is dropped (less memory).
+
+        Every attribute the forward replaced is set back to ``None``, except parameters,
+        gradients and buffers (BatchNorm's running statistics still update in training mode,
+        as in PyTorch); the cache is marked unusable (-1), so a backward explains itself.
+        """
+        before = dict(vars(self))
+        output = self.forward(*args, **kwargs)
+        kept = {id(a) for a in [*self.parameters(), *self.grads()] if a is not None}
+        for attr, value in list(vars(self).items()):
+            is_cache = isinstance(value, (np.ndarray, tuple, list)) and id(value) not in kept
+            if is_cache and before.get(attr) is not value and attr not in self.buffer_names:
+                setattr(self, attr, None)
+        self._forwards_pending = -1
         return output
 
     def _start_backward(self) -> None:
@@ -188,15 +207,20 @@ class Module:
         """Total number of trainable scalars."""
         return sum(p.size for p in self.parameters())
 
-    def summary(self, input_shape: tuple[int, ...]):
-        """A table of layers with output shapes and parameter counts, and the totals.
+    def summary(self, input_shape: tuple[int, ...], verbose: bool = True):
+        """Print a table of layers with output shapes and parameter counts, and the totals.
 
-        ``input_shape`` includes the batch dimension, e.g. ``model.summary((1, 64))``. Returns a
-        :class:`~minitorch.nn.summary.ModelSummary`, which prints as the table.
+        ``input_shape`` includes the batch dimension, e.g. ``model.summary((1, 64))``. Prints the
+        table (in a script too, like Keras' and torchinfo's ``summary``) unless
+        ``verbose=False``, and returns it as a :class:`~minitorch.nn.summary.ModelSummary`
+        (``str(summary)`` is the table; its rows and totals are attributes).
         """
         from .summary import summarize  # imported here: summary.py needs this module first
 
-        return summarize(self, input_shape)
+        table = summarize(self, input_shape)
+        if verbose:
+            print(table)
+        return table
 
     # ------------------------------------------------------------------ children
     def named_children(self) -> list[tuple[str, Module]]:
@@ -337,6 +361,35 @@ class Module:
         for array in [*self.parameters(), *self.grads(), *(b for _, b in self.named_buffers())]:
             if array is not None and array.dtype != dtype and id(array) in names:
                 self._set_attribute(names[id(array)], array.astype(dtype))
+        return self
+
+    def to(self, *args: Any, device: str | None = None, dtype: Any = None) -> Module:
+        """``model.to("cpu")``, ``model.to(np.float64)``, ``model.to(device="cpu", dtype=...)``.
+
+        As in PyTorch, minus the devices: minitorch computes with NumPy on the CPU, so ``"cpu"``
+        is accepted (and changes nothing) and any other device is refused. A dtype converts
+        the model as :meth:`to_dtype` does. Returns ``self``.
+        """
+        for arg in args:
+            if isinstance(arg, str) and (arg == "cpu" or arg.split(":")[0] in _DEVICES):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(
+                f"{type(self).__name__}.to({device!r}): minitorch runs on the CPU with NumPy; "
+                "there is no GPU here. Use model.to('cpu') (or leave it out)."
+            )
+        if dtype is not None:
+            try:
+                np.dtype(dtype)
+            except TypeError:
+                raise TypeError(
+                    f"{type(self).__name__}.to: expected a device ('cpu') or a NumPy dtype "
+                    f"(np.float32, 'float64'), got {dtype!r}"
+                ) from None
+            _state.parameter_dtype(type(self).__name__, dtype)
+            self.to_dtype(dtype)
         return self
 
     def double(self) -> Module:

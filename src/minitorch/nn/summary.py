@@ -50,7 +50,11 @@ class ModelSummary:
         ]
         return "\n".join(lines)
 
-    __repr__ = __str__
+    def __repr__(self) -> str:  # short: the table itself was printed by model.summary()
+        return (
+            f"ModelSummary({self.model}, input_shape={self.input_shape}, "
+            f"total_parameters={self.total_parameters:,})"
+        )
 
 
 def summarize(model, input_shape: tuple[int, ...]) -> ModelSummary:

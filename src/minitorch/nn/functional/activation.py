@@ -19,26 +19,34 @@ from scipy import special
 # same reason; both forms give exactly the same numbers.
 
 __all__ = [
+    "elu",
     "elu_backward",
     "elu_forward",
+    "gelu",
     "gelu_backward",
     "gelu_forward",
+    "leaky_relu",
     "leaky_relu_backward",
     "leaky_relu_forward",
     "log_softmax",
     "log_softmax_backward",
     "log_softmax_forward",
+    "relu",
     "relu_backward",
     "relu_forward",
+    "sigmoid",
     "sigmoid_backward",
     "sigmoid_forward",
+    "silu",
     "silu_backward",
     "silu_forward",
     "softmax",
     "softmax_backward",
     "softmax_forward",
+    "softplus",
     "softplus_backward",
     "softplus_forward",
+    "tanh",
     "tanh_backward",
     "tanh_forward",
 ]
@@ -186,3 +194,49 @@ def log_softmax_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
     """dx = g − softmax(x) · Σ_dim g, with softmax(x) = exp(y)."""
     y, dim = cache
     return grad_output - np.exp(y) * grad_output.sum(axis=dim, keepdims=True)
+
+
+# ---------------------------------------------------------------------------- forward only
+# PyTorch's names, for code that only evaluates (``F.relu(x)``): the output of each pair's
+# forward, without its cache. Nothing here can be backpropagated; the ``*_forward`` /
+# ``*_backward`` pairs above are what a backward uses.
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """max(0, x), as ``torch.nn.functional.relu`` (forward only)."""
+    return relu_forward(x)[0]
+
+
+def leaky_relu(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+    """x if x > 0 else negative_slope·x (forward only)."""
+    return leaky_relu_forward(x, negative_slope)[0]
+
+
+def elu(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """x if x > 0 else α(eˣ − 1) (forward only)."""
+    return elu_forward(x, alpha)[0]
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e⁻ˣ) (forward only)."""
+    return sigmoid_forward(x)[0]
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """tanh(x) (forward only)."""
+    return tanh_forward(x)[0]
+
+
+def gelu(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    """x·Φ(x), or its tanh approximation (forward only)."""
+    return gelu_forward(x, approximate)[0]
+
+
+def silu(x: np.ndarray) -> np.ndarray:
+    """x·σ(x) (forward only)."""
+    return silu_forward(x)[0]
+
+
+def softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    """log(1 + e^{βx}) / β, and x where βx > threshold (forward only)."""
+    return softplus_forward(x, beta, threshold)[0]

@@ -83,6 +83,36 @@ def check_reduction(reduction: str, name: str = "loss") -> str:
     return reduction
 
 
+# ---------------------------------------------------------------------------- the loss value
+_NO_AUTOGRAD = (
+    "minitorch has no autograd, so a loss value cannot backpropagate itself. Ask the loss "
+    "module for dL/d(predictions) and hand it to the model:\n"
+    "    model.backward(loss_fn.backward())"
+)
+
+
+class _LossFloat32(np.float32):
+    """A float32 loss value: a NumPy scalar in every way, whose ``backward()`` teaches."""
+
+    def backward(self, *args: object, **kwargs: object) -> None:
+        raise RuntimeError(_NO_AUTOGRAD)
+
+
+class _LossFloat64(np.float64):
+    """A float64 loss value: a NumPy scalar in every way, whose ``backward()`` teaches."""
+
+    def backward(self, *args: object, **kwargs: object) -> None:
+        raise RuntimeError(_NO_AUTOGRAD)
+
+
+_LOSS_SCALARS = {np.dtype(np.float32): _LossFloat32, np.dtype(np.float64): _LossFloat64}
+
+
+def _loss_scalar(dtype: np.dtype, value) -> np.floating:
+    """``value`` as a scalar of ``dtype``; float32/64 ones answer ``loss.backward()``."""
+    return _LOSS_SCALARS.get(dtype, dtype.type)(value)
+
+
 def reduce_loss_forward(
     unreduced: np.ndarray,
     reduction: str = "mean",
@@ -117,11 +147,11 @@ def reduce_loss_forward(
         return unreduced, (reduction, unreduced.shape, None, dtype, name)
     total = unreduced.sum()
     if reduction == "sum":
-        return dtype.type(total), (reduction, unreduced.shape, None, dtype, name)
+        return _loss_scalar(dtype, total), (reduction, unreduced.shape, None, dtype, name)
     divisor = unreduced.size if divisor is None else divisor
     # The mean of nothing (no element, or every target ignored or of weight 0) is NaN, as in
     # PyTorch, and without a division-by-zero warning.
-    value = dtype.type(total / divisor) if divisor != 0 else dtype.type(np.nan)
+    value = _loss_scalar(dtype, total / divisor if divisor != 0 else np.nan)
     return value, (reduction, unreduced.shape, divisor, dtype, name)
 
 

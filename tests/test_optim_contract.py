@@ -337,6 +337,31 @@ def test_freezing_by_leaving_arrays_out_of_parameters_is_refused():
         optimizer.step()
 
 
+class ReturnsViews(nn.Module):
+    """parameters() makes a fresh view at every call: the memory is the same, the objects not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.W = np.ones((2, 3))
+        self.dW = np.ones((2, 3))
+
+    def parameters(self):
+        return [self.W.T]
+
+    def grads(self):
+        return [self.dW.T]
+
+
+def test_parameters_returning_fresh_views_are_told_to_return_the_arrays():
+    optimizer = optim.SGD(ReturnsViews(), lr=0.1)
+    with pytest.raises(RuntimeError) as error:
+        optimizer.step()
+    message = str(error.value)
+    assert "Parameter 0 (in ReturnsViews, shape (3, 2), float64) is a new array" in message
+    assert "returned a new view of the same numbers (such as self.W.T" in message
+    assert "the same objects at every call" in message
+
+
 def test_an_unchanged_model_steps_on_after_loading_weights_in_place():
     model = make_model()
     optimizer = optim.Adam(model, lr=0.01)

@@ -154,6 +154,18 @@ def _attribute_paths(module: Any, array: np.ndarray) -> list[str]:
     return paths
 
 
+def _holder(module: Any, name: str | None, array: Any) -> Any:
+    """The submodule whose attribute ``name`` (dotted, e.g. ``"2.W"``) is ``array``, or None."""
+    if name is None:
+        return None
+    with contextlib.suppress(Exception):  # only for messages; a module-like object may differ
+        path, _, attr = name.rpartition(".")
+        holder = module.get_submodule(path) if path else module
+        if getattr(holder, attr) is array:
+            return holder
+    return None
+
+
 def _takes_set_to_none(zero_grad: Any) -> bool:
     """Whether ``zero_grad`` accepts ``set_to_none=`` (a parameter of that name, or ``**kw``)."""
     try:
@@ -441,20 +453,18 @@ class Optimizer:
         labels = []
         several = len(self.modules) > 1
         for position, module in enumerate(self.modules):
-            count = len(module.parameters())
-            names: list[str | None] = [None] * count
+            module_params = list(module.parameters())
+            names: list[Any] = [None] * len(module_params)
             with contextlib.suppress(Exception):  # a module-like object of one's own
                 named = [name for name, _ in module.named_parameters()]
-                if len(named) == count:
+                if len(named) == len(module_params):
                     names = named
-            for name in names:
+            for name, param in zip(names, module_params, strict=True):
                 index = len(labels)
-                if name is None:
+                holder = _holder(module, name, param)
+                if holder is None:  # no attribute holds this array (or no names at all)
                     where = f"in {type(module).__name__}"
                 else:
-                    holder = module
-                    with contextlib.suppress(Exception):
-                        holder = module.get_submodule(name.rpartition(".")[0])
                     of = f" of modules[{position}]" if several else ""
                     where = f"{name!r}{of}, {type(holder).__name__}"
                 if params is not None:
@@ -490,7 +500,17 @@ class Optimizer:
                 f"the array that was parameter {first} ({_shape_and_dtype(old[first])}) is {fate}"
             )
         kept = sum(id(a) in new_index for a in old)
-        if kept == 0 and len(new) == len(old):
+        if (
+            first < min(len(old), len(new))
+            and id(new[first]) not in old_index
+            and np.shares_memory(new[first], old[first])
+        ):
+            cause = (
+                "Its parameters() returned a new view of the same numbers (such as self.W.T or "
+                "self.W.reshape(...)); it must return the arrays themselves, the same objects "
+                "at every call"
+            )
+        elif kept == 0 and len(new) == len(old):
             cause = "Every array was replaced"
             if {a.dtype for a in old} != {getattr(a, "dtype", None) for a in new}:
                 cause += (

@@ -106,6 +106,12 @@ def tanh_backward(grad_output: np.ndarray, y: np.ndarray) -> np.ndarray:
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_KAPPA = 0.044715
+# Beyond |x| = 40 the normal density underflows to 0 and tanh(√(2/π)(x + 0.044715x³)) is ±1
+# exactly, so x is clipped there inside those terms: the values are unchanged and x² or x³ of
+# a huge (±3e38) input cannot overflow. An input of ±inf still gives what IEEE arithmetic and
+# PyTorch give (NaN where inf·0 appears), without a RuntimeWarning.
+_GELU_CLIP = 40.0
+_IEEE = {"over": "ignore", "invalid": "ignore"}  # ±inf in, ±inf or NaN out, as in PyTorch
 
 
 def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, tuple]:
@@ -113,34 +119,44 @@ def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, 
 
     ``approximate='tanh'``: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³).
     """
-    if approximate == "none":
-        return x * special.ndtr(x), (x, approximate)
-    if approximate == "tanh":
-        inner = _SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3)
-        return 0.5 * x * (1 + np.tanh(inner)), (x, approximate)
+    with np.errstate(**_IEEE):
+        if approximate == "none":
+            return x * special.ndtr(x), (x, approximate)
+        if approximate == "tanh":
+            return 0.5 * x * (1 + _gelu_tanh(x)), (x, approximate)
     raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """tanh(√(2/π)·(x + 0.044715·x³)), with x clipped where the result is ±1 anyway."""
+    xc = np.clip(x, -_GELU_CLIP, _GELU_CLIP)
+    return np.tanh(_SQRT_2_OVER_PI * (xc + _GELU_KAPPA * xc**3))
 
 
 def gelu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
     """dGELU/dx = Φ(x) + x·φ(x)  (exact);
     0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)  (tanh)."""
     x, approximate = cache
-    if approximate == "none":
-        pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
-        return grad_output * (special.ndtr(x) + x * pdf)
-    tanh_inner = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_KAPPA * x**3))
-    d_inner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * x * x)
-    return grad_output * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner**2) * d_inner)
+    xc = np.clip(x, -_GELU_CLIP, _GELU_CLIP)
+    with np.errstate(**_IEEE):
+        if approximate == "none":
+            pdf = _INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
+            return grad_output * (special.ndtr(x) + x * pdf)
+        tanh_inner = _gelu_tanh(x)
+        d_inner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * xc * xc)
+        return grad_output * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner**2) * d_inner)
 
 
 # SiLU(x) = x·σ(x);  derivative σ(x)·(1 + x·(1 − σ(x)))
 def silu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return x * special.expit(x), x
+    with np.errstate(**_IEEE):
+        return x * special.expit(x), x
 
 
 def silu_backward(grad_output: np.ndarray, x: np.ndarray) -> np.ndarray:
     s = special.expit(x)
-    return grad_output * s * (1 + x * (1 - s))
+    with np.errstate(**_IEEE):
+        return grad_output * s * (1 + x * (1 - s))
 
 
 def softplus_forward(
@@ -160,17 +176,22 @@ def softplus_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
 
 
 def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
-    """softmax(x)ᵢ = e^{xᵢ − max x} / Σⱼ e^{xⱼ − max x} along ``dim`` (shift for stability)."""
-    shifted = x - x.max(axis=dim, keepdims=True)
-    e = np.exp(shifted)
-    e /= e.sum(axis=dim, keepdims=True)
+    """softmax(x)ᵢ = e^{xᵢ − max x} / Σⱼ e^{xⱼ − max x} along ``dim`` (shift for stability).
+
+    A row of −inf gives NaN, as in PyTorch (there is no distribution over nothing).
+    """
+    with np.errstate(**_IEEE):  # x − max x may overflow to −inf, whose exp is the 0 it should be
+        shifted = x - x.max(axis=dim, keepdims=True)
+        e = np.exp(shifted)
+        e /= e.sum(axis=dim, keepdims=True)
     return e
 
 
 def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
     """log softmax(x)ᵢ = (xᵢ − max x) − log Σⱼ e^{xⱼ − max x} along ``dim``."""
-    shifted = x - x.max(axis=dim, keepdims=True)
-    shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    with np.errstate(**_IEEE):  # as in softmax: −inf where x − max x overflows, NaN for −inf rows
+        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
     return shifted
 
 
@@ -182,7 +203,8 @@ def softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
 def softmax_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
     """dx = y ⊙ (g − Σ_dim g ⊙ y): the Jacobian diag(y) − y yᵀ applied without forming it."""
     y, dim = cache
-    return y * (grad_output - (grad_output * y).sum(axis=dim, keepdims=True))
+    with np.errstate(**_IEEE):
+        return y * (grad_output - (grad_output * y).sum(axis=dim, keepdims=True))
 
 
 def log_softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
@@ -193,7 +215,8 @@ def log_softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple
 def log_softmax_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
     """dx = g − softmax(x) · Σ_dim g, with softmax(x) = exp(y)."""
     y, dim = cache
-    return grad_output - np.exp(y) * grad_output.sum(axis=dim, keepdims=True)
+    with np.errstate(**_IEEE):
+        return grad_output - np.exp(y) * grad_output.sum(axis=dim, keepdims=True)
 
 
 # ---------------------------------------------------------------------------- forward only

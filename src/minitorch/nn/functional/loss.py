@@ -145,7 +145,8 @@ def reduce_loss_forward(
     dtype = unreduced.dtype
     if reduction == "none":
         return unreduced, (reduction, unreduced.shape, None, dtype, name)
-    total = unreduced.sum()
+    with np.errstate(over="ignore"):  # a total beyond the dtype's range is inf, as in PyTorch
+        total = unreduced.sum()
     if reduction == "sum":
         return _loss_scalar(dtype, total), (reduction, unreduced.shape, None, dtype, name)
     divisor = unreduced.size if divisor is None else divisor

@@ -1,6 +1,6 @@
 """Layers, activations, losses and containers: ``from minitorch import nn``."""
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import (
     ELU,
     GELU,
@@ -14,6 +14,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .embedding import Embedding
@@ -30,6 +31,8 @@ from .loss import (
     NLLLoss,
 )
 from .module import Module, accumulate_grad
+from .normalization import LayerNorm
+from .transformer import Residual, TransformerBlock
 
 __all__ = [
     "ELU",
@@ -44,6 +47,7 @@ __all__ = [
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -52,8 +56,10 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "ReLU",
+    "Residual",
     "Sequential",
     "SiLU",
     "Sigmoid",
@@ -61,7 +67,9 @@ __all__ = [
     "Softplus",
     "Tanh",
     "TiedLinear",
+    "TransformerBlock",
     "accumulate_grad",
     "functional",
     "init",
+    "utils",
 ]

@@ -99,12 +99,20 @@ def check_float(
     too_low = low is not None and (number < low if low_inclusive else number <= low)
     too_high = high is not None and (number > high if high_inclusive else number >= high)
     if too_low or too_high:
-        left = "[" if low_inclusive else "("
-        right = "]" if high_inclusive else ")"
-        lo = "-inf" if low is None else f"{low:g}"
-        hi = "inf" if high is None else f"{high:g}"
-        raise ValueError(f"{owner}: {name} must be in {left}{lo}, {hi}{right}, got {value!r}")
+        allowed = _range_words(low, high, low_inclusive, high_inclusive)
+        raise ValueError(f"{owner}: {name} must be {allowed}, got {value!r}")
     return number
+
+
+def _range_words(low, high, low_inclusive: bool, high_inclusive: bool) -> str:
+    if high is None:
+        if low == 0:
+            return "non-negative" if low_inclusive else "positive"
+        return f"{'>=' if low_inclusive else '>'} {low:g}"
+    if low is None:
+        return f"{'<=' if high_inclusive else '<'} {high:g}"
+    left, right = "[" if low_inclusive else "(", "]" if high_inclusive else ")"
+    return f"in {left}{low:g}, {high:g}{right}"
 
 
 def check_flag(owner: str, name: str, value: Any) -> bool:

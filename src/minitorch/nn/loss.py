@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_float, check_int
 from . import functional as F
 from .module import Module
 
@@ -164,9 +165,7 @@ class HuberLoss(Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
-        if not delta > 0:
-            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
-        self.delta = float(delta)
+        self.delta = check_float("HuberLoss", "delta", delta, 0, low_inclusive=False)
 
     def _forward(self, predictions, targets):
         return F.huber_loss_forward(
@@ -279,7 +278,7 @@ class NLLLoss(Loss):
     ) -> None:
         super().__init__(reduction)
         self.weight = _optional_array(self._name, "weight", weight, ndim=1)
-        self.ignore_index = int(ignore_index)
+        self.ignore_index = check_int(self._name, "ignore_index", ignore_index)
 
     def _forward(self, predictions, targets):
         return F.nll_loss_forward(
@@ -336,12 +335,10 @@ class CrossEntropyLoss(Loss):
     ) -> None:
         super().__init__(reduction)
         self.weight = _optional_array(self._name, "weight", weight, ndim=1)
-        self.ignore_index = int(ignore_index)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(
-                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
-            )
-        self.label_smoothing = float(label_smoothing)
+        self.ignore_index = check_int(self._name, "ignore_index", ignore_index)
+        self.label_smoothing = check_float(
+            "CrossEntropyLoss", "label_smoothing", label_smoothing, 0.0, 1.0
+        )
 
     def _forward(self, predictions, targets):
         return F.cross_entropy_forward(

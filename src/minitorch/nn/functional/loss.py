@@ -354,6 +354,12 @@ def binary_cross_entropy_forward(
                 f"BCEWithLogitsLoss, which applies the sigmoid itself and is numerically "
                 f"stable; otherwise put a Sigmoid at the end of the model."
             )
+    if targets.size and not (targets.min() >= 0 and targets.max() <= 1):  # NaN fails too
+        raise ValueError(
+            f"{name} expects targets in [0, 1] (as PyTorch does), but they range from "
+            f"{targets.min():.4g} to {targets.max():.4g}. Binary targets are 0 or 1 (or a "
+            "probability between); for class indices use CrossEntropyLoss."
+        )
     weight = _elementwise_weight(name, "weight", weight, probabilities.shape, probabilities.dtype)
     with np.errstate(divide="ignore"):  # log(0) = −inf, clamped to −100 on the next line
         log_x = np.maximum(np.log(probabilities), _BCE_LOG_FLOOR)

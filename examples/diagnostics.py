@@ -111,11 +111,18 @@ def print_layers(networks: dict[str, nn.Sequential]) -> None:
 
 
 def side_by_side(panels: dict[str, Callable[..., object]], path: Path) -> Path:
-    """One panel per network, drawn by ``viz`` functions into axes sharing the same y scale."""
+    """One panel per network, drawn by ``viz`` functions into axes sharing the same y scale.
+
+    Each panel sets the y range its own values need; with a shared axis the last one would win
+    and hide the other network's bars, so the shared range is made to cover every panel's.
+    """
     fig = Figure(figsize=(6 * len(panels), 4), layout="constrained")
     axes = fig.subplots(1, len(panels), sharey=True)
+    ranges = []
     for ax, draw in zip(axes, panels.values(), strict=True):
         draw(ax=ax)
+        ranges.append(ax.get_ylim())
+    axes[0].set_ylim(min(low for low, _ in ranges), max(high for _, high in ranges))
     fig.savefig(path, dpi=100)
     return path
 

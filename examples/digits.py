@@ -6,6 +6,8 @@ Trains on 80% of the 1,797 digits and reports accuracy on the other 20%, which t
 sees during training. Reaches about 97-98% test accuracy in a few seconds.
 """
 
+import argparse
+
 import numpy as np
 
 import minitorch
@@ -66,4 +68,8 @@ def main(epochs: int = 40, seed: int = 0) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40, help="passes over the data")
+    parser.add_argument("--seed", type=int, default=0, help="seed of minitorch.manual_seed")
+    arguments = parser.parse_args()
+    main(epochs=arguments.epochs, seed=arguments.seed)

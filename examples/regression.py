@@ -6,6 +6,8 @@ The spec's standard training loop, written out: epochs, mini-batches from a Data
 loss, zero_grad, backward through the loss and the model, optimizer step.
 """
 
+import argparse
+
 import numpy as np
 
 import minitorch
@@ -44,4 +46,8 @@ def main(epochs: int = 300, seed: int = 0) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=300, help="passes over the data")
+    parser.add_argument("--seed", type=int, default=0, help="seed of minitorch.manual_seed")
+    arguments = parser.parse_args()
+    main(epochs=arguments.epochs, seed=arguments.seed)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -34,3 +38,34 @@ def test_regression_fits_the_sine():
 
 def test_examples_are_reproducible():
     assert load("digits").main(epochs=3) == load("digits").main(epochs=3)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.py")))
+def test_every_example_explains_itself_with_help(name):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:")
+
+
+def test_diagnostics_side_by_side_panels_show_every_panels_values(tmp_path):
+    diagnostics = load("diagnostics")
+    axes_seen = []
+
+    def panel(low, high):
+        def draw(ax):
+            ax.bar([0, 1], [low, high], log=True)
+            ax.set_ylim(low / 2, high * 2)
+            axes_seen.append(ax)
+
+        return draw
+
+    diagnostics.side_by_side(
+        {"tiny": panel(1e-7, 1e-6), "big": panel(0.1, 1.0)}, tmp_path / "a.png"
+    )
+    low, high = axes_seen[0].get_ylim()
+    assert low <= 1e-7 / 2 and high >= 2.0  # the tiny bars are not cut off by the big panel

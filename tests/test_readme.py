@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +11,20 @@ import numpy as np
 from minitorch.datasets import Digits
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-# Blocks that begin with an import are complete programs; the others are excerpts.
-BLOCKS = [
-    block
+# Blocks that begin with an import are complete programs, run below; the others say that they
+# are excerpts in their first line.
+ALL_BLOCKS = [
+    textwrap.dedent(block)
     for block in re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    if block.startswith(("import", "from"))
 ]
+BLOCKS = [block for block in ALL_BLOCKS if block.startswith(("import", "from"))]
+RUN_BY_THE_TESTS_BELOW = ("for epoch in range", "class Scale")
+
+
+def test_every_block_runs_or_is_marked_as_an_excerpt():
+    for block in ALL_BLOCKS:
+        assert block in BLOCKS or block.startswith("# excerpt"), block
+    assert [any(m in b for m in RUN_BY_THE_TESTS_BELOW) for b in BLOCKS] == [True] * len(BLOCKS)
 
 
 def run(marker: str) -> dict:

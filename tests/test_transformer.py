@@ -497,7 +497,7 @@ def test_layer_norm_and_block_errors_teach():
         nn.LayerNorm(4)(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="normalized_shape must be a positive int"):
         nn.LayerNorm(0)
-    with pytest.raises(ValueError, match=r"eps must be in \(0"):
+    with pytest.raises(ValueError, match="eps must be"):
         nn.LayerNorm(3, eps=0)
     with pytest.raises(ValueError, match=r"TransformerBlock\(embed_dim=8\) expects .* \(N, T, 8\)"):
         nn.TransformerBlock(8, 2)(np.zeros((4, 8)))

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import datasets, nn, optim, testing, utils
+from . import datasets, models, nn, optim, testing, utils
 from ._state import generator, get_default_dtype, manual_seed, no_grad, set_default_dtype
 from .serialization import load, save
 
@@ -33,6 +33,7 @@ __all__ = [
     "get_default_dtype",
     "load",
     "manual_seed",
+    "models",
     "nn",
     "no_grad",
     "optim",

@@ -15,18 +15,29 @@ epoch) of the time to draw every batch. Timed:
   ``num_workers=0``, and over minitorch's ``TensorDataset`` (PyTorch's default collate reads
   what ``__getitems__`` returns as a list of samples).
 
-``--fast-only`` times the fast path alone, for comparing two versions of minitorch run after
-run: ``PYTHONPATH=/path/to/other/src python benchmarks/bench_dataloader.py --fast-only``.
-The script runs with any version of minitorch that has ``TensorDataset`` and ``DataLoader``.
+Comparing two versions of minitorch (the script runs with any that has ``TensorDataset`` and
+``DataLoader``):
+
+* ``--fast-only`` times the fast path alone, to run once per version, turn by turn:
+  ``PYTHONPATH=/path/to/other/src python benchmarks/bench_dataloader.py --fast-only``;
+* ``--compare-with /path/to/other/src`` loads that copy of minitorch beside the imported one and
+  times their fast paths in alternate epochs of one process, so that both see the same load on
+  a busy machine; it reports each one's median and the median of the epoch-by-epoch ratios.
+
 It reports numbers and ratios; it never fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -59,6 +70,40 @@ def median_epoch_seconds(make_epoch: Callable[[], Iterable], repeats: int) -> fl
     return statistics.median(times)
 
 
+def load_other_minitorch(src: str) -> ModuleType:
+    """``minitorch.utils.data`` of the minitorch in ``src``, imported as ``other_minitorch``.
+
+    The package imports itself with relative imports only, so a second copy loads under another
+    name beside the first.
+    """
+    package = Path(src) / "minitorch"
+    spec = importlib.util.spec_from_file_location(
+        "other_minitorch", package / "__init__.py", submodule_search_locations=[str(package)]
+    )
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"--compare-with: no minitorch package in {src}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["other_minitorch"] = module
+    spec.loader.exec_module(module)
+    return importlib.import_module("other_minitorch.utils.data")
+
+
+def compare_epochs(loaders: dict[str, Iterable], repeats: int) -> dict[str, list[float]]:
+    """Epoch times of each loader, in alternate epochs (the order swapped every round)."""
+    for loader in loaders.values():  # warm-up
+        for _ in loader:
+            pass
+    times: dict[str, list[float]] = {name: [] for name in loaders}
+    names = list(loaders)
+    for round_ in range(repeats):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            start = time.perf_counter()
+            for _ in loaders[name]:
+                pass
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -66,6 +111,11 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=784)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--fast-only", action="store_true", help="time the fast path alone")
+    parser.add_argument(
+        "--compare-with",
+        metavar="SRC",
+        help="a src/ folder holding another minitorch, timed against this one in alternate epochs",
+    )
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -82,7 +132,27 @@ def main() -> None:
     )
     ours = median_epoch_seconds(lambda: fast, args.repeats)
     print(f"  minitorch (batched __getitems__):      {ours * 1e3:9.1f} ms")
-    if args.fast_only:
+    if args.compare_with:
+        other = load_other_minitorch(args.compare_with)
+        loaders = {
+            "this": fast,
+            "other": other.DataLoader(
+                other.TensorDataset(X, y),
+                batch_size=args.batch_size,
+                shuffle=True,
+                generator=np.random.default_rng(1),
+            ),
+        }
+        times = compare_epochs(loaders, args.repeats)
+        ratios = [a / b for a, b in zip(times["this"], times["other"], strict=True)]
+        print(f"  alternate epochs, this minitorch vs {args.compare_with} ({args.repeats} each):")
+        for name in ("this", "other"):
+            print(f"    {name:<6} median {statistics.median(times[name]) * 1e3:9.2f} ms")
+        print(
+            f"    median of the epoch-by-epoch ratios this / other: {statistics.median(ratios):.3f}"
+            " (below 1 means this one is faster)"
+        )
+    if args.fast_only or args.compare_with:
         return
 
     per_sample = DataLoader(

@@ -154,7 +154,6 @@ class ListFetch(Dataset):
 
     def __init__(self, dataset):
         self.dataset = dataset
-        self.getitems_calls = 0
 
     def __len__(self):
         return len(self.dataset)
@@ -163,7 +162,6 @@ class ListFetch(Dataset):
         return self.dataset[index]
 
     def __getitems__(self, indices):
-        self.getitems_calls += 1
         return [self.dataset[int(i)] for i in indices]
 
 

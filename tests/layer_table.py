@@ -1,0 +1,706 @@
+r"""The layer table: every layer of ``minitorch.nn`` and its PyTorch equivalent, one row each.
+
+**To add a layer, add a row** to ``ROWS`` below. ``tests/test_layer_table.py`` then runs every
+check on it:
+
+* gradcheck     ``minitorch.testing.gradcheck`` in float64: the input gradient(s) and every
+                parameter gradient against central differences;
+* contract      ``minitorch.testing.check_module``: aligned ``parameters()``/``grads()``,
+                accumulation, ``zero_grad``, in-place optimizer updates, ...;
+* float32       a float32 layer on float32 input gives float32 outputs, input gradients and
+                parameter gradients; a float64 input to a layer with (float32) parameters is
+                computed in float32 (a parameter-free layer keeps the input's dtype);
+* parity        forward output, input gradient(s) and every parameter gradient against the
+                PyTorch module, with our weights copied into it, in float64 to 1e-10: live when
+                torch is installed, and always against ``tests/golden/<id>.npz``;
+* bad inputs    each of the row's ``bad_inputs`` raises its error with a matching message;
+* backward      ``backward`` before ``forward`` raises ``RuntimeError``, and a ``grad_output``
+                of the wrong shape raises ``ValueError`` naming both shapes;
+* coverage      every layer class exported by ``minitorch.nn`` appears in a row with parity.
+
+A row, with comments::
+
+    LayerRow(
+        id="linear_biasTrue_2d",  # the pytest id, and the golden case: tests/golden/<id>.npz
+        make=lambda: nn.Linear(4, 3),  # run after manual_seed(0), the default dtype set
+        inputs=((5, 4),),  # one spec per forward argument: a shape (random floats) or an
+                           # array (used as is: integer indices, say)
+        torch=linear_to_torch,  # ours -> the torch module, with our weights copied into it
+        torch_grads=linear_grads,  # that module -> its parameter gradients, keyed by
+                                         # our parameter names ("W", "0.W"), laid out like ours
+        bad_inputs=(
+            BadInput((np.zeros((2, 5)),), ValueError, r"expects input of shape \(N, 4\)"),
+        ),
+    )
+
+The id names the golden file in ``tests/golden/``, which every parity test shares: pick one no
+other test uses (``loss_*``, ``optim_*``, ``sched_*`` and ``extreme_*`` belong to other tests).
+Then store PyTorch's outputs for it once (needs torch; writes only the cases it runs)::
+
+    MINITORCH_WRITE_GOLDEN=1 python -m pytest "tests/test_layer_table.py::test_parity[<id>]"
+
+How every check makes its data, so a row can reproduce a case: ``minitorch.manual_seed(0)``; the
+default dtype set to the dtype under test; ``layer = row.make()``; ``rng =
+np.random.default_rng(row.seed)``; every parameter that ``make`` left all zeros (a bias) is
+filled with ``rng.standard_normal`` (a zero bias would hide a wrong forward); then each shape in
+the inputs is drawn as ``rng.standard_normal(shape)``, in order, and the output gradient ``G``
+as ``rng.standard_normal(y.shape)``. Golden keys: ``y``, ``dx`` (``dx0``, ``dx1``, ... for
+several inputs; none for an integer input), and ``d<name>`` for each parameter (``dW``,
+``db``, ``0.dW``).
+
+A layer with several inputs gets one spec per input, its torch module is called with as many
+tensors (wrap a torch module that returns a tuple, such as MultiheadAttention, so that it
+returns the output alone), and its ``backward`` returns a tuple, one gradient per input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import minitorch
+from minitorch import nn
+from parity import torch, torch_tensor
+
+#: One input of a forward: a shape (random float input) or an array (used as is).
+InputSpec = tuple[int, ...] | np.ndarray
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """Inputs that ``forward`` must refuse, with the error type and a regex of its message."""
+
+    inputs: tuple[InputSpec, ...]
+    error: type[Exception]
+    match: str
+    #: Non-empty: a known library bug, the reason; the check is ``xfail(strict=True)``.
+    known_bug: str = ""
+
+
+def no_parameters(torch_module: Any) -> dict[str, Any]:
+    """``torch_grads`` of a parameter-free layer."""
+    return {}
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One layer configuration and everything the checks need to know about it."""
+
+    id: str
+    make: Callable[[], nn.Module]
+    inputs: tuple[InputSpec, ...]
+    #: ours -> the torch equivalent with our weights copied (put in our layer's train/eval
+    #: mode by the harness); ``None``: no parity check (say why in a comment).
+    torch: Callable[[nn.Module], Any] | None = None
+    #: the torch module after its backward -> {our parameter name: its gradient, in our layout}
+    torch_grads: Callable[[Any], Mapping[str, Any]] = no_parameters
+    #: inputs for the parity check only, when it needs special values (kinks, extremes)
+    parity_inputs: tuple[InputSpec, ...] | None = None
+    #: inputs for gradcheck only, where a gradient is zero by definition rather than the
+    #: derivative of the forward (Embedding's padding row)
+    gradcheck_inputs: tuple[InputSpec, ...] | None = None
+    seed: int = 0
+    gradcheck_tol: tuple[float, float] = (1e-7, 1e-6)  # (atol, rtol)
+    bad_inputs: tuple[BadInput, ...] = ()
+    #: False for a layer with no forward cache (Identity): skips the backward-error checks.
+    checks_backward: bool = True
+    #: {check: reason} for known library bugs, that check then ``xfail(strict=True)``; checks:
+    #: gradcheck, contract, float32, float64_input, parity, backward_before_forward,
+    #: grad_output_shape (a bad input's bug goes in its BadInput.known_bug).
+    known_bugs: Mapping[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------- torch equivalents
+def linear_into(torch_linear, layer: nn.Linear) -> None:
+    """Copy our Linear (W: (in, out), b: (1, out)) into a torch Linear ((out, in), (out,))."""
+    with torch.no_grad():
+        torch_linear.weight.copy_(torch_tensor(layer.W.T))
+        if layer.b is not None:
+            torch_linear.bias.copy_(torch_tensor(layer.b[0]))
+
+
+def linear_grads(torch_linear, prefix: str = "") -> dict[str, Any]:
+    """A torch Linear's gradients by our names: ``<prefix>W`` (in, out), ``<prefix>b`` (1, out)."""
+    grads = {f"{prefix}W": torch_linear.weight.grad.T}
+    if torch_linear.bias is not None:
+        grads[f"{prefix}b"] = torch_linear.bias.grad[None, :]
+    return grads
+
+
+def linear_to_torch(layer: nn.Linear):
+    module = torch.nn.Linear(layer.input_dim, layer.output_dim, bias=layer.b is not None)
+    linear_into(module, layer)
+    return module
+
+
+def embedding_to_torch(layer: nn.Embedding):
+    module = torch.nn.Embedding(
+        layer.num_embeddings, layer.embedding_dim, padding_idx=layer.padding_idx
+    )
+    with torch.no_grad():
+        module.weight.copy_(torch_tensor(layer.W))  # the same (V, D) layout
+    return module
+
+
+def embedding_torch_grads(module) -> dict[str, Any]:
+    return {"W": module.weight.grad}
+
+
+def tied_linear_to_torch(layer: nn.TiedLinear):
+    """A torch Linear whose weight is a copy of the owner's W: y = x @ W.T + b."""
+    module = torch.nn.Linear(layer.input_dim, layer.output_dim, bias=layer.b is not None)
+    with torch.no_grad():
+        module.weight.copy_(torch_tensor(layer.owner.W))  # (V, D): torch's (out, in) already
+        if layer.b is not None:
+            module.bias.copy_(torch_tensor(layer.b[0]))
+    return module
+
+
+def tied_linear_torch_grads(module) -> dict[str, Any]:
+    """Only the bias: the weight belongs to the owner, which is not part of this row."""
+    return {} if module.bias is None else {"b": module.bias.grad[None, :]}
+
+
+def tied_embedding_head(bias: bool) -> nn.Sequential:
+    """Token embedding and an output head tied to it (GPT-2's wte and lm_head)."""
+    embedding = nn.Embedding(6, 4)
+    return nn.Sequential(embedding, nn.TiedLinear(embedding, bias=bias))
+
+
+def tied_embedding_head_to_torch(model: nn.Sequential):
+    """The same in torch: the head's weight IS the embedding's, so both gradients add up."""
+    embedding = embedding_to_torch(model[0])
+    head = torch.nn.Linear(4, 6, bias=model[1].b is not None)
+    head.weight = embedding.weight  # nanoGPT's tie
+    if head.bias is not None:
+        with torch.no_grad():
+            head.bias.copy_(torch_tensor(model[1].b[0]))
+    return torch.nn.Sequential(embedding, head)
+
+
+def tied_embedding_head_torch_grads(module) -> dict[str, Any]:
+    grads = {"0.W": module[0].weight.grad}  # the embedding's and the head's gradients, summed
+    if module[1].bias is not None:
+        grads["1.b"] = module[1].bias.grad[None, :]
+    return grads
+
+
+# The transformer's layers. Their ids and data are those of tests/test_transformer.py's cases,
+# whose golden files (layernorm*, mha*, residual, transformer_block*) these rows read as they are.
+def layer_norm_to_torch(layer: nn.LayerNorm):
+    module = torch.nn.LayerNorm(
+        layer.normalized_shape,
+        eps=layer.eps,
+        elementwise_affine=layer.elementwise_affine,
+        bias=layer.beta is not None,
+    )
+    with torch.no_grad():
+        if layer.gamma is not None:
+            module.weight.copy_(torch_tensor(layer.gamma))
+        if layer.beta is not None:
+            module.bias.copy_(torch_tensor(layer.beta))
+    return module
+
+
+def layer_norm_torch_grads(module, prefix: str = "") -> dict[str, Any]:
+    grads = {}
+    if module.weight is not None:
+        grads[f"{prefix}gamma"] = module.weight.grad
+    if module.bias is not None:
+        grads[f"{prefix}beta"] = module.bias.grad
+    return grads
+
+
+def random_gamma(layer: nn.Module) -> nn.Module:
+    """Every LayerNorm's γ drawn from minitorch's generator: all ones would hide a bug."""
+    for module in layer.modules():
+        if isinstance(module, nn.LayerNorm) and module.gamma is not None:
+            module.gamma[...] = 1 + 0.5 * minitorch.generator().standard_normal(module.gamma.shape)
+    return layer
+
+
+class WithMask(nn.Module):
+    """``module(x, attn_mask=mask)`` with a fixed mask, so that a row calls it with x alone."""
+
+    def __init__(self, module: nn.MultiheadAttention, attn_mask: np.ndarray) -> None:
+        super().__init__()
+        self.module = module
+        self.attn_mask = attn_mask
+
+    def forward(self, x):
+        return self.module(x, attn_mask=self.attn_mask)
+
+    def backward(self, grad_output):
+        self._start_backward()
+        return self.module.backward(grad_output)
+
+
+def torch_mask(attn_mask, causal: bool, T: int):
+    """Our (attn_mask, causal) as one mask for torch, whose is_causal needs a mask anyway."""
+    mask = None if attn_mask is None else torch.as_tensor(attn_mask)
+    if not causal:
+        return mask
+    causal_mask = torch.triu(torch.full((T, T), float("-inf")), diagonal=1)
+    if mask is None:
+        return causal_mask
+    if mask.dtype == torch.bool:
+        mask = torch.zeros(mask.shape).masked_fill(mask, float("-inf"))
+    return mask + causal_mask
+
+
+def attention_to_torch(layer: nn.Module):
+    """Ours (a MultiheadAttention, or one WithMask) -> torch.nn.MultiheadAttention used as
+    self-attention (``mha(x, x, x)``) and returning the output alone, weights copied."""
+    ours = layer.module if isinstance(layer, WithMask) else layer
+    attn_mask = layer.attn_mask if isinstance(layer, WithMask) else None
+    mha = torch.nn.MultiheadAttention(
+        ours.embed_dim,
+        ours.num_heads,
+        dropout=ours.dropout,
+        bias=ours.in_proj.b is not None,
+        batch_first=True,
+    )
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch_tensor(ours.in_proj.W.T))  # (3E, E): q, k, v rows
+        if mha.in_proj_bias is not None:
+            mha.in_proj_bias.copy_(torch_tensor(ours.in_proj.b[0]))
+    linear_into(mha.out_proj, ours.out_proj)
+
+    class SelfAttention(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mha = mha
+
+        def forward(self, x):
+            mask = torch_mask(attn_mask, ours.causal, x.shape[1])
+            return self.mha(x, x, x, attn_mask=mask, need_weights=False)[0]
+
+    return SelfAttention()
+
+
+def attention_torch_grads(module) -> dict[str, Any]:
+    grads = {"in_proj.W": module.mha.in_proj_weight.grad.T}
+    if module.mha.in_proj_bias is not None:
+        grads["in_proj.b"] = module.mha.in_proj_bias.grad[None, :]
+    grads.update(linear_grads(module.mha.out_proj, "out_proj."))
+    return grads
+
+
+def masked_attention_torch_grads(module) -> dict[str, Any]:
+    """WithMask's parameters are its module's: ``module.in_proj.W``, ..."""
+    return {f"module.{name}": grad for name, grad in attention_torch_grads(module).items()}
+
+
+def residual_to_torch(layer: nn.Residual):
+    """Residual(Sequential(LayerNorm, Linear, GELU)) in torch: x + gelu(proj(norm(x)))."""
+    ln, linear, _ = layer.module
+    norm, proj = layer_norm_to_torch(ln), torch.nn.Linear(linear.input_dim, linear.output_dim)
+    linear_into(proj, linear)
+
+    class TorchResidual(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.norm, self.proj = norm, proj
+
+        def forward(self, x):
+            return x + torch.nn.functional.gelu(self.proj(self.norm(x)))
+
+    return TorchResidual()
+
+
+def residual_torch_grads(module) -> dict[str, Any]:
+    grads = layer_norm_torch_grads(module.norm, "module.0.")
+    grads.update(linear_grads(module.proj, "module.1."))
+    return grads
+
+
+def block_to_torch(block: nn.TransformerBlock):
+    """A pre-norm block written as nanoGPT writes it (c_attn, scaled_dot_product_attention,
+    c_proj, c_fc, GELU, c_proj), independently of torch.nn.MultiheadAttention."""
+    E, n_head, causal = block.embed_dim, block.attn.num_heads, block.attn.causal
+    bias = block.ln1.beta is not None
+
+    class TorchBlock(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1 = layer_norm_to_torch(block.ln1)
+            self.c_attn = torch.nn.Linear(E, 3 * E, bias=bias)
+            self.attn_proj = torch.nn.Linear(E, E, bias=bias)
+            self.ln_2 = layer_norm_to_torch(block.ln2)
+            self.c_fc = torch.nn.Linear(E, block.mlp[0].output_dim, bias=bias)
+            self.mlp_proj = torch.nn.Linear(block.mlp[0].output_dim, E, bias=bias)
+
+        def forward(self, x):
+            N, T, _ = x.shape
+            q, k, v = self.c_attn(self.ln_1(x)).split(E, dim=2)
+            q, k, v = (t.view(N, T, n_head, E // n_head).transpose(1, 2) for t in (q, k, v))
+            y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+            x = x + self.attn_proj(y.transpose(1, 2).contiguous().view(N, T, E))
+            return x + self.mlp_proj(torch.nn.functional.gelu(self.c_fc(self.ln_2(x))))
+
+    module = TorchBlock()
+    linear_into(module.c_attn, block.attn.in_proj)
+    linear_into(module.attn_proj, block.attn.out_proj)
+    linear_into(module.c_fc, block.mlp[0])
+    linear_into(module.mlp_proj, block.mlp[2])
+    return module
+
+
+def block_torch_grads(module) -> dict[str, Any]:
+    grads = layer_norm_torch_grads(module.ln_1, "ln1.")
+    grads.update(linear_grads(module.c_attn, "attn.in_proj."))
+    grads.update(linear_grads(module.attn_proj, "attn.out_proj."))
+    grads.update(layer_norm_torch_grads(module.ln_2, "ln2."))
+    grads.update(linear_grads(module.c_fc, "mlp.0."))
+    grads.update(linear_grads(module.mlp_proj, "mlp.2."))
+    return grads
+
+
+# ---------------------------------------------------------------------- inputs
+def _kinks_and_extremes() -> np.ndarray:
+    """Activation parity inputs: random values, the kinks at 0, and extremes that must stay
+    finite (the golden files act_*.npz were made from exactly these)."""
+    x = np.random.default_rng(7).standard_normal((6, 5)) * 3
+    x[0] = [0.0, -0.0, 1e-8, -1e-8, 2.5]  # the kinks (2.5: Softplus(beta=2, threshold=5))
+    x[1] = [1e4, -1e4, 1e3, -1e3, 30.0]  # extremes
+    return x
+
+
+KINKS_AND_EXTREMES = _kinks_and_extremes()
+TOKENS = np.array([[1, 3, 1, 5], [0, 1, 4, 4]])  # repeated indices: their gradients add up
+TOKENS_WITH_PADDING = np.array([1, 2, 1, 5, 1, 0])  # 1 is the padding index below
+
+T = 5  # positions of the attention rows' inputs
+MASK_RNG = np.random.default_rng(5)
+BOOL_MASK = MASK_RNG.random((T, T)) < 0.4  # True: may not attend
+np.fill_diagonal(BOOL_MASK, False)  # every query may attend to itself
+FLOAT_MASK = MASK_RNG.standard_normal((T, T))  # added to the attention scores
+FLOAT_MASK[0, 3] = -np.inf
+PER_HEAD_MASK = MASK_RNG.random((3 * 2, T, T)) < 0.4  # (N·H, T, T) for N = 3, H = 2
+PER_HEAD_MASK[:, np.arange(T), np.arange(T)] = False
+
+
+def linear(bias: bool, input_shape: tuple[int, ...]) -> LayerRow:
+    return LayerRow(
+        id=f"linear_bias{bias}_{len(input_shape)}d",
+        make=lambda: nn.Linear(4, 3, bias=bias),
+        inputs=(input_shape,),
+        torch=linear_to_torch,
+        torch_grads=linear_grads,
+        seed=11,  # the data of the golden files linear_*.npz
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 5)),),
+                ValueError,
+                r"^Linear\(4 -> 3\) expects input of shape \(N, 4\), got \(2, 5\)$",
+            ),
+            BadInput((np.zeros(4),), ValueError, r"expects input of shape \(N, 4\), got \(4,\)"),
+            BadInput((np.zeros((2, 1, 2, 2)),), ValueError, r"Flatten images first"),
+        ),
+    )
+
+
+def activation(id: str, make: Callable[[], nn.Module], to_torch, **options) -> LayerRow:
+    """An activation: random inputs for the checks, kinks and extremes for parity."""
+    return LayerRow(
+        id=id,
+        make=make,
+        inputs=((4, 5),),
+        parity_inputs=(KINKS_AND_EXTREMES,),
+        seed=8,  # the output gradient of the golden files act_*.npz
+        torch=to_torch,
+        **options,
+    )
+
+
+def attention(id: str, causal: bool = False, mask=None, bias: bool = True) -> LayerRow:
+    """MultiheadAttention(8, 2) on (3, T, 8), with a mask (through WithMask) or without."""
+
+    def make():
+        mha = nn.MultiheadAttention(8, 2, bias=bias, causal=causal)
+        return mha if mask is None else WithMask(mha, mask)
+
+    return LayerRow(
+        id=id,
+        make=make,
+        inputs=((3, T, 8),),
+        torch=attention_to_torch,
+        torch_grads=attention_torch_grads if mask is None else masked_attention_torch_grads,
+        bad_inputs=(
+            BadInput(
+                (np.zeros((5, 8)),),
+                ValueError,
+                r"MultiheadAttention\(embed_dim=8\) expects input of shape \(N, T, 8\).*"
+                r"got \(5, 8\)",
+            ),
+        ),
+    )
+
+
+FLATTEN_WRAPS_DIMS = (
+    "Flatten takes start_dim/end_dim modulo the input's ndim, so a dimension the input does "
+    "not have wraps around (and may flatten the batch) instead of raising, as torch does"
+)
+
+
+# ---------------------------------------------------------------------- the table
+ROWS: list[LayerRow] = [
+    # Linear: y = x @ W + b, W (in, out); 2-D and 3-D inputs
+    linear(bias=True, input_shape=(5, 4)),
+    linear(bias=False, input_shape=(5, 4)),
+    linear(bias=True, input_shape=(2, 3, 4)),
+    linear(bias=False, input_shape=(2, 3, 4)),
+    LayerRow(
+        id="identity",
+        make=lambda: nn.Identity(),
+        inputs=((3, 4),),
+        torch=lambda layer: torch.nn.Identity(),
+        checks_backward=False,  # no cache: it passes any gradient through
+    ),
+    LayerRow(
+        id="flatten",
+        make=lambda: nn.Flatten(),
+        inputs=((2, 3, 2, 2),),
+        torch=lambda layer: torch.nn.Flatten(layer.start_dim, layer.end_dim),
+        bad_inputs=(
+            BadInput((np.array(1.0),), ValueError, r"Flatten\(start_dim=1, end_dim=-1\) cannot"),
+            BadInput((np.zeros(5),), ValueError, r"cannot flatten", known_bug=FLATTEN_WRAPS_DIMS),
+        ),
+    ),
+    LayerRow(
+        id="flatten_0_1",
+        make=lambda: nn.Flatten(0, 1),
+        inputs=((2, 3, 2, 2),),
+        torch=lambda layer: torch.nn.Flatten(layer.start_dim, layer.end_dim),
+    ),
+    LayerRow(
+        id="flatten_2",
+        make=lambda: nn.Flatten(2),
+        inputs=((2, 3, 2, 2),),
+        torch=lambda layer: torch.nn.Flatten(layer.start_dim, layer.end_dim),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 3)),), ValueError, "cannot flatten", known_bug=FLATTEN_WRAPS_DIMS
+            ),
+        ),
+    ),
+    # Dropout: torch's random masks differ from ours, so parity only where there is no mask
+    LayerRow(
+        id="dropout_p0",
+        make=lambda: nn.Dropout(0.0),
+        inputs=((4, 5),),
+        torch=lambda layer: torch.nn.Dropout(layer.p),
+    ),
+    LayerRow(
+        id="dropout_eval",
+        make=lambda: nn.Dropout(0.5).eval(),
+        inputs=((4, 5),),
+        torch=lambda layer: torch.nn.Dropout(layer.p),
+    ),
+    LayerRow(
+        id="dropout_train",  # no parity (random mask); gradcheck replays the generator's state
+        make=lambda: nn.Dropout(0.4),
+        inputs=((4, 5),),
+    ),
+    # Activations; the ids are the golden case names act_*.npz
+    activation("act_relu", lambda: nn.ReLU(), lambda layer: torch.nn.ReLU()),
+    activation(
+        "act_leaky_relu",
+        lambda: nn.LeakyReLU(),
+        lambda layer: torch.nn.LeakyReLU(layer.negative_slope),
+    ),
+    activation(
+        "act_leaky_relu_0.2",
+        lambda: nn.LeakyReLU(0.2),
+        lambda layer: torch.nn.LeakyReLU(layer.negative_slope),
+    ),
+    activation("act_elu", lambda: nn.ELU(), lambda layer: torch.nn.ELU(layer.alpha)),
+    activation("act_elu_alpha_0.5", lambda: nn.ELU(0.5), lambda layer: torch.nn.ELU(layer.alpha)),
+    activation("act_sigmoid", lambda: nn.Sigmoid(), lambda layer: torch.nn.Sigmoid()),
+    activation("act_tanh", lambda: nn.Tanh(), lambda layer: torch.nn.Tanh()),
+    activation("act_gelu", lambda: nn.GELU(), lambda layer: torch.nn.GELU(layer.approximate)),
+    activation(
+        "act_gelu_tanh", lambda: nn.GELU("tanh"), lambda layer: torch.nn.GELU(layer.approximate)
+    ),
+    activation("act_silu", lambda: nn.SiLU(), lambda layer: torch.nn.SiLU()),
+    activation(
+        "act_softplus",
+        lambda: nn.Softplus(),
+        lambda layer: torch.nn.Softplus(layer.beta, layer.threshold),
+    ),
+    activation(
+        "act_softplus_beta2_th5",
+        lambda: nn.Softplus(beta=2.0, threshold=5.0),
+        lambda layer: torch.nn.Softplus(layer.beta, layer.threshold),
+    ),
+    activation(
+        "act_softmax",
+        lambda: nn.Softmax(dim=-1),
+        lambda layer: torch.nn.Softmax(layer.dim),
+        bad_inputs=(
+            BadInput(
+                (np.array(1.0),),
+                ValueError,
+                r"Softmax\(dim=-1\) got input of shape \(\), which has no dimension -1",
+            ),
+        ),
+    ),
+    activation(
+        "act_softmax_dim0", lambda: nn.Softmax(dim=0), lambda layer: torch.nn.Softmax(layer.dim)
+    ),
+    activation(
+        "act_log_softmax",
+        lambda: nn.LogSoftmax(dim=1),
+        lambda layer: torch.nn.LogSoftmax(layer.dim),
+        bad_inputs=(
+            BadInput(
+                (np.zeros(5),),
+                ValueError,
+                r"LogSoftmax\(dim=1\) got input of shape \(5,\), which has no dimension 1",
+            ),
+        ),
+    ),
+    activation(
+        "act_log_softmax_dim0",
+        lambda: nn.LogSoftmax(dim=0),
+        lambda layer: torch.nn.LogSoftmax(layer.dim),
+    ),
+    # Embedding: integer indices in, no input gradient (backward returns None)
+    LayerRow(
+        id="embedding",
+        make=lambda: nn.Embedding(6, 4),
+        inputs=(TOKENS,),
+        torch=embedding_to_torch,
+        torch_grads=embedding_torch_grads,
+        bad_inputs=(
+            BadInput(
+                (TOKENS.astype(np.float64),),
+                TypeError,
+                r"Embedding expects integer indices, got an array of float64; convert token ids "
+                r"with \.astype\(np\.int64\)",
+            ),
+            BadInput((np.array([True, False]),), TypeError, r"integer indices, got .* bool$"),
+            BadInput(
+                (np.array([[0, 6]]),),
+                IndexError,
+                r"Embedding\(6, 4\): index 6 is out of range; indices must be in \[0, 6\)",
+            ),
+            BadInput((np.array([2, -1]),), IndexError, r"index -1 is out of range"),
+        ),
+    ),
+    LayerRow(
+        id="embedding_padding_idx",
+        make=lambda: nn.Embedding(6, 4, padding_idx=1),  # row 1 is zero and gets no gradient
+        inputs=(TOKENS_WITH_PADDING,),
+        # the padding row is read by forward but gets no gradient (as in torch), by definition
+        gradcheck_inputs=(np.array([2, 0, 5, 2]),),
+        torch=embedding_to_torch,
+        torch_grads=embedding_torch_grads,
+    ),
+    # TiedLinear: y = x @ owner.W.T + b; the owner's dW receives the weight gradient
+    LayerRow(
+        id="tied_linear",  # alone: the owner is not part of the row, so only dx and db
+        make=lambda: nn.TiedLinear(nn.Embedding(5, 3), bias=True),
+        inputs=((2, 4, 3),),
+        torch=tied_linear_to_torch,
+        torch_grads=tied_linear_torch_grads,
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 4)),),
+                ValueError,
+                r"TiedLinear\(3 -> 5\) expects input of shape \(N, 3\), got \(2, 4\)",
+            ),
+        ),
+    ),
+    LayerRow(
+        id="tied_embedding_head",  # the owner's dW: the embedding's and the head's gradients
+        make=lambda: tied_embedding_head(bias=False),
+        inputs=(TOKENS,),
+        torch=tied_embedding_head_to_torch,
+        torch_grads=tied_embedding_head_torch_grads,
+    ),
+    LayerRow(
+        id="tied_embedding_head_bias",
+        make=lambda: tied_embedding_head(bias=True),
+        inputs=(TOKENS,),
+        torch=tied_embedding_head_to_torch,
+        torch_grads=tied_embedding_head_torch_grads,
+    ),
+    # The transformer's layers (ids and golden files of tests/test_transformer.py's cases)
+    LayerRow(
+        id="layernorm",
+        make=lambda: random_gamma(nn.LayerNorm(6)),
+        inputs=((2, 3, 6),),
+        torch=layer_norm_to_torch,
+        torch_grads=layer_norm_torch_grads,
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 3)),),
+                ValueError,
+                r"LayerNorm\(\(6,\)\) normalizes over the last dimensions, which must be "
+                r"\(6\); expects input of shape \(N, \.\.\., 6\), got \(2, 3\)",
+            ),
+        ),
+    ),
+    LayerRow(
+        id="layernorm_2d_shape_eps",
+        make=lambda: random_gamma(nn.LayerNorm((3, 4), eps=1e-3)),
+        inputs=((2, 3, 4),),
+        torch=layer_norm_to_torch,
+        torch_grads=layer_norm_torch_grads,
+    ),
+    LayerRow(
+        id="layernorm_no_affine",
+        make=lambda: nn.LayerNorm(5, elementwise_affine=False),
+        inputs=((4, 5),),
+        torch=layer_norm_to_torch,
+        torch_grads=layer_norm_torch_grads,
+    ),
+    LayerRow(
+        id="layernorm_no_bias",
+        make=lambda: random_gamma(nn.LayerNorm(5, bias=False)),
+        inputs=((4, 5),),
+        torch=layer_norm_to_torch,
+        torch_grads=layer_norm_torch_grads,
+    ),
+    attention("mha"),
+    attention("mha_causal", causal=True),
+    attention("mha_bool_mask", mask=BOOL_MASK),
+    attention("mha_float_mask_causal", causal=True, mask=FLOAT_MASK),
+    attention("mha_per_head_mask", mask=PER_HEAD_MASK),
+    attention("mha_causal_no_bias", causal=True, bias=False),
+    LayerRow(
+        id="residual",
+        make=lambda: random_gamma(
+            nn.Residual(nn.Sequential(nn.LayerNorm(6), nn.Linear(6, 6), nn.GELU()))
+        ),
+        inputs=((2, 3, 6),),
+        torch=residual_to_torch,
+        torch_grads=residual_torch_grads,
+    ),
+    LayerRow(
+        id="transformer_block",
+        make=lambda: random_gamma(nn.TransformerBlock(8, 2)),
+        inputs=((3, T, 8),),
+        torch=block_to_torch,
+        torch_grads=block_torch_grads,
+        bad_inputs=(
+            BadInput(
+                (np.zeros((4, 8)),),
+                ValueError,
+                r"TransformerBlock\(embed_dim=8\) expects input of shape \(N, T, 8\), "
+                r"got \(4, 8\)",
+            ),
+        ),
+    ),
+    LayerRow(
+        id="transformer_block_not_causal_mlp2",
+        make=lambda: random_gamma(nn.TransformerBlock(8, 4, mlp_ratio=2, causal=False)),
+        inputs=((2, T, 8),),
+        torch=block_to_torch,
+        torch_grads=block_torch_grads,
+    ),
+]

@@ -1,0 +1,384 @@
+"""Every check on every row of the layer table (``tests/layer_table.py``: to add a layer, add a
+row there; its docstring says what each check does and how the data are made)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minitorch
+from layer_table import ROWS, InputSpec, LayerRow
+from minitorch import nn
+from minitorch.testing import check_module, gradcheck
+from parity import GOLDEN_DIR, assert_matches_torch, torch, torch_tensor
+
+
+# ---------------------------------------------------------------------- the harness
+def is_float(spec: InputSpec) -> bool:
+    """A shape spec is a random float input; an array spec is float if its dtype is."""
+    return not isinstance(spec, np.ndarray) or np.issubdtype(spec.dtype, np.floating)
+
+
+def build(row: LayerRow, dtype) -> tuple[nn.Module, np.random.Generator]:
+    """The row's layer in ``dtype`` and its data generator (see the table's docstring)."""
+    minitorch.set_default_dtype(dtype)  # the conftest fixture sets float32 back after the test
+    minitorch.manual_seed(0)
+    layer = row.make()
+    rng = np.random.default_rng(row.seed)
+    for param in layer.parameters():
+        if not np.any(param):  # a zero bias would hide a wrong forward
+            param[...] = rng.standard_normal(param.shape)
+    return layer, rng
+
+
+def make_inputs(specs: tuple[InputSpec, ...], rng: np.random.Generator, dtype) -> list:
+    """Shapes drawn from ``rng`` in ``dtype``; arrays as given (floating ones cast to ``dtype``)."""
+    inputs = []
+    for spec in specs:
+        if isinstance(spec, np.ndarray):
+            inputs.append(spec.astype(dtype) if is_float(spec) else spec.copy())
+        else:
+            inputs.append(rng.standard_normal(spec).astype(dtype))
+    return inputs
+
+
+def per_input(grad_input, n_inputs: int) -> list:
+    """``backward``'s result as one entry per input (a tuple when there are several)."""
+    if n_inputs == 1:
+        return [grad_input]
+    assert isinstance(grad_input, tuple) and len(grad_input) == n_inputs, grad_input
+    return list(grad_input)
+
+
+def input_grad_names(inputs: list) -> list[tuple[int, str]]:
+    """(position, name) of each floating input: ``dx``, or ``dx0``, ``dx1``, ... for several."""
+    names = []
+    for i, x in enumerate(inputs):
+        if np.issubdtype(np.asarray(x).dtype, np.floating):
+            names.append((i, "dx" if len(inputs) == 1 else f"dx{i}"))
+    return names
+
+
+def grad_key(parameter_name: str) -> str:
+    """``W`` -> ``dW``, ``0.W`` -> ``0.dW``: the parameter's gradient in the golden files."""
+    owner, dot, attr = parameter_name.rpartition(".")
+    return f"{owner}{dot}d{attr}"
+
+
+def rows_for(check: str, rows: list[LayerRow], where=lambda row: True) -> list:
+    """``rows`` as pytest params, the known library bugs of ``check`` as strict xfails."""
+    params = []
+    for row in rows:
+        if where(row):
+            reason = row.known_bugs.get(check)
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            params.append(pytest.param(row, id=row.id, marks=marks))
+    return params
+
+
+def run_gradcheck(row: LayerRow) -> None:
+    layer, rng = build(row, np.float64)
+    inputs = make_inputs(row.gradcheck_inputs or row.inputs, rng, np.float64)
+    atol, rtol = row.gradcheck_tol
+    report = gradcheck(layer, *inputs, atol=atol, rtol=rtol)
+    expected = [f"input{name[2:]}" for _, name in input_grad_names(inputs)]
+    expected += [name for name, _ in layer.named_parameters()]
+    assert [checked.name for checked in report.rows] == expected  # every parameter is checked
+
+
+def run_contract(row: LayerRow) -> None:
+    layer, _ = build(row, np.float32)
+    assert check_module(layer, *row.inputs)
+
+
+def run_float32(row: LayerRow) -> None:
+    layer, rng = build(row, np.float32)
+    inputs = make_inputs(row.inputs, rng, np.float32)
+    y = layer(*inputs)
+    assert y.dtype == np.float32
+    grads = per_input(layer.backward(rng.standard_normal(y.shape).astype(np.float32)), len(inputs))
+    for i, name in input_grad_names(inputs):
+        assert grads[i].dtype == np.float32, name
+    for (name, _), grad in zip(layer.named_parameters(), layer.grads(), strict=True):
+        assert grad.dtype == np.float32, name
+
+
+def run_float64_input(row: LayerRow) -> None:
+    layer, rng = build(row, np.float32)
+    inputs = make_inputs(row.inputs, rng, np.float64)
+    # with parameters: computed in their dtype; parameter-free: the input's dtype, as in torch
+    dtype = np.float32 if layer.parameters() else np.float64
+    y = layer(*inputs)
+    assert y.dtype == dtype
+    grads = per_input(layer.backward(rng.standard_normal(y.shape).astype(dtype)), len(inputs))
+    for i, name in input_grad_names(inputs):
+        assert grads[i].dtype == dtype, name
+    for (name, _), grad in zip(layer.named_parameters(), layer.grads(), strict=True):
+        assert grad.dtype == np.float32, name
+
+
+def run_parity(row: LayerRow) -> None:
+    layer, rng = build(row, np.float64)
+    inputs = make_inputs(row.parity_inputs or row.inputs, rng, np.float64)
+    y = layer(*inputs)
+    g = rng.standard_normal(y.shape)
+    grads = per_input(layer.backward(g), len(inputs))
+    ours = {"y": y}
+    ours.update({name: grads[i] for i, name in input_grad_names(inputs)})
+    for (name, _), grad in zip(layer.named_parameters(), layer.grads(), strict=True):
+        ours[grad_key(name)] = grad
+    for key, value in ours.items():
+        assert value is not None and np.all(np.isfinite(value)), f"{row.id}[{key}]: {value}"
+
+    def reference():
+        module = row.torch(layer)
+        if isinstance(module, torch.nn.Module):
+            module.train(layer.training)
+        tensors = [torch_tensor(x, requires_grad=is_float(x)) for x in inputs]
+        out = module(*tensors)
+        out.backward(torch_tensor(g))
+        theirs = {"y": out}
+        theirs.update({name: tensors[i].grad for i, name in input_grad_names(inputs)})
+        theirs.update({grad_key(name): grad for name, grad in row.torch_grads(module).items()})
+        return theirs
+
+    assert_matches_torch(row.id, ours, reference)
+
+
+def run_backward_before_forward(row: LayerRow) -> None:
+    layer, rng = build(row, np.float32)
+    probe, _ = build(row, np.float32)
+    y = probe(*make_inputs(row.inputs, rng, np.float32))
+    with pytest.raises(RuntimeError, match=r"before forward"):
+        layer.backward(np.ones(y.shape, np.float32))
+
+
+def run_grad_output_shape(row: LayerRow) -> None:
+    layer, rng = build(row, np.float32)
+    y = layer(*make_inputs(row.inputs, rng, np.float32))
+    wrong = (1, y.size) if y.shape != (1, y.size) else (y.size, 1)  # same size, other shape
+    expected = re.escape(f"expects grad_output of shape {y.shape}") + ".*" + re.escape(f"{wrong}")
+    with pytest.raises(ValueError, match=expected):
+        layer.backward(np.ones(wrong, np.float32))
+
+
+# ---------------------------------------------------------------------- the checks
+def has_float_input(row: LayerRow) -> bool:
+    return any(is_float(spec) for spec in row.inputs)
+
+
+@pytest.mark.parametrize("row", rows_for("gradcheck", ROWS))
+def test_gradcheck(row):
+    run_gradcheck(row)
+
+
+@pytest.mark.parametrize("row", rows_for("contract", ROWS))
+def test_contract(row):
+    run_contract(row)
+
+
+@pytest.mark.parametrize("row", rows_for("float32", ROWS))
+def test_float32(row):
+    run_float32(row)
+
+
+@pytest.mark.parametrize("row", rows_for("float64_input", ROWS, where=has_float_input))
+def test_float64_input_to_a_float32_layer(row):
+    run_float64_input(row)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("row", rows_for("parity", ROWS, where=lambda row: row.torch))
+def test_parity(row):
+    run_parity(row)
+
+
+def _bad_input_params() -> list:
+    params = []
+    for row in ROWS:
+        for i, bad in enumerate(row.bad_inputs):
+            marks = [pytest.mark.xfail(strict=True, reason=bad.known_bug)] if bad.known_bug else []
+            params.append(pytest.param(row, bad, id=f"{row.id}-{i}", marks=marks))
+    return params
+
+
+@pytest.mark.parametrize(("row", "bad"), _bad_input_params())
+def test_bad_input(row, bad):
+    layer, rng = build(row, np.float32)
+    # arrays exactly as given, dtype too (a float array given to an Embedding, say)
+    inputs = [x if isinstance(x, np.ndarray) else rng.standard_normal(x) for x in bad.inputs]
+    with pytest.raises(bad.error, match=bad.match):
+        layer(*inputs)
+
+
+@pytest.mark.parametrize(
+    "row", rows_for("backward_before_forward", ROWS, where=lambda row: row.checks_backward)
+)
+def test_backward_before_forward(row):
+    run_backward_before_forward(row)
+
+
+@pytest.mark.parametrize(
+    "row", rows_for("grad_output_shape", ROWS, where=lambda row: row.checks_backward)
+)
+def test_grad_output_of_the_wrong_shape(row):
+    run_grad_output_shape(row)
+
+
+def test_every_layer_of_nn_has_a_row_with_parity():
+    """A new layer exported by minitorch.nn fails here until it has a row in the table."""
+    not_layers = (nn.Module, nn.Activation, nn.Loss, nn.Sequential, nn.ModuleList, nn.ModuleDict)
+    layers = {
+        obj
+        for obj in vars(nn).values()
+        if isinstance(obj, type) and issubclass(obj, nn.Module) and obj not in not_layers
+    }
+    layers = {cls for cls in layers if not issubclass(cls, nn.Loss)}  # losses: tests/test_loss.py
+    with_parity = {type(m) for row in ROWS if row.torch for m in row.make().modules()}
+    missing = sorted(cls.__name__ for cls in layers - with_parity)
+    assert not missing, f"add a row for {', '.join(missing)} to tests/layer_table.py"
+
+
+def test_row_ids_are_unique():
+    ids = [row.id for row in ROWS]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+# ---------------------------------------------------------------------- the harness, tested
+class ScaledProduct(nn.Module):
+    """y = a ⊙ b ⊙ s, s of shape (1, D): a test-only layer with two inputs and a parameter, so
+    the harness's several-input path (MultiheadAttention's q, k, v) is itself checked."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        dtype = minitorch.get_default_dtype()
+        self.s = minitorch.generator().standard_normal((1, dim)).astype(dtype)
+        self.a = self.b = self.ds = None
+
+    def forward(self, a, b):
+        self.a, self.b = np.asarray(a, self.s.dtype), np.asarray(b, self.s.dtype)
+        return self.a * self.b * self.s
+
+    def backward(self, grad_output):
+        a, b = self._saved(self.a), self.b
+        self._check_grad_shape(grad_output, a.shape)
+        ds = (grad_output * a * b).reshape(-1, self.s.shape[1]).sum(axis=0, keepdims=True)
+        self.ds = nn.accumulate_grad(self.ds, ds, owned=True)
+        return grad_output * b * self.s, grad_output * a * self.s
+
+    def parameters(self):
+        return [self.s]
+
+    def grads(self):
+        return [self.ds]
+
+
+def scaled_product_to_torch(layer: ScaledProduct):
+    class TorchScaledProduct(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.s = torch.nn.Parameter(torch_tensor(layer.s))
+
+        def forward(self, a, b):
+            return a * b * self.s
+
+    return TorchScaledProduct()
+
+
+TWO_INPUTS = LayerRow(
+    id="harness_two_inputs",
+    make=lambda: ScaledProduct(3),
+    inputs=((2, 4, 3), (2, 4, 3)),
+    torch=scaled_product_to_torch,
+    torch_grads=lambda module: {"s": module.s.grad},
+)
+
+
+@pytest.mark.parity
+def test_the_harness_runs_a_layer_with_two_inputs():
+    for run in (run_gradcheck, run_contract, run_float32, run_float64_input, run_parity):
+        run(TWO_INPUTS)
+    run_backward_before_forward(TWO_INPUTS)
+    run_grad_output_shape(TWO_INPUTS)
+
+
+def test_a_tied_head_adds_its_weight_gradient_into_the_owner(float64):
+    """The owner's dW gets Gᵀx from the head (on top of what is there), laid out like W."""
+    rng = np.random.default_rng(0)
+    embedding = nn.Embedding(5, 3)
+    head = nn.TiedLinear(embedding)
+    x, g = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 4, 5))
+    head(x)
+    head.backward(g)
+    expected = g.reshape(-1, 5).T @ x.reshape(-1, 3)
+    np.testing.assert_allclose(embedding.dW, expected, rtol=1e-12)
+    embedding(np.array([0, 2, 2]))
+    embedding.backward(np.ones((3, 3)))
+    expected[0] += 1
+    expected[2] += 2
+    np.testing.assert_allclose(embedding.dW, expected, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------- golden files
+GOLDEN_PROBE = """\
+# A pytest plugin (-p golden_probe): records every file np.load opens, to GOLDEN_PROBE_LOG.
+import os
+
+import numpy as np
+
+_load = np.load
+
+
+def load(file, *args, **kwargs):
+    path = file if isinstance(file, (str, os.PathLike)) else getattr(file, "name", "")
+    with open(os.environ["GOLDEN_PROBE_LOG"], "a") as log:
+        log.write(f"{os.fspath(path)}\\n")
+    return _load(file, *args, **kwargs)
+
+
+np.load = load
+"""
+
+
+def test_every_golden_file_is_used(tmp_path):
+    """Each tests/golden/*.npz is read by some parity test when torch is absent.
+
+    Runs the parity tests (``-m parity``) in a subprocess with torch hidden (a ``torch`` module
+    on PYTHONPATH that raises ModuleNotFoundError, as where torch is not installed) and a small
+    plugin recording every file ``np.load`` opens, then checks that every golden file was
+    read. An unused golden file means a parity case was renamed or removed, or a test reads
+    its golden file only with torch: its checks no longer run without torch. A few seconds:
+    no torch, no live reference.
+    """
+    (tmp_path / "torch.py").write_text(
+        'raise ModuleNotFoundError("torch hidden by test_every_golden_file_is_used", '
+        'name="torch")\n'
+    )
+    (tmp_path / "golden_probe.py").write_text(GOLDEN_PROBE)
+    log = tmp_path / "loaded.log"
+    path = os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, PYTHONPATH=path, GOLDEN_PROBE_LOG=str(log))
+    env.pop("MINITORCH_WRITE_GOLDEN", None)
+    tests = Path(__file__).parent
+    command = [sys.executable, "-m", "pytest", "-q", "-m", "parity", "-p", "golden_probe"]
+    result = subprocess.run(
+        [*command, "-p", "no:cacheprovider", str(tests)],
+        env=env,
+        cwd=tests.parent,
+        capture_output=True,
+        text=True,
+    )
+    lines = log.read_text().splitlines() if log.exists() else []
+    loaded = {(tests.parent / line).resolve() for line in lines}  # relative to the run's cwd
+    unused = sorted(p.name for p in GOLDEN_DIR.glob("*.npz") if p.resolve() not in loaded)
+    assert not unused, (
+        f"golden files no parity test reads when torch is absent: {unused}\n"
+        "(the parity run without torch ended with:\n"
+        f"{result.stdout[-3000:]}{result.stderr[-2000:]})"
+    )

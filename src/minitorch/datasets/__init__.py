@@ -20,6 +20,11 @@ Seeded generators returning ``(X, y)`` arrays: :func:`make_spiral`, :func:`make_
 
 :data:`DATASETS` and :func:`get_dataset` build any of them by name, as train and test
 :class:`SupervisedDataset` s. Sources and licences: ``minitorch/datasets/data/README.md``.
+
+Character-level text for language models (:mod:`~minitorch.datasets.text`, not in
+:data:`DATASETS`: a language model trains on random windows, not on samples):
+:class:`TinyShakespeare` (bundled, split 90/10 as nanoGPT), :class:`CharDataset` for any text,
+:class:`CharVocab` (encode / decode), with nanoGPT's ``get_batch`` windows.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from .base import CLASSIFICATION, REGRESSION, SupervisedDataset
 from .images import Digits, MNIST5k
 from .registry import DATASETS, DatasetInfo, get_dataset
 from .synthetic import make_blobs, make_circles, make_moons, make_sine, make_spiral, make_xor
+from .text import CharDataset, CharVocab, TinyShakespeare
 
 __all__ = [
     "CLASSIFICATION",
@@ -37,10 +43,13 @@ __all__ = [
     "DEFAULT_TEST_FRACTION",
     "REGRESSION",
     "SPLIT_SEED",
+    "CharDataset",
+    "CharVocab",
     "DatasetInfo",
     "Digits",
     "MNIST5k",
     "SupervisedDataset",
+    "TinyShakespeare",
     "get_dataset",
     "load_digits",
     "load_mnist5k",

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import datasets, models, nn, optim, testing, utils
+from . import datasets, models, nn, optim, testing, transforms, utils
 from ._state import generator, get_default_dtype, manual_seed, no_grad, set_default_dtype
 from .serialization import load, save
 
@@ -40,5 +40,6 @@ __all__ = [
     "save",
     "set_default_dtype",
     "testing",
+    "transforms",
     "utils",
 ]

@@ -6,6 +6,10 @@ Bundled image data (no download; each file is checked against its SHA-256 when r
 - :class:`MNIST5k`: 5,000 MNIST digits of 28×28 pixels, 500 per class (CC BY-SA 3.0).
 - :func:`load_digits`, :func:`load_mnist5k`: the raw uint8 arrays.
 
+The full data sets, read from the standard IDX files a student has or downloads
+(``download=True``), as torchvision reads them: :class:`MNIST` and :class:`FashionMNIST`
+(60,000 training and 10,000 test images of 28×28 pixels each).
+
 Both classes are :class:`~minitorch.utils.data.TensorDataset` s with a fixed, stratified
 train/test split (``train=True`` / ``False``), float32 images and int64 labels::
 
@@ -33,6 +37,7 @@ from ._bundled import load_digits, load_mnist5k
 from ._split import DEFAULT_TEST_FRACTION, SPLIT_SEED
 from .base import CLASSIFICATION, REGRESSION, SupervisedDataset
 from .images import Digits, MNIST5k
+from .mnist import MNIST, FashionMNIST
 from .registry import DATASETS, DatasetInfo, get_dataset
 from .synthetic import make_blobs, make_circles, make_moons, make_sine, make_spiral, make_xor
 from .text import CharDataset, CharVocab, TinyShakespeare
@@ -41,12 +46,14 @@ __all__ = [
     "CLASSIFICATION",
     "DATASETS",
     "DEFAULT_TEST_FRACTION",
+    "MNIST",
     "REGRESSION",
     "SPLIT_SEED",
     "CharDataset",
     "CharVocab",
     "DatasetInfo",
     "Digits",
+    "FashionMNIST",
     "MNIST5k",
     "SupervisedDataset",
     "TinyShakespeare",

@@ -22,7 +22,7 @@ import minitorch
 from minitorch import transforms as T
 from minitorch.datasets import MNIST, FashionMNIST
 from minitorch.datasets.mnist import DownloadError
-from minitorch.utils.data import BatchedSamples, DataLoader, default_collate
+from minitorch.utils.data import BatchedSamples, DataLoader, default_collate, random_split
 
 CLASSES = [pytest.param(MNIST, id="MNIST"), pytest.param(FashionMNIST, id="FashionMNIST")]
 STEMS = {
@@ -143,6 +143,18 @@ def test_a_dataloader_batches_every_sample_once(tmp_path):
         assert images.shape[1:] == (1, 28, 28) and images.dtype == np.float32
         seen.extend(batch_labels.tolist())
     assert sorted(seen) == sorted(labels.tolist())
+
+
+def test_splits_and_torchs_dataloader_use_the_batched_fetch(tmp_path):
+    _, labels = write_split(tmp_path, "train", gz=True)
+    _, held_out = random_split(MNIST(tmp_path), [8, 4])
+    images, batch_labels = next(iter(DataLoader(held_out, batch_size=4)))
+    assert images.shape == (4, 1, 28, 28)
+    np.testing.assert_array_equal(batch_labels, labels[held_out.indices])
+    torch = pytest.importorskip("torch")
+    images, batch_labels = next(iter(torch.utils.data.DataLoader(MNIST(tmp_path), batch_size=5)))
+    assert images.shape == (5, 1, 28, 28) and images.dtype == torch.float32
+    assert batch_labels.tolist() == labels[:5].tolist()
 
 
 class CountingTransform:
@@ -316,29 +328,41 @@ def test_a_damaged_file_is_a_value_error_naming_it(which, gz, content, words, tm
         assert "Delete the file and fetch it again (MNIST(root, download=True)" in message
 
 
-def test_the_damage_table_covers_every_check():
-    assert len(DAMAGE) == 20 and len({row[0] for row in DAMAGE}) == len(DAMAGE)
+def _publish_md5s(cls: type[MNIST], folder: Path, monkeypatch) -> None:
+    """Make the gzip files in ``folder`` the ones whose MD5s ``cls`` publishes."""
+    resources = [
+        (path.name, hashlib.md5(path.read_bytes()).hexdigest()) for path in folder.iterdir()
+    ]
+    monkeypatch.setattr(cls, "resources", sorted(resources))
 
 
 def test_a_file_of_the_other_data_set_is_recognised_by_its_md5(tmp_path, monkeypatch):
-    """Fashion-MNIST's folder holding MNIST's pristine files: a mix-up the headers cannot see."""
-    write_split(tmp_path / "FashionMNIST" / "raw", "train", gz=True)
+    """Fashion-MNIST's folder holding MNIST's pristine files: a mix-up no header check sees."""
     raw = tmp_path / "FashionMNIST" / "raw"
-    resources = [
-        (name, hashlib.md5((raw / name).read_bytes()).hexdigest())
-        for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz")
-    ]
-    monkeypatch.setattr(MNIST, "resources", resources)
+    write_split(raw, "train", gz=True)
+    _publish_md5s(MNIST, raw, monkeypatch)
     with pytest.raises(ValueError, match=r"is MNIST's train-images-idx3-ubyte.gz \(its MD5"):
         FashionMNIST(tmp_path)
-    monkeypatch.setattr(MNIST, "resources", resources[::-1])  # images saved as labels
-    (raw / "swap").write_bytes((raw / resources[0][0]).read_bytes())
-    (raw / resources[0][0]).write_bytes((raw / resources[1][0]).read_bytes())
-    (raw / resources[1][0]).write_bytes((raw / "swap").read_bytes())
-    (raw / "swap").unlink()
-    monkeypatch.setattr(FashionMNIST, "resources", [])
-    with pytest.raises(ValueError, match="its MD5 says so"):
-        MNIST(tmp_path / "FashionMNIST" / "raw")
+
+
+def test_test_files_saved_under_the_training_names_are_recognised(tmp_path, monkeypatch):
+    originals = tmp_path / "originals"
+    write_split(originals, "train", gz=True)
+    write_split(originals, "t10k", gz=True)
+    _publish_md5s(MNIST, originals, monkeypatch)
+    for kind in ("images-idx3", "labels-idx1"):
+        content = (originals / f"t10k-{kind}-ubyte.gz").read_bytes()
+        (tmp_path / f"train-{kind}-ubyte.gz").write_bytes(content)
+    with pytest.raises(ValueError, match=r"is MNIST's t10k-images-idx3-ubyte.gz \(its MD5"):
+        MNIST(tmp_path)
+
+
+def test_a_file_compressed_anew_is_checked_by_its_structure_only(tmp_path, monkeypatch):
+    write_split(tmp_path, "train", gz=True)
+    _publish_md5s(MNIST, tmp_path, monkeypatch)
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()), compresslevel=1))
+    np.testing.assert_array_equal(MNIST(tmp_path).data, make_split("train")[0])
 
 
 # ----------------------------------------------------------------------------------------------

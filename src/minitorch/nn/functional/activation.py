@@ -31,6 +31,7 @@ __all__ = [
     "log_softmax",
     "log_softmax_backward",
     "log_softmax_forward",
+    "normal_cdf",
     "relu",
     "relu_backward",
     "relu_forward",
@@ -115,16 +116,61 @@ _IEEE = {"over": "ignore", "invalid": "ignore"}  # ±inf in, ±inf or NaN out, a
 
 
 def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, tuple]:
-    """GELU(x) = x·Φ(x), Φ the standard normal CDF.
+    """GELU(x) = x·Φ(x), Φ the standard normal CDF (see :func:`normal_cdf`).
 
     ``approximate='tanh'``: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³).
+    Cache: ``(x, approximate, Φ(x))`` (Φ is reused by the backward; ``None`` for tanh).
     """
     with np.errstate(**_IEEE):
         if approximate == "none":
-            return x * special.ndtr(x), (x, approximate)
+            cdf = normal_cdf(x)
+            return x * cdf, (x, approximate, cdf)
         if approximate == "tanh":
-            return 0.5 * x * (1 + _gelu_tanh(x)), (x, approximate)
+            return 0.5 * x * (1 + _gelu_tanh(x)), (x, approximate, None)
     raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+# Abramowitz & Stegun 7.1.26: for z >= 0, erf(z) ≈ 1 − (a₁t + a₂t² + a₃t³ + a₄t⁴ + a₅t⁵)·e^{−z²}
+# with t = 1/(1 + p·z), |error| <= 1.5e-7. PyTorch's vectorized CPU kernels compute the float32
+# erf of GELU with this formula.
+_AS_P = np.float32(0.3275911)
+_AS_A = tuple(
+    np.float32(a) for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+)
+_SQRT_HALF = np.float32(math.sqrt(0.5))
+
+
+def normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Φ(x) = ½·(1 + erf(x/√2)), the standard normal CDF, element-wise.
+
+    float64 (and any dtype but float32): ``scipy.special.ndtr``, right to the last digit.
+    float32: erf by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7, below float32's precision
+    near 1, as PyTorch computes float32 GELU), in place: five times faster than ndtr, which
+    dominated the time of a transformer's MLP.
+    """
+    if x.dtype != np.float32:
+        return special.ndtr(x)
+    if x.ndim == 0:  # the in-place steps below need an array, not a NumPy scalar
+        return normal_cdf(x.reshape(1)).reshape(())
+    with np.errstate(over="ignore"):  # z² of a huge input is inf, and e^{−inf} = 0
+        z = np.abs(x)
+        z *= _SQRT_HALF  # z = |x|/√2
+        t = z * _AS_P
+        t += 1
+        np.reciprocal(t, out=t)  # t = 1/(1 + p·z)
+        a1, a2, a3, a4, a5 = _AS_A
+        q = t * a5  # q = (a₁ + a₂t + a₃t² + a₄t³ + a₅t⁴)·t, by Horner's rule
+        for a in (a4, a3, a2, a1):
+            q += a
+            q *= t
+        np.square(z, out=z)
+        np.negative(z, out=z)
+        q *= np.exp(z, out=z)  # q = 1 − erf(|x|/√2)
+    np.subtract(1, q, out=q)
+    np.copysign(q, x, out=q)  # erf(x/√2)
+    q += 1
+    q *= 0.5
+    return q
 
 
 def _gelu_tanh(x: np.ndarray) -> np.ndarray:
@@ -134,14 +180,22 @@ def _gelu_tanh(x: np.ndarray) -> np.ndarray:
 
 
 def gelu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
-    """dGELU/dx = Φ(x) + x·φ(x)  (exact);
+    """dGELU/dx = Φ(x) + x·φ(x)  (exact; Φ(x) from the forward's cache);
     0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)  (tanh)."""
-    x, approximate = cache
+    x, approximate, cdf = cache
     xc = np.clip(x, -_GELU_CLIP, _GELU_CLIP)
     with np.errstate(**_IEEE):
         if approximate == "none":
-            pdf = _INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
-            return grad_output * (special.ndtr(x) + x * pdf)
+            x_pdf = np.square(xc)
+            x_pdf *= -0.5
+            np.exp(x_pdf, out=x_pdf)
+            x_pdf *= x
+            x_pdf *= _INV_SQRT_2PI  # x·φ(x)
+            x_pdf += cdf
+            if np.result_type(x_pdf, grad_output) != x_pdf.dtype:
+                return grad_output * x_pdf
+            x_pdf *= grad_output
+            return x_pdf
         tanh_inner = _gelu_tanh(x)
         d_inner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * xc * xc)
         return grad_output * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner**2) * d_inner)

@@ -46,7 +46,7 @@ class Activation(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x = self._saved(self.x)
-        self._check_grad_shape(grad_output, x.shape)
+        grad_output = self._check_grad_shape(grad_output, x.shape, x.dtype)
         return self._backward(grad_output, self.cache)
 
     def _forward(self, x: np.ndarray) -> tuple[np.ndarray, object]:

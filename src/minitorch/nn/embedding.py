@@ -90,10 +90,12 @@ class Embedding(Module):
 
     def backward(self, grad_output: np.ndarray) -> None:
         indices = self._saved(self.indices, "indices")
-        self._check_grad_shape(grad_output, (*indices.shape, self.embedding_dim))
+        grad_output = self._check_grad_shape(
+            grad_output, (*indices.shape, self.embedding_dim), self.W.dtype
+        )
         cache = (indices, self.W.shape)
         dW = F.embedding_backward(grad_output, cache, self.padding_idx)
-        self.dW = accumulate_grad(self.dW, dW.astype(self.W.dtype, copy=False), owned=True)
+        self.dW = accumulate_grad(self.dW, dW, owned=True)
         return None
 
     def parameters(self) -> list[np.ndarray]:

@@ -24,12 +24,17 @@ class Flatten(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = float_input(x, "Flatten")
-        start = self.start_dim % max(x.ndim, 1)
-        end = self.end_dim % max(x.ndim, 1)
-        if x.ndim == 0 or start > end:
+        name = f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim})"
+        for dim in (self.start_dim, self.end_dim):
+            if not -x.ndim <= dim < x.ndim:  # as PyTorch: no wrapping around
+                raise IndexError(
+                    f"{name} cannot flatten an input of shape {x.shape}: it has no dimension "
+                    f"{dim} (its dimensions are {-x.ndim} to {x.ndim - 1})"
+                )
+        start, end = self.start_dim % x.ndim, self.end_dim % x.ndim
+        if start > end:
             raise ValueError(
-                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) cannot flatten "
-                f"an input of shape {x.shape}"
+                f"{name} cannot flatten an input of shape {x.shape}: start_dim comes after end_dim"
             )
         y = x.reshape(*x.shape[:start], -1, *x.shape[end + 1 :])
         self.input_shape, self.output_shape = x.shape, y.shape
@@ -37,8 +42,8 @@ class Flatten(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         input_shape = self._saved(self.input_shape, "input shape")
-        self._check_grad_shape(grad_output, self.output_shape)
-        return np.reshape(grad_output, input_shape)
+        grad_output = self._check_grad_shape(grad_output, self.output_shape)
+        return grad_output.reshape(input_shape)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

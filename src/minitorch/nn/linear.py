@@ -76,7 +76,7 @@ class Linear(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         x = self._saved(self.x)
-        self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim))
+        grad_output = self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim), x.dtype)
         dx, dW, db = F.linear_backward(grad_output, (x, self.W, self.b), self.needs_input_grad)
         self.dW = accumulate_grad(self.dW, dW, owned=True)  # dW, db: fresh arrays of this call
         if self.b is not None:
@@ -178,7 +178,7 @@ class TiedLinear(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         x = self._saved(self.x)
-        self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim))
+        grad_output = self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim), x.dtype)
         W = self.owner.W
         dx, dW_T, db = F.linear_backward(grad_output, (x, W.T, self.b), self.needs_input_grad)
         # dW_T is the gradient of Wᵀ; the owner gets its transpose, laid out like W itself.

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import _state
+from .._validation import float_input
 
 ArrayDict = dict[str, np.ndarray]
 #: Device names of PyTorch that ``Module.to`` recognises (to refuse all but the CPU clearly).
@@ -457,12 +458,22 @@ class Module:
             )
         return value
 
-    def _check_grad_shape(self, grad_output: np.ndarray, expected: tuple[int, ...]) -> None:
-        if np.shape(grad_output) != tuple(expected):
+    def _check_grad_shape(
+        self, grad_output: Any, expected: tuple[int, ...], dtype: np.dtype | None = None
+    ) -> np.ndarray:
+        """``grad_output`` checked against the shape of the last output, as a float array.
+
+        The gradient follows the input policy (a list or integer array becomes floating point)
+        and, given ``dtype`` (the forward's), is cast to it, so a float64 gradient handed to a
+        float32 layer still gives float32 gradients.
+        """
+        grad = float_input(grad_output, f"{type(self).__name__}.backward", dtype, "grad_output")
+        if grad.shape != tuple(expected):
             raise ValueError(
                 f"{type(self).__name__}.backward expects grad_output of shape {tuple(expected)} "
-                f"(the shape of its last output), got {np.shape(grad_output)}"
+                f"(the shape of its last output), got {grad.shape}"
             )
+        return grad
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

@@ -313,7 +313,7 @@ def one_error_line(capsys) -> str:
         (["train", "--dataset", "digit"], "unknown data set 'digit' (did you mean 'digits'?)"),
         (["train", "--lr", "-0.1"], "--lr: must be a positive number"),
         (["train", "--epochs", "0"], "--epochs: must be a positive whole number"),
-        (["train", "--dropout", "1.5"], "--dropout: must be at least 0 and below 1"),
+        (["train", "--dropout", "1.5"], "--dropout: must be a number at least 0 and below 1"),
         (["train", "--activation", "rleu"], "unknown activation 'rleu' (did you mean 'relu'?)"),
         (["train", "--learning-rate", "0.1"], "did you mean --lr?"),
         (["train", "--noise", "0.1"], "--noise does not apply to the digits data set"),
@@ -350,7 +350,8 @@ def test_a_damaged_checkpoint_is_reported_in_one_line(tmp_path, capsys):
     capsys.readouterr()
     (run / "checkpoint.npz").write_bytes(b"not an npz file")
     assert main(["evaluate", str(run)]) == 2
-    assert "checkpoint.npz could not be read" in one_error_line(capsys)
+    line = one_error_line(capsys)
+    assert "checkpoint.npz is not a checkpoint" in line and "restore it from a copy" in line
 
 
 def test_overwrite_replaces_a_run_only_when_asked(tmp_path):

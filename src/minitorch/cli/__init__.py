@@ -22,7 +22,8 @@ import contextlib
 import os
 import sys
 
-from ._common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, CLIError
+from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PROG, CLIError, InterruptError
+from ._common import printable as _printable
 from ._options import build_parser, parse
 
 __all__ = ["main"]
@@ -31,21 +32,22 @@ __all__ = ["main"]
 def main(argv: list[str] | None = None) -> int:
     """Run the trainer with ``argv`` (default: ``sys.argv[1:]``) and return the exit code.
 
-    0: done; 2: a mistake in the command (one ``minitorch: error: ...`` line on stderr);
-    130: stopped by Ctrl-C (after saving a checkpoint, when training).
+    0: done; 1: the system failed (a full disk, a folder that cannot be written); 2: a mistake
+    in the command or a file that cannot be used (one ``minitorch: error: ...`` line on
+    stderr, saying what happened and what to do); 130: stopped by Ctrl-C (after saving a
+    checkpoint, when training). A user's situation never shows a traceback.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
     try:
-        args = parse(parser, argv)
-    except SystemExit as exit_request:  # --help, --version, or a mistake argparse reported
-        code = exit_request.code
-        return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
-
-    try:
+        parser = build_parser()
+        try:
+            args = parse(parser, argv)
+        except SystemExit as exit_request:  # --help, --version, or a mistake argparse reported
+            code = exit_request.code
+            return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
         if args.command == "train":
             from ._train import run_train
 
@@ -55,11 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "evaluate":
             return run_evaluate(args)
         return run_datasets(args)
+    except InterruptError as stopped:
+        _report(f"{PROG}: {stopped}", after_ctrl_c=True)
+        return stopped.exit_code
     except CLIError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        _report(f"{PROG}: error: {error}")
+        return error.exit_code
     except KeyboardInterrupt:
-        print(f"\n{PROG}: stopped", file=sys.stderr)
+        _report(f"{PROG}: stopped by Ctrl-C", after_ctrl_c=True)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (e.g. `minitorch datasets | head -1`). Point stdout
@@ -67,3 +72,20 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as error:
+        # A file-system failure no part of the trainer expected: still one line, no traceback.
+        where = f" ({_printable(os.fsdecode(error.filename))})" if error.filename else ""
+        reason = error.strerror or str(error)
+        _report(f"{PROG}: error: {reason}{where}; check the disk and the paths given")
+        return EXIT_FAILURE
+
+
+def _report(message: str, after_ctrl_c: bool = False) -> None:
+    """Print ``message`` on stderr as one printable line (an error quoted from NumPy or a
+    library may span lines: an array's repr). After Ctrl-C on a terminal, which shows ``^C``
+    where the cursor was, the line starts on a line of its own."""
+    line = " ".join(_printable(message).split())
+    with contextlib.suppress(OSError, ValueError):
+        if after_ctrl_c and sys.stderr.isatty():
+            line = "\n" + line
+        print(line, file=sys.stderr, flush=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 
 import numpy as np
 
@@ -25,9 +24,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         training.model.load_state_dict(state["model"])
     except KeyError as error:
         raise CLIError(f"{run} is incomplete or damaged: missing {error}") from None
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, AttributeError, IndexError) as error:
         raise CLIError(
-            f"{run.checkpoint_text} does not fit the run's config.json ({error})"
+            f"{run.checkpoint_text} does not fit the run's config.json ({error}); restore both "
+            "files from one copy of the run, or start a new run"
         ) from None
 
     dataset = training.test_set if args.split == "test" else training.train_set
@@ -39,7 +39,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if batches:
         when += (
             f" and batch {batches} of {len(training.loader)} of epoch {epochs_done + 1} "
-            f"(stopped; 'minitorch train --resume {shlex.quote(str(run))}' finishes it)"
+            f"(stopped; 'minitorch train --resume {run.shell}' finishes it)"
         )
     print(f"run:        {run} ({config['dataset']})")
     print(f"checkpoint: {when}")

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import math
 from typing import Any, NoReturn
 
 from .. import __version__
 from ..datasets import DATASETS
 from ..training import ACTIVATIONS
 from ._common import EXIT_USAGE, PROG
+from ._config import (
+    CLASS_COUNT,
+    DECAY_FACTOR,
+    FRACTION,
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_NUMBER,
+    POSITIVE_INT,
+    POSITIVE_NUMBER,
+)
 from ._setup import OPTIMIZERS, SCHEDULERS
 
 #: Defaults of ``minitorch train``. They reach about 98% test accuracy on the bundled digits
@@ -87,72 +95,14 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 # ---------------------------------------------------------------------- value checks
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-
-
-def positive_int(text: str) -> int:
-    value = _integer(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def class_count(text: str) -> int:
-    value = _integer(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"needs at least 2 classes, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number (e.g. 0.001), got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A number in [0, 1), such as a dropout probability or a momentum."""
-    value = _number(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
-    return value
-
-
-def decay_factor(text: str) -> float:
-    """A learning-rate factor in (0, 1]."""
-    value = _number(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1 (e.g. 0.1), got {text}")
-    return value
+# The rules of config.json (see _config), so an option and a hand-edited setting are checked alike.
+positive_int = POSITIVE_INT.option_type()
+non_negative_int = NON_NEGATIVE_INT.option_type()
+class_count = CLASS_COUNT.option_type()
+positive_float = POSITIVE_NUMBER.option_type()
+non_negative_float = NON_NEGATIVE_NUMBER.option_type()
+fraction = FRACTION.option_type()  # a dropout probability or a momentum, in [0, 1)
+decay_factor = DECAY_FACTOR.option_type()  # a learning-rate factor, in (0, 1]
 
 
 def dataset_name(text: str) -> str:

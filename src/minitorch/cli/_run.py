@@ -14,29 +14,54 @@ through a temporary file and a rename, so the folder always holds a complete, re
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import math
-import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..serialization import load, save
-from ._common import CLIError, display_path, write_text_atomic
+from .._atomic import atomic_write
+from ..serialization import CheckpointFileError, load, save
+from ._common import (
+    CLIError,
+    WriteError,
+    display_path,
+    explain_os_error,
+    printable,
+    shell_path,
+    write_text_atomic,
+)
+from ._config import (
+    CHECKPOINT_FORMAT,
+    FORMAT_VERSION,
+    RUN_FORMAT,
+    check_checkpoint,
+    check_config,
+)
+
+__all__ = [
+    "ARTEFACTS",
+    "CHECKPOINT_FORMAT",
+    "FORMAT_VERSION",
+    "RUN_FORMAT",
+    "RunFolder",
+    "format_percent",
+    "history_from_arrays",
+    "history_to_arrays",
+    "metric_columns",
+]
 
 CONFIG_FILE = "config.json"
 CHECKPOINT_FILE = "checkpoint.npz"
 METRICS_FILE = "metrics.csv"
 CURVES_FILE = "curves.png"
 ARTEFACTS = (CONFIG_FILE, CHECKPOINT_FILE, METRICS_FILE, CURVES_FILE)
-
-RUN_FORMAT = "minitorch-run"
-CHECKPOINT_FORMAT = "minitorch-checkpoint"
-FORMAT_VERSION = 1
 
 #: Metric columns, in the order of metrics.csv (accuracy columns only for classification).
 CLASSIFICATION_COLUMNS = (
@@ -56,20 +81,54 @@ def metric_columns(task: str) -> tuple[str, ...]:
     return CLASSIFICATION_COLUMNS if task == "classification" else REGRESSION_COLUMNS
 
 
+def _folder_problem(option: str, path: Path, error: OSError) -> CLIError:
+    """Why the run folder cannot be made or used, as one line naming the option to change."""
+    where = f"{option} {display_path(path)}" if option else display_path(path)
+    if isinstance(error, (NotADirectoryError, FileExistsError)):
+        blocker = next(
+            (parent for parent in [path, *path.parents] if parent.exists() and not parent.is_dir()),
+            path,
+        )
+        return CLIError(
+            f"{where}: {display_path(blocker)} is a file, so no folder can be made there; "
+            "choose another folder with --out"
+        )
+    reason, fix = explain_os_error(error, path.parent)
+    if reason == "the disk is full":
+        choose = f"{fix}, or choose a folder on another disk with --out"
+    elif option:
+        choose = "choose a folder you can write to with --out"
+    else:
+        choose = "run from a folder you can write to, or choose one with --out"
+    return WriteError(path, error, f"{where}: the run folder cannot be made ({reason}); {choose}")
+
+
 class RunFolder:
     """The files of one run, by name; reading and writing them.
+
+    Every file is written through :func:`minitorch._atomic.atomic_write` (a temporary file and a
+    rename), and every failure to write becomes a :class:`WriteError` naming the file.
 
     Parameters
     ----------
     path : Path
         The folder.
+    made : bool
+        Whether this command made the folder (so that it may remove it again if the run could
+        not even start).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, made: bool = False) -> None:
         self.path = Path(path)
+        self.made = made
 
     def __str__(self) -> str:
         return display_path(self.path)
+
+    @property
+    def shell(self) -> str:
+        """The folder quoted for a command line (``minitorch train --resume ...``)."""
+        return shell_path(self.path)
 
     # ------------------------------------------------------------------ creating and finding
     @classmethod
@@ -87,44 +146,58 @@ class RunFolder:
                 try:
                     path.mkdir(parents=True)
                 except FileExistsError:
-                    continue
-                return cls(path)
-            raise CLIError(f"could not find a free run folder name next to {base}")
+                    if path.is_dir():
+                        continue
+                    raise _folder_problem("", path, FileExistsError()) from None
+                except OSError as error:
+                    raise _folder_problem("", path, error) from None
+                return cls(path, made=True)
+            raise CLIError(f"could not find a free run folder name next to {display_path(base)}")
 
         path = Path(out)
+        try:
+            return cls._create_at(path, out, overwrite)
+        except OSError as error:
+            raise _folder_problem("--out", path, error) from None
+
+    @classmethod
+    def _create_at(cls, path: Path, out: str, overwrite: bool) -> RunFolder:
+        shown = printable(out)
         if path.exists() and not path.is_dir():
-            raise CLIError(f"--out {out}: that is a file, not a folder")
+            raise CLIError(f"--out {shown}: that is a file, not a folder; choose a folder")
         if path.is_dir() and any(path.iterdir()):
             run = cls(path)
             if not run.looks_like_run():
                 raise CLIError(
-                    f"--out {out}: that folder already holds other files; choose a new or empty "
-                    "folder"
+                    f"--out {shown}: that folder already holds other files; choose a new or "
+                    "empty folder"
                 )
             if not overwrite:
                 raise CLIError(
-                    f"--out {out} already holds a run; continue it with "
-                    f"'minitorch train --resume {out}', choose another folder, or pass "
+                    f"--out {shown} already holds a run; continue it with "
+                    f"'minitorch train --resume {run.shell}', choose another folder, or pass "
                     "--overwrite to replace it"
                 )
             for name in ARTEFACTS:
                 (path / name).unlink(missing_ok=True)
+        made = not path.exists()
         path.mkdir(parents=True, exist_ok=True)
-        return cls(path)
+        return cls(path, made=made)
 
     @classmethod
     def open(cls, path_text: str) -> RunFolder:
         """An existing run folder, or a CLIError saying why ``path_text`` is not one."""
         path = Path(path_text)
+        shown = printable(path_text)
         if not path.exists():
-            raise CLIError(f"run folder {path_text} does not exist")
+            raise CLIError(f"run folder {shown} does not exist")
         if not path.is_dir():
-            raise CLIError(f"{path_text} is a file, not a run folder")
+            raise CLIError(f"{shown} is a file, not a run folder")
         run = cls(path)
         missing = [name for name in (CONFIG_FILE, CHECKPOINT_FILE) if not (path / name).is_file()]
         if missing:
             raise CLIError(
-                f"{path_text} is not a run folder: it has no {' or '.join(missing)} "
+                f"{shown} is not a run folder: it has no {' or '.join(missing)} "
                 "(run folders are made by 'minitorch train')"
             )
         return run
@@ -132,42 +205,79 @@ class RunFolder:
     def looks_like_run(self) -> bool:
         return (self.path / CONFIG_FILE).is_file() or (self.path / CHECKPOINT_FILE).is_file()
 
+    def remove_unstarted(self) -> None:
+        """Remove what a run that never started wrote (and the folder, if this command made it)."""
+        for name in ARTEFACTS:
+            with contextlib.suppress(OSError):
+                (self.path / name).unlink(missing_ok=True)
+        if self.made:
+            with contextlib.suppress(OSError):
+                self.path.rmdir()  # only if empty: files of the user's stay
+
+    @contextlib.contextmanager
+    def _writing(self, name: str) -> Iterator[Path]:
+        """Yield the path of ``name``; an OSError while writing it becomes a WriteError."""
+        path = self.path / name
+        try:
+            yield path
+        except OSError as error:
+            raise WriteError(path, error) from None
+
     # ------------------------------------------------------------------ configuration
     def write_config(self, config: dict[str, Any]) -> None:
-        write_text_atomic(self.path / CONFIG_FILE, json.dumps(config, indent=2) + "\n")
+        check_config(config, display_path(self.path / CONFIG_FILE))  # what we write, we can read
+        with self._writing(CONFIG_FILE) as path:
+            write_text_atomic(path, json.dumps(config, indent=2) + "\n")
 
     def read_config(self) -> dict[str, Any]:
-        """The run's configuration, checked to be one minitorch wrote."""
+        """The run's configuration, checked setting by setting (:func:`check_config`)."""
         path = self.path / CONFIG_FILE
+        shown = display_path(path)
         try:
-            config = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CLIError(f"{display_path(path)} is not readable JSON: {error}") from None
-        if not isinstance(config, dict) or config.get("format") != RUN_FORMAT:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
             raise CLIError(
-                f"{display_path(path)} is not a minitorch run configuration (made by "
-                "'minitorch train')"
-            )
-        if config.get("version") != FORMAT_VERSION:
+                f"{shown} is not a text file (not UTF-8): it is damaged; restore it from a copy, "
+                "or start a new run with 'minitorch train'"
+            ) from None
+        except OSError as error:
+            reason, _ = explain_os_error(error, self.path)
+            raise CLIError(f"{shown} cannot be read ({reason})") from None
+        try:
+            config = json.loads(text, object_pairs_hook=_no_repeated_keys)
+        except _RepeatedKeyError as error:
             raise CLIError(
-                f"{display_path(path)} has format version {config.get('version')!r}; this "
-                f"minitorch reads version {FORMAT_VERSION}"
-            )
-        return config
+                f'{shown}: the setting "{error}" appears twice; keep one of them'
+            ) from None
+        except (ValueError, RecursionError) as error:
+            where = " (the file is empty)" if not text.strip() else ""
+            if isinstance(error, json.JSONDecodeError) and text.strip():
+                what = "it ends too early" if error.pos >= len(text.rstrip()) else error.msg
+                where = f" ({what}, at line {error.lineno} column {error.colno})"
+            raise CLIError(
+                f"{shown} is not valid JSON{where}: it is damaged or was mistyped; fix it, or "
+                "start a new run with 'minitorch train'"
+            ) from None
+        return check_config(config, shown)
 
     # ------------------------------------------------------------------ checkpoint
     def save_checkpoint(self, state: dict[str, Any]) -> None:
-        save({"format": CHECKPOINT_FORMAT, "version": FORMAT_VERSION, **state}, self.checkpoint)
+        with self._writing(CHECKPOINT_FILE) as path:
+            save({"format": CHECKPOINT_FORMAT, "version": FORMAT_VERSION, **state}, path)
 
     def load_checkpoint(self) -> dict[str, Any]:
-        """The checkpoint's contents, or a CLIError if the file is not a minitorch checkpoint."""
+        """The checkpoint's contents, checked (:func:`check_checkpoint`), or a CLIError."""
         try:
             state = load(self.checkpoint)
-        except (OSError, ValueError, KeyError) as error:
-            raise CLIError(f"{self.checkpoint_text} could not be read: {error}") from None
-        if state.get("format") != CHECKPOINT_FORMAT or state.get("version") != FORMAT_VERSION:
-            raise CLIError(f"{self.checkpoint_text} is not a minitorch run checkpoint")
-        return state
+        except CheckpointFileError as error:
+            raise CLIError(
+                f"{self.checkpoint_text} {error.problem}; the run cannot be continued or "
+                "evaluated from it: restore it from a copy, or start a new run"
+            ) from None
+        except OSError as error:
+            reason, _ = explain_os_error(error, self.path)
+            raise CLIError(f"{self.checkpoint_text} cannot be read ({reason})") from None
+        return check_checkpoint(state, self.checkpoint_text)
 
     @property
     def checkpoint(self) -> Path:
@@ -179,7 +289,14 @@ class RunFolder:
 
     # ------------------------------------------------------------------ metrics and curves
     def write_metrics(self, history: dict[str, list[float]], columns: tuple[str, ...]) -> None:
-        """Rewrite metrics.csv from the whole history (one row per finished epoch).
+        """Rewrite metrics.csv from the whole history (one row per finished epoch)."""
+        # Not flushed to disk (fsync) each epoch: --resume rewrites it from the checkpoint.
+        with self._writing(METRICS_FILE) as path:
+            write_text_atomic(path, self.metrics_text(history, columns), durable=False)
+
+    @staticmethod
+    def metrics_text(history: dict[str, list[float]], columns: tuple[str, ...]) -> str:
+        """The text of metrics.csv.
 
         Numbers are written with ``repr``, the shortest text that reads back as the same float,
         so the file holds exactly the values the run computed.
@@ -194,20 +311,30 @@ class RunFolder:
                     for column, value in zip(columns, row, strict=True)
                 ]
             )
-        write_text_atomic(self.path / METRICS_FILE, buffer.getvalue())
+        return buffer.getvalue()
 
     def write_curves(self, history: dict[str, list[float]], title: str) -> None:
         """Draw curves.png (matplotlib is imported here, only when a run has curves to draw)."""
         from ..viz import plot_history
 
         curves = {key: values for key, values in history.items() if key != "seconds"}
-        target = self.path / CURVES_FILE
-        temporary = target.with_name(f".{target.stem}.tmp{target.suffix}")
-        try:
-            plot_history(curves, title=title, path=temporary)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        figure = plot_history(curves, title=printable(title))
+        with self._writing(CURVES_FILE) as path, atomic_write(path, durable=False) as handle:
+            figure.savefig(handle, format="png", dpi=100)
+
+
+class _RepeatedKeyError(ValueError):
+    pass
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (JSON would keep the last silently)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _RepeatedKeyError(key)
+        result[key] = value
+    return result
 
 
 def history_to_arrays(history: dict[str, list[float]]) -> dict[str, np.ndarray]:

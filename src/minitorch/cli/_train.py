@@ -23,6 +23,7 @@ A second Ctrl-C stops at once; the checkpoint of the last finished epoch is then
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import signal
 import sys
@@ -31,18 +32,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from .. import __version__, generator
 from ..datasets import CLASSIFICATION, DATASETS
 from ..training import (
     EpochProgress,
+    build_mlp,
     evaluate,
     generator_state,
     set_generator_state,
     train_epoch,
 )
-from ._common import EXIT_INTERRUPTED, EXIT_OK, PROG, CLIError
+from ._common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    PROG,
+    CLIError,
+    InterruptError,
+    WriteError,
+    display_path,
+)
+from ._config import shown
 from ._options import RESUME_OPTIONS, TRAIN_DEFAULTS, given_options
 from ._run import (
     ARTEFACTS,
@@ -58,6 +70,7 @@ from ._setup import (
     DATASET_OPTIONS,
     OPTIMIZERS,
     Training,
+    build_scheduler,
     build_training,
     describe_model,
     describe_optimizer,
@@ -284,6 +297,8 @@ class Session:
         self.history: dict[str, list[float]] = {column: [] for column in self.columns}
         self.epochs_done = 0
         self.progress = EpochProgress()
+        #: (epochs, batches) of the checkpoint on disk, once there is one.
+        self.saved: tuple[int, int] | None = None
 
     # ------------------------------------------------------------------ checkpoint
     def save(self, shuffle_state: str) -> None:
@@ -300,10 +315,13 @@ class Session:
         if t.scheduler is not None:
             state["scheduler"] = t.scheduler.state_dict()
         self.run.save_checkpoint(state)
+        self.saved = (self.epochs_done, self.progress.batches)
 
     def restore(self, state: dict[str, Any]) -> None:
         """Load a checkpoint into the freshly built objects (the inverse of :meth:`save`)."""
         t = self.training
+        fresh_optimizer = t.optimizer.state_dict()["hyperparameters"]
+        fresh_scheduler = None if t.scheduler is None else t.scheduler.state_dict()
         try:
             t.model.load_state_dict(state["model"])
             t.optimizer.load_state_dict(state["optimizer"])
@@ -314,10 +332,102 @@ class Session:
             self.history = history_from_arrays(state["history"], self.columns)
             self.epochs_done = int(state["epoch"])
             self.progress = EpochProgress.from_dict(state["progress"])
-        except (KeyError, ValueError, TypeError) as error:
+            self._check_fits(state, fresh_optimizer, fresh_scheduler)
+        except (KeyError, ValueError, TypeError, AttributeError, IndexError, RuntimeError) as error:
             raise CLIError(
-                f"{self.run.checkpoint_text} does not fit the run's config.json ({error})"
+                f"{self.run.checkpoint_text} does not fit the run's config.json ({error}); "
+                "restore both files from one copy of the run, or start a new run"
             ) from None
+        self.saved = (self.epochs_done, self.progress.batches)
+
+    def _check_fits(
+        self,
+        state: dict[str, Any],
+        fresh_optimizer: dict[str, Any],
+        fresh_scheduler: dict[str, Any] | None,
+    ) -> None:
+        """What the checkpoint holds beside the weights must be what config.json rebuilds.
+
+        The settings of the optimizer and the schedule come from config.json; only the
+        learning rate changes with training, by the schedule, so it is recomputed. The epoch's
+        progress must lie inside the epoch. A ValueError says which value does not fit.
+        """
+        t, done = self.training, self.epochs_done
+        expected_lr = float(self.config["optimizer_options"]["lr"])
+        if fresh_scheduler is not None:
+            constant = {"last_epoch", "last_lr"}
+            for key, value in fresh_scheduler.items():
+                saved = state["scheduler"][key]
+                if key not in constant and not np.array_equal(np.asarray(saved), value):
+                    raise ValueError(f"the schedule's {key} is {shown(saved)}, not {shown(value)}")
+            if t.scheduler.last_epoch != done:
+                raise ValueError(
+                    f"the schedule has run {t.scheduler.last_epoch} epochs, not {done}"
+                )
+            # The schedule replayed on a throwaway optimizer; its tiny model's initialisation
+            # must not use up numbers of the global generator, which was just restored.
+            restored = generator_state(generator())
+            try:
+                scratch = type(t.optimizer)(build_mlp(1, [], 1), lr=expected_lr)
+                reference = build_scheduler(scratch, self.config["scheduler"])
+                for _ in range(done):
+                    reference.step()
+            finally:
+                set_generator_state(generator(), restored)
+            expected_lr = float(scratch.lr)
+        for key, value in fresh_optimizer.items():
+            saved = t.optimizer.state_dict()["hyperparameters"][key]
+            wanted = expected_lr if key == "lr" else value
+            if key == "lr" and math.isclose(saved, wanted, rel_tol=1e-9):
+                continue
+            if not np.array_equal(np.asarray(saved), wanted):
+                raise ValueError(f"the optimizer's {key} is {shown(saved)}, not {shown(wanted)}")
+        batches, full = self.progress.batches, len(t.loader)
+        if batches and not batches < full:
+            raise ValueError(f"it is at batch {batches} of an epoch of {full} batches")
+        batch_size = int(self.config["batch_size"])
+        if self.progress.samples != batches * batch_size:
+            raise ValueError(
+                f"it counts {self.progress.samples} samples in {batches} batches of {batch_size}"
+            )
+        if self.progress.correct > self.progress.samples:
+            raise ValueError(f"{self.progress.correct} of {self.progress.samples} were correct")
+        lengths = {column: len(values) for column, values in self.history.items()}
+        if set(lengths.values()) != {done}:
+            raise ValueError(f"it records {done} epochs but metrics of {lengths}")
+
+    def write_failure(self, error: WriteError) -> WriteError:
+        """The one line for a file that could not be written: what is safe, how to go on."""
+        what = f"{error.reason} while writing {display_path(error.path)}"
+        if self.saved is None:
+            return WriteError(error.path, error.error, f"{what}; {error.fix}")
+        epochs, batches = self.saved
+        state = f"epoch {epochs}" + (f", batch {batches}" if batches else "")
+        if not epochs and not batches:
+            state = "the start of training"
+        return WriteError(
+            error.path,
+            error.error,
+            f"{what}; {self.run.checkpoint_text} from {state} is intact; {error.fix}, then "
+            f"continue with: {PROG} train --resume {self.run.shell}",
+        )
+
+    def tidy(self) -> None:
+        """Rewrite metrics.csv and curves.png if they do not match the checkpoint's history.
+
+        A full disk after the last checkpoint can leave them stale or missing; ``--resume`` of
+        the run (even of a finished one) puts them right.
+        """
+        metrics = self.run.path / "metrics.csv"
+        try:
+            current = metrics.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current != self.run.metrics_text(self.history, self.columns):
+            self.run.write_metrics(self.history, self.columns)
+            self.write_curves()
+        elif not (self.run.path / "curves.png").is_file():
+            self.write_curves()
 
     # ------------------------------------------------------------------ the loop
     def train(self) -> bool:
@@ -403,7 +513,7 @@ class Session:
             self.output.always(f"run folder: {self.run}")
 
     def footer(self, finished: bool, seconds: float) -> None:
-        quoted = shlex.quote(str(self.run))
+        quoted = self.run.shell
         if finished:
             plural = "" if self.epochs_done == 1 else "s"
             summary = f"done: {self.epochs_done} epoch{plural} ({seconds:.1f}s)"
@@ -443,17 +553,39 @@ def run_train(args: argparse.Namespace, argv: list[str]) -> int:
     if args.resume is not None:
         return _resume(args, output, stop)
 
-    config = new_config(args, argv)
-    training = _build(config)
-    config.update(describe_data(training))
+    try:
+        config = new_config(args, argv)
+        training = _build(config)
+        config.update(describe_data(training))
+    except KeyboardInterrupt:
+        raise InterruptError("stopped by Ctrl-C while starting; nothing was written") from None
     with stop.installed():
-        run = RunFolder.create(args.out, config["dataset"], overwrite=bool(args.overwrite))
+        try:
+            run = RunFolder.create(args.out, config["dataset"], overwrite=bool(args.overwrite))
+        except KeyboardInterrupt:
+            raise InterruptError("stopped by Ctrl-C while starting; nothing was written") from None
         session = Session(run, config, training, output, stop)
-        run.write_config(config)
-        # The initial state is saved before the first batch, so the folder is a resumable run
-        # from the start, even if training is stopped during the first epoch.
-        session.save(generator_state(training.shuffle_generator))
-        run.write_metrics(session.history, session.columns)
+        try:
+            run.write_config(config)
+            # The initial state is saved before the first batch, so the folder is a resumable
+            # run from the start, even if training is stopped during the first epoch.
+            session.save(generator_state(training.shuffle_generator))
+            run.write_metrics(session.history, session.columns)
+        except BaseException as error:
+            # A run that could not even start leaves nothing behind: no half-made run folder.
+            run.remove_unstarted()
+            if isinstance(error, WriteError):
+                raise WriteError(
+                    error.path,
+                    error.error,
+                    f"{error.reason} while writing {display_path(error.path)} before training "
+                    f"began, so nothing was kept; {error.fix}, then run the command again",
+                ) from None
+            if isinstance(error, KeyboardInterrupt):
+                raise InterruptError(
+                    "stopped by Ctrl-C while starting; nothing was written"
+                ) from None
+            raise
         session.header(resumed=False)
         return _train_and_report(session)
 
@@ -469,14 +601,17 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
             "(only --epochs, to train longer)"
         )
     run = RunFolder.open(args.resume)
-    config = run.read_config()
-    state = run.load_checkpoint()
     try:
+        config = run.read_config()
+        state = run.load_checkpoint()
         training = _build(config)
-    except KeyError as error:
-        raise CLIError(f"{run}/config.json lacks the setting {error}") from None
-    session = Session(run, config, training, output, stop)
-    session.restore(state)
+        session = Session(run, config, training, output, stop)
+        session.restore(state)
+    except KeyboardInterrupt:
+        raise InterruptError(
+            f"stopped by Ctrl-C while starting; {run} is unchanged (continue with: "
+            f"{PROG} train --resume {run.shell})"
+        ) from None
 
     epochs = args.epochs if args.epochs is not None else int(config["epochs"])
     started = session.epochs_done + (1 if session.progress.batches else 0)
@@ -484,41 +619,52 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
         raise CLIError(
             f"{run} has already trained {started} epoch(s); --epochs must be at least {started}"
         )
-    if epochs == session.epochs_done:
-        output.always(
-            f"{run} has finished its {epochs} epochs; to train it further, pass a larger "
-            f"--epochs (e.g. --resume {shlex.quote(str(run))} --epochs {2 * epochs})"
-        )
-        return EXIT_OK
-    if epochs != config["epochs"]:
-        schedule = dict(config["scheduler"])
-        name = schedule.pop("name")
-        if schedule:  # its horizon was set from the epochs the run started with
-            settings = ", ".join(f"{key}={value}" for key, value in schedule.items())
-            output.say(f"note: the {name} schedule keeps its settings from the start ({settings})")
-        config["epochs"] = epochs
-        run.write_config(config)
-    with stop.installed():
-        # Rewritten from the checkpoint in case a stop came between checkpoint and metrics.
-        run.write_metrics(session.history, session.columns)
-        session.header(resumed=True)
-        return _train_and_report(session)
+    try:
+        if epochs == session.epochs_done:
+            session.tidy()
+            output.always(
+                f"{run} has finished its {epochs} epochs; to train it further, pass a larger "
+                f"--epochs (e.g. --resume {run.shell} --epochs {2 * epochs})"
+            )
+            return EXIT_OK
+        if epochs != config["epochs"]:
+            schedule = dict(config["scheduler"])
+            name = schedule.pop("name")
+            if schedule:  # its horizon was set from the epochs the run started with
+                settings = ", ".join(f"{key}={value}" for key, value in schedule.items())
+                output.say(
+                    f"note: the {name} schedule keeps its settings from the start ({settings})"
+                )
+            config["epochs"] = epochs
+            run.write_config(config)
+        with stop.installed():
+            # Rewritten from the checkpoint in case a stop came between checkpoint and metrics.
+            run.write_metrics(session.history, session.columns)
+            session.header(resumed=True)
+            return _train_and_report(session)
+    except WriteError as error:
+        raise session.write_failure(error) from None
 
 
 def _train_and_report(session: Session) -> int:
     started = time.perf_counter()
     try:
         finished = session.train()
+    except WriteError as error:
+        raise session.write_failure(error) from None
     except KeyboardInterrupt:
         # A second Ctrl-C: the latest checkpoint on disk is whole (writes are atomic).
         print(
             f"\n{PROG}: stopped at once; {session.run} keeps its last checkpoint "
-            f"(continue with: {PROG} train --resume {shlex.quote(str(session.run))})",
+            f"(continue with: {PROG} train --resume {session.run.shell})",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
     seconds = time.perf_counter() - started
-    session.write_curves()
+    try:
+        session.write_curves()
+    except WriteError as error:
+        raise session.write_failure(error) from None
     session.footer(finished, seconds)
     if finished:
         return EXIT_OK

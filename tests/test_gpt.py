@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 
 import minitorch
+from layer_table import block_to_torch, block_torch_grads
 from minitorch import nn, optim
 from minitorch.models import GPT, decays_weight, weight_decay_groups
 from minitorch.testing import gradcheck
 from parity import HAVE_TORCH, relative_difference, torch, torch_tensor
-from test_transformer import block_to_torch, block_torch_grads
 
 needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="compares with PyTorch")
 
 
 class TorchGPT(torch.nn.Module if HAVE_TORCH else object):
-    """nanoGPT's GPT (dropout 0), with the blocks of test_transformer.TorchBlock."""
+    """nanoGPT's GPT (dropout 0), with the nanoGPT-style blocks of the layer table."""
 
     def __init__(self, model: GPT):
         super().__init__()
@@ -50,7 +50,7 @@ class TorchGPT(torch.nn.Module if HAVE_TORCH else object):
         """Gradients under our parameter names, laid out as ours."""
         grads = {"wte.W": self.wte.weight.grad, "wpe.W": self.wpe.weight.grad}
         for i, block in enumerate(self.h):
-            grads.update(block_torch_grads(block, f"blocks.{i}."))
+            grads.update({f"blocks.{i}.{k}": g for k, g in block_torch_grads(block).items()})
         grads["ln_f.gamma"] = self.ln_f.weight.grad
         grads["ln_f.beta"] = self.ln_f.bias.grad
         if not model.tie_weights:

@@ -440,6 +440,116 @@ def attention(id: str, causal: bool = False, mask=None, bias: bool = True) -> La
     )
 
 
+# Convolutional layers: Conv2d, pooling, BatchNorm, Dropout2d (tests/test_conv.py and
+# tests/test_norm.py hold the checks specific to one of them).
+def conv2d_to_torch(layer: nn.Conv2d):
+    module = torch.nn.Conv2d(
+        layer.in_channels,
+        layer.out_channels,
+        layer.kernel_size,
+        stride=layer.stride,
+        padding=layer.padding,
+        dilation=layer.dilation,
+        bias=layer.b is not None,
+    )
+    with torch.no_grad():
+        module.weight.copy_(torch_tensor(layer.W))  # the same (F, C, kH, kW) layout
+        if layer.b is not None:
+            module.bias.copy_(torch_tensor(layer.b.ravel()))  # ours is (1, F, 1, 1)
+    return module
+
+
+def conv2d_torch_grads(module) -> dict[str, Any]:
+    grads = {"W": module.weight.grad}
+    if module.bias is not None:
+        grads["b"] = module.bias.grad.reshape(1, -1, 1, 1)
+    return grads
+
+
+def conv2d(id: str, *args, shape: tuple[int, ...], bad_inputs=(), **kwargs) -> LayerRow:
+    return LayerRow(
+        id=id,
+        make=lambda: nn.Conv2d(*args, **kwargs),
+        inputs=(shape,),
+        torch=conv2d_to_torch,
+        torch_grads=conv2d_torch_grads,
+        bad_inputs=bad_inputs,
+    )
+
+
+def pool(id: str, make: Callable[[], nn.Module], shape: tuple[int, ...], **options) -> LayerRow:
+    """A pooling layer; its torch twin is the class of the same name with the same options."""
+
+    def to_torch(layer):
+        cls = getattr(torch.nn, type(layer).__name__)
+        if isinstance(layer, nn.AdaptiveAvgPool2d):
+            return cls(layer.output_size)
+        return cls(layer.kernel_size, layer.stride, layer.padding)
+
+    return LayerRow(id=id, make=make, inputs=(shape,), torch=to_torch, **options)
+
+
+def with_statistics(layer: nn.Module) -> nn.Module:
+    """A BatchNorm with γ, running_mean and running_var drawn from minitorch's generator (ones
+    and zeros would hide a bug); β, all zeros, is filled by the harness."""
+    rng = minitorch.generator()
+    if layer.gamma is not None:
+        layer.gamma[...] = 1 + 0.5 * rng.standard_normal(layer.gamma.shape)
+    if layer.running_mean is not None:
+        layer.running_mean[...] = rng.standard_normal(layer.running_mean.shape)
+        layer.running_var[...] = rng.uniform(0.5, 2.0, layer.running_var.shape)
+    return layer
+
+
+def batchnorm_to_torch(layer):
+    module = getattr(torch.nn, type(layer).__name__)(
+        layer.num_features,
+        eps=layer.eps,
+        momentum=layer.momentum,
+        affine=layer.affine,
+        track_running_stats=layer.track_running_stats,
+    )
+    with torch.no_grad():
+        if layer.affine:
+            module.weight.copy_(torch_tensor(layer.gamma.ravel()))  # ours (1, C) or (1, C, 1, 1)
+            module.bias.copy_(torch_tensor(layer.beta.ravel()))
+        if layer.track_running_stats:
+            module.running_mean.copy_(torch_tensor(layer.running_mean.ravel()))
+            module.running_var.copy_(torch_tensor(layer.running_var.ravel()))
+    return module
+
+
+def batchnorm_torch_grads(module) -> dict[str, Any]:
+    if not module.affine:
+        return {}
+    shape = (1, -1, 1, 1) if isinstance(module, torch.nn.BatchNorm2d) else (1, -1)
+    return {"gamma": module.weight.grad.reshape(shape), "beta": module.bias.grad.reshape(shape)}
+
+
+def batchnorm(id: str, make: Callable[[], nn.Module], shape: tuple[int, ...], **options):
+    return LayerRow(
+        id=id,
+        make=make,
+        inputs=(shape,),
+        torch=batchnorm_to_torch,
+        torch_grads=batchnorm_torch_grads,
+        **options,
+    )
+
+
+def _max_pool_ties() -> np.ndarray:
+    """Max-pooling windows with equal maxima, -inf, and a plateau across overlapping windows."""
+    x = np.random.default_rng(3).integers(-2, 3, (2, 2, 5, 6)).astype(np.float64)
+    x[0, 0, :2, :2] = 1.0  # a whole window of ties
+    x[0, 1] = 0.0  # a plateau: every overlapping window ties
+    x[1, 0, 0, :] = -np.inf
+    return x
+
+
+MAX_POOL_TIES = _max_pool_ties()  # ties go to the first maximum (row-major), as in PyTorch
+CONV_NAME = r"Conv2d\(3 -> 4, kernel_size=\(3, 3\)\)"
+
+
 # ---------------------------------------------------------------------- the table
 ROWS: list[LayerRow] = [
     # Linear: y = x @ W + b, W (in, out); 2-D and 3-D inputs
@@ -695,4 +805,207 @@ ROWS: list[LayerRow] = [
         torch=block_to_torch,
         torch_grads=block_torch_grads,
     ),
+    # Conv2d: strides, padding, dilation, non-square kernels, odd sizes, batch size 1
+    conv2d(
+        "conv2d_3x3",
+        3,
+        4,
+        3,
+        shape=(2, 3, 6, 5),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 2, 6, 5)),),
+                ValueError,
+                rf"^{CONV_NAME} expects input of shape \(N, 3, H, W\), got \(2, 2, 6, 5\)$",
+            ),
+            BadInput(
+                (np.zeros((3, 6, 5)),),
+                ValueError,
+                r"got \(3, 6, 5\); a single image needs a batch dimension: x\[None\]",
+            ),
+            BadInput((np.zeros((2, 27)),), ValueError, r"got \(2, 27\); reshape rows of pixels"),
+            BadInput(
+                (np.zeros((2, 3, 2, 5)),),
+                ValueError,
+                rf"^{CONV_NAME}: the kernel \(3, 3\) is larger than the padded input \(2, 5\) "
+                r"\(input of shape \(2, 3, 2, 5\), padding \(0, 0\)\)",
+            ),
+        ),
+    ),
+    conv2d("conv2d_stride2_pad1", 2, 3, 3, stride=2, padding=1, shape=(2, 2, 7, 6)),
+    conv2d(
+        "conv2d_nonsquare_dilated",
+        2,
+        3,
+        (3, 2),
+        stride=(2, 1),
+        padding=(1, 0),
+        dilation=(1, 2),
+        shape=(2, 2, 7, 8),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((1, 2, 7, 2)),),
+                ValueError,
+                r"the dilated kernel \(3, 3\) is larger than the padded input \(9, 2\)",
+            ),
+        ),
+    ),
+    conv2d("conv2d_dilation2_batch1", 2, 2, 3, dilation=2, padding=2, shape=(1, 2, 5, 7)),
+    conv2d("conv2d_kernel_covers_input", 2, 3, (4, 3), shape=(3, 2, 4, 3)),  # one output pixel
+    conv2d("conv2d_1x1_no_bias", 4, 2, 1, bias=False, shape=(2, 4, 3, 3)),
+    conv2d("conv2d_stride3_leftover", 1, 2, 2, stride=3, shape=(2, 1, 8, 7)),  # unused pixels
+    # Pooling: MaxPool2d pads with -inf; AvgPool2d counts the padding (count_include_pad)
+    pool("maxpool2d_2", lambda: nn.MaxPool2d(2), (2, 3, 6, 5)),
+    pool(
+        "maxpool2d_3_s2_p1",
+        lambda: nn.MaxPool2d(3, stride=2, padding=1),
+        (2, 2, 7, 6),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 7, 6)),),
+                ValueError,
+                r"^MaxPool2d\(kernel_size=\(3, 3\), stride=\(2, 2\)\) expects input of shape "
+                r"\(N, C, H, W\), got \(2, 7, 6\)",
+            ),
+        ),
+    ),
+    pool(
+        "maxpool2d_nonsquare_batch1",
+        lambda: nn.MaxPool2d((3, 2), stride=(1, 2), padding=(1, 1)),
+        (1, 2, 5, 5),
+    ),
+    pool(
+        "maxpool2d_ties_overlapping",
+        lambda: nn.MaxPool2d(2, stride=1),
+        (2, 2, 5, 6),
+        parity_inputs=(MAX_POOL_TIES,),
+    ),
+    pool(
+        "maxpool2d_ties_padded",
+        lambda: nn.MaxPool2d(3, stride=2, padding=1),
+        (2, 2, 5, 6),
+        parity_inputs=(MAX_POOL_TIES,),
+    ),
+    pool(
+        "avgpool2d_2",
+        lambda: nn.AvgPool2d(2),
+        (2, 3, 6, 5),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 3, 1, 5)),),
+                ValueError,
+                r"^AvgPool2d\(kernel_size=\(2, 2\), stride=\(2, 2\)\): the kernel \(2, 2\) is "
+                r"larger than the padded input \(1, 5\)",
+            ),
+        ),
+    ),
+    pool("avgpool2d_3_s2_p1", lambda: nn.AvgPool2d(3, stride=2, padding=1), (2, 2, 7, 6)),
+    pool(
+        "avgpool2d_nonsquare_batch1",
+        lambda: nn.AvgPool2d((3, 2), stride=(1, 2), padding=(1, 1)),
+        (1, 2, 5, 5),
+    ),
+    pool(
+        "adaptive_avgpool2d_3x4",  # 7×6 -> 3×4: windows of different sizes that overlap
+        lambda: nn.AdaptiveAvgPool2d((3, 4)),
+        (2, 3, 7, 6),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((3, 7, 6)),),
+                ValueError,
+                r"^AdaptiveAvgPool2d\(output_size=\(3, 4\)\) expects input of shape "
+                r"\(N, C, H, W\), got \(3, 7, 6\)",
+            ),
+        ),
+    ),
+    pool("adaptive_avgpool2d_global", lambda: nn.AdaptiveAvgPool2d(1), (2, 3, 5, 4)),
+    pool(
+        "adaptive_avgpool2d_larger_keep_width_batch1",  # 3 rows -> 5 (windows repeat), W kept
+        lambda: nn.AdaptiveAvgPool2d((5, None)),
+        (1, 2, 3, 4),
+    ),
+    # BatchNorm: batch statistics in training (the full backward), running ones in eval
+    batchnorm(
+        "batchnorm1d",
+        lambda: with_statistics(nn.BatchNorm1d(3)),
+        (5, 3),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 4)),),
+                ValueError,
+                r"^BatchNorm1d\(3\) expects input of shape \(N, 3\) or \(N, 3, L\), got \(2, 4\)$",
+            ),
+            BadInput(
+                (np.zeros((2, 3, 4, 4)),),
+                ValueError,
+                r"got \(2, 3, 4, 4\); for this input use BatchNorm2d$",
+            ),
+            BadInput(
+                (np.zeros((1, 3)),),
+                ValueError,
+                r"^BatchNorm1d\(3\): expected more than 1 value per channel when training, got "
+                r"input of shape \(1, 3\)",
+            ),
+        ),
+    ),
+    batchnorm(
+        "batchnorm1d_3d_momentum_none",
+        lambda: with_statistics(nn.BatchNorm1d(3, momentum=None)),
+        (4, 3, 5),
+    ),
+    batchnorm("batchnorm1d_eval", lambda: with_statistics(nn.BatchNorm1d(3)).eval(), (5, 3)),
+    batchnorm("batchnorm1d_no_affine", lambda: nn.BatchNorm1d(3, affine=False), (6, 3)),
+    batchnorm(
+        "batchnorm2d",
+        lambda: with_statistics(nn.BatchNorm2d(3)),
+        (2, 3, 4, 5),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 5, 4, 4)),),
+                ValueError,
+                r"^BatchNorm2d\(3\) expects input of shape \(N, 3, H, W\), got \(2, 5, 4, 4\)$",
+            ),
+            BadInput(
+                (np.zeros((2, 3)),), ValueError, r"got \(2, 3\); for this input use BatchNorm1d"
+            ),
+        ),
+    ),
+    batchnorm(
+        "batchnorm2d_batch1_eps",
+        lambda: with_statistics(nn.BatchNorm2d(3, eps=1e-3)),
+        (1, 3, 3, 2),
+    ),
+    batchnorm("batchnorm2d_eval", lambda: with_statistics(nn.BatchNorm2d(3)).eval(), (2, 3, 4, 5)),
+    batchnorm(
+        "batchnorm2d_no_affine_eval",
+        lambda: with_statistics(nn.BatchNorm2d(3, affine=False)).eval(),
+        (2, 3, 3, 3),
+    ),
+    batchnorm(
+        "batchnorm2d_no_running_stats_eval",  # no running statistics: eval uses the batch's
+        lambda: with_statistics(nn.BatchNorm2d(3, track_running_stats=False)).eval(),
+        (2, 3, 3, 4),
+    ),
+    # Dropout2d: whole channels; parity only where there is no mask
+    LayerRow(
+        id="dropout2d_p0",
+        make=lambda: nn.Dropout2d(0.0),
+        inputs=((2, 3, 4, 4),),
+        torch=lambda layer: torch.nn.Dropout2d(layer.p),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((4, 5)),),
+                ValueError,
+                r"^Dropout2d\(p=0\.0\) expects input of shape \(N, C, H, W\) \(or \(N, C, L\)\), "
+                r"got \(4, 5\); for \(N, D\) features use Dropout",
+            ),
+        ),
+    ),
+    LayerRow(
+        id="dropout2d_eval",
+        make=lambda: nn.Dropout2d(0.5).eval(),
+        inputs=((2, 3, 4, 4),),
+        torch=lambda layer: torch.nn.Dropout2d(layer.p),
+    ),
+    LayerRow(id="dropout2d_train", make=lambda: nn.Dropout2d(0.4), inputs=((3, 4, 2, 3),)),
 ]

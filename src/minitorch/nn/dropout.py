@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import float_input
 from . import functional as F
 from .module import Module
 
@@ -22,21 +23,45 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be between 0 and 1, got {p}")
+            raise ValueError(f"{type(self).__name__}: p must be between 0 and 1, got {p}")
         self.p = float(p)
         self.x = None
         self.mask = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+        x = float_input(x, f"{type(self).__name__}(p={self.p})")  # ints would round the scale
         self.x = x
         y, self.mask = F.dropout_forward(x, self.p, self.training)
         return y
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         x = self._saved(self.x)
-        self._check_grad_shape(grad_output, x.shape)
+        grad_output = self._check_grad_shape(grad_output, x.shape, x.dtype)
         return F.dropout_backward(grad_output, self.mask)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout: each feature map of each image is zeroed with probability ``p``.
+
+    Use it after convolutions, where neighbouring pixels are so alike that dropping single
+    pixels (``Dropout``) hardly regularises. Training mode scales the surviving channels by
+    1/(1 − p); eval mode is the identity. Inputs (N, C, H, W), or (N, C, L) as PyTorch takes
+    a 3-D input.
+
+    forward:  y = x ⊙ m,   m[n, c] ∈ {0, 1/(1 − p)},  m of shape (N, C, 1, 1)
+    backward: dx = grad_output ⊙ m                    (m broadcast over H and W)
+    """
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = float_input(x, f"Dropout2d(p={self.p})")
+        if x.ndim not in (3, 4):
+            raise ValueError(
+                f"Dropout2d(p={self.p}) expects input of shape (N, C, H, W) (or (N, C, L)), got "
+                f"{x.shape}; for (N, D) features use Dropout"
+            )
+        self.x = x
+        y, self.mask = F.dropout2d_forward(x, self.p, self.training)
+        return y

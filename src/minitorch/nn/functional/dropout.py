@@ -19,15 +19,20 @@ def dropout_forward(
     rescaling at evaluation time. When ``training`` is False (or p = 0), y = x and the cache is
     ``None``. The mask is drawn from minitorch's global generator unless one is given.
     """
+    return _dropout(x, p, training, generator, x.shape)
+
+
+def _dropout(x, p, training, generator, mask_shape) -> tuple[np.ndarray, np.ndarray | None]:
+    """y = x ⊙ m for a mask of ``mask_shape`` (x's shape, or one value per channel)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be between 0 and 1, got {p}")
     if not training or p == 0.0:
         return x, None
     rng = _state.generator() if generator is None else generator
     if p == 1.0:
-        mask = np.zeros(x.shape, dtype=x.dtype)
+        mask = np.zeros(mask_shape, dtype=x.dtype)
     else:
-        keep = rng.random(x.shape, dtype=np.float32) >= p
+        keep = rng.random(mask_shape, dtype=np.float32) >= p
         mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
     return x * mask, mask
 
@@ -35,3 +40,23 @@ def dropout_forward(
 def dropout_backward(grad_output: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
     """dx = grad_output ⊙ m (the same mask as the forward; identity when there was none)."""
     return grad_output if mask is None else grad_output * mask
+
+
+def dropout2d_forward(
+    x: np.ndarray,
+    p: float = 0.5,
+    training: bool = True,
+    generator: np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Zero whole channels: each (n, c) feature map is dropped with probability ``p``.
+
+    y = x ⊙ m with one mask value per channel, m of shape (N, C, 1, 1) (or (N, C, 1) for an
+    (N, C, L) input): m[n, c] = 1/(1 − p) with probability 1 − p, else 0. Neighbouring pixels are
+    strongly correlated, so dropping single pixels hardly regularises a convolutional layer;
+    dropping a whole feature map does. The cache is the mask (``None`` when not training).
+    """
+    return _dropout(x, p, training, generator, (*x.shape[:2], *(1,) * (x.ndim - 2)))
+
+
+#: dx = grad_output ⊙ m: the same formula as dropout's, the mask broadcasting over H and W.
+dropout2d_backward = dropout_backward

@@ -1,0 +1,261 @@
+"""2-D convolution as one matrix product over image patches: im2col, col2im and the conv pair.
+
+A convolution slides a kernel over the image and takes a dot product at every position. Laid
+out right, all those dot products are *one* matrix product: ``im2col`` copies every patch the
+kernel sees into a column of a matrix, the kernel becomes a matrix with one row per output
+channel, and ``W_col @ cols`` computes every output pixel of every image at once. The backward
+pass is two more matrix products and ``col2im``, which adds each column's gradient back onto the
+pixels it was copied from.
+
+Shapes (NCHW, batch first)::
+
+    x     (N, C, H, W)                 the input images
+    W     (F, C, kH, kW)               F filters, PyTorch's layout
+    b     (1, F, 1, 1)                 one bias per filter (any shape of F elements works)
+    cols  (C·kH·kW, N·Ho·Wo)           one column per patch, one row per (channel, kernel offset)
+    y     (N, F, Ho, Wo)               Ho = ⌊(H + 2·pad − dil·(kH − 1) − 1) / stride⌋ + 1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..._validation import check_int
+
+Pair = tuple[int, int]
+Conv2dCache = tuple[tuple[int, ...], np.ndarray, np.ndarray, "np.ndarray | None", Pair, Pair, Pair]
+
+
+def pair(owner: str, name: str, value: Any, minimum: int = 0) -> Pair:
+    """``value`` (an int, or a pair of ints) as a pair ``(for the height, for the width)``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(
+                f"{owner}: {name} must be an int or a pair (height, width), got {value!r}"
+            )
+        height, width = value
+        return (check_int(owner, name, height, minimum), check_int(owner, name, width, minimum))
+    number = check_int(owner, name, value, minimum)
+    return (number, number)
+
+
+def conv_output_size(
+    size: Pair, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1)
+) -> Pair:
+    """``(Ho, Wo)``: where a (dilated) kernel fits in the padded image, taken every ``stride``.
+
+    Ho = ⌊(H + 2·pad − dil·(kH − 1) − 1) / stride⌋ + 1, and likewise for the width.
+    """
+    return tuple(  # type: ignore[return-value]
+        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for n, k, s, p, d in zip(size, kernel_size, stride, padding, dilation, strict=True)
+    )
+
+
+def check_window_fits(
+    owner: str, input_shape: tuple[int, ...], kernel_size: Pair, padding: Pair, dilation: Pair
+) -> None:
+    """Refuse a (dilated) kernel larger than the padded image: it would have no output pixel."""
+    spatial = tuple(input_shape[-2:])
+    padded = tuple(n + 2 * p for n, p in zip(spatial, padding, strict=True))
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True))
+    if span[0] > padded[0] or span[1] > padded[1]:
+        kernel = f"dilated kernel {span}" if dilation != (1, 1) else f"kernel {span}"
+        raise ValueError(
+            f"{owner}: the {kernel} is larger than the padded input {padded} (input of shape "
+            f"{tuple(input_shape)}, padding {padding}), so there is no output pixel; use a "
+            "smaller kernel, more padding or a larger image"
+        )
+
+
+def window_slices(
+    kernel_size: Pair, stride: Pair, dilation: Pair, output_size: Pair
+) -> Iterator[tuple[int, int, slice, slice]]:
+    """For each kernel offset (i, j): the rows and columns of the padded image it touches.
+
+    ``xp[:, :, rows, cols]`` is an ``(N, C, Ho, Wo)`` view holding, for every output pixel, the
+    input pixel under kernel offset (i, j). Looping over the kH·kW offsets (never over pixels)
+    is how col2im and the pooling layers stay vectorised.
+    """
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel_size, stride, dilation, output_size
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
+            yield i, j, rows, cols
+
+
+def pad2d(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    """``x`` (N, C, H, W) with ``padding`` rows and columns of ``value`` on each side."""
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    n, c, h, w = x.shape
+    padded = np.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    padded[:, :, ph : ph + h, pw : pw + w] = x
+    return padded
+
+
+def im2col(
+    x: np.ndarray,
+    kernel_size: int | Pair,
+    stride: int | Pair = 1,
+    padding: int | Pair = 0,
+    dilation: int | Pair = 1,
+) -> np.ndarray:
+    """Copy every patch a kernel sees into one column of a matrix.
+
+    One channel of 3×3 pixels, a 2×2 kernel, stride 1: four patches, four columns::
+
+        x                  patches                        cols = im2col(x, 2)
+        +---+---+---+
+        | a | b | c |      [a b]  [b c]  [d e]  [e f]       a  b  d  e    <- offset (0, 0)
+        +---+---+---+      [d e]  [e f]  [g h]  [h i]       b  c  e  f    <- offset (0, 1)
+        | d | e | f |                                       d  e  g  h    <- offset (1, 0)
+        +---+---+---+                                       e  f  h  i    <- offset (1, 1)
+        | g | h | i |                                       ^ one column per output pixel
+        +---+---+---+
+
+    A filter w = [[w00, w01], [w10, w11]] flattened to the row (w00 w01 w10 w11) then gives
+    all four outputs as one product, ``row @ cols``; F filters stacked as rows give the F output
+    channels, ``W.reshape(F, -1) @ cols``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C, H, W)
+    kernel_size, stride, padding, dilation : int or (int, int)
+        As for :class:`~minitorch.nn.Conv2d`. ``padding`` adds zeros around the image;
+        ``dilation`` spaces the kernel's taps ``dilation`` pixels apart.
+
+    Returns
+    -------
+    cols : ndarray, shape (C·kH·kW, N·Ho·Wo)
+        Row ``c·kH·kW + i·kW + j`` (channel c, kernel offset (i, j): the order of
+        ``W.reshape(F, -1)``'s columns); column ``n·Ho·Wo + r·Wo + s`` (image n, output pixel
+        (r, s)). Overlapping patches share pixels, so ``cols`` is about kH·kW times ``x``.
+    """
+    kh, kw = pair("im2col", "kernel_size", kernel_size, 1)
+    sh, sw = pair("im2col", "stride", stride, 1)
+    dh, dw = pair("im2col", "dilation", dilation, 1)
+    padding = pair("im2col", "padding", padding, 0)
+    n, c, h, w = x.shape
+    check_window_fits("im2col", x.shape, (kh, kw), padding, (dh, dw))
+    ho, wo = conv_output_size((h, w), (kh, kw), (sh, sw), padding, (dh, dw))
+    xp = pad2d(x, padding)
+    # Every (span_h × span_w) window of the padded image, as a view (no copy) ...
+    windows = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    # ... taken every `stride` pixels, keeping every `dilation`-th tap: (N, C, Ho, Wo, kH, kW).
+    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]
+    # (C, kH, kW, N, Ho, Wo) -> (C·kH·kW, N·Ho·Wo): the one copy that makes the patch matrix.
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
+
+
+def col2im(
+    cols: np.ndarray,
+    input_shape: tuple[int, int, int, int],
+    kernel_size: int | Pair,
+    stride: int | Pair = 1,
+    padding: int | Pair = 0,
+    dilation: int | Pair = 1,
+) -> np.ndarray:
+    """The adjoint of :func:`im2col`: add each column back onto the pixels it was copied from.
+
+    A pixel that lay in several patches (b, d, f, h in the 2×2 picture of :func:`im2col` lie in
+    two, e in all four) receives the sum of its entries: for ``dcols = dL/dcols`` this is
+    ``dL/dx``. Gradient entries that fall on the padding are dropped. Note that
+    ``col2im(im2col(x))`` is not ``x``: each pixel comes back multiplied by the number of
+    patches it lies in.
+
+    Parameters
+    ----------
+    cols : ndarray, shape (C·kH·kW, N·Ho·Wo)
+        Laid out as :func:`im2col` returns it.
+    input_shape : (N, C, H, W)
+        The shape of the image the columns came from.
+
+    Returns
+    -------
+    ndarray, shape (N, C, H, W)
+    """
+    kh, kw = pair("col2im", "kernel_size", kernel_size, 1)
+    stride, dilation = pair("col2im", "stride", stride, 1), pair("col2im", "dilation", dilation, 1)
+    (ph, pw) = padding = pair("col2im", "padding", padding, 0)
+    n, c, h, w = input_shape
+    ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)
+    if cols.shape != (c * kh * kw, n * ho * wo):
+        raise ValueError(
+            f"col2im: for input shape {tuple(input_shape)} and kernel {(kh, kw)} the columns "
+            f"must have shape {(c * kh * kw, n * ho * wo)}, got {cols.shape}"
+        )
+    patches = cols.reshape(c, kh, kw, n, ho, wo)
+    # Accumulate in (C, N, H, W) order, where each offset's block patches[:, i, j] is contiguous.
+    padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i, j, rows, columns in window_slices((kh, kw), stride, dilation, (ho, wo)):
+        padded[:, :, rows, columns] += patches[:, i, j]
+    return np.ascontiguousarray(padded[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3))
+
+
+def conv2d_forward(
+    x: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: int | Pair = 1,
+    padding: int | Pair = 0,
+    dilation: int | Pair = 1,
+) -> tuple[np.ndarray, Conv2dCache]:
+    """y = W ⋆ x + b, computed as one matrix product over patches.
+
+    cols  = im2col(x)                                  (C·kH·kW, N·Ho·Wo)
+    Y     = W_col @ cols,  W_col = W.reshape(F, -1)    (F, N·Ho·Wo)
+    y     = Y as (N, F, Ho, Wo), plus b                (N, F, Ho, Wo)
+
+    Shapes: x (N, C, H, W), W (F, C, kH, kW), b (1, F, 1, 1) (or any shape of F elements).
+    Returns ``(y, cache)`` with ``cache = (x.shape, cols, W, b, stride, padding, dilation)``.
+    """
+    stride, padding = pair("conv2d", "stride", stride, 1), pair("conv2d", "padding", padding, 0)
+    dilation = pair("conv2d", "dilation", dilation, 1)
+    if x.ndim != 4 or W.ndim != 4 or x.shape[1] != W.shape[1]:
+        raise ValueError(
+            f"conv2d_forward: x must be (N, C, H, W) and W (F, C, kH, kW) with the same C, got "
+            f"x {x.shape} and W {W.shape}"
+        )
+    n, _, h, w = x.shape
+    f, _, kh, kw = W.shape
+    ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)
+    cols = im2col(x, (kh, kw), stride, padding, dilation)
+    Y = W.reshape(f, -1) @ cols  # (F, N·Ho·Wo): every output pixel of every image at once
+    # Back to batch-first (N, F, Ho, Wo), adding the bias on the way: one pass, one copy.
+    y = np.empty((n, f, ho, wo), dtype=Y.dtype)
+    Y_nchw = Y.reshape(f, n, ho, wo).transpose(1, 0, 2, 3)
+    if b is None:
+        np.copyto(y, Y_nchw)
+    else:
+        np.add(Y_nchw, b.reshape(1, f, 1, 1), out=y)
+    return y, (x.shape, cols, W, b, stride, padding, dilation)
+
+
+def conv2d_backward(
+    grad_output: np.ndarray, cache: Conv2dCache, input_grad: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """Gradients of y = W ⋆ x + b given G = dL/dy of shape (N, F, Ho, Wo).
+
+    G_col = G as (F, N·Ho·Wo)                          one row per filter
+    dW    = G_col @ colsᵀ, reshaped like W             (F, C, kH, kW)
+    db    = Σ_{n,r,s} G, shaped like b                 (1, F, 1, 1)   (``None`` without bias)
+    dx    = col2im(W_colᵀ @ G_col)                     (N, C, H, W)   (``None`` unless
+                                                                       ``input_grad``)
+    """
+    x_shape, cols, W, b, stride, padding, dilation = cache
+    f = W.shape[0]
+    G_col = grad_output.transpose(1, 0, 2, 3).reshape(f, -1)  # (F, N·Ho·Wo), one copy
+    dW = (G_col @ cols.T).reshape(W.shape)
+    db = None if b is None else G_col.sum(axis=1).reshape(b.shape)
+    dx = None
+    if input_grad:
+        dcols = W.reshape(f, -1).T @ G_col  # (C·kH·kW, N·Ho·Wo)
+        dx = col2im(dcols, x_shape, W.shape[2:], stride, padding, dilation)
+    return dx, dW, db

@@ -1,0 +1,146 @@
+"""Pooling as stateless forward/backward pairs: max, average and adaptive average.
+
+Every pooling window is visited one *kernel offset* at a time: for offset (i, j), the view
+``xp[:, :, rows, cols]`` (see :func:`~minitorch.nn.functional.conv.window_slices`) holds, for
+every output pixel at once, the input pixel under that offset. A 2×2 pool is four such views;
+no Python loop runs over images, channels or pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .conv import Pair, conv_output_size, pad2d, window_slices
+
+MaxPool2dCache = tuple[np.ndarray, tuple[int, ...], Pair, Pair, Pair]
+AvgPool2dCache = tuple[tuple[int, ...], Pair, Pair, Pair]
+AdaptiveAvgPool2dCache = tuple[np.ndarray, np.ndarray]
+
+
+def _scatter(
+    parts, input_shape: tuple[int, ...], kernel_size: Pair, stride: Pair, padding: Pair, dtype
+) -> np.ndarray:
+    """Add ``parts[k]`` (N, C, Ho, Wo), one per kernel offset k, back onto the input pixels."""
+    n, c, h, w = input_shape
+    (ph, pw), size = padding, conv_output_size((h, w), kernel_size, stride, padding)
+    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype)
+    for part, (_, _, rows, cols) in zip(
+        parts, window_slices(kernel_size, stride, (1, 1), size), strict=False
+    ):
+        padded[:, :, rows, cols] += part
+    return padded[:, :, ph : ph + h, pw : pw + w]
+
+
+def max_pool2d_forward(
+    x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair = (0, 0)
+) -> tuple[np.ndarray, MaxPool2dCache]:
+    """y[n, c, r, s] = max of the window, padded with −∞; remembers where each max was.
+
+    Shapes: x (N, C, H, W) -> y (N, C, Ho, Wo), Ho = ⌊(H + 2·pad − kH) / stride⌋ + 1.
+    ``argmax[n, c, r, s] = i·kW + j`` is the kernel offset of the window's maximum. As in
+    PyTorch, ties go to the first maximum in row-major order (a later value must be strictly
+    greater), a NaN wins (the last NaN of the window), and a window whose real pixels are all
+    −∞ points at its first real pixel, never at the padding.
+    Returns ``(y, cache)`` with ``cache = (argmax, x.shape, kernel_size, stride, padding)``.
+    """
+    (n, c, h, w), (kh, kw), (ph, pw) = x.shape, kernel_size, padding
+    (ho, wo), (sh, sw) = conv_output_size((h, w), kernel_size, stride, padding), stride
+    xp = pad2d(x, padding, -np.inf)
+    # Start every window at its first real (unpadded) pixel, as PyTorch does.
+    first_row = np.maximum(ph - sh * np.arange(ho), 0)
+    first_col = np.maximum(pw - sw * np.arange(wo), 0)
+    start = (first_row[:, None] * kw + first_col[None, :]).astype(np.int8 if kh * kw < 128 else int)
+    argmax = np.broadcast_to(start, (n, c, ho, wo)).copy()
+    y = np.full((n, c, ho, wo), -np.inf, dtype=x.dtype)
+    for i, j, rows, cols in window_slices(kernel_size, stride, (1, 1), (ho, wo)):
+        v = xp[:, :, rows, cols]
+        better = (v > y) | np.isnan(v)  # strictly greater: the first of equal maxima stays
+        np.copyto(y, v, where=better)
+        np.copyto(argmax, i * kw + j, where=better)
+    return y, (argmax, x.shape, kernel_size, stride, padding)
+
+
+def max_pool2d_backward(grad_output: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
+    """dx: each window's gradient goes to its maximum, and nowhere else.
+
+    dx[pixel] = Σ over the windows whose argmax is that pixel of G[window]        (N, C, H, W)
+    (a pixel that is the maximum of several overlapping windows gets the sum).
+    """
+    argmax, input_shape, kernel_size, stride, padding = cache
+    kh, kw = kernel_size
+    zero = grad_output.dtype.type(0)
+    parts = (np.where(argmax == k, grad_output, zero) for k in range(kh * kw))
+    return _scatter(parts, input_shape, kernel_size, stride, padding, grad_output.dtype)
+
+
+def avg_pool2d_forward(
+    x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair = (0, 0)
+) -> tuple[np.ndarray, AvgPool2dCache]:
+    """y[n, c, r, s] = (1 / (kH·kW)) · Σ of the window, padded with zeros.
+
+    Shapes: x (N, C, H, W) -> y (N, C, Ho, Wo). The padding counts in the divisor (PyTorch's
+    default ``count_include_pad=True``): every window divides by kH·kW.
+    Returns ``(y, cache)`` with ``cache = (x.shape, kernel_size, stride, padding)``.
+    """
+    (kh, kw), (h, w) = kernel_size, x.shape[2:]
+    size = conv_output_size((h, w), kernel_size, stride, padding)
+    xp = pad2d(x, padding)
+    y = np.zeros((*x.shape[:2], *size), dtype=x.dtype)
+    for _, _, rows, cols in window_slices(kernel_size, stride, (1, 1), size):
+        y += xp[:, :, rows, cols]
+    y /= kh * kw
+    return y, (x.shape, kernel_size, stride, padding)
+
+
+def avg_pool2d_backward(grad_output: np.ndarray, cache: AvgPool2dCache) -> np.ndarray:
+    """dx: every pixel of a window gets 1/(kH·kW) of the window's gradient (summed over the
+    windows it lies in; the share that falls on the padding is dropped).    (N, C, H, W)
+    """
+    input_shape, kernel_size, stride, padding = cache
+    kh, kw = kernel_size
+    share = grad_output / (kh * kw)
+    parts = (share for _ in range(kh * kw))
+    return _scatter(parts, input_shape, kernel_size, stride, padding, grad_output.dtype)
+
+
+def adaptive_pool_matrix(input_size: int, output_size: int, dtype=np.float64) -> np.ndarray:
+    """A (output_size, input_size) averaging matrix: row i averages input[start_i : end_i].
+
+    PyTorch's windows: start_i = ⌊i·H / Ho⌋ and end_i = ⌈(i + 1)·H / Ho⌉. When H is not a
+    multiple of Ho the windows differ in length and may overlap; each row still sums to 1.
+    For H = 5, Ho = 3 the windows are [0, 2), [1, 4), [3, 5)::
+
+        [[1/2 1/2  .   .   . ]
+         [ .  1/3 1/3 1/3  . ]
+         [ .   .   .  1/2 1/2]]
+    """
+    i = np.arange(output_size)
+    start = (i * input_size) // output_size
+    end = -((-(i + 1) * input_size) // output_size)  # ceiling division
+    pixel = np.arange(input_size)
+    inside = (pixel >= start[:, None]) & (pixel < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool2d_forward(
+    x: np.ndarray, output_size: Pair
+) -> tuple[np.ndarray, AdaptiveAvgPool2dCache]:
+    """y = A_H x A_Wᵀ: average pooling to a fixed output size, whatever the input size.
+
+    Shapes: x (N, C, H, W), A_H (Ho, H), A_W (Wo, W) from :func:`adaptive_pool_matrix`
+    -> y (N, C, Ho, Wo). Averaging the rows and then the columns of each window is the same as
+    averaging the window, because the windows are rectangles.
+    Returns ``(y, cache)`` with ``cache = (A_H, A_W)``.
+    """
+    (h, w), (ho, wo) = x.shape[2:], output_size
+    A_H = adaptive_pool_matrix(h, ho, x.dtype)
+    A_W = adaptive_pool_matrix(w, wo, x.dtype)
+    return A_H @ x @ A_W.T, (A_H, A_W)
+
+
+def adaptive_avg_pool2d_backward(
+    grad_output: np.ndarray, cache: AdaptiveAvgPool2dCache
+) -> np.ndarray:
+    """dx = A_Hᵀ G A_W                                                        (N, C, H, W)"""
+    A_H, A_W = cache
+    return A_H.T @ grad_output @ A_W

@@ -105,6 +105,7 @@ class MultiheadAttention(Module):
         init.kaiming_uniform_(self.out_proj.W, a=math.sqrt(5))
         self.cache = None
         self._shape = None
+        self._causal_masks: dict = {}  # the causal mask of the last length, not a cache
 
     @property
     def needs_input_grad(self) -> bool:
@@ -123,13 +124,27 @@ class MultiheadAttention(Module):
                 f"(batch, positions, features; PyTorch's batch_first=True), got {x.shape}"
             )
         N, T, _ = x.shape
-        mask = F.attention_mask(attn_mask, N, H, T, self.causal, x.dtype, "MultiheadAttention")
+        mask = self._mask(attn_mask, N, T, x.dtype)
         qkv = self.in_proj(x.reshape(N * T, E))  # (N·T, 3E), columns q | k | v
         q, k, v = F.split_heads(qkv.reshape(N, T, 3 * E), H, parts=3)  # (N, H, T, d) each
-        o, self.cache = F.attention_forward(q, k, v, mask, self.dropout, self.training)
-        y = self.out_proj(F.merge_heads(o).reshape(N * T, E))
+        # O is written straight into (N, T, E), the heads side by side: out_proj's input
+        merged = np.empty((N, T, E), dtype=qkv.dtype)
+        (o,) = F.split_heads(merged, H)
+        _, self.cache = F.attention_forward(q, k, v, mask, self.dropout, self.training, out=o)
+        y = self.out_proj(merged.reshape(N * T, E))
         self._shape = x.shape
         return y.reshape(N, T, E)
+
+    def _mask(self, attn_mask, N: int, T: int, dtype) -> np.ndarray | None:
+        """The additive mask; the causal one alone is made once per length and dtype."""
+        if attn_mask is not None or not self.causal:
+            return F.attention_mask(
+                attn_mask, N, self.num_heads, T, self.causal, dtype, "MultiheadAttention"
+            )
+        key = (T, np.dtype(dtype))
+        if self._causal_masks.get("key") != key:
+            self._causal_masks = {"key": key, "mask": F.causal_mask(T, dtype)}
+        return self._causal_masks["mask"]
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         cache = self._saved(self.cache)
@@ -137,8 +152,10 @@ class MultiheadAttention(Module):
         N, T, E = self._shape
         d_o = self.out_proj.backward(grad_output.reshape(N * T, E))
         (d_o,) = F.split_heads(d_o.reshape(N, T, E), self.num_heads)
-        dq, dk, dv = F.attention_backward(d_o, cache)
-        dx = self.in_proj.backward(F.merge_heads(dq, dk, dv).reshape(N * T, 3 * E))
+        # dq, dk, dv are written straight into in_proj's output layout q | k | v
+        d_qkv = np.empty((N, T, 3 * E), dtype=d_o.dtype)
+        F.attention_backward(d_o, cache, out=F.split_heads(d_qkv, self.num_heads, parts=3))
+        dx = self.in_proj.backward(d_qkv.reshape(N * T, 3 * E))
         return None if dx is None else dx.reshape(N, T, E)
 
     def extra_repr(self) -> str:

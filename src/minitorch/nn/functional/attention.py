@@ -115,6 +115,7 @@ def attention_forward(
     dropout_p: float = 0.0,
     training: bool = True,
     generator: np.random.Generator | None = None,
+    out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, AttentionCache]:
     """Scaled dot-product attention, ``softmax(q kᵀ / √d + mask) v``, for every head at once.
 
@@ -128,6 +129,8 @@ def attention_forward(
     q, k, v: ``(N, H, T, d)``; mask: additive, broadcastable to ``(N, H, T, T)``
     (see :func:`attention_mask`), or ``None``. Dropout draws M from minitorch's generator
     (or ``generator``); in evaluation (``training=False``) or with p = 0 there is none.
+    ``out``: an ``(N, H, T, d)`` array (a view, say ``split_heads(buffer, H)[0]`` of an
+    ``(N, T, E)`` buffer, where the heads are already merged) to write O into.
     Returns ``(O, cache)``.
     """
     scale = 1.0 / math.sqrt(q.shape[-1])
@@ -138,14 +141,16 @@ def attention_forward(
     # softmax along the keys, in place: shift by the row maximum so exp never overflows
     scores -= scores.max(axis=-1, keepdims=True)
     weights = np.exp(scores, out=scores)
-    weights /= weights.sum(axis=-1, keepdims=True)
+    weights /= np.einsum("...ij->...i", weights)[..., None]  # Σⱼ, faster than .sum(axis=-1)
     dropped, dropout_mask = dropout_forward(weights, dropout_p, training, generator)
-    output = dropped @ v
+    output = np.matmul(dropped, v, out=out)
     return output, AttentionCache(q, k, v, weights, dropout_mask, output, scale)
 
 
 def attention_backward(
-    grad_output: np.ndarray, cache: AttentionCache
+    grad_output: np.ndarray,
+    cache: AttentionCache,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of O = (softmax(q kᵀ/√d + mask) ⊙ M) v given G = dL/dO: ``(dq, dk, dv)``.
 
@@ -163,19 +168,22 @@ def attention_backward(
     forming the T×T Jacobian diag(Pᵢ) − PᵢPᵢᵀ. Its row sums Dᵢ = Pᵢ·dPᵢ equal Gᵢ·Oᵢ (since
     Σⱼ (Gᵢ·vⱼ) Mᵢⱼ Pᵢⱼ = Gᵢ·Σⱼ P̃ᵢⱼ vⱼ), a sum over d features instead of T keys, as
     FlashAttention computes it. Masked keys have Pᵢⱼ = 0, so their dSᵢⱼ is 0 too.
+    ``out``: three ``(N, H, T, d)`` arrays to write dq, dk, dv into (views of one
+    ``(N, T, 3E)`` buffer from :func:`split_heads`, so that they need no merging).
     """
     q, k, v, weights, dropout_mask, output, scale = cache
+    dq_out, dk_out, dv_out = (None, None, None) if out is None else out
     dropped = weights if dropout_mask is None else weights * dropout_mask
-    dv = dropped.swapaxes(-1, -2) @ grad_output
+    dv = np.matmul(dropped.swapaxes(-1, -2), grad_output, out=dv_out)
     d_weights = grad_output @ v.swapaxes(-1, -2)
     if dropout_mask is not None:
         d_weights *= dropout_mask
-    row_sums = np.sum(grad_output * output, axis=-1, keepdims=True)
+    row_sums = np.einsum("...ic,...ic->...i", grad_output, output)[..., None]  # Dᵢ = Gᵢ·Oᵢ
     d_scores = d_weights
     d_scores -= row_sums
     d_scores *= weights
-    dq = d_scores @ k
+    dq = np.matmul(d_scores, k, out=dq_out)
     dq *= scale
-    dk = d_scores.swapaxes(-1, -2) @ q
+    dk = np.matmul(d_scores.swapaxes(-1, -2), q, out=dk_out)
     dk *= scale
     return dq, dk, dv

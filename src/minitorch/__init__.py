@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import datasets, models, nn, optim, testing, transforms, utils
 from ._state import generator, get_default_dtype, manual_seed, no_grad, set_default_dtype
-from .serialization import load, save
+from .serialization import CheckpointFileError, load, save
 
 __version__ = "0.1.0"
 
@@ -27,6 +27,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'minitorch' has no attribute {name!r}")
 
 __all__ = [
+    "CheckpointFileError",
     "__version__",
     "datasets",
     "generator",

@@ -353,13 +353,16 @@ class Module:
 
     # ------------------------------------------------------------------ dtype
     def to_dtype(self, dtype: type | np.dtype | str) -> Module:
-        """Convert every parameter, gradient and buffer to ``dtype`` (returns ``self``).
+        """Convert every parameter, gradient and floating buffer to ``dtype`` (returns ``self``).
 
-        The arrays are replaced, so build optimizers *after* converting a model.
+        As PyTorch's ``.double()``, integer buffers (BatchNorm's ``num_batches_tracked``) keep
+        their dtype. The arrays are replaced, so build optimizers *after* converting a model
+        (an optimizer built before refuses its next step and says so).
         """
         dtype = np.dtype(dtype)
         names = self._attribute_names()
-        for array in [*self.parameters(), *self.grads(), *(b for _, b in self.named_buffers())]:
+        buffers = [b for _, b in self.named_buffers() if np.asarray(b).dtype.kind == "f"]
+        for array in [*self.parameters(), *self.grads(), *buffers]:
             if array is not None and array.dtype != dtype and id(array) in names:
                 self._set_attribute(names[id(array)], array.astype(dtype))
         return self

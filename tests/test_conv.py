@@ -31,15 +31,23 @@ def test_im2col_is_the_picture_in_its_docstring():
     np.testing.assert_array_equal(y.ravel(), w @ F.im2col(x, 2))
 
 
-def test_im2col_layout_rows_are_channel_and_offset_columns_are_image_and_pixel():
+def test_im2col_rows_are_channel_and_offset_columns_are_pixel_then_image():
+    """Row c·kH·kW + i·kW + j, column (r·Wo + s)·N + n holds what kernel offset (i, j) of
+    channel c sees for output pixel (r, s) of image n: every entry, written out."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 3, 5, 4))
-    cols = F.im2col(x, (2, 3), stride=(2, 1), padding=(1, 0), dilation=(1, 1))
-    ho, wo = 3, 2
-    assert cols.shape == (3 * 2 * 3, 2 * ho * wo)
-    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (0, 0)))
-    n, c, i, j, r, s = 1, 2, 1, 2, 2, 1
-    assert cols[c * 6 + i * 3 + j, n * ho * wo + r * wo + s] == xp[n, c, r * 2 + i, s + j]
+    n, c, h, w = 2, 3, 5, 6
+    x = rng.standard_normal((n, c, h, w))
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (2, 3), (2, 1), (1, 0), (1, 2)
+    cols = F.im2col(x, (kh, kw), stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw))
+    ho, wo = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    assert cols.shape == (c * kh * kw, ho * wo * n) == (18, 3 * 2 * 2)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    expected = np.empty_like(cols)
+    for ch, i, j, r, s, im in np.ndindex(c, kh, kw, ho, wo, n):
+        expected[ch * kh * kw + i * kw + j, (r * wo + s) * n + im] = xp[
+            im, ch, r * sh + i * dh, s * sw + j * dw
+        ]
+    np.testing.assert_array_equal(cols, expected)
 
 
 @pytest.mark.parametrize(

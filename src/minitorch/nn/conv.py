@@ -44,7 +44,7 @@ class Conv2d(Module):
         The input cached by ``forward``.
     cache : tuple
         What :func:`~minitorch.nn.functional.conv2d_forward` returned for the backward: the
-        patch matrix ``cols`` (C·kH·kW, N·Ho·Wo) among others.
+        patch matrix ``cols`` (C·kH·kW, Ho·Wo·N) among others.
     dW, db : ndarray or None
         Accumulated gradients, shaped like ``W`` and ``b``; ``None`` before the first backward.
 
@@ -54,9 +54,9 @@ class Conv2d(Module):
 
     forward:   y[n, f, r, s] = b[f] + Σ_{c,i,j} W[f, c, i, j] · xp[n, c, r·sH + i·dH, s·sW + j·dW]
                (xp: x zero-padded), computed as one matrix product over patches:
-               cols = im2col(x)                               (C·kH·kW, N·Ho·Wo)
+               cols = im2col(x)                               (C·kH·kW, Ho·Wo·N)
                y    = W_col @ cols + b,  W_col = W as (F, C·kH·kW)  -> (N, F, Ho, Wo)
-    backward:  G_col = G as (F, N·Ho·Wo)
+    backward:  G_col = G as (F, Ho·Wo·N)
                dW += G_col @ colsᵀ                            (F, C, kH, kW)
                db += Σ_{n,r,s} G[n, :, r, s]                   (1, F, 1, 1)
                dx  = col2im(W_colᵀ @ G_col)                    (N, C, H, W)

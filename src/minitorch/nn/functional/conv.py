@@ -12,8 +12,13 @@ Shapes (NCHW, batch first)::
     x     (N, C, H, W)                 the input images
     W     (F, C, kH, kW)               F filters, PyTorch's layout
     b     (1, F, 1, 1)                 one bias per filter (any shape of F elements works)
-    cols  (C·kH·kW, N·Ho·Wo)           one column per patch, one row per (channel, kernel offset)
+    cols  (C·kH·kW, Ho·Wo·N)           one column per patch, one row per (channel, kernel offset)
     y     (N, F, Ho, Wo)               Ho = ⌊(H + 2·pad − dil·(kH − 1) − 1) / stride⌋ + 1
+
+The columns run over the output pixels with the batch varying fastest (CS231n's layout). Then
+each kernel offset's block of ``cols`` is one slice of the image laid out as (C, H, W, N), whose
+rows are long contiguous runs of memory: im2col and col2im copy and add whole runs of Wo·N
+numbers instead of Wo, which makes them two to three times faster than with the batch first.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..._validation import check_int
 
@@ -89,6 +93,14 @@ def window_slices(
             yield i, j, rows, cols
 
 
+def _batch_last(x: np.ndarray, padding: Pair) -> np.ndarray:
+    """x (N, C, H, W) as (C, H + 2·padH, W + 2·padW, N), zero-padded: one copy."""
+    (n, c, h, w), (ph, pw) = x.shape, padding
+    xp = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+    xp[:, ph : ph + h, pw : pw + w, :] = x.transpose(1, 2, 3, 0)
+    return xp
+
+
 def pad2d(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
     """``x`` (N, C, H, W) with ``padding`` rows and columns of ``value`` on each side."""
     ph, pw = padding
@@ -133,25 +145,23 @@ def im2col(
 
     Returns
     -------
-    cols : ndarray, shape (C·kH·kW, N·Ho·Wo)
+    cols : ndarray, shape (C·kH·kW, Ho·Wo·N)
         Row ``c·kH·kW + i·kW + j`` (channel c, kernel offset (i, j): the order of
-        ``W.reshape(F, -1)``'s columns); column ``n·Ho·Wo + r·Wo + s`` (image n, output pixel
-        (r, s)). Overlapping patches share pixels, so ``cols`` is about kH·kW times ``x``.
+        ``W.reshape(F, -1)``'s columns); column ``(r·Wo + s)·N + n`` (output pixel (r, s) of
+        image n: the batch varies fastest). Overlapping patches share pixels, so ``cols`` is
+        about kH·kW times as large as ``x``.
     """
     kh, kw = pair("im2col", "kernel_size", kernel_size, 1)
-    sh, sw = pair("im2col", "stride", stride, 1)
-    dh, dw = pair("im2col", "dilation", dilation, 1)
+    stride, dilation = pair("im2col", "stride", stride, 1), pair("im2col", "dilation", dilation, 1)
     padding = pair("im2col", "padding", padding, 0)
     n, c, h, w = x.shape
-    check_window_fits("im2col", x.shape, (kh, kw), padding, (dh, dw))
-    ho, wo = conv_output_size((h, w), (kh, kw), (sh, sw), padding, (dh, dw))
-    xp = pad2d(x, padding)
-    # Every (span_h × span_w) window of the padded image, as a view (no copy) ...
-    windows = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    # ... taken every `stride` pixels, keeping every `dilation`-th tap: (N, C, Ho, Wo, kH, kW).
-    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]
-    # (C, kH, kW, N, Ho, Wo) -> (C·kH·kW, N·Ho·Wo): the one copy that makes the patch matrix.
-    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * ho * wo)
+    check_window_fits("im2col", x.shape, (kh, kw), padding, dilation)
+    ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)
+    xp = _batch_last(x, padding)  # (C, Hp, Wp, N)
+    cols = np.empty((c, kh, kw, ho, wo, n), dtype=x.dtype)
+    for i, j, rows, columns in window_slices((kh, kw), stride, dilation, (ho, wo)):
+        cols[:, i, j] = xp[:, rows, columns, :]  # what offset (i, j) sees, for every pixel
+    return cols.reshape(c * kh * kw, ho * wo * n)
 
 
 def col2im(
@@ -172,7 +182,7 @@ def col2im(
 
     Parameters
     ----------
-    cols : ndarray, shape (C·kH·kW, N·Ho·Wo)
+    cols : ndarray, shape (C·kH·kW, Ho·Wo·N)
         Laid out as :func:`im2col` returns it.
     input_shape : (N, C, H, W)
         The shape of the image the columns came from.
@@ -186,17 +196,17 @@ def col2im(
     (ph, pw) = padding = pair("col2im", "padding", padding, 0)
     n, c, h, w = input_shape
     ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)
-    if cols.shape != (c * kh * kw, n * ho * wo):
+    if cols.shape != (c * kh * kw, ho * wo * n):
         raise ValueError(
             f"col2im: for input shape {tuple(input_shape)} and kernel {(kh, kw)} the columns "
-            f"must have shape {(c * kh * kw, n * ho * wo)}, got {cols.shape}"
+            f"must have shape {(c * kh * kw, ho * wo * n)}, got {cols.shape}"
         )
-    patches = cols.reshape(c, kh, kw, n, ho, wo)
-    # Accumulate in (C, N, H, W) order, where each offset's block patches[:, i, j] is contiguous.
-    padded = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    patches = cols.reshape(c, kh, kw, ho, wo, n)
+    padded = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)  # (C, Hp, Wp, N)
     for i, j, rows, columns in window_slices((kh, kw), stride, dilation, (ho, wo)):
-        padded[:, :, rows, columns] += patches[:, i, j]
-    return np.ascontiguousarray(padded[:, :, ph : ph + h, pw : pw + w].transpose(1, 0, 2, 3))
+        padded[:, rows, columns, :] += patches[:, i, j]  # im2col's copy, run backwards
+    # Crop the padding, back to batch-first (N, C, H, W).
+    return np.ascontiguousarray(padded[:, ph : ph + h, pw : pw + w, :].transpose(3, 0, 1, 2))
 
 
 def conv2d_forward(
@@ -209,8 +219,8 @@ def conv2d_forward(
 ) -> tuple[np.ndarray, Conv2dCache]:
     """y = W ⋆ x + b, computed as one matrix product over patches.
 
-    cols  = im2col(x)                                  (C·kH·kW, N·Ho·Wo)
-    Y     = W_col @ cols,  W_col = W.reshape(F, -1)    (F, N·Ho·Wo)
+    cols  = im2col(x)                                  (C·kH·kW, Ho·Wo·N)
+    Y     = W_col @ cols,  W_col = W.reshape(F, -1)    (F, Ho·Wo·N)
     y     = Y as (N, F, Ho, Wo), plus b                (N, F, Ho, Wo)
 
     Shapes: x (N, C, H, W), W (F, C, kH, kW), b (1, F, 1, 1) (or any shape of F elements).
@@ -227,10 +237,10 @@ def conv2d_forward(
     f, _, kh, kw = W.shape
     ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)
     cols = im2col(x, (kh, kw), stride, padding, dilation)
-    Y = W.reshape(f, -1) @ cols  # (F, N·Ho·Wo): every output pixel of every image at once
+    Y = W.reshape(f, -1) @ cols  # (F, Ho·Wo·N): every output pixel of every image at once
     # Back to batch-first (N, F, Ho, Wo), adding the bias on the way: one pass, one copy.
     y = np.empty((n, f, ho, wo), dtype=Y.dtype)
-    Y_nchw = Y.reshape(f, n, ho, wo).transpose(1, 0, 2, 3)
+    Y_nchw = Y.reshape(f, ho, wo, n).transpose(3, 0, 1, 2)
     if b is None:
         np.copyto(y, Y_nchw)
     else:
@@ -243,7 +253,7 @@ def conv2d_backward(
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
     """Gradients of y = W ⋆ x + b given G = dL/dy of shape (N, F, Ho, Wo).
 
-    G_col = G as (F, N·Ho·Wo)                          one row per filter
+    G_col = G as (F, Ho·Wo·N)                          one row per filter
     dW    = G_col @ colsᵀ, reshaped like W             (F, C, kH, kW)
     db    = Σ_{n,r,s} G, shaped like b                 (1, F, 1, 1)   (``None`` without bias)
     dx    = col2im(W_colᵀ @ G_col)                     (N, C, H, W)   (``None`` unless
@@ -251,11 +261,13 @@ def conv2d_backward(
     """
     x_shape, cols, W, b, stride, padding, dilation = cache
     f = W.shape[0]
-    G_col = grad_output.transpose(1, 0, 2, 3).reshape(f, -1)  # (F, N·Ho·Wo), one copy
-    dW = (G_col @ cols.T).reshape(W.shape)
+    G_col = grad_output.transpose(1, 2, 3, 0).reshape(f, -1)  # (F, Ho·Wo·N), one copy
+    # dW = G_col colsᵀ, computed as (cols G_colᵀ)ᵀ: the same numbers, but BLAS runs a long
+    # (C·kH·kW, Ho·Wo·N) matrix times a thin one about twice as fast in this orientation.
+    dW = (cols @ G_col.T).T.reshape(W.shape)
     db = None if b is None else G_col.sum(axis=1).reshape(b.shape)
     dx = None
     if input_grad:
-        dcols = W.reshape(f, -1).T @ G_col  # (C·kH·kW, N·Ho·Wo)
+        dcols = W.reshape(f, -1).T @ G_col  # (C·kH·kW, Ho·Wo·N)
         dx = col2im(dcols, x_shape, W.shape[2:], stride, padding, dilation)
     return dx, dW, db

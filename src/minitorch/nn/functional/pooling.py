@@ -37,40 +37,60 @@ def max_pool2d_forward(
     """y[n, c, r, s] = max of the window, padded with −∞; remembers where each max was.
 
     Shapes: x (N, C, H, W) -> y (N, C, Ho, Wo), Ho = ⌊(H + 2·pad − kH) / stride⌋ + 1.
-    ``argmax[n, c, r, s] = i·kW + j`` is the kernel offset of the window's maximum. As in
-    PyTorch, ties go to the first maximum in row-major order (a later value must be strictly
-    greater), a NaN wins (the last NaN of the window), and a window whose real pixels are all
-    −∞ points at its first real pixel, never at the padding.
-    Returns ``(y, cache)`` with ``cache = (argmax, x.shape, kernel_size, stride, padding)``.
+    ``is_max[k]`` (N, C, Ho, Wo) marks the windows whose maximum lies at kernel offset
+    k = i·kW + j: exactly one offset per window. As in PyTorch, ties go to the first maximum
+    in row-major order, a NaN is the maximum (the last NaN of the window), and a window whose
+    real pixels are all −∞ picks its first real pixel, never the padding.
+    Returns ``(y, cache)`` with ``cache = (is_max, x.shape, kernel_size, stride, padding)``.
     """
-    (n, c, h, w), (kh, kw), (ph, pw) = x.shape, kernel_size, padding
-    (ho, wo), (sh, sw) = conv_output_size((h, w), kernel_size, stride, padding), stride
+    (n, c, h, w), (kh, kw) = x.shape, kernel_size
+    size = conv_output_size((h, w), kernel_size, stride, padding)
     xp = pad2d(x, padding, -np.inf)
-    # Start every window at its first real (unpadded) pixel, as PyTorch does.
-    first_row = np.maximum(ph - sh * np.arange(ho), 0)
-    first_col = np.maximum(pw - sw * np.arange(wo), 0)
-    start = (first_row[:, None] * kw + first_col[None, :]).astype(np.int8 if kh * kw < 128 else int)
-    argmax = np.broadcast_to(start, (n, c, ho, wo)).copy()
-    y = np.full((n, c, ho, wo), -np.inf, dtype=x.dtype)
-    for i, j, rows, cols in window_slices(kernel_size, stride, (1, 1), (ho, wo)):
-        v = xp[:, :, rows, cols]
-        better = (v > y) | np.isnan(v)  # strictly greater: the first of equal maxima stays
-        np.copyto(y, v, where=better)
-        np.copyto(argmax, i * kw + j, where=better)
-    return y, (argmax, x.shape, kernel_size, stride, padding)
+    # views[k]: for every window at once, the pixel under kernel offset k (N, C, Ho, Wo)
+    views = [
+        xp[:, :, rows, cols]
+        for _, _, rows, cols in window_slices(kernel_size, stride, (1, 1), size)
+    ]
+    y = views[0].copy()
+    for v in views[1:]:
+        np.maximum(y, v, out=y)  # NaN propagates
+    is_max = np.empty((kh * kw, n, c, *size), dtype=bool)
+    found = np.zeros(y.shape, dtype=bool)  # windows whose maximum is already placed
+    for k, v in enumerate(views):
+        np.equal(v, y, out=is_max[k])
+        is_max[k] &= ~found  # an earlier offset with the same value wins the tie
+        found |= is_max[k]
+    if not found.all():  # windows holding a NaN: PyTorch picks the window's last NaN
+        for k in reversed(range(kh * kw)):
+            last_nan = np.isnan(views[k]) & ~found
+            is_max[k] |= last_nan
+            found |= last_nan
+    if padding != (0, 0) and np.any(y == -np.inf):  # all real pixels −∞: not the padding
+        (sh, sw), (ph, pw) = stride, padding
+        first_row = np.maximum(ph - sh * np.arange(size[0]), 0)
+        first_col = np.maximum(pw - sw * np.arange(size[1]), 0)
+        first_real = first_row[:, None] * kw + first_col[None, :]  # (Ho, Wo)
+        for k in range(kh * kw):
+            np.copyto(is_max[k], first_real == k, where=y == -np.inf)
+    return y, (is_max, x.shape, kernel_size, stride, padding)
 
 
 def max_pool2d_backward(grad_output: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
     """dx: each window's gradient goes to its maximum, and nowhere else.
 
-    dx[pixel] = Σ over the windows whose argmax is that pixel of G[window]        (N, C, H, W)
+    dx[pixel] = Σ over the windows whose maximum is that pixel of G[window]        (N, C, H, W)
     (a pixel that is the maximum of several overlapping windows gets the sum).
     """
-    argmax, input_shape, kernel_size, stride, padding = cache
-    kh, kw = kernel_size
-    zero = grad_output.dtype.type(0)
-    parts = (np.where(argmax == k, grad_output, zero) for k in range(kh * kw))
-    return _scatter(parts, input_shape, kernel_size, stride, padding, grad_output.dtype)
+    is_max, (n, c, h, w), (kh, kw), stride, padding = cache
+    (ph, pw), size = padding, conv_output_size((h, w), (kh, kw), stride, padding)
+    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad_output.dtype)
+    side_by_side = stride[0] >= kh and stride[1] >= kw  # windows share no pixel
+    for k, (_, _, rows, cols) in enumerate(window_slices((kh, kw), stride, (1, 1), size)):
+        if side_by_side:  # each pixel is written once: write it directly
+            np.multiply(grad_output, is_max[k], out=padded[:, :, rows, cols])
+        else:
+            padded[:, :, rows, cols] += grad_output * is_max[k]
+    return padded[:, :, ph : ph + h, pw : pw + w]
 
 
 def avg_pool2d_forward(

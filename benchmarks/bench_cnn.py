@@ -1,0 +1,194 @@
+"""One training step of a LeNet-style CNN at batch 64, float32: minitorch against PyTorch in the
+same run, interleaved (reports, never fails).
+
+    python benchmarks/bench_cnn.py [--batch-size 64] [--rounds 15] [--steps 20]
+                                   [--channels 6 16] [--batchnorm] [--profile]
+
+The network (28×28 grey images, 10 classes)::
+
+    Conv2d(1, c1, 5, padding=2) -> [BatchNorm2d] -> ReLU -> MaxPool2d(2)      (c1, 14, 14)
+    Conv2d(c1, c2, 5)           -> [BatchNorm2d] -> ReLU -> MaxPool2d(2)      (c2, 5, 5)
+    Flatten -> Linear(25·c2, 120) -> ReLU -> Linear(120, 10)
+
+Both frameworks start from the same weights and train on the same MNIST-like batches (pixels
+in [0, 1], labels from a fixed random teacher) with SGD (momentum 0.9) and cross-entropy.
+PyTorch runs on 2 threads (the machines students and CI use have two cores); as PyTorch
+computes no gradient for data, minitorch's first layer skips it (``needs_input_grad = False``).
+A round times ``--steps`` steps of each framework in turn, so a disturbance on a shared machine
+hits both alike; the table gives the median time per step over the rounds (after a warm-up
+round) and the speed ratio PyTorch time / minitorch time (1.0: as fast as PyTorch).
+``--profile`` adds minitorch's time per layer, forward and backward.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import minitorch
+from minitorch import nn, optim
+
+try:
+    import torch
+
+    torch.set_num_threads(2)
+except ImportError:  # pragma: no cover
+    torch = None
+
+LR, MOMENTUM = 0.01, 0.9
+
+
+def make_data(batch_size: int, steps: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((batch_size * steps, 1, 28, 28), dtype=np.float32)
+    teacher = rng.standard_normal((28 * 28, 10)).astype(np.float32)
+    y = (x.reshape(len(x), -1) @ teacher).argmax(axis=1)
+    return x, y
+
+
+def minitorch_cnn(c1: int, c2: int, batchnorm: bool) -> nn.Sequential:
+    def block(c_in, c_out, padding):
+        norm = [nn.BatchNorm2d(c_out)] if batchnorm else []
+        return [nn.Conv2d(c_in, c_out, 5, padding=padding), *norm, nn.ReLU(), nn.MaxPool2d(2)]
+
+    return nn.Sequential(
+        *block(1, c1, 2),
+        *block(c1, c2, 0),
+        nn.Flatten(),
+        nn.Linear(25 * c2, 120),
+        nn.ReLU(),
+        nn.Linear(120, 10),
+    )
+
+
+def torch_copy(model: nn.Sequential):
+    """The same network in PyTorch, with minitorch's initial weights."""
+    layers = []
+    for layer in model:
+        if isinstance(layer, nn.Conv2d):
+            copy = torch.nn.Conv2d(
+                layer.in_channels, layer.out_channels, layer.kernel_size, padding=layer.padding
+            )
+            with torch.no_grad():
+                copy.weight.copy_(torch.from_numpy(layer.W))
+                copy.bias.copy_(torch.from_numpy(layer.b.ravel()))
+        elif isinstance(layer, nn.Linear):
+            copy = torch.nn.Linear(layer.input_dim, layer.output_dim)
+            with torch.no_grad():
+                copy.weight.copy_(torch.from_numpy(layer.W.T.copy()))
+                copy.bias.copy_(torch.from_numpy(layer.b.ravel()))
+        elif isinstance(layer, nn.BatchNorm2d):
+            copy = torch.nn.BatchNorm2d(layer.num_features)
+        elif isinstance(layer, nn.MaxPool2d):
+            copy = torch.nn.MaxPool2d(layer.kernel_size, layer.stride)
+        elif isinstance(layer, nn.ReLU):
+            copy = torch.nn.ReLU()
+        elif isinstance(layer, nn.Flatten):
+            copy = torch.nn.Flatten()
+        else:  # pragma: no cover
+            raise TypeError(type(layer).__name__)
+        layers.append(copy)
+    return torch.nn.Sequential(*layers)
+
+
+def minitorch_runner(model, x, y, batch_size):
+    model.needs_input_grad = False  # the standard loop's habit: the input is data
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = optim.SGD(model, lr=LR, momentum=MOMENTUM)
+
+    def run(steps):
+        for i in range(steps):
+            batch = slice(i * batch_size, (i + 1) * batch_size)
+            loss_fn(model(x[batch]), y[batch])
+            optimizer.zero_grad()
+            model.backward(loss_fn.backward())
+            optimizer.step()
+
+    return run
+
+
+def torch_runner(model, x, y, batch_size):
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def run(steps):
+        for i in range(steps):
+            batch = slice(i * batch_size, (i + 1) * batch_size)
+            loss = loss_fn(model(xt[batch]), yt[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    return run
+
+
+def profile(model: nn.Sequential, x: np.ndarray, y: np.ndarray, repeats: int = 30) -> None:
+    """Median forward and backward time of each layer of ``model`` on one batch."""
+    loss_fn = nn.CrossEntropyLoss()
+    forward = {i: [] for i in range(len(model))}
+    backward = {i: [] for i in range(len(model))}
+    for _ in range(repeats):
+        h = x
+        for i, layer in enumerate(model):
+            start = time.perf_counter()
+            h = layer(h)
+            forward[i].append(time.perf_counter() - start)
+        loss_fn(h, y)
+        g = loss_fn.backward()
+        for i in reversed(range(len(model))):
+            start = time.perf_counter()
+            g = model[i].backward(g)
+            backward[i].append(time.perf_counter() - start)
+    print(f"\n{'minitorch layer':<44}{'forward':>10}{'backward':>10}   (µs, median)")
+    for i, layer in enumerate(model):
+        f, b = statistics.median(forward[i]) * 1e6, statistics.median(backward[i]) * 1e6
+        print(f"{i:>2} {layer!r:<41.41}{f:>10.0f}{b:>10.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--channels", type=int, nargs=2, default=[6, 16], metavar=("C1", "C2"))
+    parser.add_argument("--batchnorm", action="store_true", help="BatchNorm2d after each conv")
+    parser.add_argument("--profile", action="store_true", help="minitorch's time per layer")
+    args = parser.parse_args()
+    minitorch.manual_seed(0)
+    (c1, c2), batch_size = args.channels, args.batch_size
+    x, y = make_data(batch_size, args.steps)
+    model = minitorch_cnn(c1, c2, args.batchnorm)
+    runners = {}
+    if torch is not None:
+        runners["PyTorch"] = torch_runner(torch_copy(model), x, y, batch_size)
+    runners["minitorch"] = minitorch_runner(model, x, y, batch_size)
+    for run in runners.values():
+        run(args.steps)  # warm-up: first-touch allocations, momentum buffers
+    times = {name: [] for name in runners}
+    for _ in range(args.rounds):
+        for name, run in runners.items():  # interleaved
+            start = time.perf_counter()
+            run(args.steps)
+            times[name].append((time.perf_counter() - start) / args.steps * 1e3)
+    norm = " + BatchNorm2d" if args.batchnorm else ""
+    print(f"LeNet-style CNN, channels {c1}/{c2}{norm}, batch {batch_size}, float32, SGD momentum")
+    print(f"{'':<12}{'ms/step':>10}{'min':>8}{'max':>8}")
+    for name, t in times.items():
+        print(f"{name:<12}{statistics.median(t):>10.2f}{min(t):>8.2f}{max(t):>8.2f}")
+    if torch is not None:
+        ratio = statistics.median(times["PyTorch"]) / statistics.median(times["minitorch"])
+        per_round = [a / b for a, b in zip(times["PyTorch"], times["minitorch"], strict=True)]
+        print(
+            f"speed ratio PyTorch time / minitorch time: {ratio:.2f} (median of the per-round "
+            f"ratios {statistics.median(per_round):.2f}; 1.0 = as fast as PyTorch)"
+        )
+    if args.profile:
+        profile(model, x[:batch_size], y[:batch_size])
+
+
+if __name__ == "__main__":
+    main()

@@ -1039,14 +1039,13 @@ def test_loader_accepts_num_workers_zero_and_changes_nothing(num_workers):
         ({"num_workers": 0.0}, TypeError, r"got 0.0 \(float\); minitorch loads batches"),
         ({"num_workers": "0"}, TypeError, r"got '0' \(str\)"),
         ({"num_workers": None}, TypeError, r"got None \(NoneType\)"),
-        ({"pin_memory": True}, TypeError, "does not support pin_memory: there is no GPU memory"),
-        ({"pin_memory": False}, TypeError, "does not support pin_memory"),
-        ({"sampler": None}, TypeError, "does not support sampler: use shuffle=True"),
-        ({"batch_sampler": None}, TypeError, "does not support batch_sampler: use batch_size"),
-        ({"persistent_workers": True}, TypeError, "persistent_workers: minitorch has no worker"),
-        ({"prefetch_factor": 2}, TypeError, "prefetch_factor: minitorch has no worker"),
-        ({"worker_init_fn": print}, TypeError, "worker_init_fn: minitorch has no worker"),
-        ({"timeout": 5}, TypeError, "timeout: minitorch has no worker"),
+        ({"pin_memory": True}, TypeError, "support pin_memory=True: there is no GPU memory"),
+        ({"sampler": [0, 1]}, TypeError, r"support sampler=\[0, 1\]: use shuffle=True"),
+        ({"batch_sampler": [[0]]}, TypeError, "does not support batch_sampler=.*: use batch_size"),
+        ({"persistent_workers": True}, TypeError, "persistent_workers=True: minitorch has no"),
+        ({"prefetch_factor": 2}, TypeError, "prefetch_factor=2: minitorch has no worker"),
+        ({"worker_init_fn": print}, TypeError, "worker_init_fn=.*: minitorch has no worker"),
+        ({"timeout": 5}, TypeError, "timeout=5: minitorch has no worker"),
         ({"batchsize": 8}, TypeError, r"unexpected keyword argument 'batchsize'.*num_workers"),
     ],
 )
@@ -1111,3 +1110,21 @@ def test_concat_dataset_names_the_part_whose_getitems_is_wrong():
         ValueError, match=r"ConcatDataset \(part 1\): WrongGetitems.__getitems__ returned 2 items"
     ):
         ds.__getitems__([0, 3, 4, 5])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"pin_memory": False},
+        {"sampler": None},
+        {"batch_sampler": None},
+        {"persistent_workers": False},
+        {"prefetch_factor": None},
+        {"worker_init_fn": None},
+        {"timeout": 0},
+    ],
+    ids=lambda kwargs: next(iter(kwargs)),
+)
+def test_loader_accepts_pytorchs_do_nothing_values(kwargs):
+    loader = DataLoader(TensorDataset(np.arange(6.0), np.arange(6)), batch_size=4, **kwargs)
+    assert [len(y) for _, y in loader] == [4, 2]

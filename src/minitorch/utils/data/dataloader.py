@@ -23,6 +23,18 @@ _NO_WORKERS = (
     "(TensorDataset) is fast enough that worker processes would only add overhead"
 )
 
+# PyTorch DataLoader arguments whose default (doing nothing) minitorch accepts, so that PyTorch
+# code such as `DataLoader(ds, batch_size=64, pin_memory=False)` runs unchanged.
+_HARMLESS_DEFAULTS = {
+    "pin_memory": False,
+    "persistent_workers": False,
+    "prefetch_factor": None,
+    "worker_init_fn": None,
+    "timeout": 0,
+    "sampler": None,
+    "batch_sampler": None,
+}
+
 # PyTorch DataLoader arguments that minitorch deliberately does without, and why.
 _UNSUPPORTED = {
     "pin_memory": "there is no GPU memory to copy to",
@@ -121,7 +133,9 @@ class DataLoader:
         num_workers: int = 0,
         **unsupported: Any,
     ) -> None:
-        for name in unsupported:
+        for name, value in unsupported.items():
+            if name in _HARMLESS_DEFAULTS and value == _HARMLESS_DEFAULTS[name]:
+                continue  # PyTorch's do-nothing value: accepted, it changes nothing here
             reason = _UNSUPPORTED.get(name)
             if reason is None:
                 raise TypeError(
@@ -129,7 +143,7 @@ class DataLoader:
                     "dataset, batch_size, shuffle, drop_last, collate_fn, generator and "
                     "num_workers"
                 )
-            raise TypeError(f"DataLoader does not support {name}: {reason}")
+            raise TypeError(f"DataLoader does not support {name}={value!r}: {reason}")
         if isinstance(num_workers, (bool, np.bool_)) or not isinstance(
             num_workers, (int, np.integer)
         ):

@@ -629,3 +629,25 @@ def test_training_is_bitwise_the_same_with_gradients_set_to_none_or_zeroed(cls, 
         results.append(model.parameters())
     for a, b in zip(*results, strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("entry", "value", "words"),
+    [
+        ("momentum_buffer", 1.5, "must be an array of numbers shaped like the parameter"),
+        ("momentum_buffer", np.array("x"), "must be an array of numbers"),
+        ("step", -1, "'step' of parameter 0 must be a whole number >= 0"),
+        ("step", 2.5, "must be a whole number"),
+        ("step", np.array([1, 2]), "must be a whole number"),
+    ],
+)
+def test_load_state_dict_refuses_entries_that_are_not_what_they_say(entry, value, words):
+    layer = nn.Linear(2, 2)
+    optimizer = optim.SGD(layer, lr=0.1, momentum=0.9)
+    layer(np.ones((1, 2), np.float32))
+    layer.backward(np.ones((1, 2), np.float32))
+    optimizer.step()
+    state = optimizer.state_dict()
+    state["state"]["0"][entry] = value
+    with pytest.raises(ValueError, match=words):
+        optim.SGD(layer, lr=0.1, momentum=0.9).load_state_dict(state)

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import math
 from collections.abc import Callable, Iterator
 from numbers import Real
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from .._validation import check_flag, check_float
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -99,18 +100,13 @@ def check_modules(owner: str, modules: Any, lr: Any) -> list[Any]:
 
 
 def check_number(owner: str, name: str, value: Any) -> float:
-    """``value`` as a Python float, or a TypeError naming ``owner`` and ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    return value
+    """``value`` as a finite Python float, or a TypeError naming ``owner`` and ``name``."""
+    return check_float(owner, name, value)  # the one number check of every module
 
 
 def check_non_negative(owner: str, name: str, value: Any, hint: str = "") -> float:
     """``value`` as a float >= 0, or an error naming ``owner``, ``name`` and the bad value."""
-    number = check_number(owner, name, value)
+    number = check_float(owner, name, value)
     if number < 0:
         raise ValueError(f"{owner}: {name} must be >= 0, got {value!r}{hint}")
     return number
@@ -118,17 +114,10 @@ def check_non_negative(owner: str, name: str, value: Any, hint: str = "") -> flo
 
 def check_fraction(owner: str, name: str, value: Any, hint: str = "") -> float:
     """``value`` as a float in [0, 1), as PyTorch requires of betas."""
-    number = check_number(owner, name, value)
+    number = check_float(owner, name, value)
     if not 0.0 <= number < 1.0:
         raise ValueError(f"{owner}: {name} must be in [0, 1), got {value!r}{hint}")
     return number
-
-
-def check_flag(owner: str, name: str, value: Any) -> bool:
-    """``value`` as a bool; anything but True/False is refused (``"False"`` would be truthy)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 #: How minitorch expresses one weight used in two places, for the errors that meet it.
@@ -610,6 +599,22 @@ class Optimizer:
             result["state"] = state
         return result
 
+    @staticmethod
+    def _checked_step(owner: str, index: int, value: Any) -> int:
+        """A saved step count as an int >= 0, or an error naming the parameter."""
+        number = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, (int, float))
+            or not float(number).is_integer()
+            or number < 0
+        ):
+            raise ValueError(
+                f"{owner}.load_state_dict: 'step' of parameter {index} must be a whole number "
+                f">= 0 (how many updates it has had), got {value!r}"
+            )
+        return int(number)
+
     def load_state_dict(self, state_dict: StateDict) -> None:
         """Restore what :meth:`state_dict` returned, so training resumes exactly where it stopped.
 
@@ -618,7 +623,9 @@ class Optimizer:
         """
         owner = type(self).__name__
         saved_by = state_dict.get("optimizer")
-        if saved_by != owner:
+        if isinstance(saved_by, np.ndarray) and saved_by.ndim == 0:
+            saved_by = saved_by.item()  # what minitorch.load gives back for a string
+        if not isinstance(saved_by, str) or saved_by != owner:
             raise ValueError(
                 f"{owner}.load_state_dict: this state dict was saved by {saved_by!r}, not by "
                 f"{owner}; build the same optimizer class before loading its state"
@@ -643,9 +650,15 @@ class Optimizer:
             param = params[index]
             restored: dict[str, Any] = {}
             for name, value in entries.items():
-                if np.ndim(value) == 0:  # step counts come back from minitorch.load as scalars
-                    restored[name] = value.item() if isinstance(value, np.generic) else value
+                if name == "step":  # the one scalar entry: a count of updates
+                    restored[name] = self._checked_step(owner, index, value)
                     continue
+                if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
+                    raise ValueError(
+                        f"{owner}.load_state_dict: {name!r} of parameter {index} must be an "
+                        f"array of numbers shaped like the parameter {param.shape}, got "
+                        f"{type(value).__name__} {value!r:.60}"
+                    )
                 if np.shape(value) != param.shape:
                     label = self._parameter_labels()[index]
                     raise ValueError(

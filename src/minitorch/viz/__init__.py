@@ -13,6 +13,10 @@ Plots (:mod:`minitorch.viz.plots`). Each returns a :class:`matplotlib.figure.Fig
 ``plot_confusion_matrix(cm)``               also ``plot_confusion_matrix(y_true, y_pred)``
 ==========================================  ===================================================
 
+Convolutional networks (:mod:`minitorch.viz.conv_plots`): ``plot_filters(conv)``, the learned
+kernels of a Conv2d on a colour scale centred at 0, and ``plot_feature_maps(model, image)``, the
+channels of every conv and activation layer's output for one image.
+
 Diagnostics (:mod:`minitorch.viz.diagnostics`, NumPy only), read after a forward and backward pass
 from what the modules already hold (no hooks), returned as dicts keyed by layer or parameter name:
 
@@ -80,6 +84,8 @@ _PLOTTING = {
     "plot_dead_relus": "diagnostic_plots",
     "plot_update_ratios": "diagnostic_plots",
     "plot_diagnostics": "diagnostic_plots",
+    "plot_filters": "conv_plots",
+    "plot_feature_maps": "conv_plots",
 }
 
 __all__ = [
@@ -100,10 +106,10 @@ def __getattr__(name: str) -> Any:
     if name in _PLOTTING:
         module = importlib.import_module(f".{_PLOTTING[name]}", __name__)
         return getattr(module, name)
-    if name in ("plots", "diagnostic_plots"):
+    if name in ("plots", "diagnostic_plots", "conv_plots"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_PLOTTING, "plots", "diagnostic_plots"])
+    return sorted([*globals(), *_PLOTTING, "plots", "diagnostic_plots", "conv_plots"])

@@ -475,3 +475,26 @@ def test_cosine_annealing_follows_the_cosine_back_up_after_t_max():
     closed = [BASE_LR * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(9)]
     assert lrs[4] == 0.0
     np.testing.assert_allclose(lrs, closed, rtol=1e-14, atol=1e-17)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("base_lr", -1.0, "base_lr must be >= 0"),
+        ("last_lr", float("nan"), "last_lr must be a finite number"),
+        ("last_lr", "0.1", "last_lr must be a number"),
+        ("last_epoch", 2.5, "last_epoch must be a whole number >= -1"),
+        ("last_epoch", -7, "last_epoch must be a whole number >= -1"),
+    ],
+)
+def test_load_state_dict_validates_the_numbers(key, value, words):
+    from minitorch import nn, optim
+    from minitorch.optim.lr_scheduler import StepLR
+
+    optimizer = optim.SGD(nn.Linear(2, 2), lr=0.1)
+    scheduler = StepLR(optimizer, step_size=2)
+    state = scheduler.state_dict()
+    state[key] = value
+    with pytest.raises((TypeError, ValueError), match=words):
+        StepLR(optim.SGD(nn.Linear(2, 2), lr=0.1), step_size=2).load_state_dict(state)
+    assert scheduler.last_epoch == 0 and optimizer.lr == 0.1

@@ -266,3 +266,28 @@ def test_errors_teach():
     model(tokens((2, 3)))
     with pytest.raises(ValueError, match=r"expects grad_output of shape \(2, 3, 11\)"):
         model.backward(np.ones((2, 3, 10)))
+
+
+def test_parameter_groups_zero_grad_in_every_way():
+    model = tiny_gpt()
+    decay, no_decay = weight_decay_groups(model)
+    model(tokens((2, 8)))
+    model.backward(np.ones((2, 8, 11)))
+    kept = decay.grads()[0]
+    decay.zero_grad(set_to_none=False)  # zeros in place
+    assert decay.grads()[0] is kept and not kept.any()
+    assert all(g is not None and g.any() for g in no_decay.grads())
+    no_decay.zero_grad()  # each gradient of the group, and only those, becomes None
+    assert all(g is None for g in no_decay.grads())
+    assert decay.grads()[0] is kept
+    assert "ParameterGroup(" in repr(decay) and "wte.W" in repr(decay)
+
+
+def test_input_gradients_are_none_where_nobody_needs_them():
+    model = tiny_gpt()
+    assert model.backward(np.zeros_like(model(tokens((2, 3))))) is None  # token indices
+    attn = nn.MultiheadAttention(8, 2, causal=True)
+    attn.needs_input_grad = False  # reaches in_proj: dL/dx is skipped
+    assert attn.in_proj.needs_input_grad is False
+    y = attn(np.ones((2, 3, 8), np.float32))
+    assert attn.backward(np.ones_like(y)) is None and attn.in_proj.dW is not None

@@ -285,6 +285,9 @@ class ParameterGroup(nn.Module):
         grads = self.model.grads()
         return [grads[i] for i in self._positions]
 
+    def named_children(self) -> list[tuple[str, nn.Module]]:
+        return [("model", self.model)]  # the slots below refer to its modules; not children
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear this group's gradients: ``None`` (the default), or zeros in place."""
         slots = self._grad_slots

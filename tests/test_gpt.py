@@ -12,7 +12,7 @@ import minitorch
 from layer_table import block_to_torch, block_torch_grads
 from minitorch import nn, optim
 from minitorch.models import GPT, decays_weight, weight_decay_groups
-from minitorch.testing import gradcheck
+from minitorch.testing import check_module, gradcheck
 from parity import HAVE_TORCH, relative_difference, torch, torch_tensor
 
 needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="compares with PyTorch")
@@ -160,6 +160,7 @@ def test_the_whole_model_passes_a_gradient_check(tie_weights, dropout):
     model = tiny_gpt(tie_weights, dropout, vocab_size=5, block_size=4, n_embd=4)
     report = gradcheck(model, tokens((2, 4), vocab_size=5), atol=1e-7, rtol=1e-6)
     assert [row.name for row in report.rows] == [n for n, _ in model.named_parameters()]
+    assert check_module(model, tokens((2, 3), vocab_size=5))  # the Module contract
 
 
 # ---------------------------------------------------------------------- layout and init

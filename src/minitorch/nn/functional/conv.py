@@ -154,6 +154,8 @@ def im2col(
     kh, kw = pair("im2col", "kernel_size", kernel_size, 1)
     stride, dilation = pair("im2col", "stride", stride, 1), pair("im2col", "dilation", dilation, 1)
     padding = pair("im2col", "padding", padding, 0)
+    if x.ndim != 4:
+        raise ValueError(f"im2col expects images of shape (N, C, H, W), got {x.shape}")
     n, c, h, w = x.shape
     check_window_fits("im2col", x.shape, (kh, kw), padding, dilation)
     ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)

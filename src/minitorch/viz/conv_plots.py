@@ -428,7 +428,7 @@ def plot_feature_maps(
     ax_input.imshow(picture, cmap="gray", interpolation="nearest")
     ax_input.set_xticks([])
     ax_input.set_yticks([])
-    ax_input.set_title(f"input {tuple(batch.shape[1:])}", fontsize=9)
+    ax_input.set_title("input " + "×".join(str(s) for s in batch.shape[1:]), fontsize=9)
 
     for row, (name, module) in enumerate(shown):
         maps = outputs[name][0]

@@ -1,18 +1,23 @@
 """One training step of a LeNet-style CNN at batch 64, float32: minitorch against PyTorch in the
 same run, interleaved (reports, never fails).
 
-    python benchmarks/bench_cnn.py [--batch-size 64] [--rounds 15] [--steps 20]
-                                   [--channels 6 16] [--batchnorm] [--profile]
+    python benchmarks/bench_cnn.py [--models example lenet5] [--batch-size 64] [--rounds 15]
+                                   [--steps 20] [--profile]
 
-The network (28×28 grey images, 10 classes)::
+The networks (28×28 grey images, 10 classes)::
 
     Conv2d(1, c1, 5, padding=2) -> [BatchNorm2d] -> ReLU -> MaxPool2d(2)      (c1, 14, 14)
     Conv2d(c1, c2, 5)           -> [BatchNorm2d] -> ReLU -> MaxPool2d(2)      (c2, 5, 5)
-    Flatten -> Linear(25·c2, 120) -> ReLU -> Linear(120, 10)
+    Flatten -> Linear(25·c2, hidden) -> ReLU -> Linear(hidden, 10)
+
+    example   c1, c2 = 16, 32, batch norm (convolutions without bias), hidden 128, Adam:
+              the network of examples/cnn_mnist.py
+    lenet5    c1, c2 = 6, 16, no batch norm, hidden 120, SGD with momentum 0.9
 
 Both frameworks start from the same weights and train on the same MNIST-like batches (pixels
-in [0, 1], labels from a fixed random teacher) with SGD (momentum 0.9) and cross-entropy.
-PyTorch runs on 2 threads (the machines students and CI use have two cores); as PyTorch
+in [0, 1], labels from a fixed random teacher) with the same optimizer and cross-entropy.
+PyTorch runs on 2 threads (``--threads``; the machines students and CI use have two cores), NumPy
+on its BLAS's default (all cores; ``OPENBLAS_NUM_THREADS=1`` for one); as PyTorch
 computes no gradient for data, minitorch's first layer skips it (``needs_input_grad = False``).
 A round times ``--steps`` steps of each framework in turn, so a disturbance on a shared machine
 hits both alike; the table gives the median time per step over the rounds (after a warm-up
@@ -38,7 +43,11 @@ try:
 except ImportError:  # pragma: no cover
     torch = None
 
-LR, MOMENTUM = 0.01, 0.9
+MODELS = {
+    # name: (c1, c2, batch norm, hidden, optimizer)
+    "example": (16, 32, True, 128, "adam"),
+    "lenet5": (6, 16, False, 120, "sgd"),
+}
 
 
 def make_data(batch_size: int, steps: int, seed: int = 0):
@@ -49,18 +58,19 @@ def make_data(batch_size: int, steps: int, seed: int = 0):
     return x, y
 
 
-def minitorch_cnn(c1: int, c2: int, batchnorm: bool) -> nn.Sequential:
+def minitorch_cnn(c1: int, c2: int, batchnorm: bool, hidden: int) -> nn.Sequential:
     def block(c_in, c_out, padding):
         norm = [nn.BatchNorm2d(c_out)] if batchnorm else []
-        return [nn.Conv2d(c_in, c_out, 5, padding=padding), *norm, nn.ReLU(), nn.MaxPool2d(2)]
+        conv = nn.Conv2d(c_in, c_out, 5, padding=padding, bias=not batchnorm)
+        return [conv, *norm, nn.ReLU(), nn.MaxPool2d(2)]
 
     return nn.Sequential(
         *block(1, c1, 2),
         *block(c1, c2, 0),
         nn.Flatten(),
-        nn.Linear(25 * c2, 120),
+        nn.Linear(25 * c2, hidden),
         nn.ReLU(),
-        nn.Linear(120, 10),
+        nn.Linear(hidden, 10),
     )
 
 
@@ -70,11 +80,16 @@ def torch_copy(model: nn.Sequential):
     for layer in model:
         if isinstance(layer, nn.Conv2d):
             copy = torch.nn.Conv2d(
-                layer.in_channels, layer.out_channels, layer.kernel_size, padding=layer.padding
+                layer.in_channels,
+                layer.out_channels,
+                layer.kernel_size,
+                padding=layer.padding,
+                bias=layer.b is not None,
             )
             with torch.no_grad():
                 copy.weight.copy_(torch.from_numpy(layer.W))
-                copy.bias.copy_(torch.from_numpy(layer.b.ravel()))
+                if layer.b is not None:
+                    copy.bias.copy_(torch.from_numpy(layer.b.ravel()))
         elif isinstance(layer, nn.Linear):
             copy = torch.nn.Linear(layer.input_dim, layer.output_dim)
             with torch.no_grad():
@@ -94,10 +109,13 @@ def torch_copy(model: nn.Sequential):
     return torch.nn.Sequential(*layers)
 
 
-def minitorch_runner(model, x, y, batch_size):
+def minitorch_runner(model, x, y, batch_size, optimizer_name):
     model.needs_input_grad = False  # the standard loop's habit: the input is data
     loss_fn = nn.CrossEntropyLoss()
-    optimizer = optim.SGD(model, lr=LR, momentum=MOMENTUM)
+    if optimizer_name == "adam":
+        optimizer = optim.Adam(model, lr=1e-3)
+    else:
+        optimizer = optim.SGD(model, lr=0.01, momentum=0.9)
 
     def run(steps):
         for i in range(steps):
@@ -110,9 +128,12 @@ def minitorch_runner(model, x, y, batch_size):
     return run
 
 
-def torch_runner(model, x, y, batch_size):
+def torch_runner(model, x, y, batch_size, optimizer_name):
     loss_fn = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    if optimizer_name == "adam":
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
     def run(steps):
@@ -149,36 +170,31 @@ def profile(model: nn.Sequential, x: np.ndarray, y: np.ndarray, repeats: int = 3
         print(f"{i:>2} {layer!r:<41.41}{f:>10.0f}{b:>10.0f}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--channels", type=int, nargs=2, default=[6, 16], metavar=("C1", "C2"))
-    parser.add_argument("--batchnorm", action="store_true", help="BatchNorm2d after each conv")
-    parser.add_argument("--profile", action="store_true", help="minitorch's time per layer")
-    args = parser.parse_args()
+def compare(name: str, args) -> None:
+    c1, c2, batchnorm, hidden, optimizer_name = MODELS[name]
     minitorch.manual_seed(0)
-    (c1, c2), batch_size = args.channels, args.batch_size
-    x, y = make_data(batch_size, args.steps)
-    model = minitorch_cnn(c1, c2, args.batchnorm)
+    x, y = make_data(args.batch_size, args.steps)
+    model = minitorch_cnn(c1, c2, batchnorm, hidden)
     runners = {}
     if torch is not None:
-        runners["PyTorch"] = torch_runner(torch_copy(model), x, y, batch_size)
-    runners["minitorch"] = minitorch_runner(model, x, y, batch_size)
+        runners["PyTorch"] = torch_runner(torch_copy(model), x, y, args.batch_size, optimizer_name)
+    runners["minitorch"] = minitorch_runner(model, x, y, args.batch_size, optimizer_name)
     for run in runners.values():
-        run(args.steps)  # warm-up: first-touch allocations, momentum buffers
-    times = {name: [] for name in runners}
+        run(args.steps)  # warm-up: first-touch allocations, optimizer state
+    times = {key: [] for key in runners}
     for _ in range(args.rounds):
-        for name, run in runners.items():  # interleaved
+        for key, run in runners.items():  # interleaved
             start = time.perf_counter()
             run(args.steps)
-            times[name].append((time.perf_counter() - start) / args.steps * 1e3)
-    norm = " + BatchNorm2d" if args.batchnorm else ""
-    print(f"LeNet-style CNN, channels {c1}/{c2}{norm}, batch {batch_size}, float32, SGD momentum")
+            times[key].append((time.perf_counter() - start) / args.steps * 1e3)
+    norm = ", BatchNorm2d" if batchnorm else ""
+    print(
+        f"\n{name}: channels {c1}/{c2}{norm}, hidden {hidden}, {optimizer_name}, "
+        f"batch {args.batch_size}, float32"
+    )
     print(f"{'':<12}{'ms/step':>10}{'min':>8}{'max':>8}")
-    for name, t in times.items():
-        print(f"{name:<12}{statistics.median(t):>10.2f}{min(t):>8.2f}{max(t):>8.2f}")
+    for key, t in times.items():
+        print(f"{key:<12}{statistics.median(t):>10.2f}{min(t):>8.2f}{max(t):>8.2f}")
     if torch is not None:
         ratio = statistics.median(times["PyTorch"]) / statistics.median(times["minitorch"])
         per_round = [a / b for a, b in zip(times["PyTorch"], times["minitorch"], strict=True)]
@@ -187,7 +203,23 @@ def main() -> None:
             f"ratios {statistics.median(per_round):.2f}; 1.0 = as fast as PyTorch)"
         )
     if args.profile:
-        profile(model, x[:batch_size], y[:batch_size])
+        profile(model, x[: args.batch_size], y[: args.batch_size])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=list(MODELS))
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2, help="PyTorch's threads (default 2)")
+    parser.add_argument("--profile", action="store_true", help="minitorch's time per layer")
+    args = parser.parse_args()
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    print(f"torch threads: {args.threads if torch is not None else '-'}")
+    for name in args.models:
+        compare(name, args)
 
 
 if __name__ == "__main__":

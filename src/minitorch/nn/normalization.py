@@ -62,16 +62,19 @@ class LayerNorm(Module):
         dtype=None,
     ) -> None:
         super().__init__()
+        shape_argument = normalized_shape
         if isinstance(normalized_shape, (int, np.integer)):
             normalized_shape = (normalized_shape,)
-        normalized_shape = tuple(normalized_shape)
+        normalized_shape = (
+            tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else ()
+        )
         if not normalized_shape or any(
             isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0
             for n in normalized_shape
         ):
             raise ValueError(
                 "LayerNorm: normalized_shape must be a positive int or a tuple of positive ints "
-                f"(the trailing shape to normalize over), got {normalized_shape!r}"
+                f"(the trailing shape to normalize over), got {shape_argument!r}"
             )
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps = check_float("LayerNorm", "eps", eps, 0, low_inclusive=False)

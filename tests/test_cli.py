@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import minitorch
+from idx_folder import write_idx_folder
 from minitorch.cli import main
 from minitorch.datasets import DATASETS
 
@@ -165,10 +166,17 @@ def test_default_folder_name_is_dataset_and_time_and_never_reused(tmp_path, monk
     assert f"run folder: runs/{runs[0].name}" in out
 
 
+@pytest.fixture(scope="module")
+def idx_root(tmp_path_factory) -> Path:
+    """Tiny MNIST and Fashion-MNIST folders of IDX files (the data sets read from files)."""
+    return write_idx_folder(tmp_path_factory.mktemp("idx"))
+
+
 @pytest.mark.parametrize("name", list(DATASETS))
-def test_every_data_set_trains(name, tmp_path):
+def test_every_data_set_trains(name, tmp_path, idx_root):
     run = tmp_path / name
-    assert train(*SMALL, "--dataset", name, "--epochs", "1", "--out", str(run)) == 0
+    files = ["--data-root", str(idx_root)] if DATASETS[name].needs_root else []
+    assert train(*SMALL, "--dataset", name, *files, "--epochs", "1", "--out", str(run)) == 0
     rows = read_metrics(run)
     assert len(rows) == 1 and np.isfinite(float(rows[0]["test_loss"]))
     if DATASETS[name].task == "regression":
@@ -383,6 +391,10 @@ def test_datasets_lists_every_data_set(capsys):
     out = capsys.readouterr().out
     for name, info in DATASETS.items():
         assert re.search(rf"^{name} +{info.task}", out, re.MULTILINE)
+        models = "mlp|cnn" if info.image_shape else "mlp"
+        options = "options: .*--data-root DIR --download" if info.needs_root else ""
+        assert re.search(rf"^{name} .*\n +--model {re.escape(models)}.*{options}", out, re.M)
+    assert re.search(r"^shakespeare +language model .*\n +--model gpt$", out, re.MULTILINE)
 
 
 def test_python_dash_m_minitorch_reports_a_mistake_without_a_traceback():

@@ -335,7 +335,7 @@ BAD_SETTINGS: dict[str, tuple[Callable[[dict], None], str]] = {
         _set("scheduler.gamma", 0.5),
         'unknown setting "scheduler.gamma"',
     ),
-    "dataset misspelt": (_set("dataset", "mnist"), "did you mean 'mnist5k'?"),
+    "dataset misspelt": (_set("dataset", "mnst5k"), "did you mean 'mnist5k'?"),
     "samples as text": (_set("dataset_options.n_samples", "100"), "write 100 without the quotes"),
     "an option the data set lacks": (
         _set("dataset_options.n_classes", 3),

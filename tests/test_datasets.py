@@ -12,7 +12,9 @@ import pytest
 import minitorch
 from minitorch.datasets import (
     DATASETS,
+    MNIST,
     Digits,
+    FashionMNIST,
     MNIST5k,
     SupervisedDataset,
     get_dataset,
@@ -552,17 +554,41 @@ def test_generator_bad_arguments(make, kwargs, error, message):
 GENERATED = ["spiral", "moons", "circles", "xor", "blobs", "sine"]
 
 
+FROM_FILES = ["mnist", "fashion-mnist"]
+
+
 def test_registry_lists_every_dataset():
-    assert list(DATASETS) == [*GENERATED, "digits", "mnist5k"]
+    assert list(DATASETS) == [*GENERATED, "digits", "mnist5k", *FROM_FILES]
     for name, info in DATASETS.items():
         assert info.name == name
         assert info.task in ("classification", "regression")
         assert info.description
         assert info.generated == (name in GENERATED)
+        assert info.needs_root == (name in FROM_FILES)
+        assert (info.image_shape is None) == (name in GENERATED)
         assert "seed" not in info.options and "train" not in info.options
     assert DATASETS["sine"].task == "regression"
     assert {"n_samples", "noise", "n_classes"} <= set(DATASETS["spiral"].options)
     assert {"normalize", "flatten", "split_seed"} <= set(DATASETS["digits"].options)
+    assert {"root", "download", "transform"} <= set(DATASETS["mnist"].options)
+    assert DATASETS["digits"].image_shape == (1, 8, 8)
+    assert DATASETS["mnist5k"].image_shape == DATASETS["mnist"].image_shape == (1, 28, 28)
+
+
+def test_registry_reads_the_data_sets_from_files_in_root(tmp_path):
+    from idx_folder import write_idx_folder
+
+    write_idx_folder(tmp_path, train=30, test=10)
+    for name, cls in (("mnist", MNIST), ("fashion-mnist", FashionMNIST)):
+        train, test = get_dataset(name, root=tmp_path)
+        assert type(train) is cls and train.train and not test.train
+        assert (len(train), len(test), train.input_dim, train.num_classes) == (30, 10, 784, 10)
+    with pytest.raises(TypeError, match="is read from files: give root="):
+        get_dataset("mnist")
+    with pytest.raises(ValueError, match=r"fixed split of its own.*test_fraction does not apply"):
+        get_dataset("mnist", root=tmp_path, test_fraction=0.5)
+    with pytest.raises(FileNotFoundError, match="FashionMNIST/raw/train-images"):
+        get_dataset("fashion-mnist", root=tmp_path / "elsewhere")
 
 
 @pytest.mark.parametrize("name", GENERATED)

@@ -1,4 +1,5 @@
-"""The standard training loop, written once: build an MLP, train an epoch, evaluate, fit.
+"""The standard training loop, written once: build an MLP or a CNN, train an epoch, evaluate, fit;
+and the loop of a language model (a GPT), which trains by iterations, not epochs.
 
 These helpers are what the command-line trainer (``minitorch train``) runs, and they are meant
 for scripts and notebooks too. They use nothing but minitorch itself (no progress bar, no
@@ -25,6 +26,13 @@ What makes a run resumable to the last bit is kept in :class:`EpochProgress` (th
 totals of an epoch, so an epoch stopped half-way can be finished later) and in the random
 generators, whose state :func:`generator_state` and :func:`set_generator_state` turn into a
 JSON string and back.
+
+A language model trains on random windows of a text rather than on epochs of samples
+(nanoGPT's loop): :func:`train_lm` runs iterations ``start .. stop - 1``, each one batch from
+``data.get_batch``, the learning rate of :func:`warmup_cosine_lr`, gradient clipping and a step
+of every optimizer; :func:`lm_loss` measures the loss on a fixed list of batches
+(``val.eval_batches(...)``). :class:`LMProgress` holds the running totals since the last
+evaluation, as :class:`EpochProgress` does for an epoch.
 """
 
 from __future__ import annotations
@@ -47,12 +55,18 @@ __all__ = [
     "ACTIVATIONS",
     "EpochProgress",
     "Evaluation",
+    "LMProgress",
+    "build_cnn",
     "build_mlp",
+    "cnn_layout",
     "evaluate",
     "fit",
     "generator_state",
+    "lm_loss",
     "set_generator_state",
     "train_epoch",
+    "train_lm",
+    "warmup_cosine_lr",
 ]
 
 #: Activation name (as the command line spells it) -> layer class.
@@ -126,6 +140,91 @@ def build_mlp(
             layers.append(nn.Dropout(dropout))
     layers.append(nn.Linear(sizes[-1], int(output_dim)))
     return nn.Sequential(*layers)
+
+
+def cnn_layout(image_shape: Sequence[int]) -> list[tuple[int, int]]:
+    """``[(kernel_size, padding), (kernel_size, padding)]`` of :func:`build_cnn`'s two convolutions.
+
+    LeNet's layout on 28×28 images: 5×5 kernels, the first padded by 2 (the map keeps its
+    size), the second unpadded (28 → 14 after pooling → 10 → 5). Smaller images (the 8×8
+    digits) get 3×3 kernels, and the second convolution is padded too when an unpadded one
+    would leave less than a 2×2 map after pooling (8 → 4 → 4 → 2).
+    """
+    _, height, width = (int(size) for size in image_shape)
+    side = min(height, width)
+    kernel = 5 if side >= 16 else 3
+    after_first = side // 2
+    valid = after_first - kernel + 1
+    second_padding = 0 if valid // 2 >= 2 else kernel // 2
+    return [(kernel, kernel // 2), (kernel, second_padding)]
+
+
+def build_cnn(
+    image_shape: Sequence[int],
+    channels: Sequence[int],
+    hidden_sizes: Sequence[int],
+    output_dim: int,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    batch_norm: bool = False,
+) -> nn.Sequential:
+    """A LeNet-style convolutional network: two conv blocks, then an MLP on the flattened maps.
+
+    Each block is ``Conv2d → [BatchNorm2d] → activation → MaxPool2d(2)``; then ``Flatten`` and
+    ``Linear → activation [→ Dropout]`` per hidden size, and a last ``Linear`` (so the default
+    ``hidden_sizes=[120]`` gives LeNet's two linear layers). The kernels and paddings follow
+    :func:`cnn_layout`.
+
+    Parameters
+    ----------
+    image_shape : (C, H, W)
+        The shape of one input image, e.g. ``(1, 28, 28)``.
+    channels : (int, int)
+        Output channels of the two convolutions (LeNet: 6 and 16).
+    hidden_sizes : sequence of int
+        Widths of the hidden linear layers after the convolutions.
+    output_dim : int
+        Number of classes.
+    activation, dropout
+        As for :func:`build_mlp`: the non-linearity after every convolution and hidden layer,
+        and the dropout after each hidden linear layer.
+    batch_norm : bool
+        Put a ``BatchNorm2d`` after each convolution.
+
+    Examples
+    --------
+    >>> build_cnn((1, 28, 28), [6, 16], [120], 10)[7]
+    Linear(input_dim=400, output_dim=120, bias=True)
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"build_cnn: unknown activation {activation!r}; choose one of: "
+            + ", ".join(ACTIVATIONS)
+        )
+    shape = tuple(int(size) for size in image_shape)
+    if len(shape) != 3 or min(shape) <= 0:
+        raise ValueError(f"build_cnn: image_shape must be (C, H, W), got {tuple(image_shape)}")
+    channels = [int(c) for c in channels]
+    if len(channels) != 2 or min(channels) <= 0:
+        raise ValueError(
+            f"build_cnn: channels must be two positive numbers (LeNet: [6, 16]), got {channels}"
+        )
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"build_cnn: dropout must be in [0, 1), got {dropout}")
+    in_channels, height, width = shape
+    layers: list[nn.Module] = []
+    for out_channels, (kernel, padding) in zip(channels, cnn_layout(shape), strict=True):
+        layers.append(nn.Conv2d(in_channels, out_channels, kernel, padding=padding))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(out_channels))
+        layers += [ACTIVATIONS[activation](), nn.MaxPool2d(2)]
+        height = (height + 2 * padding - kernel + 1) // 2
+        width = (width + 2 * padding - kernel + 1) // 2
+        in_channels = out_channels
+    if min(height, width) < 1:
+        raise ValueError(f"build_cnn: images of {shape[1]}x{shape[2]} pixels are too small")
+    head = build_mlp(in_channels * height * width, hidden_sizes, output_dim, activation, dropout)
+    return nn.Sequential(*layers, nn.Flatten(), *head)
 
 
 @dataclass
@@ -303,34 +402,49 @@ def evaluate(
     Parameters
     ----------
     model : Module
-    dataset : TensorDataset
-        With ``tensors == (inputs, targets)`` (any :class:`SupervisedDataset`).
+    dataset : TensorDataset or Dataset
+        With ``tensors == (inputs, targets)`` (any :class:`SupervisedDataset`), sliced in
+        order; or any data set of ``(input, target)`` samples, such as
+        :class:`~minitorch.datasets.MNIST`, fetched in order by a :class:`DataLoader`.
     loss_fn : Loss
     task : {'classification', 'regression'}
     batch_size : int
     """
-    inputs, targets = dataset.tensors
     was_training = model.training
     model.eval()
     loss_sum = 0.0
-    outputs = []
+    outputs, target_parts = [], []
     try:
         with no_grad():
-            for start in range(0, len(targets), batch_size):
-                batch_targets = targets[start : start + batch_size]
-                batch_outputs = model(inputs[start : start + batch_size])
+            for batch_inputs, batch_targets in _in_order(dataset, batch_size):
+                batch_outputs = model(batch_inputs)
                 loss_sum += float(loss_fn(batch_outputs, batch_targets)) * len(batch_targets)
                 if task == CLASSIFICATION:
                     batch_outputs = batch_outputs.argmax(axis=1)
                 outputs.append(batch_outputs)
+                target_parts.append(batch_targets)
     finally:
         model.train(was_training)
     predictions = np.concatenate(outputs) if outputs else np.empty(0)
+    targets = np.concatenate(target_parts) if target_parts else np.empty(0, dtype=np.int64)
     loss = loss_sum / len(targets) if len(targets) else math.nan
     accuracy = None
     if task == CLASSIFICATION:
         accuracy = float(np.mean(predictions == targets)) if len(targets) else math.nan
     return Evaluation(loss=loss, accuracy=accuracy, predictions=predictions, targets=targets)
+
+
+def _in_order(dataset: Any, batch_size: int) -> Any:
+    """``(inputs, targets)`` batches of ``dataset`` in order, ``batch_size`` at a time."""
+    tensors = getattr(dataset, "tensors", None)
+    if tensors is not None:
+        inputs, targets = tensors
+        for start in range(0, len(targets), batch_size):
+            yield inputs[start : start + batch_size], targets[start : start + batch_size]
+        return
+    from .utils.data import DataLoader
+
+    yield from DataLoader(dataset, batch_size=batch_size)
 
 
 def fit(
@@ -414,3 +528,209 @@ def generator_state(generator: np.random.Generator) -> str:
 def set_generator_state(generator: np.random.Generator, state: str) -> None:
     """Put ``generator`` back in the state :func:`generator_state` recorded (in place)."""
     generator.bit_generator.state = json.loads(state)
+
+
+# ---------------------------------------------------------------------- language models
+def warmup_cosine_lr(
+    step: int, *, lr: float, min_lr: float, warmup_iters: int, decay_iters: int
+) -> float:
+    r"""The learning rate of iteration ``step`` (counted from 1): nanoGPT's ``get_lr``.
+
+    A linear warm-up over the first ``warmup_iters`` iterations, then half a cosine from
+    ``lr`` down to ``min_lr``, reached at iteration ``decay_iters`` (the last one of a run that
+    trains ``decay_iters`` iterations), and ``min_lr`` after it::
+
+        s ≤ w:          lr · s / (w + 1)
+        w < s ≤ D:      min_lr + ½ (1 + cos(π (s − 1 − w) / (D − 1 − w))) · (lr − min_lr)
+        s > D:          min_lr
+
+    (nanoGPT's ``it`` is ``s − 1``.) So iteration w + 1 trains with ``lr`` and iteration D with
+    ``min_lr``. The rate is a function of the iteration alone: a resumed run needs no
+    scheduler state.
+
+    >>> [round(warmup_cosine_lr(s, lr=1e-3, min_lr=1e-4, warmup_iters=100, decay_iters=2000), 7)
+    ...  for s in (1, 100, 101, 2000, 2001)]
+    [9.9e-06, 0.0009901, 0.001, 0.0001, 0.0001]
+    """
+    if step <= warmup_iters:
+        return lr * step / (warmup_iters + 1)
+    if step >= decay_iters:
+        return min_lr
+    ratio = (step - 1 - warmup_iters) / (decay_iters - 1 - warmup_iters)
+    return min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr - min_lr)
+
+
+@dataclass
+class LMProgress:
+    """Running totals of a language model's training since its last evaluation.
+
+    Attributes
+    ----------
+    steps : int
+        Iterations trained since the last evaluation.
+    loss_sum : float
+        Sum of those iterations' batch losses: ``loss_sum / steps`` is their mean.
+    seconds : float
+        Time spent training them.
+    """
+
+    steps: int = 0
+    loss_sum: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def mean_loss(self) -> float:
+        """Mean training loss of the iterations since the last evaluation (NaN before one)."""
+        return self.loss_sum / self.steps if self.steps else math.nan
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> LMProgress:
+        return cls(
+            steps=int(values["steps"]),
+            loss_sum=float(values["loss_sum"]),
+            seconds=float(values["seconds"]),
+        )
+
+
+def _lm_loss_and_grad(model: nn.Module, loss_fn: nn.Loss, x: np.ndarray, y: np.ndarray) -> Any:
+    logits = model(x)
+    vocab = logits.shape[-1]
+    loss = float(loss_fn(logits.reshape(-1, vocab), y.reshape(-1)))
+    return loss, logits.shape
+
+
+def train_lm(
+    model: nn.Module,
+    data: Any,
+    optimizers: Sequence[Any],
+    *,
+    batch_size: int,
+    block_size: int,
+    start: int,
+    stop: int,
+    lr_at: Callable[[int], float],
+    grad_clip: float | None = 1.0,
+    generator: np.random.Generator | None = None,
+    progress: LMProgress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_step: Callable[[int, LMProgress, float], None] | None = None,
+) -> tuple[LMProgress, int]:
+    """Train a language model for iterations ``start + 1 .. stop`` (nanoGPT's loop).
+
+    Each iteration ``s``: set every optimizer's ``lr`` to ``lr_at(s)``; draw a batch
+    ``x, y = data.get_batch(batch_size, block_size)``; forward, cross-entropy over all
+    ``batch_size · block_size`` next-character predictions, backward; clip the gradients'
+    joint norm to ``grad_clip`` (:func:`minitorch.nn.utils.clip_grad_norm_`); step every
+    optimizer::
+
+        for s in range(start + 1, stop + 1):
+            for opt in optimizers: opt.lr = lr_at(s)
+            x, y = data.get_batch(batch_size, block_size)
+            logits = model(x)                                        # (B, T, V)
+            loss = loss_fn(logits.reshape(-1, V), y.reshape(-1))
+            for opt in optimizers: opt.zero_grad()
+            model.backward(loss_fn.backward().reshape(logits.shape))
+            clip_grad_norm_(model, grad_clip)
+            for opt in optimizers: opt.step()
+
+    Parameters
+    ----------
+    model : Module
+        Maps ``(B, T)`` token ids to ``(B, T, V)`` logits (:class:`minitorch.models.GPT`).
+    data : CharDataset
+        The training split (anything with ``get_batch(batch_size, block_size, generator=)``).
+    optimizers : sequence of Optimizer
+        All step every iteration: nanoGPT's two parameter groups are two AdamW here, one
+        for the matrices (with weight decay) and one for the rest (see
+        :func:`minitorch.models.weight_decay_groups`).
+    batch_size, block_size : int
+    start, stop : int
+        Iterations already trained, and the number to reach.
+    lr_at : callable
+        Iteration (from 1) -> learning rate, e.g. a :func:`warmup_cosine_lr` with its settings.
+    grad_clip : float or None
+        Largest joint gradient norm; ``None`` or 0: no clipping.
+    generator : numpy.random.Generator, optional
+        Draws the batches (default: minitorch's global generator, which dropout uses too). For
+        a resumed run to train on the batches an uninterrupted one would have, restore its
+        state along with the model's and the optimizers'.
+    progress : LMProgress, optional
+        Totals to continue from (not modified; a new object is returned).
+    should_stop : callable, optional
+        Asked after every iteration but the last; ``True`` stops there, where model and
+        optimizers agree and can be saved.
+    on_step : callable, optional
+        ``on_step(iteration, progress, batch_loss)`` after every iteration.
+
+    Returns
+    -------
+    progress : LMProgress
+    reached : int
+        The iterations trained in all: ``stop``, or fewer if ``should_stop`` ended it early.
+    """
+    from .nn.utils import clip_grad_norm_
+
+    totals = LMProgress(**asdict(progress)) if progress is not None else LMProgress()
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    reached = start
+    started = time.perf_counter()
+    try:
+        for step in range(start + 1, stop + 1):
+            lr = float(lr_at(step))
+            for optimizer in optimizers:
+                optimizer.lr = lr
+            x, y = data.get_batch(batch_size, block_size, generator=generator)
+            loss, shape = _lm_loss_and_grad(model, loss_fn, x, y)
+            for optimizer in optimizers:
+                optimizer.zero_grad()
+            model.backward(loss_fn.backward().reshape(shape))
+            if grad_clip:
+                clip_grad_norm_(model, grad_clip)
+            for optimizer in optimizers:
+                optimizer.step()
+            reached = step
+            totals.steps += 1
+            totals.loss_sum += loss
+            if on_step is not None:
+                on_step(step, totals, loss)
+            if step < stop and should_stop is not None and should_stop():
+                break
+    finally:
+        totals.seconds += time.perf_counter() - started
+    return totals, reached
+
+
+def lm_loss(
+    model: nn.Module, batches: Sequence[tuple[np.ndarray, np.ndarray]], *, chunk: int = 8
+) -> float:
+    """Mean cross-entropy (nats per token) of ``model`` over fixed batches, in evaluation mode.
+
+    ``batches`` is a list of ``(x, y)`` pairs of the same shape ``(B, T)``, e.g.
+    ``val.eval_batches(200, 12, 64)``: every evaluation of every run then averages over
+    exactly the same windows, a stable estimate (nanoGPT's ``estimate_loss`` draws new random
+    batches each time). ``chunk`` batches at a time go through the model (fewer, larger
+    matrix products; the mean over equal-sized batches is the same). Runs under
+    :func:`minitorch.no_grad`; the model's mode is restored.
+    """
+    if not batches:
+        return math.nan
+    loss_fn = nn.CrossEntropyLoss()
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        with no_grad():
+            for first in range(0, len(batches), chunk):
+                part = batches[first : first + chunk]
+                x = np.concatenate([xb for xb, _ in part])
+                y = np.concatenate([yb for _, yb in part])
+                loss, _ = _lm_loss_and_grad(model, loss_fn, x, y)
+                total += loss * y.size
+                count += y.size
+    finally:
+        model.train(was_training)
+    return total / count

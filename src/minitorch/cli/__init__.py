@@ -1,19 +1,24 @@
-"""The command-line trainer: ``minitorch train``, ``minitorch evaluate``, ``minitorch datasets``.
+"""The command-line trainer: ``minitorch train | evaluate | sample | datasets``.
 
 Installed as the ``minitorch`` command, and runnable as ``python -m minitorch``::
 
     minitorch train                              # an MLP on the bundled digits, ~98% test accuracy
     minitorch train --dataset spiral --hidden 64 64 --epochs 200 --lr 0.01
+    minitorch train --model cnn --dataset mnist5k --batch-norm
+    minitorch train --model gpt                  # nanoGPT's CPU recipe on Tiny Shakespeare
     minitorch evaluate runs/digits-20260512-101500
     minitorch train --resume runs/digits-20260512-101500 --epochs 40
+    minitorch sample runs/shakespeare-20260512-101500 --prompt "ROMEO:"
 
 :func:`main` takes the arguments as a list and returns the exit code, so the trainer can be run
 from Python (and from tests) as well: ``main(["train", "--epochs", "3", "--out", "runs/try"])``.
 
-Layout: ``_options`` (the parser and its checks), ``_setup`` (configuration to data, model,
-optimizer), ``_run`` (the run folder and its files), ``_train`` (training, checkpoints, Ctrl-C,
-resume) and ``_evaluate`` (evaluation and the list of data sets). The training loop itself lives
-in :mod:`minitorch.training`, which has no command-line parts.
+Layout: ``_options`` (the parser and its checks), ``_config`` (what config.json and the
+checkpoint may hold), ``_setup`` (configuration to data, model, optimizer), ``_run`` (the run
+folder and its files), ``_train`` (training by epochs, checkpoints, Ctrl-C, resume), ``_gpt``
+(a GPT's training by iterations), ``_sample`` (text from a GPT run) and ``_evaluate``
+(evaluation and the list of data sets). The training loops themselves live in
+:mod:`minitorch.training`, which has no command-line parts.
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             from ._train import run_train
 
             return run_train(args, argv)
+        if args.command == "sample":
+            from ._sample import run_sample
+
+            return run_sample(args)
         from ._evaluate import run_datasets, run_evaluate
 
         if args.command == "evaluate":

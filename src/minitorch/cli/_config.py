@@ -27,7 +27,7 @@ import numpy as np
 from ..datasets import CLASSIFICATION, DATASETS, REGRESSION
 from ..training import ACTIVATIONS
 from ._common import CLIError
-from ._setup import OPTIMIZERS
+from ._setup import IMAGE_DATASETS, MODELS, OPTIMIZERS, TEXT_DATASETS
 
 RUN_FORMAT = "minitorch-run"
 CHECKPOINT_FORMAT = "minitorch-checkpoint"
@@ -179,15 +179,32 @@ class Null(Rule):
 
 
 @dataclass(frozen=True)
+class Flag(Rule):
+    """``true`` or ``false``."""
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, bool)
+
+
+@dataclass(frozen=True)
 class ListOf(Rule):
     item: Rule
     plural: str
+    length: int | None = None
 
     def describe(self) -> str:
-        return f"a list of {self.plural}"
+        count = "" if self.length is None else f"{self.length} "
+        return f"a list of {count}{self.plural}"
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, list) and all(self.item.accepts(item) for item in value)
+        return (
+            isinstance(value, list)
+            and (self.length is None or len(value) == self.length)
+            and all(self.item.accepts(item) for item in value)
+        )
 
 
 @dataclass(frozen=True)
@@ -244,6 +261,8 @@ DATASET_OPTION_RULES: dict[str, Rule] = {
     "noise": NON_NEGATIVE_NUMBER,
     "n_classes": CLASS_COUNT,
 }
+#: What a data set read from files records in ``dataset_options``: the folder of the files.
+ROOT_RULES: dict[str, Rule | None] = {"root": Text()}
 
 #: Optimizer option -> its rule.
 OPTIMIZER_OPTION_RULES: dict[str, Rule] = {
@@ -270,9 +289,31 @@ SCHEDULER_RULES: dict[str, dict[str, Rule]] = {
 }
 
 
-def _config_fields() -> dict[str, Rule | None]:
-    """The top-level settings; ``None`` marks a section checked on its own below."""
-    return {
+def _config_fields(model: str) -> dict[str, Rule | None]:
+    """The top-level settings of a ``model`` run; ``None`` marks a section checked on its own."""
+    if model == "gpt":
+        return {
+            "format": Exactly(RUN_FORMAT),
+            "version": Exactly(FORMAT_VERSION),
+            "model": Exactly("gpt"),
+            "dataset": Choice(tuple(TEXT_DATASETS)),
+            "n_layer": POSITIVE_INT,
+            "n_head": POSITIVE_INT,
+            "n_embd": POSITIVE_INT,
+            "block_size": POSITIVE_INT,
+            "dropout": FRACTION,
+            "tie_weights": Flag(),
+            "optimizer": Choice(("adamw",)),
+            "optimizer_options": None,
+            "scheduler": None,
+            "grad_clip": NON_NEGATIVE_NUMBER,
+            "iters": POSITIVE_INT,
+            "batch_size": POSITIVE_INT,
+            "eval_interval": POSITIVE_INT,
+            "eval_batches": POSITIVE_INT,
+            "seed": NON_NEGATIVE_INT,
+        }
+    fields: dict[str, Rule | None] = {
         "format": Exactly(RUN_FORMAT),
         "version": Exactly(FORMAT_VERSION),
         "dataset": Choice(tuple(DATASETS)),
@@ -288,6 +329,26 @@ def _config_fields() -> dict[str, Rule | None]:
         "batch_size": POSITIVE_INT,
         "seed": NON_NEGATIVE_INT,
     }
+    if model == "cnn":
+        fields["model"] = Exactly("cnn")
+        fields["dataset"] = Choice(tuple(IMAGE_DATASETS))
+        fields["channels"] = ListOf(POSITIVE_INT, "positive whole numbers", length=2)
+        fields["batch_norm"] = Flag()
+    return fields
+
+
+#: Settings of a GPT run's sections.
+GPT_OPTIMIZER_RULES: dict[str, Rule | None] = {
+    "lr": POSITIVE_NUMBER,
+    "betas": ListOf(FRACTION, "numbers at least 0 and below 1", length=2),
+    "weight_decay": NON_NEGATIVE_NUMBER,
+}
+GPT_SCHEDULER_RULES: dict[str, Rule | None] = {
+    "name": Exactly("warmup_cosine"),
+    "warmup_iters": NON_NEGATIVE_INT,
+    "decay_iters": POSITIVE_INT,
+    "min_lr": NON_NEGATIVE_NUMBER,
+}
 
 
 #: Settings written for the reader (not needed to rebuild the run): checked when present.
@@ -295,14 +356,19 @@ CONFIG_FACTS: dict[str, Rule] = {
     "minitorch_version": Text(),
     "created": Text(),
     "command": Text(),
-    "task": Choice((CLASSIFICATION, REGRESSION)),
+    "task": Choice((CLASSIFICATION, REGRESSION, "language model")),
     "input_dim": POSITIVE_INT,
     "output_dim": POSITIVE_INT,
     "classes": ListOf(Text(), "strings"),
     "train_samples": NON_NEGATIVE_INT,
     "test_samples": NON_NEGATIVE_INT,
     "parameters": NON_NEGATIVE_INT,
+    "vocab_size": POSITIVE_INT,
+    "train_characters": POSITIVE_INT,
+    "val_characters": POSITIVE_INT,
 }
+#: A setting that only a run of one kind writes (the others' schemas do not know it).
+MODEL_ONLY = {"model": "cnn or gpt", "channels": "cnn", "batch_norm": "cnn"}
 
 PROGRESS_RULES: dict[str, Rule] = {
     "batches": NON_NEGATIVE_INT,
@@ -325,16 +391,28 @@ CHECKPOINT_FIELDS: dict[str, Rule | None] = {
 CHECKPOINT_OPTIONAL: dict[str, Rule] = {"scheduler": Table("numbers and lists")}
 RANDOM_RULES: dict[str, Rule] = {"shuffle": JSONText(), "global": JSONText()}
 
+#: A GPT run's checkpoint: iterations instead of epochs, AdamW's two parameter groups.
+GPT_CHECKPOINT_FIELDS: dict[str, Rule | None] = {
+    "format": Exactly(CHECKPOINT_FORMAT),
+    "version": Exactly(FORMAT_VERSION),
+    "iter": NON_NEGATIVE_INT,
+    "progress": None,
+    "model": Table(),
+    "optimizers": None,
+    "random": None,
+    "history": Table("arrays"),
+}
+GPT_PROGRESS_RULES: dict[str, Rule] = {
+    "steps": NON_NEGATIVE_INT,
+    "loss_sum": Number(low=0, finite=False),
+    "seconds": NON_NEGATIVE_NUMBER,
+}
+GPT_RANDOM_RULES: dict[str, Rule] = {"batches": JSONText(), "global": JSONText()}
+#: The two AdamW of a GPT run: matrices (weight decay) and the rest (none), as nanoGPT's groups.
+GPT_OPTIMIZERS = ("decay", "no_decay")
+
 
 # ---------------------------------------------------------------------- checking
-def _optimizer_state(optimizer: dict, fail: Callable[[str], NoReturn]) -> dict[str, dict]:
-    """The per-parameter state of a saved optimizer, checked to be a dict of dicts."""
-    entries = optimizer.get("state", {})
-    if not isinstance(entries, dict) or not all(isinstance(e, dict) for e in entries.values()):
-        fail(f'"optimizer.state" must hold one object per parameter, got {shown(entries)}')
-    return entries
-
-
 def shown(value: Any, note: str = "") -> str:
     """A value as JSON would spell it, what kind of value it is in words, and ``note``."""
     if isinstance(value, np.ndarray):
@@ -431,11 +509,31 @@ def check_config(config: Any, file: str) -> dict[str, Any]:
             f"version {FORMAT_VERSION} (update minitorch, or start a new run)"
         )
     fail = _failing(file, "correct it, or start a new run with 'minitorch train'")
-    _check_section(config, "", _config_fields(), fail, CONFIG_FACTS)
+    model = config.get("model", "mlp")  # runs made before the model choice are MLPs
+    _check_value("model", model, Choice(tuple(MODELS)), fail)
+    fields = _config_fields(model)
+    if model == "mlp":
+        optional = {"model": Exactly("mlp"), **CONFIG_FACTS}
+        for key, kind in MODEL_ONLY.items():
+            if key in config and key != "model":
+                fail(f'"{key}" is a setting of a {kind} run, and this is an mlp run')
+    else:
+        optional = dict(CONFIG_FACTS)
+    if model == "cnn" and config.get("dataset") in DATASETS.keys() - set(IMAGE_DATASETS):
+        fail(
+            f'"dataset" must be an image data set for the cnn model ('
+            f"{', '.join(IMAGE_DATASETS)}), got {shown(config['dataset'])}"
+        )
+    _check_section(config, "", fields, fail, optional)
+    if model == "gpt":
+        return _check_gpt_config(config, fail)
 
     info = DATASETS[config["dataset"]]
-    dataset_rules = {k: r for k, r in DATASET_OPTION_RULES.items() if k in info.options}
-    _check_section(config["dataset_options"], "dataset_options", {}, fail, dataset_rules)
+    if info.needs_root:
+        _check_section(config["dataset_options"], "dataset_options", ROOT_RULES, fail)
+    else:
+        dataset_rules = {k: r for k, r in DATASET_OPTION_RULES.items() if k in info.options}
+        _check_section(config["dataset_options"], "dataset_options", {}, fail, dataset_rules)
     if info.generated:
         _check_value("data_seed", config["data_seed"], NON_NEGATIVE_INT, fail)
     else:
@@ -455,8 +553,43 @@ def check_config(config: Any, file: str) -> dict[str, Any]:
     return config
 
 
-def check_checkpoint(state: Any, file: str) -> dict[str, Any]:
-    """Check that a loaded checkpoint holds what ``minitorch train`` saves, with the right types."""
+def _check_gpt_config(config: dict[str, Any], fail: Callable[[str], NoReturn]) -> dict[str, Any]:
+    """The sections of a GPT run's configuration, and what its settings must agree on."""
+    _check_section(config["optimizer_options"], "optimizer_options", GPT_OPTIMIZER_RULES, fail)
+    _check_section(config["scheduler"], "scheduler", GPT_SCHEDULER_RULES, fail)
+    if config["n_embd"] % config["n_head"]:
+        fail(
+            f'"n_embd" ({config["n_embd"]}) must be divisible by "n_head" ({config["n_head"]}): '
+            "each attention head gets n_embd / n_head features"
+        )
+    return config
+
+
+def _check_optimizer(optimizer: dict, where: str, fail: Callable[[str], NoReturn]) -> None:
+    """A saved optimizer: its class name, and per parameter numbers or arrays of floats."""
+    if not Text().accepts(optimizer.get("optimizer")):
+        name = shown(optimizer.get("optimizer"))
+        fail(f'"{where}.optimizer" must be the optimizer\'s class name (a string), got {name}')
+    entries = optimizer.get("state", {})
+    if not isinstance(entries, dict) or not all(isinstance(e, dict) for e in entries.values()):
+        fail(f'"{where}.state" must hold one object per parameter, got {shown(entries)}')
+    for index, parameter_state in entries.items():
+        for name, value in parameter_state.items():
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            floats = isinstance(value, np.ndarray) and value.dtype.kind == "f"
+            if not (number or floats):
+                fail(
+                    f'"{where}.state.{index}.{name}" must be a number or an array of floats, '
+                    f"got {shown(value)}"
+                )
+
+
+def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any]:
+    """Check that a loaded checkpoint holds what ``minitorch train`` saves, with the right types.
+
+    ``model`` is the run's model (its config.json says which): a GPT run's checkpoint counts
+    iterations and holds two optimizers; an MLP's or a CNN's counts epochs.
+    """
     if not isinstance(state, dict) or not Exactly(CHECKPOINT_FORMAT).accepts(state.get("format")):
         raise SettingsError(
             f"{file} is not a checkpoint of a minitorch run (those are made by 'minitorch "
@@ -468,21 +601,41 @@ def check_checkpoint(state: Any, file: str) -> dict[str, Any]:
             f"version {FORMAT_VERSION} (update minitorch, or start a new run)"
         )
     fail = _failing(file, "the file is damaged: restore it from a copy, or start a new run")
+    if model == "gpt":
+        _check_section(state, "", GPT_CHECKPOINT_FIELDS, fail)
+        _check_section(state["progress"], "progress", GPT_PROGRESS_RULES, fail)
+        _check_section(state["random"], "random", GPT_RANDOM_RULES, fail)
+        optimizer_rules: dict[str, Rule | None] = {
+            name: Table("values and dicts", dicts_inside=True) for name in GPT_OPTIMIZERS
+        }
+        _check_section(state["optimizers"], "optimizers", optimizer_rules, fail)
+        for name in GPT_OPTIMIZERS:
+            _check_optimizer(state["optimizers"][name], f"optimizers.{name}", fail)
+        for key, column in state["history"].items():
+            numbers = isinstance(column, (int, float)) or (
+                isinstance(column, np.ndarray) and column.dtype.kind in "fiu" and column.ndim <= 1
+            )
+            if not numbers:
+                fail(f'"history.{key}" must be a list of numbers, got {shown(column)}')
+        rows = {np.atleast_1d(column).size for column in state["history"].values()}
+        if len(rows) > 1:
+            fail(f"its metrics have columns of different lengths {sorted(rows)}")
+        done, steps = state["iter"], state["progress"]["steps"]
+        marks = np.atleast_1d(np.asarray(state["history"].get("iter", []), dtype=np.float64))
+        if marks.size and (np.any(np.diff(marks) <= 0) or marks[-1] > done or marks[0] < 1):
+            listed = [int(mark) if mark.is_integer() else mark for mark in marks.tolist()]
+            fail(f"its metrics' iterations {listed} do not rise up to {done}")
+        last = int(marks[-1]) if marks.size else 0
+        if steps != done - last:
+            fail(
+                f"it is at iteration {done}, {steps} iterations after its last evaluation "
+                f"(at iteration {last}), which should be {done - last}"
+            )
+        return state
     _check_section(state, "", CHECKPOINT_FIELDS, fail, CHECKPOINT_OPTIONAL)
     _check_section(state["progress"], "progress", PROGRESS_RULES, fail)
     _check_section(state["random"], "random", RANDOM_RULES, fail)
-    if not Text().accepts(state["optimizer"].get("optimizer")):
-        name = shown(state["optimizer"].get("optimizer"))
-        fail(f'"optimizer.optimizer" must be the optimizer\'s class name (a string), got {name}')
-    for index, entries in _optimizer_state(state["optimizer"], fail).items():
-        for name, value in entries.items():
-            number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            floats = isinstance(value, np.ndarray) and value.dtype.kind == "f"
-            if not (number or floats):
-                fail(
-                    f'"optimizer.state.{index}.{name}" must be a number or an array of floats, '
-                    f"got {shown(value)}"
-                )
+    _check_optimizer(state["optimizer"], "optimizer", fail)
     recorded = np.atleast_1d(state["history"].get("epoch", np.zeros(0))).size
     if recorded != state["epoch"]:
         fail(f"it records {state['epoch']} epochs but the metrics of {recorded}")

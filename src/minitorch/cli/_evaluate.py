@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 import numpy as np
 
 from ..datasets import CLASSIFICATION, DATASETS
-from ..training import evaluate
+from ..training import evaluate, lm_loss
 from ..viz.metrics import confusion_matrix
 from ._common import EXIT_OK, CLIError
 from ._run import RunFolder, format_percent
-from ._setup import DATASET_OPTIONS, build_training, describe_model, load_data
+from ._setup import (
+    DATASET_OPTIONS,
+    TEXT_DATASETS,
+    absolute,
+    build_training,
+    describe_gpt,
+    describe_model,
+    eval_windows,
+    load_data,
+    model_of,
+    models_for,
+)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Rebuild the run's model from config.json, load its checkpoint, report on one split."""
+    from ._train import check_data_root_options
+
     run = RunFolder.open(args.run)
     config = run.read_config()
-    state = run.load_checkpoint()
+    model = model_of(config)
+    if model == "gpt":
+        return _evaluate_gpt(args, run, config)
+    check_data_root_options(args, config["dataset"])
+    if args.data_root is not None:
+        config["dataset_options"]["root"] = absolute(args.data_root)
+    state = run.load_checkpoint(model)
     try:
-        training = build_training(config, load_data(config))
+        training = build_training(config, load_data(config, download=bool(args.download)))
         training.model.load_state_dict(state["model"])
     except KeyError as error:
         raise CLIError(f"{run} is incomplete or damaged: missing {error}") from None
@@ -60,6 +80,53 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _evaluate_gpt(args: argparse.Namespace, run: RunFolder, config: dict) -> int:
+    """A GPT run's loss on the fixed windows of one split, beside the unigram baseline."""
+    from ._gpt import build_gpt
+
+    for name in ("data_root", "download"):
+        if getattr(args, name, None) is not None:
+            option = "--" + name.replace("_", "-")
+            raise CLIError(f"{option} does not apply to {run}, a GPT run on a bundled text")
+    state = run.load_checkpoint("gpt")
+    training = build_gpt(config)
+    try:
+        training.model.load_state_dict(state["model"])
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:
+        raise CLIError(
+            f"{run.checkpoint_text} does not fit the run's config.json ({error}); restore both "
+            "files from one copy of the run, or start a new run"
+        ) from None
+    validation = args.split == "test"
+    split = training.val_set if validation else training.train_set
+    batches = training.eval_batches if validation else eval_windows(config, split)
+    loss = lm_loss(training.model, batches)
+    # What a model that knows only how often each character occurs (in the training split)
+    # scores on the same windows: the loss to beat.
+    counts = np.bincount(training.train_set.data, minlength=training.train_set.vocab_size)
+    log_p = np.log(np.maximum(counts, 1) / counts.sum())
+    baseline = float(-np.mean(log_p[np.concatenate([y.ravel() for _, y in batches])]))
+
+    done, iters = int(state["iter"]), config["iters"]
+    when = f"after iteration {done} of {iters}"
+    if done < iters:
+        when += f" ('minitorch train --resume {run.shell}' continues it)"
+    windows = len(batches) * int(config["batch_size"])
+    name = "validation" if validation else "training"
+    print(f"run:        {run} ({config['dataset']}, GPT)")
+    print(f"checkpoint: {when}")
+    print(f"model:      {describe_gpt(config, training)}")
+    print(
+        f"split:      {name}, {len(split):,} characters; measured on {windows:,} fixed windows "
+        f"of {config['block_size']} ({len(batches)} batches)"
+    )
+    print(
+        f"loss:       {loss:.4f} (cross-entropy, nats per character; {loss / math.log(2):.2f} bits)"
+    )
+    print(f"baseline:   {baseline:.4f} (character frequencies alone, no context)")
+    return EXIT_OK
+
+
 def format_confusion_matrix(matrix: np.ndarray, classes: list[str]) -> str:
     """The matrix as a text table: a row per true class, a column per predicted class.
 
@@ -86,8 +153,8 @@ def format_confusion_matrix(matrix: np.ndarray, classes: list[str]) -> str:
 
 
 def run_datasets(args: argparse.Namespace) -> int:
-    """List the data sets with their task and the options they take."""
-    width = max(len(name) for name in DATASETS)
+    """List the data sets with their task, the models that learn them and their options."""
+    width = max(len(name) for name in [*DATASETS, *TEXT_DATASETS])
     for name, info in DATASETS.items():
         print(f"{name:<{width}}  {info.task:<14}  {info.description}")
         flags = [
@@ -95,6 +162,13 @@ def run_datasets(args: argparse.Namespace) -> int:
         ]
         if info.generated:
             flags.append("--data-seed")
+        if info.needs_root:
+            flags += ["--data-root DIR", "--download"]
+        notes = [f"--model {'|'.join(models_for(name))}"]
         if flags:
-            print(f"{'':<{width}}  {'':<14}  options: {' '.join(flags)}")
+            notes.append(f"options: {' '.join(flags)}")
+        print(f"{'':<{width}}  {'':<14}  {'; '.join(notes)}")
+    for name, text in TEXT_DATASETS.items():
+        print(f"{name:<{width}}  {'language model':<14}  {text.description}")
+        print(f"{'':<{width}}  {'':<14}  --model gpt")
     return EXIT_OK

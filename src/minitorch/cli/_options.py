@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import textwrap
 from typing import Any, NoReturn
 
 from .. import __version__
@@ -19,7 +20,7 @@ from ._config import (
     POSITIVE_INT,
     POSITIVE_NUMBER,
 )
-from ._setup import OPTIMIZERS, SCHEDULERS
+from ._setup import MODELS, OPTIMIZERS, SCHEDULERS, TEXT_DATASETS
 
 #: Defaults of ``minitorch train``. They reach about 98% test accuracy on the bundled digits
 #: in 20 epochs (a few seconds on two cores). Options are parsed with ``None`` as default so
@@ -37,24 +38,73 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "seed": 0,
 }
 
+#: What ``--model cnn`` changes: LeNet's channels and its one hidden layer of 120.
+CNN_DEFAULTS: dict[str, Any] = {"channels": [6, 16], "hidden": [120], "batch_norm": False}
+
+#: ``--model gpt``: nanoGPT's CPU recipe for Shakespeare's characters (its README's laptop
+#: command), with weight decay on the matrices only and the embedding tied to the head.
+GPT_DEFAULTS: dict[str, Any] = {
+    "dataset": "shakespeare",
+    "n_layer": 4,
+    "n_head": 4,
+    "n_embd": 128,
+    "block_size": 64,
+    "dropout": 0.0,
+    "batch_size": 12,
+    "iters": 2000,
+    "lr": 1e-3,
+    "min_lr": 1e-4,
+    "warmup_iters": 100,
+    "betas": [0.9, 0.99],
+    "weight_decay": 0.1,
+    "grad_clip": 1.0,
+    "eval_interval": 250,
+    "eval_batches": 200,
+    "seed": 0,
+}
+
 #: Options that ``train --resume`` accepts besides the run folder; the others are the run's own.
-RESUME_OPTIONS = ("epochs", "quiet")
+RESUME_OPTIONS = ("epochs", "iters", "quiet", "data_root", "download")
+
+_EPOCH_OPTIONS = ("hidden", "activation", "optimizer", "momentum", "epochs", "scheduler",
+                  "step_size", "milestones", "gamma")  # fmt: skip
+#: The options of each model (besides those all share); data-set options are checked apart.
+MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "mlp": _EPOCH_OPTIONS,
+    "cnn": ("channels", "batch_norm", *_EPOCH_OPTIONS),
+    "gpt": (
+        "iters",
+        "eval_interval",
+        "eval_batches",
+        "n_layer",
+        "n_head",
+        "n_embd",
+        "block_size",
+        "warmup_iters",
+        "min_lr",
+        "grad_clip",
+    ),
+}
 
 DESCRIPTION = """\
-Train and evaluate small neural networks (multilayer perceptrons) built with minitorch.
+Train and evaluate neural networks built with minitorch: multilayer perceptrons, LeNet-style
+convolutional networks, and a GPT that learns Shakespeare's characters.
 
 'minitorch train' trains a network and writes a run folder: the checkpoint, the
-configuration, the metrics of every epoch and a plot of the training curves.
-'minitorch evaluate RUN' reports the accuracy and confusion matrix of a trained run.
+configuration, the metrics of every epoch (every evaluation, for a GPT) and a plot of the
+training curves. 'minitorch evaluate RUN' reports the accuracy and confusion matrix of a
+trained run (a GPT's validation loss); 'minitorch sample RUN' writes text with a GPT run.
 """
 
 EXAMPLES = """\
 examples:
   minitorch train                          digits, default network (~98% test accuracy)
   minitorch train --dataset spiral --hidden 64 64 --epochs 200 --lr 0.01
-  minitorch train --dataset sine --hidden 32 32 --activation tanh
+  minitorch train --model cnn --dataset mnist5k --batch-norm --epochs 5
+  minitorch train --model gpt              nanoGPT's CPU recipe on Tiny Shakespeare
   minitorch train --resume runs/digits-20260512-101500 --epochs 40
   minitorch evaluate runs/digits-20260512-101500
+  minitorch sample runs/shakespeare-20260512-101500 --prompt "ROMEO:"
   minitorch datasets                       list the data sets
 
 Run 'minitorch COMMAND --help' for the options of each command.
@@ -67,6 +117,10 @@ examples:
   minitorch train --dataset moons --hidden 16 16 --optimizer sgd --lr 0.1 --epochs 100
   minitorch train --scheduler cosine --epochs 30 --out runs/cosine
   minitorch train --resume runs/cosine --epochs 50    (continue, up to 50 epochs)
+  minitorch train --model cnn --dataset mnist --data-root data --download --epochs 3
+  minitorch train --model gpt                         (2,000 iterations, val loss ~1.9)
+  minitorch train --model gpt --iters 6000 --eval-interval 500
+  minitorch train --resume runs/gpt --iters 4000      (continue a GPT run further)
 
 Ctrl-C stops training after the current batch and saves a checkpoint; continue the run later
 with --resume: it ends exactly where it would have ended without the interruption.
@@ -88,10 +142,14 @@ class Parser(argparse.ArgumentParser):
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Keep the hand-made line breaks of descriptions and examples; wider option column."""
+    """Keep the hand-made line breaks of descriptions and examples; wider option column; never
+    break a line inside a name such as ``fashion-mnist`` or ``--data-root``."""
 
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=32)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:  # argparse's hook for help texts
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
 # ---------------------------------------------------------------------- value checks
@@ -105,14 +163,18 @@ fraction = FRACTION.option_type()  # a dropout probability or a momentum, in [0,
 decay_factor = DECAY_FACTOR.option_type()  # a learning-rate factor, in (0, 1]
 
 
+#: Every name ``--dataset`` takes: the registry's data sets and the texts of ``--model gpt``.
+DATASET_NAMES = [*DATASETS, *TEXT_DATASETS]
+
+
 def dataset_name(text: str) -> str:
-    name = text.strip().lower()
-    if name in DATASETS:
+    name = text.strip().lower().replace("_", "-")
+    if name in DATASET_NAMES:
         return name
-    close = difflib.get_close_matches(name, list(DATASETS), n=1)
+    close = difflib.get_close_matches(name, DATASET_NAMES, n=1)
     guess = f" (did you mean {close[0]!r}?)" if close else ""
     raise argparse.ArgumentTypeError(
-        f"unknown data set {text!r}{guess}; choose one of: {', '.join(DATASETS)}"
+        f"unknown data set {text!r}{guess}; choose one of: {', '.join(DATASET_NAMES)}"
     )
 
 
@@ -159,8 +221,12 @@ def build_parser() -> Parser:
         "--split",
         choices=["test", "train"],
         default="test",
-        help="which part of the data set to evaluate on (default: test)",
+        help="which part of the data set to evaluate on (default: test; for a GPT run, test "
+        "is the validation split)",
     )
+    _add_data_root(evaluate, "if they have moved since training")
+
+    parser.subcommands["sample"] = _add_sample(commands)
 
     parser.subcommands["datasets"] = commands.add_parser(
         "datasets",
@@ -171,26 +237,100 @@ def build_parser() -> Parser:
     return parser
 
 
+#: Defaults of ``minitorch sample``.
+SAMPLE_DEFAULTS: dict[str, Any] = {
+    "prompt": "\n",
+    "tokens": 300,
+    "temperature": 0.8,
+    "top_k": 40,
+    "seed": 0,
+}
+
+
+def _add_data_root(parser: Any, when: str) -> None:
+    parser.add_argument(
+        "--data-root",
+        metavar="DIR",
+        help="mnist and fashion-mnist: the folder of their IDX files, in DIR/MNIST/raw/ "
+        f"(torchvision's layout) or in DIR itself ({when})",
+    )
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        default=None,
+        help="fetch the MNIST files that are not in --data-root yet (checked by their MD5)",
+    )
+
+
+def _add_sample(commands: Any) -> Parser:
+    d = SAMPLE_DEFAULTS
+    sample = commands.add_parser(
+        "sample",
+        help="write text with a trained GPT run",
+        description="Continue a prompt with a GPT run's model, one character at a time, and "
+        "print the prompt and its continuation.\nThe characters are drawn from minitorch's "
+        "generator seeded with --seed: the same seed gives the same text.",
+        formatter_class=HelpFormatter,
+    )
+    sample.add_argument(
+        "run", metavar="RUN", help="the folder of a 'minitorch train --model gpt' run"
+    )
+    sample.add_argument(
+        "--prompt",
+        metavar="TEXT",
+        help="the text to continue (default: a new line, as nanoGPT); only characters of the "
+        "training text",
+    )
+    sample.add_argument(
+        "--tokens",
+        type=non_negative_int,
+        metavar="N",
+        help=f"characters to write (default: {d['tokens']})",
+    )
+    sample.add_argument(
+        "--temperature",
+        type=positive_float,
+        metavar="T",
+        help=f"below 1: safer, more repetitive; above 1: more random (default: {d['temperature']})",
+    )
+    sample.add_argument(
+        "--top-k",
+        type=positive_int,
+        metavar="K",
+        help=f"draw only from the K likeliest characters (default: {d['top_k']})",
+    )
+    sample.add_argument(
+        "--seed",
+        type=non_negative_int,
+        metavar="S",
+        help=f"seed of the draws (default: {d['seed']})",
+    )
+    return sample
+
+
 def _add_train(commands: Any) -> Parser:
     train = commands.add_parser(
         "train",
         help="train a network and write a run folder",
         description="Train a multilayer perceptron (Linear layers with an activation between\n"
-        "them) and write a run folder: checkpoint.npz (model and optimizer state),\n"
-        "config.json (the settings), metrics.csv (one row per epoch) and curves.png.",
+        "them), a LeNet-style convolutional network or a GPT, and write a run folder:\n"
+        "checkpoint.npz (model and optimizer state), config.json (the settings),\n"
+        "metrics.csv (one row per epoch, or per evaluation of a GPT) and curves.png.",
         epilog=TRAIN_EXAMPLES,
         formatter_class=HelpFormatter,
     )
     d = TRAIN_DEFAULTS
+    g = GPT_DEFAULTS
 
     data = train.add_argument_group("data")
     data.add_argument(
         "--dataset",
         type=dataset_name,
         metavar="NAME",
-        help=f"what to learn: {', '.join(DATASETS)} (default: {d['dataset']}; "
-        "'minitorch datasets' describes them)",
+        help=f"what to learn: {', '.join(DATASET_NAMES)} (default: {d['dataset']}, and "
+        f"{g['dataset']} for --model gpt; 'minitorch datasets' describes them)",
     )
+    _add_data_root(data, "default: data")
     data.add_argument(
         "--samples",
         type=positive_int,
@@ -218,12 +358,35 @@ def _add_train(commands: Any) -> Parser:
 
     model = train.add_argument_group("model")
     model.add_argument(
+        "--model",
+        type=_choice("model", list(MODELS)),
+        metavar="NAME",
+        help="mlp (Linear layers), cnn (LeNet: two conv blocks, then linear layers; image data "
+        "sets) or gpt (nanoGPT's GPT; text) (default: mlp)",
+    )
+    model.add_argument(
         "--hidden",
         type=positive_int,
         nargs="*",
         metavar="SIZE",
         help="width of each hidden layer, e.g. --hidden 256 128 (default: "
-        f"{' '.join(map(str, d['hidden']))}); --hidden alone gives a linear model",
+        f"{' '.join(map(str, d['hidden']))}; for cnn, the layers after the convolutions, "
+        f"default {' '.join(map(str, CNN_DEFAULTS['hidden']))}); --hidden alone gives a "
+        "linear model (linear layer)",
+    )
+    model.add_argument(
+        "--channels",
+        type=positive_int,
+        nargs=2,
+        metavar=("C1", "C2"),
+        help="cnn: output channels of the two convolutions (default: "
+        f"{' '.join(map(str, CNN_DEFAULTS['channels']))}, LeNet's)",
+    )
+    model.add_argument(
+        "--batch-norm",
+        action="store_true",
+        default=None,
+        help="cnn: batch normalisation after each convolution",
     )
     model.add_argument(
         "--activation",
@@ -236,8 +399,19 @@ def _add_train(commands: Any) -> Parser:
         "--dropout",
         type=fraction,
         metavar="P",
-        help="dropout probability after each hidden layer (default: 0, no dropout)",
+        help="dropout probability after each hidden layer (a GPT's: in every block) "
+        "(default: 0, no dropout)",
     )
+    for flag, help_text in (
+        ("--n-layer", "gpt: transformer blocks"),
+        ("--n-head", "gpt: attention heads per block"),
+        ("--n-embd", "gpt: features per position"),
+        ("--block-size", "gpt: context length, in characters"),
+    ):
+        name = flag[2:].replace("-", "_")
+        model.add_argument(
+            flag, type=positive_int, metavar="N", help=f"{help_text} (default: {g[name]})"
+        )
 
     optimization = train.add_argument_group("optimization")
     optimization.add_argument(
@@ -251,7 +425,7 @@ def _add_train(commands: Any) -> Parser:
         "--lr",
         type=positive_float,
         metavar="LR",
-        help=f"learning rate (default: {lr_defaults})",
+        help=f"learning rate (default: {lr_defaults}; gpt {g['lr']:g}, the peak of its schedule)",
     )
     optimization.add_argument(
         "--momentum",
@@ -263,7 +437,8 @@ def _add_train(commands: Any) -> Parser:
         "--weight-decay",
         type=non_negative_float,
         metavar="W",
-        help="weight decay (default: 0.01 for adamw, 0 for the others)",
+        help="weight decay (default: 0.01 for adamw, 0 for the others; gpt 0.1, on its "
+        "matrices only)",
     )
     optimization.add_argument(
         "--epochs",
@@ -276,7 +451,8 @@ def _add_train(commands: Any) -> Parser:
         "--batch-size",
         type=positive_int,
         metavar="B",
-        help=f"samples per gradient step (default: {d['batch_size']})",
+        help=f"samples per gradient step (default: {d['batch_size']}; gpt "
+        f"{g['batch_size']} windows)",
     )
     optimization.add_argument(
         "--scheduler",
@@ -314,6 +490,49 @@ def _add_train(commands: Any) -> Parser:
         help=f"seed of the initial weights, the shuffling and dropout (default: {d['seed']})",
     )
 
+    gpt = train.add_argument_group(
+        "gpt training (by iterations: one random batch of windows of the text each)"
+    )
+    gpt.add_argument(
+        "--iters",
+        type=positive_int,
+        metavar="N",
+        help=f"iterations to train (default: {g['iters']}); with --resume, the total to reach",
+    )
+    gpt.add_argument(
+        "--eval-interval",
+        type=positive_int,
+        metavar="N",
+        help="measure the validation loss (and save a checkpoint) every N iterations and at "
+        f"the end (default: {g['eval_interval']})",
+    )
+    gpt.add_argument(
+        "--eval-batches",
+        type=positive_int,
+        metavar="N",
+        help=f"fixed validation batches the loss is measured on (default: {g['eval_batches']}, "
+        f"of --batch-size x --block-size characters)",
+    )
+    gpt.add_argument(
+        "--warmup-iters",
+        type=non_negative_int,
+        metavar="N",
+        help=f"iterations of linear warm-up before the cosine decay (default: {g['warmup_iters']})",
+    )
+    gpt.add_argument(
+        "--min-lr",
+        type=non_negative_float,
+        metavar="LR",
+        help="learning rate the cosine decay reaches at the last iteration (default: "
+        f"{g['min_lr']:g})",
+    )
+    gpt.add_argument(
+        "--grad-clip",
+        type=non_negative_float,
+        metavar="X",
+        help=f"largest joint norm of the gradients, 0 for none (default: {g['grad_clip']:g})",
+    )
+
     run = train.add_argument_group("run folder and output")
     run.add_argument(
         "--out",
@@ -331,7 +550,7 @@ def _add_train(commands: Any) -> Parser:
         "--resume",
         metavar="RUN",
         help="continue the run in folder RUN from its checkpoint, with its own settings "
-        "(only --epochs may be changed)",
+        "(only --epochs, or a GPT's --iters, may be changed)",
     )
     run.add_argument(
         "-q",
@@ -359,6 +578,16 @@ _LIKELY_MEANT = {
     "--outdir": "--out",
     "--run-dir": "--out",
     "--data": "--dataset",
+    "--arch": "--model",
+    "--max-iters": "--iters",
+    "--steps": "--iters",
+    "--root": "--data-root",
+    "--data-dir": "--data-root",
+    "--batchnorm": "--batch-norm",
+    "--num-tokens": "--tokens",
+    "--max-new-tokens": "--tokens",
+    "--start": "--prompt",
+    "--topk": "--top-k",
 }
 
 
@@ -377,7 +606,8 @@ def parse(parser: Parser, argv: list[str]) -> argparse.Namespace:
             for option in action.option_strings
         ]
         option = unknown[0].split("=")[0].replace("_", "-")
-        guess = _LIKELY_MEANT.get(option) if args.command == "train" else None
+        guess = _LIKELY_MEANT.get(option)
+        guess = guess if guess in known else None
         close = difflib.get_close_matches(option, known, n=1, cutoff=0.75)
         guess = guess or (close[0] if close else None)
         guess = f" (did you mean {guess}?)" if guess else ""

@@ -5,7 +5,7 @@
     runs/digits-20260512-101500/
         config.json       the options the run was started with (enough to rebuild it)
         checkpoint.npz    model, optimizer, scheduler, random generators, progress, history
-        metrics.csv       one row per finished epoch
+        metrics.csv       one row per finished epoch (a GPT run: per evaluation)
         curves.png        loss, accuracy and learning rate per epoch
 
 The checkpoint is written after every epoch and when training is stopped with Ctrl-C, always
@@ -49,6 +49,7 @@ __all__ = [
     "ARTEFACTS",
     "CHECKPOINT_FORMAT",
     "FORMAT_VERSION",
+    "LANGUAGE_MODEL",
     "RUN_FORMAT",
     "RunFolder",
     "format_percent",
@@ -74,10 +75,20 @@ CLASSIFICATION_COLUMNS = (
     "seconds",
 )
 REGRESSION_COLUMNS = ("epoch", "train_loss", "test_loss", "lr", "seconds")
+#: A GPT run's rows, one per evaluation: the iterations trained, the mean training loss of the
+#: iterations since the previous row, the validation loss, the last learning rate, the time.
+LANGUAGE_MODEL_COLUMNS = ("iter", "train_loss", "val_loss", "lr", "seconds")
+#: The task of a GPT run (config.json's "task"; the registry's tasks are the other two).
+LANGUAGE_MODEL = "language model"
+#: Columns that count (written as whole numbers).
+COUNT_COLUMNS = ("epoch", "iter")
 
 
 def metric_columns(task: str) -> tuple[str, ...]:
-    """The columns of metrics.csv for a ``'classification'`` or ``'regression'`` run."""
+    """The columns of metrics.csv for a ``'classification'``, ``'regression'`` or
+    ``'language model'`` run."""
+    if task == LANGUAGE_MODEL:
+        return LANGUAGE_MODEL_COLUMNS
     return CLASSIFICATION_COLUMNS if task == "classification" else REGRESSION_COLUMNS
 
 
@@ -265,8 +276,9 @@ class RunFolder:
         with self._writing(CHECKPOINT_FILE) as path:
             save({"format": CHECKPOINT_FORMAT, "version": FORMAT_VERSION, **state}, path)
 
-    def load_checkpoint(self) -> dict[str, Any]:
-        """The checkpoint's contents, checked (:func:`check_checkpoint`), or a CLIError."""
+    def load_checkpoint(self, model: str = "mlp") -> dict[str, Any]:
+        """The checkpoint's contents, checked (:func:`check_checkpoint`) as the checkpoint of a
+        ``model`` run (config.json says which), or a CLIError."""
         try:
             state = load(self.checkpoint)
         except CheckpointFileError as error:
@@ -277,7 +289,7 @@ class RunFolder:
         except OSError as error:
             reason, _ = explain_os_error(error, self.path)
             raise CLIError(f"{self.checkpoint_text} cannot be read ({reason})") from None
-        return check_checkpoint(state, self.checkpoint_text)
+        return check_checkpoint(state, self.checkpoint_text, model)
 
     @property
     def checkpoint(self) -> Path:
@@ -307,7 +319,7 @@ class RunFolder:
         for row in zip(*(history[column] for column in columns), strict=True):
             writer.writerow(
                 [
-                    int(value) if column == "epoch" else repr(float(value))
+                    int(value) if column in COUNT_COLUMNS else repr(float(value))
                     for column, value in zip(columns, row, strict=True)
                 ]
             )
@@ -317,7 +329,12 @@ class RunFolder:
         """Draw curves.png (matplotlib is imported here, only when a run has curves to draw)."""
         from ..viz import plot_history
 
-        curves = {key: values for key, values in history.items() if key != "seconds"}
+        # An iteration is what plot_history calls a step (its x axis).
+        curves = {
+            "step" if key == "iter" else key: values
+            for key, values in history.items()
+            if key != "seconds"
+        }
         figure = plot_history(curves, title=printable(title))
         with self._writing(CURVES_FILE) as path, atomic_write(path, durable=False) as handle:
             figure.savefig(handle, format="png", dpi=100)
@@ -343,11 +360,11 @@ def history_to_arrays(history: dict[str, list[float]]) -> dict[str, np.ndarray]:
 
 
 def history_from_arrays(arrays: dict[str, Any], columns: tuple[str, ...]) -> dict[str, list[float]]:
-    """Inverse of :func:`history_to_arrays` (``epoch`` as ints)."""
+    """Inverse of :func:`history_to_arrays` (``epoch`` and ``iter`` as ints)."""
     history: dict[str, list[float]] = {}
     for column in columns:
         values = np.atleast_1d(np.asarray(arrays[column], dtype=np.float64)).tolist()
-        history[column] = [int(v) for v in values] if column == "epoch" else values
+        history[column] = [int(v) for v in values] if column in COUNT_COLUMNS else values
     return history
 
 

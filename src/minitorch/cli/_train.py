@@ -55,7 +55,13 @@ from ._common import (
     display_path,
 )
 from ._config import shown
-from ._options import RESUME_OPTIONS, TRAIN_DEFAULTS, given_options
+from ._options import (
+    CNN_DEFAULTS,
+    MODEL_OPTIONS,
+    RESUME_OPTIONS,
+    TRAIN_DEFAULTS,
+    given_options,
+)
 from ._run import (
     ARTEFACTS,
     FORMAT_VERSION,
@@ -67,14 +73,19 @@ from ._run import (
     metric_columns,
 )
 from ._setup import (
+    A_RUN_OF,
     DATASET_OPTIONS,
+    IMAGE_DATASETS,
     OPTIMIZERS,
+    TEXT_DATASETS,
     Training,
+    absolute,
     build_scheduler,
     build_training,
     describe_model,
     describe_optimizer,
     load_data,
+    model_of,
 )
 
 #: Which scheduler uses which of the options --step-size, --milestones and --gamma.
@@ -89,14 +100,67 @@ _SCHEDULER_OPTIONS = {
 
 
 # ---------------------------------------------------------------------- configuration
+def flag(name: str) -> str:
+    """``--step-size`` for the option ``step_size``."""
+    return "--" + name.replace("_", "-")
+
+
+def check_model_options(args: argparse.Namespace, model: str) -> None:
+    """Refuse an option that belongs to another model, and a data set the model cannot learn."""
+    for name in dict.fromkeys(option for options in MODEL_OPTIONS.values() for option in options):
+        if getattr(args, name, None) is None or name in MODEL_OPTIONS[model]:
+            continue
+        users = [m for m, options in MODEL_OPTIONS.items() if name in options]
+        why = " (a GPT trains with AdamW, as nanoGPT)" if name == "optimizer" else ""
+        raise CLIError(
+            f"{flag(name)} applies to --model {' or '.join(users)}, not to --model {model}{why}"
+        )
+    dataset = args.dataset
+    if dataset is None:
+        return
+    if model == "gpt" and dataset not in TEXT_DATASETS:
+        raise CLIError(
+            f"--model gpt learns a text: --dataset {' or '.join(TEXT_DATASETS)}; {dataset} is "
+            "not a text (train it with --model mlp)"
+        )
+    if model != "gpt" and dataset in TEXT_DATASETS:
+        raise CLIError(f"{dataset} is a text: train a language model on it with --model gpt")
+    if model == "cnn" and dataset not in IMAGE_DATASETS:
+        raise CLIError(
+            f"--model cnn learns images: --dataset {', '.join(IMAGE_DATASETS)}; {dataset} is "
+            "not an image data set (train it with --model mlp)"
+        )
+
+
+def check_data_root_options(args: argparse.Namespace, dataset: str) -> None:
+    """--data-root and --download belong to the data sets read from files."""
+    if dataset in DATASETS and DATASETS[dataset].needs_root:
+        return
+    readers = [name for name, info in DATASETS.items() if info.needs_root]
+    for name in ("data_root", "download"):
+        if getattr(args, name, None) is not None:
+            raise CLIError(
+                f"{flag(name)} applies to the data sets read from files ({', '.join(readers)}), "
+                f"not to {dataset}"
+            )
+
+
 def new_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     """The configuration of a new run: the options given, defaults for the others."""
+    model = args.model or "mlp"
+    check_model_options(args, model)
+    if model == "gpt":
+        from ._gpt import new_gpt_config
+
+        return new_gpt_config(args, argv)
+    defaults = {**TRAIN_DEFAULTS, **(CNN_DEFAULTS if model == "cnn" else {})}
     values = {
         name: default if getattr(args, name) is None else getattr(args, name)
-        for name, default in TRAIN_DEFAULTS.items()
+        for name, default in defaults.items()
     }
     dataset = values["dataset"]
     info = DATASETS[dataset]
+    check_data_root_options(args, dataset)
 
     dataset_options = {}
     for flag, keyword in DATASET_OPTIONS.items():
@@ -108,6 +172,8 @@ def new_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
             what = f"it takes {', '.join(takes)}" if takes else "it is a fixed data set"
             raise CLIError(f"--{flag} does not apply to the {dataset} data set ({what})")
         dataset_options[keyword] = value
+    if info.needs_root:
+        dataset_options["root"] = absolute(args.data_root or "data")
     if args.data_seed is not None and not info.generated:
         raise CLIError(
             f"--data-seed applies to generated data sets only; {dataset} is a fixed, "
@@ -125,15 +191,21 @@ def new_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     if args.weight_decay is not None:
         optimizer_options["weight_decay"] = args.weight_decay
 
-    return {
+    config: dict[str, Any] = {
         "format": RUN_FORMAT,
         "version": FORMAT_VERSION,
         "minitorch_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": shlex.join([PROG, *argv]),
+        "model": model,
         "dataset": dataset,
         "dataset_options": dataset_options,
         "data_seed": values["data_seed"] if info.generated else None,
+    }
+    if model == "cnn":
+        config["channels"] = list(values["channels"])
+        config["batch_norm"] = bool(values["batch_norm"])
+    return config | {
         "hidden": list(values["hidden"]),
         "activation": values["activation"],
         "dropout": values["dropout"],
@@ -188,10 +260,10 @@ def describe_data(training: Training) -> dict[str, Any]:
     }
 
 
-def _build(config: dict[str, Any]) -> Training:
+def _build(config: dict[str, Any], download: bool = False) -> Training:
     """Build the run; a data set or option the library refuses becomes a one-line error."""
     try:
-        return build_training(config, load_data(config))
+        return build_training(config, load_data(config, download=download))
     except (ValueError, TypeError) as error:
         raise CLIError(str(error)) from None
 
@@ -396,15 +468,23 @@ class Session:
         if set(lengths.values()) != {done}:
             raise ValueError(f"it records {done} epochs but metrics of {lengths}")
 
+    def save_start(self) -> None:
+        """The checkpoint of a new run, before its first batch."""
+        self.save(generator_state(self.training.shuffle_generator))
+
+    def saved_text(self) -> str:
+        """Where the checkpoint on disk is, e.g. ``epoch 2, batch 5`` (it exists)."""
+        epochs, batches = self.saved
+        if not epochs and not batches:
+            return "the start of training"
+        return f"epoch {epochs}" + (f", batch {batches}" if batches else "")
+
     def write_failure(self, error: WriteError) -> WriteError:
         """The one line for a file that could not be written: what is safe, how to go on."""
         what = f"{error.reason} while writing {display_path(error.path)}"
         if self.saved is None:
             return WriteError(error.path, error.error, f"{what}; {error.fix}")
-        epochs, batches = self.saved
-        state = f"epoch {epochs}" + (f", batch {batches}" if batches else "")
-        if not epochs and not batches:
-            state = "the start of training"
+        state = self.saved_text()
         return WriteError(
             error.path,
             error.error,
@@ -492,9 +572,12 @@ class Session:
             if t.task == CLASSIFICATION
             else f"{train_set.output_dim} output(s), regression"
         )
+        inputs = f"{train_set.input_dim} inputs"
+        if model_of(config) == "cnn":
+            inputs = "images of " + "x".join(map(str, DATASETS[config["dataset"]].image_shape))
         self.output.say(
             f"data:       {config['dataset']}: {len(train_set):,} training and "
-            f"{len(test_set):,} test samples, {train_set.input_dim} inputs, {kind}"
+            f"{len(test_set):,} test samples, {inputs}, {kind}"
         )
         self.output.say(f"model:      {describe_model(config, t)}")
         self.output.say(
@@ -555,8 +638,16 @@ def run_train(args: argparse.Namespace, argv: list[str]) -> int:
 
     try:
         config = new_config(args, argv)
-        training = _build(config)
-        config.update(describe_data(training))
+        if config["model"] == "gpt":
+            from ._gpt import GPTSession, build_gpt, describe_text
+
+            make_session: Any = GPTSession
+            training: Any = build_gpt(config)
+            config.update(describe_text(training))
+        else:
+            make_session = Session
+            training = _build(config, download=bool(args.download))
+            config.update(describe_data(training))
     except KeyboardInterrupt:
         raise InterruptError("stopped by Ctrl-C while starting; nothing was written") from None
     with stop.installed():
@@ -564,12 +655,12 @@ def run_train(args: argparse.Namespace, argv: list[str]) -> int:
             run = RunFolder.create(args.out, config["dataset"], overwrite=bool(args.overwrite))
         except KeyboardInterrupt:
             raise InterruptError("stopped by Ctrl-C while starting; nothing was written") from None
-        session = Session(run, config, training, output, stop)
+        session = make_session(run, config, training, output, stop)
         try:
             run.write_config(config)
             # The initial state is saved before the first batch, so the folder is a resumable
             # run from the start, even if training is stopped during the first epoch.
-            session.save(generator_state(training.shuffle_generator))
+            session.save_start()
             run.write_metrics(session.history, session.columns)
         except BaseException as error:
             # A run that could not even start leaves nothing behind: no half-made run folder.
@@ -587,7 +678,7 @@ def run_train(args: argparse.Namespace, argv: list[str]) -> int:
                 ) from None
             raise
         session.header(resumed=False)
-        return _train_and_report(session)
+        return train_and_report(session)
 
 
 def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
@@ -595,16 +686,35 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
         raise CLIError("--resume continues a run in its own folder; leave out --out")
     changed = [name for name in given_options(args) if name not in RESUME_OPTIONS]
     if changed:
-        flags = ", ".join("--" + name.replace("_", "-") for name in changed)
+        flags = ", ".join(flag(name) for name in changed)
         raise CLIError(
             f"--resume continues a run with its own settings, so {flags} cannot be given "
-            "(only --epochs, to train longer)"
+            "(only --epochs, or a GPT's --iters, to train longer)"
         )
     run = RunFolder.open(args.resume)
     try:
         config = run.read_config()
-        state = run.load_checkpoint()
-        training = _build(config)
+    except KeyboardInterrupt:
+        raise InterruptError(
+            f"stopped by Ctrl-C while starting; {run} is unchanged (continue with: "
+            f"{PROG} train --resume {run.shell})"
+        ) from None
+    model = model_of(config)
+    if model == "gpt":
+        from ._gpt import resume_gpt
+
+        return resume_gpt(args, run, config, output, stop)
+    if args.iters is not None:
+        raise CLIError(
+            f"--iters counts the iterations of a GPT run; {run} is {A_RUN_OF[model]} run: give "
+            "--epochs"
+        )
+    check_data_root_options(args, config["dataset"])
+    if args.data_root is not None:  # the files have moved: the run reads them there from now on
+        config["dataset_options"]["root"] = absolute(args.data_root)
+    try:
+        state = run.load_checkpoint(model)
+        training = _build(config, download=bool(args.download))
         session = Session(run, config, training, output, stop)
         session.restore(state)
     except KeyboardInterrupt:
@@ -620,6 +730,8 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
             f"{run} has already trained {started} epoch(s); --epochs must be at least {started}"
         )
     try:
+        if args.data_root is not None:
+            run.write_config(config)
         if epochs == session.epochs_done:
             session.tidy()
             output.always(
@@ -641,12 +753,12 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
             # Rewritten from the checkpoint in case a stop came between checkpoint and metrics.
             run.write_metrics(session.history, session.columns)
             session.header(resumed=True)
-            return _train_and_report(session)
+            return train_and_report(session)
     except WriteError as error:
         raise session.write_failure(error) from None
 
 
-def _train_and_report(session: Session) -> int:
+def train_and_report(session: Session) -> int:
     started = time.perf_counter()
     try:
         finished = session.train()

@@ -602,7 +602,8 @@ class Optimizer:
     @staticmethod
     def _checked_step(owner: str, index: int, value: Any) -> int:
         """A saved step count as an int >= 0, or an error naming the parameter."""
-        number = value.item() if isinstance(value, (np.ndarray, np.generic)) else value
+        scalar = isinstance(value, (np.ndarray, np.generic)) and np.ndim(value) == 0
+        number = value.item() if scalar else value
         if (
             isinstance(number, bool)
             or not isinstance(number, (int, float))

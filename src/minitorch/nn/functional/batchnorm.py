@@ -2,14 +2,17 @@
 
 Each channel c is normalised over every axis but the channel axis 1: the batch, and the
 length or the pixels. For (N, C) that is the N rows; for (N, C, L) the N·L positions; for
-(N, C, H, W) the N·H·W pixels. ``m`` below is that count.
+(N, C, H, W) the N·H·W pixels. ``m`` below is that count. Inside, x is viewed as (N, C, L),
+every axis after the channels as one, so that one set of formulas serves every rank: a
+channel's statistics are sums over the axes n and l (``np.einsum("ncl->c", x)``, which sums
+without the temporary arrays ``x.sum(axis=(0, 2))`` of a product would need).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-BatchNormCache = tuple[np.ndarray, np.ndarray, "np.ndarray | None", tuple[int, ...], bool]
+BatchNormCache = tuple[np.ndarray, np.ndarray, "np.ndarray | None", bool]
 
 
 def batch_norm_forward(
@@ -37,21 +40,20 @@ def batch_norm_forward(
     * ``training=False``: μ = running_mean and σ² = running_var, constants.
 
     ``gamma``/``beta`` ``None``: no affine part (γ = 1, β = 0).
-    Returns ``(y, cache)`` with ``cache = (x̂, 1/√(σ² + ε), γ, axes, training)``.
+    Returns ``(y, cache)``, ``cache = (x̂ as (N, C, L), 1/√(σ² + ε) (C,), γ (C,), training)``.
     """
-    c = x.shape[1]
-    axes = (0, *range(2, x.ndim))  # every axis but the channels
-    shape = (1, c) + (1,) * (x.ndim - 2)  # a channel vector that broadcasts over x
+    n, c = x.shape[:2]
+    m = x.size // c
+    x3 = x.reshape(n, c, -1)  # (N, C, L)
     if training:
-        m = x.size // c
         if m <= 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {x.shape}; use a larger batch, or eval mode"
             )
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
-        var = np.mean(centred * centred, axis=axes, keepdims=True)  # biased: divides by m
+        mean = np.einsum("ncl->c", x3) / m
+        centred = x3 - mean[:, None]
+        var = np.einsum("ncl,ncl->c", centred, centred) / m  # biased: divides by m
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean.reshape(running_mean.shape)
@@ -64,16 +66,17 @@ def batch_norm_forward(
                 "batch_norm: evaluation (training=False) uses the running statistics; pass "
                 "running_mean and running_var, or training=True for the batch statistics"
             )
-        mean = running_mean.reshape(shape).astype(x.dtype, copy=False)
-        var = running_var.reshape(shape).astype(x.dtype, copy=False)
-        centred = x - mean
-    inv_std = 1.0 / np.sqrt(var + eps)
-    x_hat = centred * inv_std
-    gamma = None if gamma is None else gamma.reshape(shape)
-    y = x_hat if gamma is None else x_hat * gamma
+        mean = running_mean.reshape(c).astype(x.dtype, copy=False)
+        var = running_var.reshape(c).astype(x.dtype, copy=False)
+        centred = x3 - mean[:, None]
+    inv_std = 1.0 / np.sqrt(var + eps)  # (C,)
+    x_hat = centred
+    x_hat *= inv_std[:, None]  # in place: the centred values are not needed again
+    gamma = None if gamma is None else gamma.reshape(c)
+    y = x_hat.copy() if gamma is None else x_hat * gamma[:, None]  # never the cache itself
     if beta is not None:
-        y = y + beta.reshape(shape)
-    return y, (x_hat, inv_std, gamma, axes, training)
+        y += beta.reshape(c)[:, None]
+    return y.reshape(x.shape), (x_hat, inv_std, gamma, training)
 
 
 def batch_norm_backward(
@@ -81,8 +84,8 @@ def batch_norm_backward(
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of y = γ ⊙ x̂ + β given G = dL/dy, shaped like x.
 
-    dβ = Σ G                     per channel, shape (1, C, 1, ...)
-    dγ = Σ G ⊙ x̂                 per channel, shape (1, C, 1, ...)
+    dβ = Σ G                     per channel, shape (C,)
+    dγ = Σ G ⊙ x̂                 per channel, shape (C,)
 
     Batch statistics (training): μ and σ depend on every x of the channel, which gives the
     compact formula (Σ over the m values of the channel)::
@@ -96,15 +99,16 @@ def batch_norm_backward(
     dγ and dβ are returned for the caller to reshape like its parameters; ``dx`` is ``None``
     unless ``input_grad``.
     """
-    x_hat, inv_std, gamma, axes, batch_statistics = cache
-    dbeta = grad_output.sum(axis=axes, keepdims=True)
-    dgamma = np.sum(grad_output * x_hat, axis=axes, keepdims=True)
+    x_hat, inv_std, gamma, batch_statistics = cache
+    m = x_hat.size // x_hat.shape[1]
+    G = grad_output.reshape(x_hat.shape)  # (N, C, L)
+    dbeta = np.einsum("ncl->c", G)
+    dgamma = np.einsum("ncl,ncl->c", G, x_hat)
     if not input_grad:
         return None, dgamma, dbeta
-    scale = inv_std if gamma is None else gamma * inv_std
-    if batch_statistics:
-        m = grad_output.size // grad_output.shape[1]
-        dx = (scale / m) * (m * grad_output - dbeta - x_hat * dgamma)
-    else:
-        dx = scale * grad_output
-    return dx, dgamma, dbeta
+    scale = inv_std if gamma is None else gamma * inv_std  # γ / √(σ² + ε), per channel
+    dx = G * scale[:, None]
+    if batch_statistics:  # the same formula as above, spread over in-place steps
+        dx -= x_hat * (scale * dgamma / m)[:, None]
+        dx -= (scale * dbeta / m)[:, None]
+    return dx.reshape(grad_output.shape), dgamma, dbeta

@@ -100,7 +100,7 @@ _SCHEDULER_OPTIONS = {
 
 
 # ---------------------------------------------------------------------- configuration
-def flag(name: str) -> str:
+def option_flag(name: str) -> str:
     """``--step-size`` for the option ``step_size``."""
     return "--" + name.replace("_", "-")
 
@@ -112,8 +112,9 @@ def check_model_options(args: argparse.Namespace, model: str) -> None:
             continue
         users = [m for m, options in MODEL_OPTIONS.items() if name in options]
         why = " (a GPT trains with AdamW, as nanoGPT)" if name == "optimizer" else ""
+        option = option_flag(name)
         raise CLIError(
-            f"{flag(name)} applies to --model {' or '.join(users)}, not to --model {model}{why}"
+            f"{option} applies to --model {' or '.join(users)}, not to --model {model}{why}"
         )
     dataset = args.dataset
     if dataset is None:
@@ -140,8 +141,8 @@ def check_data_root_options(args: argparse.Namespace, dataset: str) -> None:
     for name in ("data_root", "download"):
         if getattr(args, name, None) is not None:
             raise CLIError(
-                f"{flag(name)} applies to the data sets read from files ({', '.join(readers)}), "
-                f"not to {dataset}"
+                f"{option_flag(name)} applies to the data sets read from files "
+                f"({', '.join(readers)}), not to {dataset}"
             )
 
 
@@ -686,7 +687,7 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
         raise CLIError("--resume continues a run in its own folder; leave out --out")
     changed = [name for name in given_options(args) if name not in RESUME_OPTIONS]
     if changed:
-        flags = ", ".join(flag(name) for name in changed)
+        flags = ", ".join(option_flag(name) for name in changed)
         raise CLIError(
             f"--resume continues a run with its own settings, so {flags} cannot be given "
             "(only --epochs, or a GPT's --iters, to train longer)"

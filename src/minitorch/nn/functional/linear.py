@@ -15,7 +15,8 @@ def linear_forward(
     Shapes: x (..., D_in), W (D_in, D_out), b (1, D_out) or (D_out,) -> y (..., D_out).
     Returns ``(y, cache)`` with ``cache = (x, W, b)``.
     """
-    y = x @ W
+    # Leading dimensions (N, T, ...) are one big batch: one matrix product, not one per sample.
+    y = (x.reshape(-1, W.shape[0]) @ W).reshape(*x.shape[:-1], W.shape[1])
     if b is not None:
         y += b
     return y, (x, W, b)
@@ -36,5 +37,5 @@ def linear_backward(
     grad_rows = grad_output.reshape(-1, d_out)
     dW = x_rows.T @ grad_rows
     db = None if b is None else grad_rows.sum(axis=0).reshape(b.shape)
-    dx = grad_output @ W.T if input_grad else None
+    dx = (grad_rows @ W.T).reshape(*grad_output.shape[:-1], d_in) if input_grad else None
     return dx, dW, db

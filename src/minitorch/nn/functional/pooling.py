@@ -43,26 +43,28 @@ def max_pool2d_forward(
     real pixels are all −∞ picks its first real pixel, never the padding.
     Returns ``(y, cache)`` with ``cache = (is_max, x.shape, kernel_size, stride, padding)``.
     """
-    (n, c, h, w), (kh, kw) = x.shape, kernel_size
+    (h, w), (kh, kw) = x.shape[2:], kernel_size
     size = conv_output_size((h, w), kernel_size, stride, padding)
     xp = pad2d(x, padding, -np.inf)
-    # views[k]: for every window at once, the pixel under kernel offset k (N, C, Ho, Wo)
-    views = [
-        xp[:, :, rows, cols]
-        for _, _, rows, cols in window_slices(kernel_size, stride, (1, 1), size)
-    ]
-    y = views[0].copy()
-    for v in views[1:]:
-        np.maximum(y, v, out=y)  # NaN propagates
-    is_max = np.empty((kh * kw, n, c, *size), dtype=bool)
-    found = np.zeros(y.shape, dtype=bool)  # windows whose maximum is already placed
-    for k, v in enumerate(views):
-        np.equal(v, y, out=is_max[k])
-        is_max[k] &= ~found  # an earlier offset with the same value wins the tie
+    # windows[k]: for every window at once, the pixel under kernel offset k; one contiguous
+    # copy (kH·kW, N, C, Ho, Wo), so that everything below runs on contiguous memory
+    windows = np.stack(
+        [
+            xp[:, :, rows, cols]
+            for _, _, rows, cols in window_slices(kernel_size, stride, (1, 1), size)
+        ]
+    )
+    y = windows[0].copy()
+    for pixels in windows[1:]:
+        np.maximum(y, pixels, out=y)  # NaN propagates
+    is_max = windows == y  # every maximum of every window ...
+    found = is_max[0].copy()
+    for k in range(1, kh * kw):  # ... of which an earlier offset wins a tie
+        is_max[k] &= ~found
         found |= is_max[k]
     if not found.all():  # windows holding a NaN: PyTorch picks the window's last NaN
         for k in reversed(range(kh * kw)):
-            last_nan = np.isnan(views[k]) & ~found
+            last_nan = np.isnan(windows[k]) & ~found
             is_max[k] |= last_nan
             found |= last_nan
     if padding != (0, 0) and np.any(y == -np.inf):  # all real pixels −∞: not the padding

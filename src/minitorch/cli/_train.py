@@ -247,6 +247,15 @@ def scheduler_settings(args: argparse.Namespace, name: str, epochs: int) -> dict
     return {"name": "none"}
 
 
+def _schedule_end(scheduler: dict[str, Any]) -> int | None:
+    """The epoch where a schedule with an end (cosine, linear) reaches it; None for the others."""
+    if scheduler["name"] == "cosine":
+        return int(scheduler["T_max"])
+    if scheduler["name"] == "linear":
+        return int(scheduler["total_iters"])
+    return None
+
+
 def describe_data(training: Training) -> dict[str, Any]:
     """Facts about the data, recorded in config.json for the reader (not used to rebuild)."""
     train_set, test_set = training.train_set, training.test_set
@@ -730,15 +739,27 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
         raise CLIError(
             f"{run} has already trained {started} epoch(s); --epochs must be at least {started}"
         )
+    horizon = _schedule_end(config["scheduler"])
+    if horizon is not None and epochs > horizon:
+        name = config["scheduler"]["name"]
+        raise CLIError(
+            f"{run}'s {name} schedule ends at epoch {horizon}, where its learning rate reaches "
+            "its floor; past it a cosine would climb back up (the schedule is periodic, as "
+            "PyTorch's) and a linear one would stay at its end. Resume with --epochs "
+            f"{horizon} at most, or start a new run with --scheduler {name} --epochs {epochs}"
+        )
     try:
         if args.data_root is not None:
             run.write_config(config)
         if epochs == session.epochs_done:
             session.tidy()
-            output.always(
-                f"{run} has finished its {epochs} epochs; to train it further, pass a larger "
-                f"--epochs (e.g. --resume {run.shell} --epochs {2 * epochs})"
+            further = (
+                f"its {config['scheduler']['name']} schedule has ended, so for a longer run "
+                f"start a new one with --epochs {2 * epochs}"
+                if horizon is not None
+                else f"pass a larger --epochs (e.g. --resume {run.shell} --epochs {2 * epochs})"
             )
+            output.always(f"{run} has finished its {epochs} epochs; to train further, {further}")
             return EXIT_OK
         if epochs != config["epochs"]:
             schedule = dict(config["scheduler"])

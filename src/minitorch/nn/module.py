@@ -51,6 +51,14 @@ _HIDDEN_CONTAINER_FIX = {
 }
 
 
+#: Attribute types that can never hold a Module: ``named_children`` skips them with one set
+#: lookup, so the hidden-module check costs nothing for a layer's arrays, numbers and flags
+#: (it ran on every attribute of every layer whenever a model was walked).
+_CANNOT_HOLD_MODULES = frozenset(
+    {np.ndarray, bool, int, float, complex, str, bytes, type(None), np.float32, np.float64}
+)
+
+
 def _holds_module(value: Any, depth: int = 0) -> bool:
     """Whether a plain Python container holds a Module somewhere inside (up to 3 levels)."""
     if depth > 3:
@@ -235,6 +243,8 @@ class Module:
         children: list[tuple[str, Module]] = []
         seen: set[int] = set()
         for name, value in vars(self).items():
+            if type(value) in _CANNOT_HOLD_MODULES:  # the common case: an array, a number
+                continue
             if isinstance(value, Module):
                 found = [(name, value)]
             elif (

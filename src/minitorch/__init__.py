@@ -9,7 +9,14 @@
 from __future__ import annotations
 
 from . import datasets, models, nn, optim, testing, transforms, utils
-from ._state import generator, get_default_dtype, manual_seed, no_grad, set_default_dtype
+from ._state import (
+    generator,
+    get_default_dtype,
+    manual_seed,
+    no_grad,
+    set_default_dtype,
+    set_flush_denormal,
+)
 from .serialization import CheckpointFileError, load, save
 
 __version__ = "0.1.0"
@@ -40,6 +47,7 @@ __all__ = [
     "optim",
     "save",
     "set_default_dtype",
+    "set_flush_denormal",
     "testing",
     "transforms",
     "utils",

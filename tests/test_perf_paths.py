@@ -352,3 +352,8 @@ def test_relu_module_still_matches_its_math():
     g = np.random.default_rng(3).standard_normal((64, 300)).astype(np.float32)
     assert y.tobytes() == np.maximum(x, 0).tobytes()
     assert relu.backward(g).tobytes() == (g * (x > 0)).tobytes()
+
+
+def test_relu_forward_still_takes_lists_and_scalars():
+    assert F.relu([1.0, -2.0]).tolist() == [1.0, 0.0]
+    assert F.relu(-3.0) == 0.0

@@ -19,8 +19,10 @@ in [0, 1], labels from a fixed random teacher) with the same optimizer and cross
 PyTorch runs on 2 threads (``--threads``; the machines students and CI use have two cores), NumPy
 on its BLAS's default (all cores; ``OPENBLAS_NUM_THREADS=1`` for one); as PyTorch
 computes no gradient for data, minitorch's first layer skips it (``needs_input_grad = False``).
-A round times ``--steps`` steps of each framework in turn, so a disturbance on a shared machine
-hits both alike; the table gives the median time per step over the rounds (after a warm-up
+Each framework runs in a worker process of its own, so that neither one's idle thread pool
+(PyTorch's OpenMP threads, OpenBLAS's) spins on the cores the other is computing on; the two
+workers take turns, one round of ``--steps`` steps each, so a disturbance on a shared machine
+hits both alike. The table gives the median time per step over the rounds (after a warm-up
 round) and the speed ratio PyTorch time / minitorch time (1.0: as fast as PyTorch).
 ``--profile`` adds minitorch's time per layer, forward and backward.
 """
@@ -28,6 +30,7 @@ round) and the speed ratio PyTorch time / minitorch time (1.0: as fast as PyTorc
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import time
 
@@ -36,12 +39,7 @@ import numpy as np
 import minitorch
 from minitorch import nn, optim
 
-try:
-    import torch
-
-    torch.set_num_threads(2)
-except ImportError:  # pragma: no cover
-    torch = None
+torch = None  # imported by the PyTorch worker only (see worker())
 
 MODELS = {
     # name: (c1, c2, batch norm, hidden, optimizer)
@@ -170,40 +168,67 @@ def profile(model: nn.Sequential, x: np.ndarray, y: np.ndarray, repeats: int = 3
         print(f"{i:>2} {layer!r:<41.41}{f:>10.0f}{b:>10.0f}")
 
 
-def compare(name: str, args) -> None:
+def worker(framework: str, name: str, args, connection) -> None:
+    """Build one framework's copy of the model; run a round of steps whenever asked."""
+    global torch
     c1, c2, batchnorm, hidden, optimizer_name = MODELS[name]
-    minitorch.manual_seed(0)
+    minitorch.manual_seed(0)  # the same initial weights in both workers
     x, y = make_data(args.batch_size, args.steps)
     model = minitorch_cnn(c1, c2, batchnorm, hidden)
-    runners = {}
-    if torch is not None:
-        runners["PyTorch"] = torch_runner(torch_copy(model), x, y, args.batch_size, optimizer_name)
-    runners["minitorch"] = minitorch_runner(model, x, y, args.batch_size, optimizer_name)
-    for run in runners.values():
-        run(args.steps)  # warm-up: first-touch allocations, optimizer state
-    times = {key: [] for key in runners}
+    if framework == "PyTorch":
+        import torch as torch_module
+
+        torch = torch_module
+        torch.set_num_threads(args.threads)
+        run = torch_runner(torch_copy(model), x, y, args.batch_size, optimizer_name)
+    else:
+        run = minitorch_runner(model, x, y, args.batch_size, optimizer_name)
+    run(args.steps)  # warm-up: first-touch allocations, optimizer state
+    connection.send("ready")
+    while connection.recv() == "run":
+        start = time.perf_counter()
+        run(args.steps)
+        connection.send((time.perf_counter() - start) / args.steps * 1e3)
+    if framework == "minitorch" and args.profile:
+        profile(model, x[: args.batch_size], y[: args.batch_size])
+    connection.send("done")
+
+
+def compare(name: str, args, frameworks: list[str]) -> None:
+    context = multiprocessing.get_context("spawn")
+    workers = {}
+    for framework in frameworks:
+        ours, theirs = context.Pipe()
+        process = context.Process(target=worker, args=(framework, name, args, theirs))
+        process.start()
+        workers[framework] = (process, ours)
+    for _, connection in workers.values():
+        assert connection.recv() == "ready"
+    times = {framework: [] for framework in workers}
     for _ in range(args.rounds):
-        for key, run in runners.items():  # interleaved
-            start = time.perf_counter()
-            run(args.steps)
-            times[key].append((time.perf_counter() - start) / args.steps * 1e3)
+        for framework, (_, connection) in workers.items():  # one at a time, in turn
+            connection.send("run")
+            times[framework].append(connection.recv())
+    c1, c2, batchnorm, hidden, optimizer_name = MODELS[name]
     norm = ", BatchNorm2d" if batchnorm else ""
     print(
         f"\n{name}: channels {c1}/{c2}{norm}, hidden {hidden}, {optimizer_name}, "
         f"batch {args.batch_size}, float32"
     )
     print(f"{'':<12}{'ms/step':>10}{'min':>8}{'max':>8}")
-    for key, t in times.items():
-        print(f"{key:<12}{statistics.median(t):>10.2f}{min(t):>8.2f}{max(t):>8.2f}")
-    if torch is not None:
+    for framework, t in times.items():
+        print(f"{framework:<12}{statistics.median(t):>10.2f}{min(t):>8.2f}{max(t):>8.2f}")
+    if "PyTorch" in times:
         ratio = statistics.median(times["PyTorch"]) / statistics.median(times["minitorch"])
         per_round = [a / b for a, b in zip(times["PyTorch"], times["minitorch"], strict=True)]
         print(
             f"speed ratio PyTorch time / minitorch time: {ratio:.2f} (median of the per-round "
             f"ratios {statistics.median(per_round):.2f}; 1.0 = as fast as PyTorch)"
         )
-    if args.profile:
-        profile(model, x[: args.batch_size], y[: args.batch_size])
+    for process, connection in workers.values():
+        connection.send("stop")
+        connection.recv()  # the profile, if asked, is printed before "done"
+        process.join()
 
 
 def main() -> None:
@@ -215,11 +240,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's threads (default 2)")
     parser.add_argument("--profile", action="store_true", help="minitorch's time per layer")
     args = parser.parse_args()
-    if torch is not None:
-        torch.set_num_threads(args.threads)
-    print(f"torch threads: {args.threads if torch is not None else '-'}")
+    try:
+        import torch  # noqa: F401 - only to know whether the PyTorch worker can run
+    except ImportError:  # pragma: no cover
+        frameworks = ["minitorch"]
+    else:
+        frameworks = ["PyTorch", "minitorch"]
+    print(f"PyTorch threads: {args.threads}; each framework in its own process")
     for name in args.models:
-        compare(name, args)
+        compare(name, args, frameworks)
 
 
 if __name__ == "__main__":

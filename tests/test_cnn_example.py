@@ -1,7 +1,8 @@
 """examples/cnn_mnist.py, briefly: it trains, compares with an MLP, and writes its two figures.
 
-The full run (12 epochs on the 4,000 training images, about 98.5% test accuracy) takes minutes
-and is not part of the suite; these runs take seconds.
+These runs take seconds. The full run (12 epochs on the 4,000 training images, 98.7% test
+accuracy with seed 0) takes minutes: it is a ``slow`` test, left out of the default run
+(``pytest -m slow tests/test_cnn_example.py``).
 """
 
 from __future__ import annotations
@@ -68,3 +69,12 @@ def test_cnn_example_command_line_writes_the_figures(tmp_path):
     assert "CNN epoch  1" in result.stdout and "MLP" not in result.stdout
     assert (tmp_path / "figs" / "cnn_filters.png").read_bytes()[:8] == PNG_SIGNATURE
     assert (tmp_path / "figs" / "cnn_feature_maps.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+@pytest.mark.slow
+def test_cnn_example_reaches_98_percent_and_beats_the_mlp():
+    """The example's promise, with its defaults (seed 0). Its time is printed, not asserted:
+    on a shared machine it depends on the load."""
+    results = load_example().main()
+    assert results["cnn_accuracy"] >= 0.98
+    assert results["mlp_accuracy"] < results["cnn_accuracy"] - 0.01

@@ -39,7 +39,10 @@ import numpy as np
 import minitorch
 from minitorch import nn, optim
 
-torch = None  # imported by the PyTorch worker only (see worker())
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
 
 MODELS = {
     # name: (c1, c2, batch norm, hidden, optimizer)
@@ -170,15 +173,11 @@ def profile(model: nn.Sequential, x: np.ndarray, y: np.ndarray, repeats: int = 3
 
 def worker(framework: str, name: str, args, connection) -> None:
     """Build one framework's copy of the model; run a round of steps whenever asked."""
-    global torch
     c1, c2, batchnorm, hidden, optimizer_name = MODELS[name]
     minitorch.manual_seed(0)  # the same initial weights in both workers
     x, y = make_data(args.batch_size, args.steps)
     model = minitorch_cnn(c1, c2, batchnorm, hidden)
     if framework == "PyTorch":
-        import torch as torch_module
-
-        torch = torch_module
         torch.set_num_threads(args.threads)
         run = torch_runner(torch_copy(model), x, y, args.batch_size, optimizer_name)
     else:
@@ -240,12 +239,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's threads (default 2)")
     parser.add_argument("--profile", action="store_true", help="minitorch's time per layer")
     args = parser.parse_args()
-    try:
-        import torch  # noqa: F401 - only to know whether the PyTorch worker can run
-    except ImportError:  # pragma: no cover
-        frameworks = ["minitorch"]
-    else:
-        frameworks = ["PyTorch", "minitorch"]
+    frameworks = ["minitorch"] if torch is None else ["PyTorch", "minitorch"]
     print(f"PyTorch threads: {args.threads}; each framework in its own process")
     for name in args.models:
         compare(name, args, frameworks)

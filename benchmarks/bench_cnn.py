@@ -22,8 +22,10 @@ computes no gradient for data, minitorch's first layer skips it (``needs_input_g
 Each framework runs in a worker process of its own, so that neither one's idle thread pool
 (PyTorch's OpenMP threads, OpenBLAS's) spins on the cores the other is computing on; the two
 workers take turns, one round of ``--steps`` steps each, so a disturbance on a shared machine
-hits both alike. The table gives the median time per step over the rounds (after a warm-up
-round) and the speed ratio PyTorch time / minitorch time (1.0: as fast as PyTorch).
+hits both alike, with a pause (``--pause``, 0.3 s) between turns, long enough for OpenBLAS's
+threads, which busy-wait for a while after their last product, to fall asleep. The table
+gives the median time per step over the rounds (after a warm-up round) and the speed ratio
+PyTorch time / minitorch time (1.0: as fast as PyTorch).
 ``--profile`` adds minitorch's time per layer, forward and backward.
 """
 
@@ -206,6 +208,7 @@ def compare(name: str, args, frameworks: list[str]) -> None:
     times = {framework: [] for framework in workers}
     for _ in range(args.rounds):
         for framework, (_, connection) in workers.items():  # one at a time, in turn
+            time.sleep(args.pause)  # the other's thread pool falls asleep
             connection.send("run")
             times[framework].append(connection.recv())
     c1, c2, batchnorm, hidden, optimizer_name = MODELS[name]
@@ -237,6 +240,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's threads (default 2)")
+    parser.add_argument("--pause", type=float, default=0.3, help="seconds between turns")
     parser.add_argument("--profile", action="store_true", help="minitorch's time per layer")
     args = parser.parse_args()
     frameworks = ["minitorch"] if torch is None else ["PyTorch", "minitorch"]

@@ -460,12 +460,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--max-wait-workload", type=float, default=20, help="wait for idle before each workload"
     )
     parser.add_argument(
-        "--idle-threshold", type=float, default=0.10, help="others' CPU share counted as idle"
+        "--idle-threshold", type=float, default=0.05, help="others' CPU share counted as idle"
     )
     parser.add_argument(
         "--disturbed-threshold",
         type=float,
-        default=0.15,
+        default=0.05,
         help="others' CPU share above which a repeat is discarded",
     )
     parser.add_argument("--import-rounds", type=int, default=5)

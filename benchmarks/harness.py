@@ -142,6 +142,8 @@ class Sample:
     seconds_per_unit: float
     share: float | None
     cpu_per_wall: float
+    round: int = 0
+    kept: bool = True
 
 
 @dataclass
@@ -194,7 +196,9 @@ def measure(
     for round_ in range(max_rounds):
         for name in names if round_ % 2 == 0 else names[::-1]:
             time.sleep(pause)  # let the other framework's worker threads stop spinning
-            timings[name].samples.append(_timed(runners[name], units))
+            sample = _timed(runners[name], units)
+            sample.round = round_
+            timings[name].samples.append(sample)
         clean = [
             sum(1 for s in t.samples if s.share is None or s.share <= threshold)
             for t in timings.values()
@@ -208,10 +212,27 @@ def measure(
         else:
             kept = sorted(timing.samples, key=lambda s: s.share or 0.0)[:repeats]
             timing.disturbed = True
+        for sample in timing.samples:
+            sample.kept = any(sample is k for k in kept)
         timing.kept = len(kept)
         timing.discarded = len(timing.samples) - len(kept)
         timing.median = statistics.median(s.seconds_per_unit for s in kept)
     return timings
+
+
+def paired_ratio(theirs: Timing, ours: Timing) -> float | None:
+    """Median over the rounds of their time / our time, from the repeats kept in both.
+
+    The machine's speed drifts (other virtual machines on the host, clock boost) in ways no
+    counter here shows; two runners timed in the same round see the same drift, so the ratio
+    of a round is steadier than the ratio of the two medians. ``None`` with fewer than three
+    such rounds (the caller then divides the medians).
+    """
+    mine = {s.round: s.seconds_per_unit for s in ours.samples if s.kept}
+    pairs = [
+        s.seconds_per_unit / mine[s.round] for s in theirs.samples if s.kept and s.round in mine
+    ]
+    return statistics.median(pairs) if len(pairs) >= 3 else None
 
 
 # ---------------------------------------------------------------------- numbers

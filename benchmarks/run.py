@@ -354,7 +354,8 @@ def footer(args, results, extra, peak, load_start, started) -> str:
     load_text = " -> ".join(" ".join(f"{v:.2f}" for v in load) for load in loads)
     return (
         "\nxPT, xNP: speed of minitorch / speed of PyTorch, of NumPy (above 1: minitorch is "
-        "faster); in the memory and import rows: minitorch's value / theirs. Times: medians per "
+        "faster), the median of the rounds' ratios; in the memory and import rows: minitorch's "
+        "value / theirs. Times: medians per "
         "step (per epoch for the DataLoader) of the undisturbed repeats, after a warm-up. "
         f"GFLOP/s: minitorch's matrix-multiply work per second; %peak: of np.matmul's {peak:.0f} "
         "GFLOP/s. subn%: subnormal share of the optimizer state at the end (minitorch/PyTorch). "
@@ -381,8 +382,11 @@ def run_workload(workload: Workload, args: argparse.Namespace, peak: float) -> d
     mt = timings["minitorch"].median
     pt = timings["PyTorch"].median if "PyTorch" in timings else None
     npy = timings["NumPy"].median if "NumPy" in timings else None
-    vs_torch = pt / mt if pt else None
-    vs_numpy = npy / mt if npy else None
+    vs_torch = vs_numpy = None
+    if pt:
+        vs_torch = harness.paired_ratio(timings["PyTorch"], timings["minitorch"]) or pt / mt
+    if npy:
+        vs_numpy = harness.paired_ratio(timings["NumPy"], timings["minitorch"]) or npy / mt
     gflops = workload.flops_per_unit / mt / 1e9 if workload.flops_per_unit else None
     subnormal = {
         name: (harness.subnormal_fraction(r.state()) if r.state else None)
@@ -407,6 +411,8 @@ def run_workload(workload: Workload, args: argparse.Namespace, peak: float) -> d
                         "seconds_per_unit": s.seconds_per_unit,
                         "others_share": s.share,
                         "cpu_per_wall": s.cpu_per_wall,
+                        "round": s.round,
+                        "kept": s.kept,
                     }
                     for s in t.samples
                 ],

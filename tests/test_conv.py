@@ -141,6 +141,37 @@ def test_conv2d_gradients_accumulate_until_zero_grad():
     assert layer.dW is None and layer.db is None
 
 
+def test_conv2d_reuses_its_last_patch_matrix_and_stays_exact(float64):
+    """A forward writes its patches into the last forward's matrix (dead by then): the results
+    are those of a fresh layer, batch after batch, and a batch of another size gets its own."""
+    rng = np.random.default_rng(0)
+    layer = nn.Conv2d(2, 3, 3, padding=1)
+    fresh = nn.Conv2d(2, 3, 3, padding=1)
+    fresh.W[...] = layer.W
+    buffers = []
+    for n in (4, 4, 2):
+        x, g = rng.standard_normal((n, 2, 5, 5)), rng.standard_normal((n, 3, 5, 5))
+        y = layer(x)
+        buffers.append(layer.cache[1])
+        dx = layer.backward(g)
+        fresh.zero_grad()
+        np.testing.assert_array_equal(y, fresh(x))
+        np.testing.assert_array_equal(dx, fresh.backward(g))
+        layer.zero_grad()
+        layer(x)
+        layer.backward(g)
+        np.testing.assert_array_equal(layer.dW, fresh.dW)
+    assert buffers[1] is buffers[0] and buffers[2] is not buffers[1]
+
+
+def test_im2col_out_must_fit():
+    x = np.zeros((1, 1, 3, 3), np.float32)
+    out = np.empty((4, 4), np.float32)
+    assert F.im2col(x, 2, out=out) is out
+    with pytest.raises(ValueError, match=r"out must be a C-contiguous float32 array of shape"):
+        F.im2col(x, 2, out=np.empty((4, 5), np.float32))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [

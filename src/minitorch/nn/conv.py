@@ -109,8 +109,11 @@ class Conv2d(Module):
                 f"got {x.shape}{hint}"
             )
         check_window_fits(self._name(), x.shape, self.kernel_size, self.padding, self.dilation)
+        # The last forward's patch matrix is dead now (each backward belongs to the forward
+        # just before it): its memory is reused for this one's.
+        old_cols = None if self.cache is None else self.cache[1]
         y, self.cache = F.conv2d_forward(
-            x, self.W, self.b, self.stride, self.padding, self.dilation
+            x, self.W, self.b, self.stride, self.padding, self.dilation, cols_buffer=old_cols
         )
         self.x = x
         return y

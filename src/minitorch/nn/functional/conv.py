@@ -118,6 +118,7 @@ def im2col(
     stride: int | Pair = 1,
     padding: int | Pair = 0,
     dilation: int | Pair = 1,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Copy every patch a kernel sees into one column of a matrix.
 
@@ -142,6 +143,9 @@ def im2col(
     kernel_size, stride, padding, dilation : int or (int, int)
         As for :class:`~minitorch.nn.Conv2d`. ``padding`` adds zeros around the image;
         ``dilation`` spaces the kernel's taps ``dilation`` pixels apart.
+    out : ndarray, optional
+        A C-contiguous array of the result's shape and of x's dtype to write the columns into
+        (an old patch matrix nothing needs any more), instead of a new one.
 
     Returns
     -------
@@ -160,10 +164,18 @@ def im2col(
     check_window_fits("im2col", x.shape, (kh, kw), padding, dilation)
     ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)
     xp = _batch_last(x, padding)  # (C, Hp, Wp, N)
-    cols = np.empty((c, kh, kw, ho, wo, n), dtype=x.dtype)
+    shape = (c * kh * kw, ho * wo * n)
+    if out is None:
+        out = np.empty(shape, dtype=x.dtype)
+    elif out.shape != shape or out.dtype != x.dtype or not out.flags.c_contiguous:
+        raise ValueError(
+            f"im2col: out must be a C-contiguous {x.dtype} array of shape {shape}, got "
+            f"{out.dtype} {out.shape}"
+        )
+    cols = out.reshape(c, kh, kw, ho, wo, n)  # a view: filling it fills out
     for i, j, rows, columns in window_slices((kh, kw), stride, dilation, (ho, wo)):
         cols[:, i, j] = xp[:, rows, columns, :]  # what offset (i, j) sees, for every pixel
-    return cols.reshape(c * kh * kw, ho * wo * n)
+    return out
 
 
 def col2im(
@@ -218,6 +230,7 @@ def conv2d_forward(
     stride: int | Pair = 1,
     padding: int | Pair = 0,
     dilation: int | Pair = 1,
+    cols_buffer: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Conv2dCache]:
     """y = W ⋆ x + b, computed as one matrix product over patches.
 
@@ -227,6 +240,9 @@ def conv2d_forward(
 
     Shapes: x (N, C, H, W), W (F, C, kH, kW), b (1, F, 1, 1) (or any shape of F elements).
     Returns ``(y, cache)`` with ``cache = (x.shape, cols, W, b, stride, padding, dilation)``.
+    ``cols_buffer``: the ``cols`` of a cache that is no longer needed (Conv2d passes its last
+    forward's), reused when its shape and dtype fit; this spares allocating (and the operating
+    system zeroing) a new patch matrix, often the largest array of the network, at every step.
     """
     stride, padding = pair("conv2d", "stride", stride, 1), pair("conv2d", "padding", padding, 0)
     dilation = pair("conv2d", "dilation", dilation, 1)
@@ -238,7 +254,9 @@ def conv2d_forward(
     n, _, h, w = x.shape
     f, _, kh, kw = W.shape
     ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)
-    cols = im2col(x, (kh, kw), stride, padding, dilation)
+    shape = (W[0].size, ho * wo * n)
+    fits = cols_buffer is not None and cols_buffer.shape == shape and cols_buffer.dtype == x.dtype
+    cols = im2col(x, (kh, kw), stride, padding, dilation, out=cols_buffer if fits else None)
     Y = W.reshape(f, -1) @ cols  # (F, Ho·Wo·N): every output pixel of every image at once
     # Back to batch-first (N, F, Ho, Wo), adding the bias on the way: one pass, one copy.
     y = np.empty((n, f, ho, wo), dtype=Y.dtype)

@@ -265,17 +265,6 @@ class ParameterGroup(nn.Module):
             raise KeyError(f"ParameterGroup: the model has no parameter {missing[0]!r}")
         self.names = list(names)
         self._positions = [positions[name] for name in names]
-        # Where each gradient lives: parameter "blocks.0.mlp.0.W" has its gradient in the
-        # attribute dW of module blocks.0.mlp.0 (minitorch's d-prefix convention), which
-        # zero_grad sets to None without walking the whole model.
-        self._grad_slots = []
-        for name in self.names:
-            owner, _, attr = name.rpartition(".")
-            module = model.get_submodule(owner)
-            if not hasattr(module, f"d{attr}"):
-                self._grad_slots = None  # a layer of one's own: the general zero_grad
-                break
-            self._grad_slots.append((module, f"d{attr}"))
 
     def parameters(self) -> list[np.ndarray]:
         params = self.model.parameters()
@@ -286,18 +275,7 @@ class ParameterGroup(nn.Module):
         return [grads[i] for i in self._positions]
 
     def named_children(self) -> list[tuple[str, nn.Module]]:
-        return [("model", self.model)]  # the slots below refer to its modules; not children
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear this group's gradients: ``None`` (the default), or zeros in place."""
-        slots = self._grad_slots
-        if set_to_none and slots is not None:
-            grads = self.grads()
-            if all(g is None or getattr(m, a) is g for (m, a), g in zip(slots, grads, strict=True)):
-                for module, attr in slots:
-                    setattr(module, attr, None)
-                return
-        super().zero_grad(set_to_none)  # walks the whole model
+        return [("model", self.model)]  # so zero_grad finds the gradients in its modules
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError("ParameterGroup only groups parameters for an optimizer")

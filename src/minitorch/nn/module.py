@@ -70,6 +70,35 @@ def _holds_module(value: Any, depth: int = 0) -> bool:
     return False
 
 
+class _GradSlots:
+    """Where each array of a module's ``grads()`` was found by ``zero_grad``'s last walk.
+
+    ``slots[i]`` is ``(module, attribute)`` for gradient ``i`` (``None`` where it was
+    ``None``). Walking every attribute of every module costs 20-70 us a step; checking that each
+    gradient is still the array in its slot costs a few, so ``zero_grad`` walks the tree only
+    when a gradient is somewhere new (the first step, a changed model, a layer of one's own
+    that keeps its gradients elsewhere). Not a list, so ``named_children`` does not look inside.
+    """
+
+    __slots__ = ("slots",)
+
+    def __init__(self, slots: list[tuple[Module, str] | None]) -> None:
+        self.slots = slots
+
+    def clear(self, grads: list[np.ndarray | None]) -> bool:
+        """Set every gradient's slot to ``None``, if each non-None gradient is in its slot."""
+        slots = self.slots
+        if len(slots) != len(grads):
+            return False
+        for slot, grad in zip(slots, grads):
+            if grad is not None and (slot is None or getattr(slot[0], slot[1], None) is not grad):
+                return False
+        for slot, grad in zip(slots, grads):
+            if grad is not None:
+                setattr(slot[0], slot[1], None)
+        return True
+
+
 class Module:
     """Base class of every layer, activation and container.
 
@@ -119,6 +148,8 @@ class Module:
     #: Forwards run since the last backward (see "One forward, one backward"); -1 after a
     #: forward under ``minitorch.no_grad()``.
     _forwards_pending: int = 0
+    #: Where zero_grad last found each gradient (see _GradSlots); None until it has looked.
+    _grad_slots: _GradSlots | None = None
 
     def __init__(self) -> None:
         self.training = True
@@ -203,13 +234,20 @@ class Module:
         arrays with zeros in place. A gradient kept anywhere but in an attribute of a module of
         this tree is zero-filled either way.
         """
-        grads = {id(g): g for g in self.grads() if g is not None}
+        grads = self.grads()
+        if set_to_none and self._grad_slots is not None and self._grad_slots.clear(grads):
+            return  # every gradient was where the last walk found it (every step but the first)
+        found = {id(g): g for g in grads if g is not None}
         if set_to_none:
+            slot_of = {}
             for module in self.modules():
                 for attr, value in list(vars(module).items()):
-                    if isinstance(value, np.ndarray) and grads.pop(id(value), None) is not None:
+                    if isinstance(value, np.ndarray) and found.pop(id(value), None) is not None:
+                        slot_of[id(value)] = (module, attr)
                         setattr(module, attr, None)
-        for grad in grads.values():
+            if not found:  # remember where the gradients were, for the next call
+                self._grad_slots = _GradSlots([slot_of.get(id(g)) for g in grads])
+        for grad in found.values():
             grad.fill(0)
 
     def num_parameters(self) -> int:

@@ -455,6 +455,50 @@ def test_zero_grad_sets_to_none_and_the_next_backward_stores_in_one_pass():
     assert layer.dW is first and not first.any()
 
 
+def test_zero_grad_finds_gradients_that_moved_since_its_last_walk():
+    # zero_grad remembers where each gradient was (nn.module._GradSlots) and checks it is
+    # still there before taking the short way; every change below must still clear everything.
+    class Renames(nn.Linear):  # keeps its weight gradient under a name of its choosing
+        grad_name = "dW"
+
+        def backward(self, grad_output):
+            dx = super().backward(grad_output)
+            if self.grad_name != "dW":
+                setattr(self, self.grad_name, self.dW)
+                self.dW = None
+            return dx
+
+        def grads(self):
+            return [getattr(self, self.grad_name, None), self.db]
+
+    x = np.ones((4, 3), np.float32)
+    model = nn.Sequential(Renames(3, 2), nn.ReLU())
+
+    def train_once():
+        out = model(x)
+        model.backward(np.ones_like(out))
+        assert all(g is not None for g in model.grads())
+        model.zero_grad()
+        assert model.grads() == [None] * len(model.grads())
+
+    train_once()
+    train_once()  # the short way
+    model[0].grad_name = "weight_gradient"  # the gradient moves to another attribute
+    train_once()
+    assert model[0].weight_gradient is None
+    model.append(nn.Linear(2, 2))  # a new layer brings gradients the slots do not know
+    train_once()
+    train_once()
+    model[2].dW = np.ones((2, 2), np.float32)  # a gradient put there by hand
+    model.zero_grad()
+    assert model[2].dW is None
+    out = model(x)
+    model.backward(np.ones_like(out))
+    kept = model.grads()
+    model.zero_grad(set_to_none=False)  # zero-filled in place, slots or not
+    assert all(g is k and not g.any() for g, k in zip(model.grads(), kept, strict=True))
+
+
 def test_accumulate_grad_copies_what_it_does_not_own():
     g = np.ones(3)
     stored = nn.accumulate_grad(None, g)

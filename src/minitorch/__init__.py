@@ -53,6 +53,7 @@ def __getattr__(name: str):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'minitorch' has no attribute {name!r}")
 
+
 __all__ = [
     "CheckpointFileError",
     "__version__",

@@ -90,10 +90,10 @@ class _GradSlots:
         slots = self.slots
         if len(slots) != len(grads):
             return False
-        for slot, grad in zip(slots, grads):
+        for slot, grad in zip(slots, grads, strict=True):
             if grad is not None and (slot is None or getattr(slot[0], slot[1], None) is not grad):
                 return False
-        for slot, grad in zip(slots, grads):
+        for slot, grad in zip(slots, grads, strict=True):
             if grad is not None:
                 setattr(slot[0], slot[1], None)
         return True

@@ -189,6 +189,53 @@ def test_matches_torch(float64, case, name, options, late):
     )
 
 
+SGD_BIT_CASES = [
+    dict(lr=0.1),
+    dict(lr=0.05, momentum=0.9),
+    dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.1),
+    dict(lr=0.05, momentum=0.8, weight_decay=0.05, nesterov=True, maximize=True),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", SGD_BIT_CASES, ids=lambda o: "-".join(map(str, o.values())))
+def test_sgd_gives_pytorchs_bits(dtype, options):
+    """Every a·x + y of torch.optim.SGD is rounded once (add_ with alpha is a fused multiply-add);
+    minitorch's axpy_ does the same, so the parameters and buffers agree to the last bit."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    layer = nn.Linear(300, 40, dtype=dtype)  # 12,000 weights: pieces and a whole bias
+    theirs = [torch.from_numpy(p.copy()).requires_grad_() for p in layer.parameters()]
+    ours_opt = optim.SGD(layer, **options)
+    their_opt = torch.optim.SGD(theirs, **options)
+    for _ in range(5):
+        grads = [rng.standard_normal(p.shape).astype(dtype) for p in layer.parameters()]
+        layer.dW, layer.db = grads
+        for t, g in zip(theirs, grads, strict=True):
+            t.grad = torch.from_numpy(g.copy())
+        ours_opt.step()
+        with torch.no_grad():
+            their_opt.step()
+    for p, t in zip(layer.parameters(), theirs, strict=True):
+        assert p.tobytes() == t.detach().numpy().tobytes()
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weight", [0.1, 0.001, 0.7, 1.0])
+def test_lerp_gives_torch_lerps_bits(dtype, weight):
+    """Adam's first moment and RMSprop's centred mean are torch.lerp_: the same bits here."""
+    torch = pytest.importorskip("torch")
+    from minitorch.optim.optimizer import lerp_
+
+    rng = np.random.default_rng(0)
+    start, end = (rng.standard_normal(5000).astype(dtype) for _ in range(2))
+    theirs = torch.from_numpy(start.copy()).lerp_(torch.from_numpy(end), weight).numpy()
+    ours = lerp_(start.copy(), end, weight, np.empty_like(start))
+    assert ours.tobytes() == theirs.tobytes()
+
+
 # ---------------------------------------------------------------------- behaviour
 # Every optimizer with the options that give it state, for the behaviour tests below.
 CONFIGS = [
@@ -395,13 +442,17 @@ def test_non_contiguous_parameters_are_updated_whole(monkeypatch, make_optimizer
     assert np.array_equal(layers[0].W, layers[1].W)
 
 
-def test_sgd_step_is_p_minus_lr_times_grad_on_a_large_parameter():
+def test_sgd_step_is_p_minus_lr_times_grad_rounded_once_on_a_large_parameter():
+    # PyTorch's param.add_(grad, alpha=-lr) is a fused multiply-add: p − lr·g rounded once,
+    # which float64 arithmetic reproduces for float32 values (the product is exact there).
     layer = nn.Linear(300, 300)  # 90,000 values: more than one chunk
     rng = np.random.default_rng(0)
     layer.dW = rng.standard_normal(layer.W.shape).astype(np.float32)
     layer.db = rng.standard_normal(layer.b.shape).astype(np.float32)
+    lr = np.float64(np.float32(0.1))
     expected = [
-        p - np.float32(0.1) * g for p, g in zip(layer.parameters(), layer.grads(), strict=True)
+        (p.astype(np.float64) - lr * g.astype(np.float64)).astype(np.float32)
+        for p, g in zip(layer.parameters(), layer.grads(), strict=True)
     ]
     optim.SGD(layer, lr=0.1).step()
     for param, want in zip(layer.parameters(), expected, strict=True):

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import re
 
 import numpy as np
@@ -51,15 +52,25 @@ IDS = [
 # ------------------------------------------------------------------ A. the rules, in plain NumPy
 # The plain NumPy beside each rule in sgd.py, adam.py, rmsprop.py and adagrad.py, on whole arrays
 # and allocating freely. The optimizers must give exactly these bits.
+def add(y, x, alpha):
+    """y + alpha·x rounded once: PyTorch's y.add(x, alpha=alpha), a fused multiply-add (BLAS's
+    axpy, here on copies of whole arrays; the optimizers run it in place, on pieces)."""
+    from scipy.linalg import blas
+
+    axpy = blas.saxpy if y.dtype == np.float32 else blas.daxpy
+    return axpy(x.reshape(-1).copy(), y.reshape(-1).copy(), a=alpha).reshape(y.shape)
+
+
 def torch_lerp(start, end, weight):
     if abs(weight) < 0.5:
-        return start + weight * (end - start)
-    return end - (1.0 - weight) * (end - start)
+        return add(start, end - start, weight)
+    dtype = start.dtype.type
+    return add(end, end - start, -float(dtype(1) - dtype(weight)))
 
 
 def gradient(p, grad, weight_decay, maximize):
     g = -grad if maximize else grad
-    return g + weight_decay * p if weight_decay != 0 else g
+    return add(g, p, weight_decay) if weight_decay != 0 else g
 
 
 def sgd(p, grad, state, *, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False,
@@ -69,10 +80,10 @@ def sgd(p, grad, state, *, lr, momentum=0, dampening=0, weight_decay=0, nesterov
         if "momentum_buffer" not in state:
             buf = g.copy()
         else:
-            buf = momentum * state["momentum_buffer"] + (1 - dampening) * g
+            buf = add(momentum * state["momentum_buffer"], g, 1 - dampening)
         state["momentum_buffer"] = buf
-        g = g + momentum * buf if nesterov else buf
-    p -= lr * g
+        g = add(g, buf, momentum) if nesterov else buf
+    p[...] = add(p, g, -lr)
 
 
 def adam(p, grad, state, *, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -118,7 +129,7 @@ def rmsprop(p, grad, state, *, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, mo
         denominator = np.sqrt(v) + eps
     if momentum > 0:
         buf = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / denominator
-        p -= lr * buf
+        p[...] = add(p, buf, -lr)
     else:
         p += -lr * g / denominator
 
@@ -651,3 +662,54 @@ def test_load_state_dict_refuses_entries_that_are_not_what_they_say(entry, value
     state["state"]["0"][entry] = value
     with pytest.raises(ValueError, match=words):
         optim.SGD(layer, lr=0.1, momentum=0.9).load_state_dict(state)
+
+
+# ------------------------------------------------------------------ the BLAS helpers
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpy_rounds_once_and_writes_in_place_for_every_layout(dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 30)).astype(dtype)
+    y = rng.standard_normal((40, 30)).astype(dtype)
+    # float32: the float64 product of two float32 values is exact, so this is p + a·x rounded
+    # once; float64: compare with BLAS on plain copies instead
+    if dtype == np.float32:
+        alpha = np.float64(np.float32(-0.37))
+        want = (y.astype(np.float64) + alpha * x.astype(np.float64)).astype(np.float32)
+    else:
+        from scipy.linalg import blas
+
+        want = blas.daxpy(x.reshape(-1).copy(), y.reshape(-1).copy(), a=-0.37).reshape(y.shape)
+    for make in (np.ascontiguousarray, np.asfortranarray):
+        target = make(y.copy())
+        assert optimizer_module.axpy_(target, make(x.copy()), -0.37) is target
+        assert np.array_equal(target, want)
+    strided = np.zeros((40, 60), dtype)
+    strided[:, ::2] = y
+    view = strided[:, ::2]
+    optimizer_module.axpy_(view, x, -0.37)
+    assert np.array_equal(view, want) and not strided[:, 1::2].any()
+    scaled = y.copy()
+    assert optimizer_module.scale_(scaled, 0.9) is scaled
+    assert np.array_equal(scaled, y * dtype(0.9))
+
+
+def test_axpy_computes_float16_in_numpy():
+    y, x = np.ones(5, np.float16), np.full(5, 2, np.float16)
+    optimizer_module.axpy_(y, x, 0.5)
+    assert y.dtype == np.float16 and y.tolist() == [2.0] * 5
+
+
+def test_scipys_own_blas_runs_on_one_thread_and_numpys_keeps_its_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import scipy
+
+    optimizer_module._blas_for(np.dtype(np.float32))  # what an optimizer's first step does
+    scipy_dir = os.path.dirname(os.path.realpath(scipy.__file__))
+    bundled = []
+    for library in threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers:
+        folder = os.path.dirname(os.path.realpath(library.filepath))
+        if folder.startswith(scipy_dir) or os.path.basename(folder) == "scipy.libs":
+            bundled.append(library)
+    if not bundled:
+        pytest.skip("SciPy shares NumPy's BLAS here (no bundled copy to keep on one thread)")
+    assert all(library.num_threads == 1 for library in bundled)

@@ -122,8 +122,9 @@ def adagrad_update(
 
     ``p`` is θ, ``grad`` ∇ and ``state_sum`` s, all the same shape; ``work`` is two scratch
     arrays of that shape; ``step`` is t, already counting this step. Each comment is the plain
-    NumPy the lines under it compute, operation for operation (so with the same rounding); the
-    lines themselves write into existing arrays (``+=``, ``out=``) instead of allocating new ones.
+    NumPy the lines under it compute, operation for operation (so with the same rounding; ``a·x
+    + y`` in ``gradient_with_decay`` and ``axpy_`` is rounded once, as in PyTorch); the lines
+    themselves write into existing arrays (``+=``, ``out=``) instead of allocating new ones.
     """
     tmp = work[1]
     decayed_lr = lr / (1 + (step - 1) * lr_decay)

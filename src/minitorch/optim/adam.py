@@ -13,11 +13,13 @@ import numpy as np
 
 from .optimizer import (
     Optimizer,
+    axpy_,
     check_flag,
     check_fraction,
     check_non_negative,
     gradient_with_decay,
     lerp_,
+    scale_,
 )
 
 if TYPE_CHECKING:
@@ -164,9 +166,10 @@ def adam_update(
 
     ``p`` is θ, ``grad`` ∇, ``exp_avg`` m, ``exp_avg_sq`` v and ``max_exp_avg_sq`` v̂ (``None``
     without amsgrad), all the same shape; ``work`` is two scratch arrays of that shape; ``step``
-    is t, already counting this step. Each comment is the plain NumPy the lines under it compute,
-    operation for operation (so with the same rounding); the lines themselves write into
-    existing arrays (``*=``, ``out=``) instead of allocating new ones.
+    is t, already counting this step. Each comment is the plain NumPy the lines under it
+    compute, operation for operation (so with the same rounding; ``a·x + y`` in
+    ``gradient_with_decay`` and ``axpy_`` is rounded once, as in PyTorch); the lines themselves
+    write into existing arrays (``*=``, ``out=``) instead of allocating new ones.
     """
     beta1, beta2 = betas
     bias_correction1 = 1 - beta1**step
@@ -176,14 +179,14 @@ def adam_update(
     if decoupled_weight_decay:  # AdamW: the decay shrinks θ itself, outside the moments
         # p = p * (1 - lr * weight_decay)
         if weight_decay != 0:
-            p *= 1 - lr * weight_decay
+            scale_(p, 1 - lr * weight_decay)
         weight_decay = 0
     # g = (-grad if maximize else grad) + weight_decay * p
     g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
     # m = m + (1 - beta1) * (g - m)                  computed as torch.lerp does (see lerp_)
     lerp_(exp_avg, g, 1 - beta1, tmp)
     # v = beta2 * v + (1 - beta2) * g * g
-    exp_avg_sq *= beta2
+    scale_(exp_avg_sq, beta2)
     squared = np.multiply(g, 1 - beta2, out=tmp)
     squared *= g
     exp_avg_sq += squared
@@ -196,7 +199,7 @@ def adam_update(
     # p += -step_size * m / denominator              (g is done with, so work[0] takes this)
     update = np.multiply(exp_avg, -step_size, out=work[0])
     update /= denominator
-    p += update
+    axpy_(p, update, 1.0)  # p + update, on BLAS's fast path
 
 
 class AdamW(Adam):

@@ -8,10 +8,12 @@ import numpy as np
 
 from .optimizer import (
     Optimizer,
+    axpy_,
     check_flag,
     check_non_negative,
     gradient_with_decay,
     lerp_,
+    scale_,
 )
 
 if TYPE_CHECKING:
@@ -143,9 +145,10 @@ def rmsprop_update(
 
     ``p`` is θ, ``grad`` ∇, ``square_avg`` v, ``grad_avg`` ḡ (``None`` unless centered) and
     ``buf`` the momentum buffer b (``None`` when momentum is 0), all the same shape; ``work`` is
-    two scratch arrays of that shape. Each comment is the plain NumPy the lines under it compute,
-    operation for operation (so with the same rounding); the lines themselves write into
-    existing arrays (``*=``, ``out=``) instead of allocating new ones.
+    two scratch arrays of that shape. Each comment is the plain NumPy the lines under it
+    compute, operation for operation (so with the same rounding; ``a·x + y`` in
+    ``gradient_with_decay`` and ``axpy_`` is rounded once, as in PyTorch); the lines themselves
+    write into existing arrays (``*=``, ``out=``) instead of allocating new ones.
     """
     tmp = work[1]
     # g = (-grad if maximize else grad) + weight_decay * p
@@ -168,9 +171,9 @@ def rmsprop_update(
     denominator += eps
     if buf is not None:
         # buf = momentum * buf + g / denominator;  p -= lr * buf
-        buf *= momentum
+        scale_(buf, momentum)
         buf += np.divide(g, denominator, out=denominator)
-        p -= np.multiply(buf, lr, out=tmp)
+        axpy_(p, buf, -lr)  # p - lr·buf rounded once, as PyTorch's p.add_(buf, alpha=-lr)
     else:
         # p += -lr * g / denominator
         update = np.multiply(g, -lr, out=work[0])

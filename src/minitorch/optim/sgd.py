@@ -8,10 +8,12 @@ import numpy as np
 
 from .optimizer import (
     Optimizer,
+    axpy_,
     check_flag,
     check_non_negative,
     check_number,
     gradient_with_decay,
+    scale_,
 )
 
 if TYPE_CHECKING:
@@ -140,10 +142,11 @@ def sgd_update(
 
     ``p`` is θ, ``grad`` is ∇, ``buf`` the momentum buffer b (``None`` when momentum is 0), all
     the same shape; ``work`` is two scratch arrays of that shape. Each comment is the plain NumPy
-    the lines under it compute, operation for operation (so with the same rounding); the lines
-    themselves write into existing arrays (``*=``, ``out=``) instead of allocating new ones.
+    the lines under it compute; the lines write into existing arrays instead of allocating new
+    ones. ``axpy_(y, x, a)`` is ``y += a * x`` rounded once and ``scale_(x, a)`` is ``x *= a``
+    (see optimizer.py): PyTorch's ``add_(x, alpha=a)`` and ``mul_(a)``, so the numbers are
+    PyTorch's, bit for bit.
     """
-    tmp = work[1]
     # g = (-grad if maximize else grad) + weight_decay * p
     g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
     if buf is not None:
@@ -152,15 +155,15 @@ def sgd_update(
             buf[...] = g
         else:
             # buf = momentum * buf + (1 - dampening) * g
-            buf *= momentum
-            buf += g if dampening == 0 else np.multiply(g, 1 - dampening, out=tmp)
+            scale_(buf, momentum)
+            axpy_(buf, g, 1 - dampening)
         if nesterov:
             # g = g + momentum * buf
-            look_ahead = np.multiply(buf, momentum, out=tmp)
-            look_ahead += g
-            g = look_ahead
+            look_ahead = work[1]
+            look_ahead[...] = g
+            g = axpy_(look_ahead, buf, momentum)
         else:
             # g = buf
             g = buf
     # p -= lr * g
-    p -= np.multiply(g, lr, out=tmp)
+    axpy_(p, g, -lr)

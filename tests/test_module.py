@@ -355,6 +355,16 @@ def test_summary_of_a_composite_module():
     assert summary.total_parameters == 4 * 5 + 5 + 2 * (5 * 2 + 2)
 
 
+def test_summary_of_models_that_start_with_an_embedding():
+    from minitorch.models import GPT
+
+    model = nn.Sequential(nn.Embedding(50, 8), nn.Flatten(), nn.Linear(5 * 8, 3))
+    summary = model.summary((2, 5))  # token ids, not floats, go in
+    assert [r.output_shape for r in summary.rows] == [(2, 5, 8), (2, 40), (2, 3)]
+    gpt = GPT(vocab_size=30, block_size=8, n_layer=1, n_head=2, n_embd=8)
+    assert gpt.summary((2, 8), verbose=False).output_shape == (2, 8, 30)
+
+
 def test_scalar_buffers_round_trip():
     class Counter(nn.Identity):
         buffer_names = ("count", "calls")

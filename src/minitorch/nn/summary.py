@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _state
 from .container import Sequential
+from .embedding import Embedding
 
 
 @dataclass
@@ -67,7 +68,7 @@ def summarize(model, input_shape: tuple[int, ...]) -> ModelSummary:
     input_shape = tuple(int(n) for n in input_shape)
     params = model.parameters()
     dtype = params[0].dtype if params else _state.get_default_dtype()
-    x = np.random.default_rng(0).standard_normal(input_shape).astype(dtype)
+    x = _example_input(model, input_shape, dtype)
     summary = ModelSummary(type(model).__name__, input_shape)
     was_training = model.training
     model.eval()
@@ -78,6 +79,16 @@ def summarize(model, input_shape: tuple[int, ...]) -> ModelSummary:
     summary.total_parameters = model.num_parameters()
     summary.parameter_bytes = sum(p.nbytes for p in params)
     return summary
+
+
+def _example_input(model, input_shape: tuple[int, ...], dtype) -> np.ndarray:
+    """The batch the summary runs: token ids in [0, V) when the first layer the input meets is
+    an Embedding (a GPT), random floats otherwise."""
+    rng = np.random.default_rng(0)
+    first = next((m for m in model.modules() if not m.children()), None)
+    if isinstance(first, Embedding):
+        return rng.integers(0, first.num_embeddings, size=input_shape)
+    return rng.standard_normal(input_shape).astype(dtype)
 
 
 def _walk(module, x: np.ndarray, prefix: str, rows: list[SummaryRow]) -> np.ndarray:

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 
 class Adagrad(Optimizer):
-    r"""Adagrad, numerically identical to ``torch.optim.Adagrad`` (dense, single-tensor).
+    r"""Adagrad, computed as ``torch.optim.Adagrad`` computes it (dense, single-tensor).
+
+    The same operations in the same order (float64 agrees to about 1e-15); in float32 the last
+    bit can differ where PyTorch's vectorised ``sqrt`` is not correctly rounded (see
+    :class:`~minitorch.optim.Adam`).
 
     Parameters
     ----------

@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop, numerically identical to ``torch.optim.RMSprop`` (single-tensor implementation).
+    r"""RMSprop, computed as ``torch.optim.RMSprop`` computes it (single-tensor implementation).
+
+    The same operations in the same order (float64 agrees to about 1e-15); in float32 the last
+    bit can differ where PyTorch's vectorised ``sqrt`` is not correctly rounded (see
+    :class:`~minitorch.optim.Adam`).
 
     Parameters
     ----------

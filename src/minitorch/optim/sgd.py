@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class SGD(Optimizer):
-    r"""Stochastic gradient descent, numerically identical to ``torch.optim.SGD``.
+    r"""Stochastic gradient descent, identical to ``torch.optim.SGD`` to the last bit.
 
     Parameters
     ----------

@@ -122,6 +122,42 @@ def _minitorch_state(optimizers: list[Any]) -> list[np.ndarray]:
     ]
 
 
+def _minitorch_loop(model: Any, optimizer: Any, batches: Iterator[Any]) -> Runner:
+    """The spec's standard loop with cross-entropy: forward, loss, zero_grad, backward, step."""
+    from minitorch import nn
+
+    loss_fn = nn.CrossEntropyLoss()
+    last = [float("nan")]
+
+    def run(steps: int) -> None:
+        for _ in range(steps):
+            xb, yb = next(batches)
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            model.backward(loss_fn.backward())
+            optimizer.step()
+        last[0] = float(loss)
+
+    return Runner(run, lambda: _minitorch_state([optimizer]), lambda: last[0])
+
+
+def _torch_loop(model: Any, optimizer: Any, batches: Iterator[Any]) -> Runner:
+    """PyTorch's standard loop with cross-entropy, the same steps in the same order."""
+    loss_fn = torch.nn.CrossEntropyLoss()
+    last = [float("nan")]
+
+    def run(steps: int) -> None:
+        for _ in range(steps):
+            xb, yb = next(batches)
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        last[0] = loss.item()
+
+    return Runner(run, lambda: _torch_state([optimizer]), lambda: last[0])
+
+
 # ---------------------------------------------------------------------- MLPs
 def mlp_flops(sizes: tuple[int, ...], batch_size: int, input_grad: bool) -> float:
     """Matrix-multiply FLOPs of one training step: y = xW, dW = xᵀG, dx = GWᵀ (not for data)."""
@@ -165,24 +201,12 @@ def _minitorch_mlp(weights, x, y, batch_size, loader, input_grad, lr) -> Runner:
     model = nn.Sequential(layers[:-1])
     if not input_grad:
         model.needs_input_grad = False  # the standard loop's habit (README): the input is data
-    loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model, lr=lr, momentum=MOMENTUM)
     if loader:
         batches = _epochs(DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True))
     else:
         batches = _sliced(x, y, batch_size)
-    last = [float("nan")]
-
-    def run(steps: int) -> None:
-        for _ in range(steps):
-            xb, yb = next(batches)
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            model.backward(loss_fn.backward())
-            optimizer.step()
-        last[0] = float(loss)
-
-    return Runner(run, lambda: _minitorch_state([optimizer]), lambda: last[0])
+    return _minitorch_loop(model, optimizer, batches)
 
 
 def _torch_mlp(weights, x, y, batch_size, loader, lr) -> Runner:
@@ -195,7 +219,6 @@ def _torch_mlp(weights, x, y, batch_size, loader, lr) -> Runner:
             linear.bias.copy_(torch.from_numpy(b[0]))
         layers += [linear, torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
-    loss_fn = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=MOMENTUM)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     if loader:
@@ -203,22 +226,11 @@ def _torch_mlp(weights, x, y, batch_size, loader, lr) -> Runner:
         batches = _epochs(torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True))
     else:
         batches = _sliced(xt, yt, batch_size)
-    last = [float("nan")]
-
-    def run(steps: int) -> None:
-        for _ in range(steps):
-            xb, yb = next(batches)
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        last[0] = loss.item()
-
-    return Runner(run, lambda: _torch_state([optimizer]), lambda: last[0])
+    return _torch_loop(model, optimizer, batches)
 
 
 def _numpy_mlp(weights, x, y, batch_size, loader, lr) -> Runner:
-    """bench_step.py's reference for any layer sizes: each gradient written once, in place."""
+    """The straight-line reference for any layer sizes: each gradient written once, in place."""
     params = [(W.copy(), b.copy()) for W, b in weights]
     buffers: list[tuple[np.ndarray, np.ndarray]] = []
     batches = _numpy_loader(x, y, batch_size) if loader else _sliced(x, y, batch_size)
@@ -288,7 +300,7 @@ def cnn_runners(name: str, batch_size: int = 64) -> dict[str, Runner]:
     """bench_cnn.py's network ``name`` and its PyTorch copy (same initial weights), on the MNIST
     subset; Adam (lr 1e-3) or SGD (lr 0.01, momentum 0.9) as bench_cnn.py trains it."""
     import minitorch
-    from minitorch import nn, optim
+    from minitorch import optim
 
     bench_cnn = importlib.import_module("bench_cnn")
     c1, c2, batchnorm, hidden, optimizer_name = cnn_config(name)
@@ -303,42 +315,14 @@ def cnn_runners(name: str, batch_size: int = 64) -> dict[str, Runner]:
             opt_t = torch.optim.Adam(theirs.parameters(), lr=1e-3)
         else:
             opt_t = torch.optim.SGD(theirs.parameters(), lr=LR, momentum=MOMENTUM)
-        loss_t = torch.nn.CrossEntropyLoss()
         batches_t = _sliced(torch.from_numpy(x), torch.from_numpy(y), batch_size)
-        last_t = [float("nan")]
-
-        def run_torch(steps: int) -> None:
-            for _ in range(steps):
-                xb, yb = next(batches_t)
-                loss = loss_t(theirs(xb), yb)
-                opt_t.zero_grad()
-                loss.backward()
-                opt_t.step()
-            last_t[0] = loss.item()
-
-        runners["PyTorch"] = Runner(run_torch, lambda: _torch_state([opt_t]), lambda: last_t[0])
+        runners["PyTorch"] = _torch_loop(theirs, opt_t, batches_t)
     model.needs_input_grad = False
     if optimizer_name == "adam":
         opt_m = optim.Adam(model, lr=1e-3)
     else:
         opt_m = optim.SGD(model, lr=LR, momentum=MOMENTUM)
-    loss_m = nn.CrossEntropyLoss()
-    batches_m = _sliced(x, y, batch_size)
-    last_m = [float("nan")]
-
-    def run_minitorch(steps: int) -> None:
-        for _ in range(steps):
-            xb, yb = next(batches_m)
-            loss = loss_m(model(xb), yb)
-            opt_m.zero_grad()
-            model.backward(loss_m.backward())
-            opt_m.step()
-        last_m[0] = float(loss)
-
-    return {
-        "minitorch": Runner(run_minitorch, lambda: _minitorch_state([opt_m]), lambda: last_m[0]),
-        **runners,
-    }
+    return {"minitorch": _minitorch_loop(model, opt_m, _sliced(x, y, batch_size)), **runners}
 
 
 # ---------------------------------------------------------------------- the GPT

@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from .. import __version__, generator
 from ..training import LMProgress, generator_state, lm_loss, set_generator_state, train_lm
-from ._common import EXIT_OK, PROG, CLIError, InterruptError, WriteError
+from ._common import EXIT_OK, PROG, CLIError, WriteError
 from ._config import shown
 from ._options import GPT_DEFAULTS
 from ._run import (
@@ -363,10 +363,7 @@ def resume_gpt(
         session = GPTSession(run, config, build_gpt(config), output, stop)
         session.restore(state)
     except KeyboardInterrupt:
-        raise InterruptError(
-            f"stopped by Ctrl-C while starting; {run} is unchanged (continue with: "
-            f"{PROG} train --resume {run.shell})"
-        ) from None
+        raise run.interrupted_while_starting() from None
 
     iters = args.iters if args.iters is not None else int(config["iters"])
     if iters < session.iters_done:

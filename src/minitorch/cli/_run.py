@@ -29,7 +29,9 @@ import numpy as np
 from .._atomic import atomic_write
 from ..serialization import CheckpointFileError, load, save
 from ._common import (
+    PROG,
     CLIError,
+    InterruptError,
     WriteError,
     display_path,
     explain_os_error,
@@ -140,6 +142,13 @@ class RunFolder:
     def shell(self) -> str:
         """The folder quoted for a command line (``minitorch train --resume ...``)."""
         return shell_path(self.path)
+
+    def interrupted_while_starting(self) -> InterruptError:
+        """The error for a Ctrl-C before a resumed run trains: the folder is as it was."""
+        return InterruptError(
+            f"stopped by Ctrl-C while starting; {self} is unchanged (continue with: "
+            f"{PROG} train --resume {self.shell})"
+        )
 
     # ------------------------------------------------------------------ creating and finding
     @classmethod

@@ -9,7 +9,7 @@ from .. import manual_seed
 from ._common import EXIT_OK, CLIError
 from ._options import SAMPLE_DEFAULTS
 from ._run import RunFolder
-from ._setup import A_RUN_OF, TEXT_DATASETS, model_of
+from ._setup import A_RUN_OF, TEXT_DATASETS, gpt_from_config, model_of
 
 
 def _character(char: str) -> str:
@@ -19,8 +19,6 @@ def _character(char: str) -> str:
 
 def run_sample(args: argparse.Namespace) -> int:
     """Load the run's GPT, seed minitorch's generator, generate, print prompt and continuation."""
-    from ..models import GPT
-
     run = RunFolder.open(args.run)
     config = run.read_config()
     model_name = model_of(config)
@@ -48,15 +46,7 @@ def run_sample(args: argparse.Namespace) -> int:
             f"{vocab.chars.strip()!r} (and space, new line)"
         )
 
-    model = GPT(
-        vocab_size=len(vocab),
-        block_size=int(config["block_size"]),
-        n_layer=int(config["n_layer"]),
-        n_head=int(config["n_head"]),
-        n_embd=int(config["n_embd"]),
-        dropout=float(config["dropout"]),
-        tie_weights=bool(config["tie_weights"]),
-    )
+    model = gpt_from_config(config, len(vocab))
     try:
         model.load_state_dict(state["model"])
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:

@@ -322,21 +322,12 @@ def eval_windows(config: dict[str, Any], split: Any) -> list[tuple[np.ndarray, n
     )
 
 
-def build_gpt_training(config: dict[str, Any], data: tuple[Any, Any] | None = None) -> GPTTraining:
-    """Build the text, the GPT, its two AdamW and the evaluation windows ``config`` describes.
+def gpt_from_config(config: dict[str, Any], vocab_size: int):
+    """The GPT of a run's settings (its weights drawn from minitorch's global generator)."""
+    from ..models import GPT
 
-    The weights come from minitorch's global generator seeded with ``config["seed"]`` (the
-    GPT class applies nanoGPT's initialisation); the batches from a generator of their own
-    seeded with ``[seed, 1]``; dropout from the global generator as training goes on.
-    """
-    from ..models import GPT, weight_decay_groups
-
-    train_set, val_set = load_text(config) if data is None else data
-    windows = eval_windows(config, val_set)  # first: it checks block_size against the text
-    seed = int(config["seed"])
-    manual_seed(seed)
-    model = GPT(
-        vocab_size=train_set.vocab_size,
+    return GPT(
+        vocab_size=vocab_size,
         block_size=int(config["block_size"]),
         n_layer=int(config["n_layer"]),
         n_head=int(config["n_head"]),
@@ -344,6 +335,22 @@ def build_gpt_training(config: dict[str, Any], data: tuple[Any, Any] | None = No
         dropout=float(config["dropout"]),
         tie_weights=bool(config["tie_weights"]),
     )
+
+
+def build_gpt_training(config: dict[str, Any], data: tuple[Any, Any] | None = None) -> GPTTraining:
+    """Build the text, the GPT, its two AdamW and the evaluation windows ``config`` describes.
+
+    The weights come from minitorch's global generator seeded with ``config["seed"]`` (the
+    GPT class applies nanoGPT's initialisation); the batches from a generator of their own
+    seeded with ``[seed, 1]``; dropout from the global generator as training goes on.
+    """
+    from ..models import weight_decay_groups
+
+    train_set, val_set = load_text(config) if data is None else data
+    windows = eval_windows(config, val_set)  # first: it checks block_size against the text
+    seed = int(config["seed"])
+    manual_seed(seed)
+    model = gpt_from_config(config, train_set.vocab_size)
     options = config["optimizer_options"]
     betas = tuple(float(beta) for beta in options["betas"])
     decay, no_decay = weight_decay_groups(model)

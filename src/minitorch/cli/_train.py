@@ -705,10 +705,7 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
     try:
         config = run.read_config()
     except KeyboardInterrupt:
-        raise InterruptError(
-            f"stopped by Ctrl-C while starting; {run} is unchanged (continue with: "
-            f"{PROG} train --resume {run.shell})"
-        ) from None
+        raise run.interrupted_while_starting() from None
     model = model_of(config)
     if model == "gpt":
         from ._gpt import resume_gpt
@@ -728,10 +725,7 @@ def _resume(args: argparse.Namespace, output: Output, stop: StopRequest) -> int:
         session = Session(run, config, training, output, stop)
         session.restore(state)
     except KeyboardInterrupt:
-        raise InterruptError(
-            f"stopped by Ctrl-C while starting; {run} is unchanged (continue with: "
-            f"{PROG} train --resume {run.shell})"
-        ) from None
+        raise run.interrupted_while_starting() from None
 
     epochs = args.epochs if args.epochs is not None else int(config["epochs"])
     started = session.epochs_done + (1 if session.progress.batches else 0)

@@ -14,6 +14,20 @@ CLASSIFICATION = "classification"
 REGRESSION = "regression"
 TASKS = (CLASSIFICATION, REGRESSION)
 
+#: The class names of handwritten digits, as torchvision's MNIST gives them.
+DIGIT_CLASSES = (
+    "0 - zero",
+    "1 - one",
+    "2 - two",
+    "3 - three",
+    "4 - four",
+    "5 - five",
+    "6 - six",
+    "7 - seven",
+    "8 - eight",
+    "9 - nine",
+)
+
 
 class SupervisedDataset(TensorDataset):
     """Inputs and targets in two arrays, plus what a training script needs to build a model.

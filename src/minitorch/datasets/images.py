@@ -18,23 +18,9 @@ from ._split import (
     check_test_fraction,
     train_test_indices,
 )
-from .base import CLASSIFICATION, SupervisedDataset
+from .base import CLASSIFICATION, DIGIT_CLASSES, SupervisedDataset
 
 __all__ = ["Digits", "MNIST5k"]
-
-# The class names torchvision's MNIST uses.
-_DIGIT_CLASSES = [
-    "0 - zero",
-    "1 - one",
-    "2 - two",
-    "3 - three",
-    "4 - four",
-    "5 - five",
-    "6 - six",
-    "7 - seven",
-    "8 - eight",
-    "9 - nine",
-]
 
 
 class _BundledImageDataset(SupervisedDataset):
@@ -79,7 +65,11 @@ class _BundledImageDataset(SupervisedDataset):
 
         split = "Train" if train else "Test"
         super().__init__(
-            images, labels, task=CLASSIFICATION, classes=_DIGIT_CLASSES, name=f"{owner} ({split})"
+            images,
+            labels,
+            task=CLASSIFICATION,
+            classes=list(DIGIT_CLASSES),
+            name=f"{owner} ({split})",
         )
         self.train = bool(train)
         self.normalize = bool(normalize)

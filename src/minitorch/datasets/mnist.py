@@ -43,7 +43,7 @@ import numpy as np
 from ..utils.data import BatchedSamples, Dataset
 from ..utils.data.dataset import _check_index, _check_indices
 from ._download import DownloadError, fetch
-from .base import CLASSIFICATION
+from .base import CLASSIFICATION, DIGIT_CLASSES
 
 __all__ = ["IMAGE_MAGIC", "LABEL_MAGIC", "MNIST", "DownloadError", "FashionMNIST"]
 
@@ -289,18 +289,7 @@ class MNIST(Dataset):
     ]
     mirror_env: ClassVar[str] = "MINITORCH_MNIST_MIRROR"
     folder: ClassVar[str] = "MNIST"
-    classes: ClassVar[list[str]] = [
-        "0 - zero",
-        "1 - one",
-        "2 - two",
-        "3 - three",
-        "4 - four",
-        "5 - five",
-        "6 - six",
-        "7 - seven",
-        "8 - eight",
-        "9 - nine",
-    ]
+    classes: ClassVar[list[str]] = list(DIGIT_CLASSES)
     image_size: ClassVar[tuple[int, int]] = (28, 28)
     max_download_bytes: ClassVar[int] = 64 << 20
     """No file of the data set is larger (gzipped); a larger response is refused."""

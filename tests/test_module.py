@@ -382,3 +382,27 @@ def test_scalar_buffers_round_trip():
     target.load_state_dict(source.state_dict())
     assert target.count is count_array and int(target.count) == 5
     assert target.calls == 3 and isinstance(target.calls, int)
+
+
+def test_named_no_weight_decay_is_declared_by_the_layers():
+    """Weight decay skips what each layer declares in no_weight_decay (nanoGPT's rule)."""
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 4), nn.LayerNorm(4)
+    )
+    assert model.named_no_weight_decay() == {"0.b", "1.gamma", "1.beta", "3.b", "4.gamma", "4.beta"}
+    assert nn.Linear(3, 2, bias=False).named_no_weight_decay() == set()
+    emb = nn.Embedding(5, 3)
+    tied = nn.Sequential(emb, nn.TiedLinear(emb, bias=True))
+    assert tied.named_no_weight_decay() == {"1.b"}  # the shared table is decayed, once
+
+    class Scale(nn.Module):  # a student's layer declares its own
+        no_weight_decay = ("gamma",)
+
+        def __init__(self):
+            super().__init__()
+            self.gamma, self.W = np.ones((1, 3)), np.ones((3, 3))
+
+        def parameters(self):
+            return [self.gamma, self.W]
+
+    assert nn.Sequential(Scale()).named_no_weight_decay() == {"0.gamma"}

@@ -66,6 +66,7 @@ class _BatchNorm(Module):
     _shapes: str = ""
 
     buffer_names = ("running_mean", "running_var", "num_batches_tracked")
+    no_weight_decay = ("gamma", "beta")
 
     def __init__(
         self,

@@ -65,6 +65,8 @@ class Conv2d(Module):
     col2im and returns ``None``. Inputs are cast to the parameters' dtype.
     """
 
+    no_weight_decay = ("b",)
+
     def __init__(
         self,
         in_channels: int,

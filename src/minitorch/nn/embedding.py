@@ -40,6 +40,8 @@ class Embedding(Module):
                no input gradient: backward returns ``None`` (indices are not differentiable)
     """
 
+    no_weight_decay = ()  # the table is a matrix: decayed, as nanoGPT decays wte and wpe
+
     def __init__(
         self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, dtype=None
     ) -> None:

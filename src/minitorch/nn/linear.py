@@ -47,6 +47,8 @@ class Linear(Module):
     Inputs are cast to the parameters' dtype, so a float64 or uint8 batch feeds a float32 model.
     """
 
+    no_weight_decay = ("b",)
+
     def __init__(self, input_dim: int, output_dim: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
         for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
@@ -146,6 +148,8 @@ class TiedLinear(Module):
                db += Σₙ Gₙ                        (1, V)
                dx  = G E                          (N, D)
     """
+
+    no_weight_decay = ("b",)  # the borrowed W is decayed (or not) by its owner
 
     def __init__(self, owner: Module, bias: bool = False) -> None:
         super().__init__()

@@ -135,6 +135,11 @@ class Module:
     buffer_names : tuple of str
         Class attribute naming state that is saved in ``state_dict`` but not trained (running
         statistics). Empty for most modules.
+    no_weight_decay : tuple of str
+        Class attribute naming this module's own parameter attributes that weight decay skips
+        (biases, norm gains and shifts: nanoGPT's rule), e.g. ``("b",)`` on Linear. The layer
+        declares it; :meth:`named_no_weight_decay` collects it over a model, and optimizers'
+        weight-decay groups use that, never a parameter's name or shape.
     needs_input_grad : bool
         ``True`` (the default): ``backward`` returns dL/d(input). A network's input is data,
         whose gradient nothing uses; ``model.needs_input_grad = False`` (on a Sequential it
@@ -144,6 +149,7 @@ class Module:
     """
 
     buffer_names: tuple[str, ...] = ()
+    no_weight_decay: tuple[str, ...] = ()
     needs_input_grad: bool = True
     #: Forwards run since the last backward (see "One forward, one backward"); -1 after a
     #: forward under ``minitorch.no_grad()``.
@@ -375,6 +381,20 @@ class Module:
         """``(dotted name, array)`` for each array of ``parameters()``, e.g. ``("0.W", W)``."""
         names = self._attribute_names()
         return [(names.get(id(p), f"param{i}"), p) for i, p in enumerate(self.parameters())]
+
+    def named_no_weight_decay(self) -> set[str]:
+        """The dotted names (as in :meth:`named_parameters`) of the parameters weight decay skips.
+
+        Each module declares its own in the class attribute ``no_weight_decay`` (Linear's
+        ``("b",)``, LayerNorm's ``("gamma", "beta")``); this collects them over the tree.
+        """
+        skipped = {
+            id(value)
+            for _, module in self.named_modules()
+            for attr in module.no_weight_decay
+            if isinstance(value := getattr(module, attr, None), np.ndarray)
+        }
+        return {name for name, p in self.named_parameters() if id(p) in skipped}
 
     def named_buffers(self) -> list[tuple[str, np.ndarray]]:
         """``(dotted name, array)`` for the non-trained state (running statistics)."""

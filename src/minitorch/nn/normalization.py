@@ -53,6 +53,8 @@ class LayerNorm(Module):
     ``elementwise_affine`` a floating input keeps its own.
     """
 
+    no_weight_decay = ("gamma", "beta")
+
     def __init__(
         self,
         normalized_shape: int | tuple[int, ...],

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+import minitorch
 
 PROHIBITED = ("torch", "tensorflow", "keras", "jax", "sklearn")
 ONLY_FOR_PLOTS_AND_CLI = ("matplotlib", "tqdm")
@@ -131,3 +137,168 @@ def test_nn_source_has_no_import_of_anything_above_it():
                     assert inside or name.startswith("minitorch._"), where
                 else:
                     assert name.split(".")[0] not in NOT_FOR_NN, where
+
+
+# ---------------------------------------------------------------------- no import cycle
+SRC = Path(minitorch.__file__).parents[1]  # the folder that holds the package
+def _module_files() -> dict[str, tuple[Path, bool]]:
+    """Every module of the package: dotted name -> (file, whether it is a package's __init__)."""
+    found = {}
+    for path in sorted((SRC / "minitorch").rglob("*.py")):
+        parts = path.relative_to(SRC).with_suffix("").parts
+        is_package = parts[-1] == "__init__"
+        found[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
+    return found
+
+
+def _import_graph() -> dict[str, dict[str, str]]:
+    """importer -> {imported: "file:line"} over every ``import`` statement of the package.
+
+    The rules (see :func:`test_the_package_has_no_import_cycle`):
+
+    * every statement counts, wherever it is: module level, inside a function or method, under
+      ``if TYPE_CHECKING:``;
+    * ``from P import name`` is an edge to the module ``P.name`` when that is a module or a
+      package (``from . import functional as F`` -> ``nn/functional/__init__.py``), else to
+      ``P`` (a package's ``__init__`` when ``P`` is a package); relative imports are resolved;
+    * importing ``a.b.c`` also runs the ``__init__`` of every package on the way, ``a`` and
+      ``a.b``: those are edges too, except for the packages that contain the importer, which
+      are already being imported when it runs (``nn/linear.py`` importing
+      ``minitorch.nn.functional`` depends on ``nn/functional/__init__.py``, not on
+      ``nn/__init__.py``, which is what imported it).
+    """
+    modules = _module_files()
+    graph: dict[str, dict[str, str]] = {name: {} for name in modules}
+    for importer, (path, is_package) in modules.items():
+        package = importer if is_package else importer.rpartition(".")[0]
+        where = path.relative_to(SRC)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.rsplit(".", node.level - 1)[0]
+                    base = f"{parent}.{base}" if base else parent
+                targets = [
+                    f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                    for alias in node.names
+                ]
+            else:
+                continue
+            for target in targets:
+                parts = target.split(".")
+                for n in range(1, len(parts) + 1):
+                    name = ".".join(parts[:n])
+                    contains_importer = importer == name or importer.startswith(name + ".")
+                    implicit = n < len(parts) and contains_importer
+                    if name in modules and name != importer and not implicit:
+                        graph[importer].setdefault(name, f"{where}:{node.lineno}")
+    return graph
+
+
+def _cycles(graph: dict[str, dict[str, str]]) -> list[list[str]]:
+    """One cycle through each strongly connected component of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    components: list[set[str]] = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = set()
+            while True:
+                w = stack.pop()
+                component.add(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                components.append(component)
+
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    cycles = []
+    for component in components:  # a shortest way from the component's first module back to it
+        start = min(component)
+        previous: dict[str, str | None] = {start: None}
+        frontier = [start]
+        while not (closing := [v for v in frontier if start in graph[v]]):
+            reached = []
+            for v in frontier:
+                for w in sorted(graph[v]):
+                    if w in component and w not in previous:
+                        previous[w] = v
+                        reached.append(w)
+            frontier = reached
+        cycle, v = [], closing[0]
+        while v is not None:
+            cycle.append(v)
+            v = previous[v]
+        cycles.append(cycle[::-1])
+    return cycles
+
+
+def _describe(graph: dict[str, dict[str, str]], cycle: list[str]) -> str:
+    steps = zip(cycle, [*cycle[1:], cycle[0]], strict=True)
+    return "\n  ".join(f"{a} -> {b}  ({graph[a][b]})" for a, b in steps)
+
+
+def test_the_import_graph_sees_every_kind_of_import():
+    """The graph finds the edges the rules promise (a wrong resolution would hide cycles)."""
+    graph = _import_graph()
+    assert "minitorch.nn.functional" in graph["minitorch.nn.linear"]  # from . import functional
+    assert "minitorch.nn.module" in graph["minitorch.optim.optimizer"]  # under TYPE_CHECKING
+    assert "minitorch.nn" in graph["minitorch"]  # a package's __init__ importing its parts
+    assert "minitorch" not in graph["minitorch.nn.linear"]  # no edge to the importer's packages
+    assert "minitorch.nn" not in graph["minitorch.nn.linear"]
+    assert _cycles({"a": {"b": ""}, "b": {"c": ""}, "c": {"a": ""}, "d": {"a": ""}}) == [
+        ["a", "b", "c"]
+    ]
+
+
+KNOWN_CYCLES = (
+    # being removed in issue 14; delete a line when its cycle is gone
+    {"minitorch.nn.module", "minitorch.nn.summary", "minitorch.nn.container"},
+    {"minitorch.cli._train", "minitorch.cli._gpt"},
+)
+
+
+def _unknown(cycles: list[list[str]]) -> list[list[str]]:
+    return [c for c in cycles if not any(set(c) <= known for known in KNOWN_CYCLES)]
+
+
+def test_no_import_cycle_besides_the_known_ones():
+    """No new cycle, while the known ones (below) are being removed."""
+    graph = _import_graph()
+    new = _unknown(_cycles(graph))
+    assert not new, "import cycles:\n  " + "\n\n  ".join(_describe(graph, c) for c in new)
+
+
+@pytest.mark.xfail(strict=False, reason=f"known import cycles: {KNOWN_CYCLES}")
+def test_the_package_has_no_import_cycle():
+    """No module of minitorch imports, directly or through others, a module that imports it.
+
+    The graph is built from the source (``ast``), so it sees the imports hidden inside
+    functions, which run only when called and which a test that imports the package cannot
+    see. A package's ``__init__`` is a module like the others: ``nn/__init__.py`` re-exporting
+    ``from .linear import Linear`` is an edge from ``minitorch.nn`` to ``minitorch.nn.linear``,
+    the normal way down the tree; a submodule importing its own package back (were
+    ``nn/linear.py`` to say ``from .. import nn`` or ``from . import Module``) is an edge up
+    and, with the re-export, a cycle. The one import that is not an edge is the implicit one of the
+    packages that contain the importer (they are what is importing it). ``importlib``
+    calls are not read: the package's and ``minitorch.viz``'s lazy attributes (PEP 562) load
+    their own submodules by name, the direction the tree already has. The rules for each
+    statement are in :func:`_import_graph`.
+    """
+    graph = _import_graph()
+    cycles = _cycles(graph)
+    assert not cycles, "import cycles:\n  " + "\n\n  ".join(_describe(graph, c) for c in cycles)

@@ -20,11 +20,17 @@ settings.load_profile("minitorch")
 
 @pytest.fixture(autouse=True)
 def _seed_and_dtype():
-    """Every test starts from seed 0 and the float32 default, and leaves them that way."""
+    """Every test starts from minitorch's defaults and seed 0, and leaves the defaults as they
+    were: the float32 default dtype, gradients on, no denormal flushing (the global state of
+    ``minitorch._state``). So no test depends on the ones before it, whatever the order or the
+    worker (``pytest -n 2``) that runs it."""
     minitorch.manual_seed(0)
     minitorch.set_default_dtype(np.float32)
+    minitorch.set_flush_denormal(False)
     yield
     minitorch.set_default_dtype(np.float32)
+    minitorch.set_flush_denormal(False)
+    assert minitorch._state.grad_enabled(), "the test left minitorch.no_grad() on"
 
 
 @pytest.fixture

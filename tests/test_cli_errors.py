@@ -232,8 +232,17 @@ def _truncate_config(run: Path) -> None:
     (run / "config.json").write_text(text[: len(text) // 2])
 
 
+def _truncate_config_inside_a_string(run: Path) -> None:
+    text = (run / "config.json").read_text()
+    (run / "config.json").write_text(text[: text.index('"command": "') + len('"command": "mi')])
+
+
 DAMAGED_CONFIGS: dict[str, tuple[Callable[[Path], None], str]] = {
     "truncated": (_truncate_config, "is not valid JSON (it ends too early"),
+    "truncated inside a string": (
+        _truncate_config_inside_a_string,
+        "is not valid JSON (it ends too early",
+    ),
     "empty": (_write_config(""), "is not valid JSON"),
     "not UTF-8": (_write_config(b'{"epochs": "\xff\xfe"}'), "is not a text file (not UTF-8)"),
     "a list": (_write_config("[1, 2, 3]"), "is not a minitorch run configuration"),
@@ -264,6 +273,98 @@ def test_a_damaged_config_gets_one_line(damage, phrase, run, capsys):
         assert main(command(run)) == 2
         line = one_line(capsys)
         assert "config.json" in line and phrase in line
+
+
+#: One fixed config.json text (not the run's, whose length depends on the temporary path), with
+#: every kind of token a cut can land in: strings with escapes (\u00e9, a surrogate pair, \", \\,
+#: \t), negative, fractional and exponent numbers, true, false, null, nested objects and lists.
+FIXED_CONFIG_TEXT = json.dumps(
+    {
+        "format": "minitorch-run",
+        "version": 1,
+        "command": 'minitorch train --out "caf\u00e9 \U0001f600"\\x\t',
+        "hidden": [256, 128],
+        "dropout": 0.0,
+        "batch_norm": False,
+        "data_seed": None,
+        "optimizer_options": {"lr": -1.5e-30, "momentum": 1e20, "nesterov": True},
+        "scheduler": {"name": "none"},
+    },
+    indent=2,
+)
+#: Where the cuts land, by what they cut into: (name, the text up to the cut).
+_CUTS = {
+    "after a key": '"hidden"',
+    "after a colon": '"hidden":',
+    "after a comma": "256,",
+    "inside a key": '"hidd',
+    "inside a string value": '"minitorch tr',
+    "inside a \\u escape": "caf\\u00",
+    "between two surrogates": "\\ud83d",
+    "after a backslash": "\\ud83d\\",
+    "inside an escaped quote": '--out \\"caf\\',
+    "inside a number": "25",
+    "after a minus": '"lr": -',
+    "after a decimal point": '"lr": -1.',
+    "after an exponent's e": "1.5e",
+    "after an exponent's sign": "1.5e-",
+    "inside true": "tr",
+    "inside false": "fal",
+    "inside null": "nu",
+    "inside a nested object": '"scheduler": {',
+}
+
+
+def _cut_after(marker: str) -> str:
+    at = FIXED_CONFIG_TEXT.index(marker) + len(marker)
+    return FIXED_CONFIG_TEXT[:at]
+
+
+def _read_config_error(folder: Path, text: str) -> str:
+    from minitorch.cli._common import CLIError
+    from minitorch.cli._run import RunFolder
+
+    (folder / "config.json").write_text(text, encoding="utf-8")
+    with pytest.raises(CLIError) as caught:
+        RunFolder(folder).read_config()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("marker", list(_CUTS.values()), ids=list(_CUTS))
+def test_a_config_cut_anywhere_is_reported_as_cut_short(marker, tmp_path):
+    text = _cut_after(marker)
+    message = _read_config_error(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 'config.json'} is not valid JSON (it ends too early")
+    assert "cut short" in message and "\n" not in message
+    end = text.rstrip()
+    assert f"at line {end.count(chr(10)) + 1} column {len(end) - end.rfind(chr(10))}:" in message
+
+
+def test_every_cut_of_the_fixed_config_is_reported_as_cut_short(tmp_path):
+    json.loads(FIXED_CONFIG_TEXT)  # the whole text is valid
+    for end in range(1, len(FIXED_CONFIG_TEXT)):
+        message = _read_config_error(tmp_path, FIXED_CONFIG_TEXT[:end])
+        assert "(it ends too early" in message and "cut short" in message, (end, message)
+
+
+#: Mistakes that are not a cut: json's own words name them, with their line and column.
+_MISTYPED = {
+    "a missing comma": ('{"a": 1 "b": 2}', "Expecting ',' delimiter, at line 1 column 9"),
+    "a misspelt word": ('{"a": tru }', "Expecting value, at line 1 column 7"),
+    "two decimal points": ('{"a": 1.5.', "Expecting ',' delimiter, at line 1 column 10"),
+    "a trailing comma": ('{"a": [1,]', "Expecting value, at line 1 column 10"),
+    "a bad escape": ('{"a": "x\\q', "Invalid \\escape, at line 1 column 9"),
+    "a new line in a string": ('{"a": "b\n', "Invalid control character at, at line 1 column 9"),
+    "a bad \\u escape": ('{"a": "\\u12x', "Invalid \\uXXXX escape, at line 1 column 9"),
+    "a leading zero": ('{"a": 01', "Expecting ',' delimiter, at line 1 column 8"),
+}
+
+
+@pytest.mark.parametrize(("text", "words"), list(_MISTYPED.values()), ids=list(_MISTYPED))
+def test_a_mistyped_config_is_not_called_cut_short(text, words, tmp_path):
+    message = _read_config_error(tmp_path, text)
+    assert f"is not valid JSON ({words}): it is damaged or was mistyped" in message
+    assert "too early" not in message
 
 
 def _set(path: str, value) -> Callable[[dict], None]:

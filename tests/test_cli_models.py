@@ -178,7 +178,7 @@ def test_the_cnn_is_lenet_on_28x28_images_and_fits_8x8_digits(tmp_path, capsys):
         3,
     )
 
-    from minitorch.training import build_cnn
+    from minitorch.models import build_cnn
 
     lenet = build_cnn((1, 28, 28), [6, 16], [120], 10, batch_norm=True)
     kinds = [type(layer).__name__ for layer in lenet]

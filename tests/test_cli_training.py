@@ -11,17 +11,10 @@ import pytest
 
 import minitorch
 from minitorch import nn, optim
+from minitorch._generator_state import generator_state, set_generator_state
 from minitorch.datasets import get_dataset
-from minitorch.training import (
-    ACTIVATIONS,
-    EpochProgress,
-    build_mlp,
-    evaluate,
-    fit,
-    generator_state,
-    set_generator_state,
-    train_epoch,
-)
+from minitorch.models import ACTIVATIONS, build_mlp
+from minitorch.training import EpochProgress, evaluate, fit, train_epoch
 from minitorch.utils.data import DataLoader
 
 

@@ -1,5 +1,5 @@
-"""The standard training loop, written once: build an MLP or a CNN, train an epoch, evaluate, fit;
-and the loop of a language model (a GPT), which trains by iterations, not epochs.
+"""The standard training loop, written once: train an epoch, evaluate, fit; and the loop of a
+language model (a GPT), which trains by iterations, not epochs.
 
 These helpers are what the command-line trainer (``minitorch train``) runs, and they are meant
 for scripts and notebooks too. They use nothing but minitorch itself (no progress bar, no
@@ -14,7 +14,8 @@ plotting), and they follow the loop of the specification step by step::
 
 >>> from minitorch import nn, optim
 >>> from minitorch.datasets import get_dataset
->>> from minitorch.training import build_mlp, fit
+>>> from minitorch.models import build_mlp
+>>> from minitorch.training import fit
 >>> train, test = get_dataset("moons", seed=0)
 >>> model = build_mlp(train.input_dim, [32, 32], train.output_dim)
 >>> history = fit(model, train, nn.CrossEntropyLoss(), optim.Adam(model, lr=1e-2),
@@ -24,8 +25,9 @@ True
 
 What makes a run resumable to the last bit is kept in :class:`EpochProgress` (the running
 totals of an epoch, so an epoch stopped half-way can be finished later) and in the random
-generators, whose state :func:`generator_state` and :func:`set_generator_state` turn into a
-JSON string and back.
+generators (whose state :mod:`minitorch._generator_state` turns into a JSON string and back).
+The models these loops train are built in :mod:`minitorch.models` (``build_mlp``,
+``build_cnn``, ``GPT``).
 
 A language model trains on random windows of a text rather than on epochs of samples
 (nanoGPT's loop): :func:`train_lm` runs iterations ``start .. stop - 1``, each one batch from
@@ -38,7 +40,6 @@ evaluation, as :class:`EpochProgress` does for an epoch.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -50,181 +51,20 @@ import numpy as np
 from . import nn
 from ._state import no_grad
 from .datasets.base import CLASSIFICATION, REGRESSION
+from .nn.utils import clip_grad_norm_
+from .utils.data import DataLoader
 
 __all__ = [
-    "ACTIVATIONS",
     "EpochProgress",
     "Evaluation",
     "LMProgress",
-    "build_cnn",
-    "build_mlp",
-    "cnn_layout",
     "evaluate",
     "fit",
-    "generator_state",
     "lm_loss",
-    "set_generator_state",
     "train_epoch",
     "train_lm",
     "warmup_cosine_lr",
 ]
-
-#: Activation name (as the command line spells it) -> layer class.
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
-    "gelu": nn.GELU,
-    "silu": nn.SiLU,
-    "softplus": nn.Softplus,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-}
-
-
-def build_mlp(
-    input_dim: int,
-    hidden_sizes: Sequence[int],
-    output_dim: int,
-    activation: str = "relu",
-    dropout: float = 0.0,
-) -> nn.Sequential:
-    """A multilayer perceptron: ``Linear → activation [→ Dropout]`` per hidden layer, ``Linear``.
-
-    Parameters
-    ----------
-    input_dim : int
-        Values per input row (``dataset.input_dim``); images must be flattened to rows first.
-    hidden_sizes : sequence of int
-        Width of each hidden layer, e.g. ``[256, 128]``; empty for a linear model (softmax or
-        linear regression).
-    output_dim : int
-        Number of outputs: class scores (logits) for classification, target values for
-        regression.
-    activation : str
-        A key of :data:`ACTIVATIONS`.
-    dropout : float
-        Dropout probability after each hidden activation; 0 (the default) adds no Dropout.
-
-    Returns
-    -------
-    Sequential
-        Initialised from minitorch's global generator, so :func:`minitorch.manual_seed` fixes it.
-
-    Examples
-    --------
-    >>> build_mlp(64, [32], 10)
-    Sequential(
-      (0): Linear(input_dim=64, output_dim=32, bias=True)
-      (1): ReLU()
-      (2): Linear(input_dim=32, output_dim=10, bias=True)
-    )
-    """
-    if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"build_mlp: unknown activation {activation!r}; choose one of: "
-            + ", ".join(ACTIVATIONS)
-        )
-    sizes = [int(input_dim), *(int(h) for h in hidden_sizes)]
-    if any(size <= 0 for size in [*sizes, output_dim]):
-        raise ValueError(
-            f"build_mlp: layer sizes must be positive, got input_dim={input_dim}, "
-            f"hidden_sizes={list(hidden_sizes)}, output_dim={output_dim}"
-        )
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"build_mlp: dropout must be in [0, 1), got {dropout}")
-    layers: list[nn.Module] = []
-    for width_in, width_out in itertools.pairwise(sizes):
-        layers += [nn.Linear(width_in, width_out), ACTIVATIONS[activation]()]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-    layers.append(nn.Linear(sizes[-1], int(output_dim)))
-    return nn.Sequential(*layers)
-
-
-def cnn_layout(image_shape: Sequence[int]) -> list[tuple[int, int]]:
-    """``[(kernel_size, padding), (kernel_size, padding)]`` of :func:`build_cnn`'s two convolutions.
-
-    LeNet's layout on 28×28 images: 5×5 kernels, the first padded by 2 (the map keeps its
-    size), the second unpadded (28 → 14 after pooling → 10 → 5). Smaller images (the 8×8
-    digits) get 3×3 kernels, and the second convolution is padded too when an unpadded one
-    would leave less than a 2×2 map after pooling (8 → 4 → 4 → 2).
-    """
-    _, height, width = (int(size) for size in image_shape)
-    side = min(height, width)
-    kernel = 5 if side >= 16 else 3
-    after_first = side // 2
-    valid = after_first - kernel + 1
-    second_padding = 0 if valid // 2 >= 2 else kernel // 2
-    return [(kernel, kernel // 2), (kernel, second_padding)]
-
-
-def build_cnn(
-    image_shape: Sequence[int],
-    channels: Sequence[int],
-    hidden_sizes: Sequence[int],
-    output_dim: int,
-    activation: str = "relu",
-    dropout: float = 0.0,
-    batch_norm: bool = False,
-) -> nn.Sequential:
-    """A LeNet-style convolutional network: two conv blocks, then an MLP on the flattened maps.
-
-    Each block is ``Conv2d → [BatchNorm2d] → activation → MaxPool2d(2)``; then ``Flatten`` and
-    ``Linear → activation [→ Dropout]`` per hidden size, and a last ``Linear`` (so the default
-    ``hidden_sizes=[120]`` gives LeNet's two linear layers). The kernels and paddings follow
-    :func:`cnn_layout`.
-
-    Parameters
-    ----------
-    image_shape : (C, H, W)
-        The shape of one input image, e.g. ``(1, 28, 28)``.
-    channels : (int, int)
-        Output channels of the two convolutions (LeNet: 6 and 16).
-    hidden_sizes : sequence of int
-        Widths of the hidden linear layers after the convolutions.
-    output_dim : int
-        Number of classes.
-    activation, dropout
-        As for :func:`build_mlp`: the non-linearity after every convolution and hidden layer,
-        and the dropout after each hidden linear layer.
-    batch_norm : bool
-        Put a ``BatchNorm2d`` after each convolution.
-
-    Examples
-    --------
-    >>> build_cnn((1, 28, 28), [6, 16], [120], 10)[7]
-    Linear(input_dim=400, output_dim=120, bias=True)
-    """
-    if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"build_cnn: unknown activation {activation!r}; choose one of: "
-            + ", ".join(ACTIVATIONS)
-        )
-    shape = tuple(int(size) for size in image_shape)
-    if len(shape) != 3 or min(shape) <= 0:
-        raise ValueError(f"build_cnn: image_shape must be (C, H, W), got {tuple(image_shape)}")
-    channels = [int(c) for c in channels]
-    if len(channels) != 2 or min(channels) <= 0:
-        raise ValueError(
-            f"build_cnn: channels must be two positive numbers (LeNet: [6, 16]), got {channels}"
-        )
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"build_cnn: dropout must be in [0, 1), got {dropout}")
-    in_channels, height, width = shape
-    layers: list[nn.Module] = []
-    for out_channels, (kernel, padding) in zip(channels, cnn_layout(shape), strict=True):
-        layers.append(nn.Conv2d(in_channels, out_channels, kernel, padding=padding))
-        if batch_norm:
-            layers.append(nn.BatchNorm2d(out_channels))
-        layers += [ACTIVATIONS[activation](), nn.MaxPool2d(2)]
-        height = (height + 2 * padding - kernel + 1) // 2
-        width = (width + 2 * padding - kernel + 1) // 2
-        in_channels = out_channels
-    if min(height, width) < 1:
-        raise ValueError(f"build_cnn: images of {shape[1]}x{shape[2]} pixels are too small")
-    head = build_mlp(in_channels * height * width, hidden_sizes, output_dim, activation, dropout)
-    return nn.Sequential(*layers, nn.Flatten(), *head)
 
 
 @dataclass
@@ -442,8 +282,6 @@ def _in_order(dataset: Any, batch_size: int) -> Any:
         for start in range(0, len(targets), batch_size):
             yield inputs[start : start + batch_size], targets[start : start + batch_size]
         return
-    from .utils.data import DataLoader
-
     yield from DataLoader(dataset, batch_size=batch_size)
 
 
@@ -484,8 +322,6 @@ def fit(
         classification also ``train_accuracy`` (and ``test_accuracy``). ``lr`` is the learning
         rate the epoch was trained with.
     """
-    from .utils.data import DataLoader
-
     task = getattr(train_set, "task", CLASSIFICATION)
     loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator)
     history: dict[str, list[float]] = {"epoch": [], "train_loss": []}
@@ -514,20 +350,6 @@ def fit(
         if on_epoch_end is not None:
             on_epoch_end(epoch, history)
     return history
-
-
-def generator_state(generator: np.random.Generator) -> str:
-    """The complete state of a NumPy generator as a JSON string.
-
-    PCG64's state holds 128-bit integers, which no NumPy dtype can store; JSON keeps them
-    exactly, and a string fits in an ``.npz`` file without pickle.
-    """
-    return json.dumps(generator.bit_generator.state)
-
-
-def set_generator_state(generator: np.random.Generator, state: str) -> None:
-    """Put ``generator`` back in the state :func:`generator_state` recorded (in place)."""
-    generator.bit_generator.state = json.loads(state)
 
 
 # ---------------------------------------------------------------------- language models
@@ -595,7 +417,14 @@ class LMProgress:
         )
 
 
-def _lm_loss_and_grad(model: nn.Module, loss_fn: nn.Loss, x: np.ndarray, y: np.ndarray) -> Any:
+def _next_token_loss(
+    model: nn.Module, loss_fn: nn.Loss, x: np.ndarray, y: np.ndarray
+) -> tuple[float, tuple[int, ...]]:
+    """The forward pass and the mean cross-entropy of every next-token prediction.
+
+    ``(B, T)`` ids ``x`` give ``(B, T, V)`` logits, scored against ``y`` as ``B·T`` rows of
+    ``V`` scores. Returns the loss and the logits' shape (to shape ``loss_fn.backward()``).
+    """
     logits = model(x)
     vocab = logits.shape[-1]
     loss = float(loss_fn(logits.reshape(-1, vocab), y.reshape(-1)))
@@ -671,8 +500,6 @@ def train_lm(
     reached : int
         The iterations trained in all: ``stop``, or fewer if ``should_stop`` ended it early.
     """
-    from .nn.utils import clip_grad_norm_
-
     totals = LMProgress(**asdict(progress)) if progress is not None else LMProgress()
     loss_fn = nn.CrossEntropyLoss()
     model.train()
@@ -684,7 +511,7 @@ def train_lm(
             for optimizer in optimizers:
                 optimizer.lr = lr
             x, y = data.get_batch(batch_size, block_size, generator=generator)
-            loss, shape = _lm_loss_and_grad(model, loss_fn, x, y)
+            loss, shape = _next_token_loss(model, loss_fn, x, y)
             for optimizer in optimizers:
                 optimizer.zero_grad()
             model.backward(loss_fn.backward().reshape(shape))
@@ -728,7 +555,7 @@ def lm_loss(
                 part = batches[first : first + chunk]
                 x = np.concatenate([xb for xb, _ in part])
                 y = np.concatenate([yb for _, yb in part])
-                loss, _ = _lm_loss_and_grad(model, loss_fn, x, y)
+                loss, _ = _next_token_loss(model, loss_fn, x, y)
                 total += loss * y.size
                 count += y.size
     finally:

@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from ..datasets import CLASSIFICATION, DATASETS, REGRESSION
-from ..training import ACTIVATIONS
+from ..models import ACTIVATIONS
 from ._common import CLIError
 from ._setup import IMAGE_DATASETS, MODELS, OPTIMIZERS, TEXT_DATASETS
 

@@ -35,7 +35,8 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import __version__, generator
-from ..training import LMProgress, generator_state, lm_loss, set_generator_state, train_lm
+from .._generator_state import generator_state, set_generator_state
+from ..training import LMProgress, lm_loss, train_lm
 from ._common import EXIT_OK, PROG, CLIError, WriteError
 from ._config import shown
 from ._options import GPT_DEFAULTS

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..datasets import DATASETS
-from ..training import ACTIVATIONS
+from ..models import ACTIVATIONS
 from ._common import EXIT_USAGE, PROG
 from ._config import (
     CLASS_COUNT,

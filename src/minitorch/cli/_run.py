@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import math
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -272,8 +273,14 @@ class RunFolder:
         except (ValueError, RecursionError) as error:
             where = " (the file is empty)" if not text.strip() else ""
             if isinstance(error, json.JSONDecodeError) and text.strip():
-                what = "it ends too early" if error.pos >= len(text.rstrip()) else error.msg
-                where = f" ({what}, at line {error.lineno} column {error.colno})"
+                if json_cut_short(text, error):
+                    end = text.rstrip()
+                    line, column = end.count("\n") + 1, len(end) - end.rfind("\n")
+                    where = (
+                        f" (it ends too early, at line {line} column {column}: it was cut short)"
+                    )
+                else:
+                    where = f" ({error.msg}, at line {error.lineno} column {error.colno})"
             raise CLIError(
                 f"{shown} is not valid JSON{where}: it is damaged or was mistyped; fix it, or "
                 "start a new run with 'minitorch train'"
@@ -347,6 +354,38 @@ class RunFolder:
         figure = plot_history(curves, title=printable(title))
         with self._writing(CURVES_FILE) as path, atomic_write(path, durable=False) as handle:
             figure.savefig(handle, format="png", dpi=100)
+
+
+#: The start of a JSON word (true, false, null, and Python's NaN and Infinity).
+_JSON_WORDS = ("true", "false", "null", "NaN", "Infinity", "-Infinity")
+#: A JSON number, as json's scanner reads it (the longest valid number it can take).
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
+
+
+def json_cut_short(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether ``text``, which ``json.loads`` refused with ``error``, is the start of a valid
+    JSON document: a file cut anywhere, not a mistyped one.
+
+    json stops at the first thing it cannot read; the text is cut short when that is its end,
+    or the one unfinished token the end cut into: a string (with its escapes), a word such as
+    ``tru`` or a number such as ``2.`` or ``1e-`` (json takes the ``2`` and stops at the ``.``).
+    """
+    rest = text[error.pos :]
+    if error.msg.startswith("Invalid control character"):
+        return False  # a new line or a tab inside a string: never valid, however it goes on
+    if not rest.strip() or error.msg.startswith("Unterminated string"):
+        return True  # between two tokens, or inside a string that never ends
+    if error.msg.startswith("Invalid \\uXXXX escape"):  # \u00e9 cut after \u00
+        return re.fullmatch(r"u[0-9a-fA-F]{0,4}", rest) is not None
+    if error.msg == "Expecting value" and any(word.startswith(rest) for word in _JSON_WORDS):
+        return True  # tru, nu, -
+    number = _JSON_NUMBER.search(text, 0, error.pos)
+    if number is None or number.end() != error.pos:
+        return False
+    fraction, exponent = number.groups()
+    if rest == ".":
+        return fraction is None and exponent is None
+    return exponent is None and re.fullmatch(r"[eE][-+]?", rest) is not None
 
 
 class _RepeatedKeyError(ValueError):

@@ -16,8 +16,9 @@ import numpy as np
 from .. import manual_seed, nn, optim, transforms
 from ..datasets import CLASSIFICATION, DATASETS, TinyShakespeare, get_dataset
 from ..datasets.mnist import DownloadError
+from ..models import GPT, build_cnn, build_mlp, cnn_layout, weight_decay_groups
 from ..optim import lr_scheduler
-from ..training import build_cnn, build_mlp, cnn_layout, warmup_cosine_lr
+from ..training import warmup_cosine_lr
 from ..utils.data import DataLoader
 from ._common import EXIT_FAILURE, CLIError, printable
 
@@ -324,8 +325,6 @@ def eval_windows(config: dict[str, Any], split: Any) -> list[tuple[np.ndarray, n
 
 def gpt_from_config(config: dict[str, Any], vocab_size: int):
     """The GPT of a run's settings (its weights drawn from minitorch's global generator)."""
-    from ..models import GPT
-
     return GPT(
         vocab_size=vocab_size,
         block_size=int(config["block_size"]),
@@ -344,8 +343,6 @@ def build_gpt_training(config: dict[str, Any], data: tuple[Any, Any] | None = No
     GPT class applies nanoGPT's initialisation); the batches from a generator of their own
     seeded with ``[seed, 1]``; dropout from the global generator as training goes on.
     """
-    from ..models import weight_decay_groups
-
     train_set, val_set = load_text(config) if data is None else data
     windows = eval_windows(config, val_set)  # first: it checks block_size against the text
     seed = int(config["seed"])

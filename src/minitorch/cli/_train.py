@@ -36,15 +36,10 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import __version__, generator
+from .._generator_state import generator_state, set_generator_state
 from ..datasets import CLASSIFICATION, DATASETS
-from ..training import (
-    EpochProgress,
-    build_mlp,
-    evaluate,
-    generator_state,
-    set_generator_state,
-    train_epoch,
-)
+from ..models import build_mlp
+from ..training import EpochProgress, evaluate, train_epoch
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,

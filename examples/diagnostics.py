@@ -30,7 +30,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import minitorch
-from minitorch import nn, optim, viz
+from minitorch import diagnostics, nn, optim, viz
 from minitorch.datasets import Digits
 
 DEPTH = 10  # Linear layers
@@ -64,9 +64,9 @@ def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, steps: int, lr: fl
         loss = loss_fn(model(x), y)
         optimizer.zero_grad()
         model.backward(loss_fn.backward())
-        snapshot = viz.parameter_snapshot(model)
+        snapshot = diagnostics.parameter_snapshot(model)
         optimizer.step()
-        ratios.append(viz.update_ratios(model, snapshot))
+        ratios.append(diagnostics.update_ratios(model, snapshot))
         losses.append(float(loss))
     # One more forward and backward (no step), so that the caches and gradients describe the
     # parameters the model has now.
@@ -87,9 +87,10 @@ def print_layers(networks: dict[str, nn.Sequential]) -> None:
     """Per layer, side by side: how much the activations still depend on the input (their std
     over the batch, averaged over units) and the norm of the weights' gradient."""
     names = list(networks)
-    activations = {n: list(viz.activation_stats(m).values()) for n, m in networks.items()}
+    activations = {n: list(diagnostics.activation_stats(m).values()) for n, m in networks.items()}
     gradients = {
-        n: list(viz.gradient_stats(m, include_bias=False).values()) for n, m in networks.items()
+        n: list(diagnostics.gradient_stats(m, include_bias=False).values())
+        for n, m in networks.items()
     }
     header = f"{'layer':<6}" + "".join(f"{n + ': batch std':>28}{'‖dL/dW‖':>11}" for n in names)
     print(header)
@@ -144,7 +145,8 @@ def main(out: str | Path = "runs/diagnostics", steps: int = 30, seed: int = 0) -
     print_layers(networks)
     first_over_last = {}
     for name, model in networks.items():
-        norms = [s["norm"] for s in viz.gradient_stats(model, include_bias=False).values()]
+        stats = diagnostics.gradient_stats(model, include_bias=False)
+        norms = [s["norm"] for s in stats.values()]
         first_over_last[name] = norms[0] / norms[-1]
 
     out = Path(out)
@@ -167,8 +169,8 @@ def main(out: str | Path = "runs/diagnostics", steps: int = 30, seed: int = 0) -
     results: dict = {"gradient_norm_first_over_last": first_over_last}
     for name, model in networks.items():
         losses, ratios = train(model, x, y, steps=steps, lr=0.1)
-        dead = viz.dead_relu_fraction(model)
-        last_ratios = [r for k, r in ratios[-1].items() if not viz.diagnostics.is_bias(k)]
+        dead = diagnostics.dead_relu_fraction(model)
+        last_ratios = [r for k, r in ratios[-1].items() if not diagnostics.is_bias(k)]
         print(
             f"{name}: loss {losses[0]:.3f} -> {losses[-1]:.3f}; median update ratio "
             f"‖Δp‖/‖p‖ at the last step {np.median(last_ratios):.1e}"

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import minitorch
+from minitorch import diagnostics, optim
 
 settings.register_profile(
     "minitorch",
@@ -44,3 +45,26 @@ def float64():
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def blobs(rng):
+    """Three well-separated 2-D blobs: (60, 2) points and their (60,) classes."""
+    centers = np.array([[-2.0, 0.0], [2.0, 0.0], [0.0, 2.5]])
+    y = np.repeat(np.arange(3), 20)
+    x = centers[y] + 0.3 * rng.standard_normal((60, 2))
+    return x, y
+
+
+@pytest.fixture
+def trained(blobs):
+    """A small ReLU model after one forward/backward and an optimizer step, with its update
+    ratios (the diagnostics tests and the plot tests read it)."""
+    from small_models import forward_backward, small_relu_model
+
+    x, y = blobs
+    model = small_relu_model()
+    forward_backward(model, x, y)
+    snapshot = diagnostics.parameter_snapshot(model)
+    optim.SGD(model, lr=0.1).step()
+    return model, diagnostics.update_ratios(model, snapshot)

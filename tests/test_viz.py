@@ -1,4 +1,4 @@
-"""minitorch.viz: confusion matrix, training diagnostics, and every plot on the Agg backend.
+"""minitorch.viz: every plot on the Agg backend.
 
 The plots build figures with ``matplotlib.figure.Figure`` (never pyplot), so nothing is left open
 between tests and no figure needs closing.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +21,9 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from minitorch import nn, optim, viz  # noqa: E402
-from minitorch.viz import confusion_matrix, diagnostics  # noqa: E402
+from minitorch import diagnostics, nn, viz  # noqa: E402
+from minitorch.metrics import confusion_matrix  # noqa: E402
+from small_models import forward_backward, linear, small_relu_model  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -48,110 +48,19 @@ def assert_png(path: Path) -> None:
     assert len(data) > 2000  # a real picture, not an empty file
 
 
-def linear(W, b=None) -> nn.Linear:
-    """A Linear layer with the given weights (float64)."""
-    W = np.asarray(W, dtype=np.float64)
-    layer = nn.Linear(W.shape[0], W.shape[1], bias=b is not None, dtype=np.float64)
-    layer.W[...] = W
-    if b is not None:
-        layer.b[...] = np.asarray(b, dtype=np.float64).reshape(1, -1)
-    return layer
-
-
-def small_relu_model() -> nn.Sequential:
-    return nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3))
-
-
-def forward_backward(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
-    loss_fn = nn.CrossEntropyLoss()
-    loss = loss_fn(model(x), y)
-    model.zero_grad()
-    model.backward(loss_fn.backward())
-    return float(loss)
-
-
-@pytest.fixture
-def blobs(rng):
-    """Three well-separated 2-D blobs: (60, 2) points and their (60,) classes."""
-    centers = np.array([[-2.0, 0.0], [2.0, 0.0], [0.0, 2.5]])
-    y = np.repeat(np.arange(3), 20)
-    x = centers[y] + 0.3 * rng.standard_normal((60, 2))
-    return x, y
-
-
-@pytest.fixture
-def trained(blobs):
-    """A small ReLU model after one forward/backward and an optimizer step, with its ratios."""
-    x, y = blobs
-    model = small_relu_model()
-    forward_backward(model, x, y)
-    snapshot = viz.parameter_snapshot(model)
-    optim.SGD(model, lr=0.1).step()
-    return model, viz.update_ratios(model, snapshot)
-
-
-# --------------------------------------------------------------------------- confusion matrix
-def test_confusion_matrix_counts_pairs():
-    cm = confusion_matrix([0, 1, 1, 2, 2, 2], [0, 1, 2, 2, 2, 0])
-    np.testing.assert_array_equal(cm, [[1, 0, 0], [0, 1, 1], [1, 0, 2]])
-    assert cm.dtype == np.int64
-
-
-def test_confusion_matrix_matches_a_loop_on_random_labels(rng):
-    y_true, y_pred = rng.integers(0, 7, 500), rng.integers(0, 7, 500)
-    expected = np.zeros((7, 7), dtype=np.int64)
-    for t, p in zip(y_true, y_pred, strict=True):
-        expected[t, p] += 1
-    cm = confusion_matrix(y_true, y_pred)
-    np.testing.assert_array_equal(cm, expected)
-    assert cm.sum() == 500 and np.trace(cm) == np.sum(y_true == y_pred)
-
-
-def test_confusion_matrix_num_classes_keeps_the_size():
-    cm = confusion_matrix([0, 1], [1, 1], num_classes=4)
-    assert cm.shape == (4, 4)
-    np.testing.assert_array_equal(cm[:2, :2], [[0, 1], [0, 1]])
-    assert cm[2:].sum() == 0 and cm[:, 2:].sum() == 0
-
-
-def test_confusion_matrix_accepts_integral_floats_and_booleans():
-    np.testing.assert_array_equal(
-        confusion_matrix(np.array([0.0, 1.0, 1.0]), np.array([False, True, False])),
-        [[1, 0], [1, 1]],
-    )
-
-
-@pytest.mark.parametrize(
-    ("y_true", "y_pred", "kwargs", "error", "message"),
-    [
-        ([0, 1], [0, 1, 1], {}, ValueError, "same length"),
-        ([0, 3], [0, 1], {"num_classes": 3}, ValueError, "num_classes=3"),
-        ([0, -1], [0, 1], {}, ValueError, "negative"),
-        ([0, 1], [[0.2, 0.8], [0.9, 0.1]], {}, ValueError, "argmax"),
-        ([0, 1], [[0], [1]], {}, ValueError, "ravel"),
-        ([0, 1], [0.3, 0.7], {}, ValueError, "non-integer"),
-        ([0, 1], ["a", "b"], {}, TypeError, "integer class indices"),
-        ([0, 1], [0, 1], {"num_classes": 0}, ValueError, "positive"),
-        ([0, 1], [0, 1], {"num_classes": 2.0}, TypeError, "num_classes"),
-    ],
-)
-def test_confusion_matrix_rejects_bad_input(y_true, y_pred, kwargs, error, message):
-    with pytest.raises(error, match=message):
-        confusion_matrix(y_true, y_pred, **kwargs)
-
-
-def test_metrics_and_diagnostics_import_without_matplotlib():
-    """The trainer needs confusion_matrix and the numbers without loading matplotlib or pyplot;
-    the plots load matplotlib, never pyplot (no global figure list, no GUI backend)."""
+def test_the_numbers_import_without_matplotlib_and_the_plots_without_pyplot():
+    """The trainer needs confusion_matrix and the diagnostics' numbers without loading
+    matplotlib (they are outside viz: minitorch.metrics, minitorch.diagnostics); the plots load
+    matplotlib, never pyplot (no global figure list, no GUI backend)."""
     code = "\n".join(
         [
             "import sys, json",
             "import minitorch",
             "core = 'minitorch.viz' in sys.modules",
-            "import minitorch.viz.metrics",
-            "from minitorch.viz import confusion_matrix, activation_stats, update_ratios",
-            "numbers = 'matplotlib' in sys.modules",
+            "from minitorch.metrics import confusion_matrix",
+            "from minitorch.diagnostics import activation_stats, update_ratios",
             "from minitorch import viz",
+            "numbers = 'matplotlib' in sys.modules",
             "viz.plot_history({'loss': [1.0, 0.5]})",
             "print(json.dumps([core, numbers, 'matplotlib' in sys.modules,",
             "                  'matplotlib.pyplot' in sys.modules]))",
@@ -162,145 +71,22 @@ def test_metrics_and_diagnostics_import_without_matplotlib():
     ).stdout
     core, numbers, plots, pyplot = json.loads(output.splitlines()[-1])
     assert not core, "import minitorch must not import minitorch.viz"
-    assert not numbers, "metrics and diagnostics must not import matplotlib"
+    assert not numbers, "metrics, diagnostics and importing viz must not import matplotlib"
     assert plots and not pyplot
 
 
-# --------------------------------------------------------------------------- diagnostics
-def test_dead_relu_fraction_on_a_hand_built_batch(float64):
-    # Linear(2 -> 4) with W = [[1, -1, 1, 0], [0, 0, -1, 0]], b = 0: pre-activations are
-    # x0 (always > 0 here), -x0 (always < 0), x0 - x1 (mixed) and 0 (never > 0: dead).
-    model = nn.Sequential(linear([[1, -1, 1, 0], [0, 0, -1, 0]], b=[0, 0, 0, 0]), nn.ReLU())
-    model(np.array([[1.0, 0.0], [2.0, 3.0], [0.5, 0.1]]))
-    assert diagnostics.dead_relu_fraction(model) == {"1": 0.5}
-
-
-def test_dead_relu_fraction_counts_image_units_over_the_batch():
-    relu = nn.ReLU()
-    x = -np.ones((5, 2, 3, 3))  # 18 units
-    x[0, 0, 0, 0] = 1.0  # alive in one sample only: not dead
-    x[:, 1, 2, 2] = 0.0  # zero everywhere: dead
-    relu(x)
-    assert viz.dead_relu_fraction(relu) == {"ReLU": 17 / 18}
-
-
-def test_dead_relu_fraction_without_relus_or_before_forward():
-    assert viz.dead_relu_fraction(nn.Sequential(nn.Linear(2, 2), nn.Tanh())) == {}
-    with pytest.raises(RuntimeError, match="forward"):
-        viz.dead_relu_fraction(small_relu_model())
-
-
-def test_activation_stats_agree_with_the_cached_arrays(float64, rng):
-    model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 4), nn.Sigmoid())
-    model(rng.standard_normal((16, 3)))
-    relu, sigmoid = model[1], model[3]
-    cached = (relu.x, sigmoid.x, sigmoid.cache)
-
-    outputs = viz.activation_outputs(model)
-    assert list(outputs) == ["1", "3"]
-    np.testing.assert_array_equal(outputs["1"], np.maximum(relu.x, 0))
-    np.testing.assert_array_equal(outputs["3"], sigmoid.cache)  # Sigmoid caches its output
-    assert (relu.x, sigmoid.x, sigmoid.cache) == cached  # the caches are untouched
-
-    stats = viz.activation_stats(model)
-    relu_out = np.maximum(relu.x, 0)
-    assert stats["1"]["mean"] == pytest.approx(relu_out.mean(), rel=1e-12)
-    assert stats["1"]["std"] == pytest.approx(relu_out.std(), rel=1e-12)
-    assert stats["1"]["min"] == relu_out.min() and stats["1"]["max"] == relu_out.max()
-    assert stats["1"]["zero_fraction"] == np.mean(relu.x <= 0)
-    assert stats["1"]["sample_std"] == pytest.approx(relu_out.std(axis=0).mean(), rel=1e-12)
-    assert math.isnan(stats["1"]["saturated"])  # ReLU does not saturate
-    assert stats["3"]["max"] == sigmoid.cache.max()
-
-
-def test_saturation_of_tanh_and_sigmoid_on_hand_built_inputs(float64):
-    # tanh outputs 0.99, -0.98, 0.5, 0 -> two of four beyond |y| > 0.97
-    tanh = nn.Tanh()
-    tanh(np.arctanh(np.array([[0.99, -0.98, 0.5, 0.0]])))
-    assert viz.activation_stats(tanh)["Tanh"]["saturated"] == 0.5
-    # sigmoid outputs 0.999, 0.001, 0.6 -> |2y - 1| = 0.998, 0.998, 0.2 -> two of three
-    sigmoid = nn.Sigmoid()
-    p = np.array([[0.999, 0.001, 0.6]])
-    sigmoid(np.log(p / (1 - p)))
-    assert viz.activation_stats(sigmoid)["Sigmoid"]["saturated"] == pytest.approx(2 / 3)
-
-
-def test_activation_stats_need_a_forward_pass():
-    with pytest.raises(RuntimeError, match="forward pass"):
-        viz.activation_stats(small_relu_model())
-    assert viz.activation_stats(nn.Linear(2, 2)) == {}
-    with pytest.raises(TypeError, match="Module"):
-        viz.activation_outputs(np.zeros(3))
-
-
-def test_gradient_stats_agree_with_grads(blobs):
-    model = small_relu_model()
-    forward_backward(model, *blobs)
-    names = [name for name, _ in model.named_parameters()]
-
-    gradients = viz.parameter_gradients(model)
-    assert list(gradients) == names
-    for (name, _), grad in zip(model.named_parameters(), model.grads(), strict=True):
-        assert gradients[name] is grad  # the module's own array, not a copy
-    assert list(viz.parameter_gradients(model, include_bias=False)) == ["0.W", "2.W", "4.W"]
-
-    stats = viz.gradient_stats(model)
-    params = dict(model.named_parameters())
-    for name, grad in gradients.items():
-        g = grad.astype(np.float64)
-        assert stats[name]["norm"] == pytest.approx(np.linalg.norm(g), rel=1e-12)
-        assert stats[name]["std"] == pytest.approx(g.std(), rel=1e-12)
-        assert stats[name]["abs_max"] == np.abs(g).max()
-        if name.endswith(".W"):
-            expected = np.linalg.norm(g) / np.linalg.norm(params[name].astype(np.float64))
-            assert stats[name]["grad_to_weight"] == pytest.approx(expected, rel=1e-12)
-        else:  # a bias is still zero before the first step
-            assert stats[name]["grad_to_weight"] == math.inf
-
-
-def test_gradients_need_a_backward_pass():
-    with pytest.raises(RuntimeError, match="backward"):
-        viz.gradient_stats(small_relu_model())
-
-
-def test_update_ratios_of_a_hand_built_step(float64):
-    # W = (3, 4)ᵀ has norm 5; with dW = (0.75, 1)ᵀ and lr = 1 the step has norm 1.25: ratio 1/4.
-    model = nn.Sequential(linear([[3.0], [4.0]], b=[0.0]))
-    layer = model[0]
-    layer.dW = np.array([[0.75], [1.0]])
-    layer.db = np.array([[0.5]])
-    snapshot = viz.parameter_snapshot(model)
-    assert snapshot["0.W"] is not layer.W
-    optim.SGD(model, lr=1.0).step()
-
-    np.testing.assert_array_equal(layer.W, [[2.25], [3.0]])
-    np.testing.assert_array_equal(snapshot["0.W"], [[3.0], [4.0]])  # the snapshot is a copy
-    assert viz.update_ratios(model, snapshot) == {"0.W": 0.25, "0.b": math.inf}
-    assert viz.update_ratios(model, snapshot, include_bias=False) == {"0.W": 0.25}
-    # no step taken since the new snapshot: every ratio is 0 (0/0 for the bias too)
-    assert viz.update_ratios(model, {"0.W": layer.W.copy(), "0.b": np.zeros((1, 1))}) == {
-        "0.W": 0.0,
-        "0.b": math.inf,
-    }
-    assert viz.update_ratios(model, viz.parameter_snapshot(model))["0.b"] == 0.0
-
-
-def test_update_ratios_reject_a_foreign_snapshot():
-    model = nn.Sequential(nn.Linear(2, 3))
-    with pytest.raises(KeyError, match="not in the snapshot"):
-        viz.update_ratios(model, {"0.W": model[0].W.copy()})
-    with pytest.raises(ValueError, match="another model"):
-        viz.update_ratios(model, {"0.W": np.zeros((3, 2)), "0.b": np.zeros((1, 3))})
-    with pytest.raises(TypeError, match="parameter_snapshot"):
-        viz.update_ratios(model, [model[0].W.copy()])
-
-
-def test_diagnostics_summary_lists_every_layer(trained):
-    model, ratios = trained
-    text = viz.diagnostics_summary(model, ratios)
-    for label in ("1 (ReLU)", "3 (ReLU)", "0.W", "2.b", "4.W", "‖Δp‖/‖p‖"):
-        assert label in text
-    assert len(text.splitlines()) == 1 + 2 + 1 + 1 + 6  # two tables with their headers
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("confusion_matrix", "minitorch.metrics.confusion_matrix"),
+        ("update_ratios", "minitorch.diagnostics.update_ratios"),
+        ("diagnostics", "minitorch.diagnostics"),
+    ],
+)
+def test_viz_holds_the_plots_only_and_says_where_the_numbers_went(name, where):
+    with pytest.raises(AttributeError, match=f"is now {where} "):
+        getattr(viz, name)
+    assert all(name.startswith(("plot_", "show_")) for name in viz.__all__)
 
 
 # --------------------------------------------------------------------------- plot_history
@@ -533,7 +319,7 @@ def test_gradient_norms_plot_one_bar_per_weight(trained):
     model, _ = trained
     (ax,) = drawn_axes(viz.plot_gradient_norms(model))
     heights = [bar.get_height() for bar in ax.patches]
-    expected = [s["norm"] for s in viz.gradient_stats(model, include_bias=False).values()]
+    expected = [s["norm"] for s in diagnostics.gradient_stats(model, include_bias=False).values()]
     np.testing.assert_allclose(heights, expected, rtol=1e-12)
     assert ax.get_yscale() == "log"
 
@@ -541,7 +327,7 @@ def test_gradient_norms_plot_one_bar_per_weight(trained):
 def test_plot_dead_relus_from_model_or_dict(trained):
     model, _ = trained
     (ax,) = drawn_axes(viz.plot_dead_relus(model))
-    expected = list(viz.dead_relu_fraction(model).values())
+    expected = list(diagnostics.dead_relu_fraction(model).values())
     assert [bar.get_height() for bar in ax.patches] == expected
     (ax,) = drawn_axes(viz.plot_dead_relus({"1": 0.25, "3": 0.5}))
     assert [bar.get_height() for bar in ax.patches] == [0.25, 0.5]

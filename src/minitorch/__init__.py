@@ -28,7 +28,17 @@ if (
 ):
     _previous_handler = _signal.signal(_signal.SIGINT, _quit_quietly)
 
-from . import datasets, models, nn, optim, testing, transforms, utils  # noqa: E402
+from . import (  # noqa: E402
+    datasets,
+    diagnostics,
+    metrics,
+    models,
+    nn,
+    optim,
+    testing,
+    transforms,
+    utils,
+)
 from ._state import (  # noqa: E402
     generator,
     get_default_dtype,
@@ -58,10 +68,12 @@ __all__ = [
     "CheckpointFileError",
     "__version__",
     "datasets",
+    "diagnostics",
     "generator",
     "get_default_dtype",
     "load",
     "manual_seed",
+    "metrics",
     "models",
     "nn",
     "no_grad",

@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 from ..datasets import CLASSIFICATION, DATASETS
+from ..metrics import confusion_matrix
 from ..training import evaluate, lm_loss
-from ..viz.metrics import confusion_matrix
 from ._common import EXIT_OK, CLIError
 from ._run import RunFolder, format_percent
 from ._setup import (

@@ -1,4 +1,4 @@
-"""Plots and training diagnostics: ``from minitorch import viz``.
+"""Plots: ``from minitorch import viz``.
 
 Nothing in the rest of minitorch imports this package; it is the only part that uses matplotlib.
 
@@ -17,60 +17,34 @@ Convolutional networks (:mod:`minitorch.viz.conv_plots`): ``plot_filters(conv)``
 kernels of a Conv2d on a colour scale centred at 0, and ``plot_feature_maps(model, image)``, the
 channels of every conv and activation layer's output for one image.
 
-Diagnostics (:mod:`minitorch.viz.diagnostics`, NumPy only), read after a forward and backward pass
-from what the modules already hold (no hooks), returned as dicts keyed by layer or parameter name:
+Diagnostic plots (:mod:`minitorch.viz.diagnostic_plots`) draw the numbers of
+:mod:`minitorch.diagnostics` (activation and gradient statistics, dead ReLUs, update ratios,
+read after a forward and backward pass from what the modules already hold):
+``plot_activation_histograms(model)``, ``plot_gradient_histograms(model)``,
+``plot_gradient_norms(model)``, ``plot_dead_relus(model)``, ``plot_update_ratios(ratios or list
+of ratios)``, and ``plot_diagnostics(model, ratios)`` with all of them in one figure.
 
-==========================================  ===================================================
-``activation_stats(model)``                 mean, std, zeros, saturation of each activation
-``activation_outputs(model)``               each activation layer's output (arrays)
-``gradient_stats(model)``                   mean, std, norm, ‖g‖/‖p‖ of each gradient
-``parameter_gradients(model)``              each parameter's gradient (arrays)
-``dead_relu_fraction(model)``               fraction of each ReLU's units off for the batch
-``parameter_snapshot(model)``               copies of the parameters, before ``step()``
-``update_ratios(model, snapshot)``          ‖Δp‖/‖p‖ of each parameter, after ``step()``
-``diagnostics_summary(model, ratios)``      all of it as a printable table
-==========================================  ===================================================
+The numbers themselves need no plotting library and live outside this package:
+:mod:`minitorch.diagnostics` and :mod:`minitorch.metrics` (``confusion_matrix``). A typical use::
 
-Diagnostic plots (:mod:`minitorch.viz.diagnostic_plots`): ``plot_activation_histograms(model)``,
-``plot_gradient_histograms(model)``, ``plot_gradient_norms(model)``, ``plot_dead_relus(model)``,
-``plot_update_ratios(ratios or list of ratios)``, and ``plot_diagnostics(model, ratios)`` with
-all of them in one figure.
-
-Metrics (:mod:`minitorch.viz.metrics`, NumPy only): ``confusion_matrix(y_true, y_pred)``.
-
-A typical use::
-
-    from minitorch import viz
+    from minitorch import diagnostics, viz
 
     loss = criterion(model(x), y)
     model.backward(criterion.backward())
-    print(viz.diagnostics_summary(model))
-    snapshot = viz.parameter_snapshot(model)
+    print(diagnostics.diagnostics_summary(model))
+    snapshot = diagnostics.parameter_snapshot(model)
     optimizer.step()
-    ratios = viz.update_ratios(model, snapshot)
+    ratios = diagnostics.update_ratios(model, snapshot)
     viz.plot_diagnostics(model, ratios, path="diagnostics.png")
 
 Importing ``minitorch.viz`` does not load matplotlib: the plotting modules are imported the first
-time a plotting function is used, so the metrics and the diagnostics' numbers work (and the
-trainer imports them) without it.
+time a plotting function is used.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
-
-from .diagnostics import (
-    activation_outputs,
-    activation_stats,
-    dead_relu_fraction,
-    diagnostics_summary,
-    gradient_stats,
-    parameter_gradients,
-    parameter_snapshot,
-    update_ratios,
-)
-from .metrics import confusion_matrix
 
 # Plotting function -> the module that defines it, imported on first use (PEP 562).
 _PLOTTING = {
@@ -88,18 +62,21 @@ _PLOTTING = {
     "plot_feature_maps": "conv_plots",
 }
 
-__all__ = [
+__all__ = list(_PLOTTING)
+
+# The numbers that draw nothing moved out of viz: name -> the module that has it now.
+_DIAGNOSTICS = (
     "activation_outputs",
     "activation_stats",
-    "confusion_matrix",
     "dead_relu_fraction",
     "diagnostics_summary",
     "gradient_stats",
     "parameter_gradients",
     "parameter_snapshot",
     "update_ratios",
-    *_PLOTTING,
-]
+)
+_MOVED = {"confusion_matrix": "metrics", "metrics": "metrics", "diagnostics": "diagnostics"}
+_MOVED |= dict.fromkeys(_DIAGNOSTICS, "diagnostics")
 
 
 def __getattr__(name: str) -> Any:
@@ -108,6 +85,12 @@ def __getattr__(name: str) -> Any:
         return getattr(module, name)
     if name in ("plots", "diagnostic_plots", "conv_plots"):
         return importlib.import_module(f".{name}", __name__)
+    if name in _MOVED:
+        where = f"minitorch.{_MOVED[name]}" + ("" if name == _MOVED[name] else f".{name}")
+        raise AttributeError(
+            f"minitorch.viz.{name} is now {where} (viz holds the plots only; the numbers need "
+            f"no matplotlib): from minitorch import {_MOVED[name]}"
+        )
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -1,4 +1,4 @@
-"""Plots of the training diagnostics of :mod:`minitorch.viz.diagnostics`.
+"""Plots of the training diagnostics of :mod:`minitorch.diagnostics`.
 
 Call them after a forward and backward pass (and, for the update ratios, an optimizer step);
 they read what the modules hold, like the functions they draw:
@@ -26,9 +26,9 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .. import diagnostics
 from ..nn.activation import ReLU
 from ..nn.module import Module
-from . import diagnostics
 from ._figures import PathLike, figure_and_axes, finish, new_figure
 
 __all__ = [
@@ -93,7 +93,7 @@ def plot_activation_histograms(
 ) -> Figure:
     """Histograms of every activation layer's output in the last forward pass, one line each.
 
-    Outputs come from :func:`~minitorch.viz.diagnostics.activation_outputs` (recomputed from each
+    Outputs come from :func:`~minitorch.diagnostics.activation_outputs` (recomputed from each
     layer's cached input). The legend gives each layer's mean, std and, for tanh and sigmoid, the
     fraction of saturated units; for ReLU the fraction of zeros, which are not drawn.
     """
@@ -198,7 +198,7 @@ def plot_dead_relus(
     """Bars of the fraction of dead units in each ReLU layer (0 to 1).
 
     Pass the model (after a forward pass) or the dict from
-    :func:`~minitorch.viz.diagnostics.dead_relu_fraction`.
+    :func:`~minitorch.diagnostics.dead_relu_fraction`.
     """
     if isinstance(model_or_fractions, Module):
         fractions = diagnostics.dead_relu_fraction(model_or_fractions)
@@ -240,7 +240,7 @@ def plot_update_ratios(
     Parameters
     ----------
     ratios : dict, or list of dicts
-        One step's ratios from :func:`~minitorch.viz.diagnostics.update_ratios` (drawn as bars),
+        One step's ratios from :func:`~minitorch.diagnostics.update_ratios` (drawn as bars),
         or one such dict per step (drawn as one line per parameter over the steps).
     include_bias : bool
         Draw biases too (their ratio is infinite while they are still zero; such points are not

@@ -18,10 +18,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..metrics import class_indices, confusion_matrix
 from ..nn.activation import Sigmoid
 from ..nn.module import Module
 from ._figures import PathLike, class_colors, figure_and_axes, finish, new_figure
-from .metrics import class_indices, confusion_matrix
 
 __all__ = ["plot_confusion_matrix", "plot_decision_boundary", "plot_history", "show_images"]
 

@@ -1,7 +1,8 @@
 """Classification metrics that need no plotting library: ``confusion_matrix``.
 
 This module imports NumPy only, so a training script (or the command-line trainer) can compute a
-confusion matrix without loading matplotlib: ``from minitorch.viz.metrics import confusion_matrix``.
+confusion matrix without loading matplotlib: ``from minitorch.metrics import confusion_matrix``.
+:func:`minitorch.viz.plot_confusion_matrix` draws one.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ What they show (the diagnostics of a course on training deep networks):
   training crawls; far above (1e-1), it is unstable.
 
 This module imports NumPy only; the plotting functions that draw these numbers are in
-:mod:`minitorch.viz.diagnostic_plots`.
+:mod:`minitorch.viz.diagnostic_plots` (``viz.plot_diagnostics(model, ratios)`` and others).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ import math
 
 import numpy as np
 
-from ..nn.activation import Activation, ReLU, Sigmoid, Tanh
-from ..nn.module import Module
+from .nn.activation import Activation, ReLU, Sigmoid, Tanh
+from .nn.module import Module
 
 __all__ = [
     "BIAS_NAMES",

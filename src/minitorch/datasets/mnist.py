@@ -41,7 +41,7 @@ from typing import IO, Any, ClassVar
 import numpy as np
 
 from ..utils.data import BatchedSamples, Dataset
-from ..utils.data.dataset import _check_index, _check_indices
+from ..utils.data._checks import _check_index, _check_indices
 from ._download import DownloadError, fetch
 from .base import CLASSIFICATION, DIGIT_CLASSES
 

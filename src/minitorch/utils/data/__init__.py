@@ -11,9 +11,10 @@ Import paths and behaviour mirror ``torch.utils.data``; batches are NumPy arrays
 
 from __future__ import annotations
 
+from .batched_samples import BatchedSamples
 from .collate import default_collate
 from .dataloader import DataLoader
-from .dataset import BatchedSamples, ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 
 __all__ = [
     "BatchedSamples",

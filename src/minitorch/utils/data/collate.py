@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .dataset import BatchedSamples
+from .batched_samples import BatchedSamples
 
 __all__ = ["default_collate"]
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from .collate import default_collate
-from .dataset import (
+from ._checks import (
     _check_fetched,
     _check_generator,
     _check_sized_dataset,
     _has_batched_fetch,
 )
+from .collate import default_collate
 
 __all__ = ["DataLoader"]
 

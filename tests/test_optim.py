@@ -227,12 +227,12 @@ def test_sgd_gives_pytorchs_bits(dtype, options):
 def test_lerp_gives_torch_lerps_bits(dtype, weight):
     """Adam's first moment and RMSprop's centred mean are torch.lerp_: the same bits here."""
     torch = pytest.importorskip("torch")
-    from minitorch.optim.optimizer import lerp_
+    from minitorch.optim._inplace import lerp_
 
     rng = np.random.default_rng(0)
     start, end = (rng.standard_normal(5000).astype(dtype) for _ in range(2))
     theirs = torch.from_numpy(start.copy()).lerp_(torch.from_numpy(end), weight).numpy()
-    ours = lerp_(start.copy(), end, weight, np.empty_like(start))
+    ours = lerp_(start.copy(), end, weight)
     assert ours.tobytes() == theirs.tobytes()
 
 
@@ -672,11 +672,12 @@ def test_state_dict_holds_only_arrays_numbers_and_strings(make_optimizer):
     train(model, optimizer, range(2))
     state = optimizer.state_dict()
     assert state["optimizer"] == type(optimizer).__name__
-    assert state["hyperparameters"]["lr"] == optimizer.lr
-    assert set(state["hyperparameters"]) == set(optimizer.hyperparameter_names)
+    (group,) = state["param_groups"].values()
+    assert group["lr"] == optimizer.lr and group["params"] == [0, 1, 2, 3]
+    assert set(group) == {"params", *optimizer.hyperparameter_names}
     for leaf in _walk_leaves(state):
         if isinstance(leaf, list):
-            assert all(isinstance(item, float) for item in leaf)  # betas
+            assert all(type(item) in (float, int) for item in leaf)  # betas, a group's params
         else:
             assert isinstance(leaf, (np.ndarray, int, float, bool, str))
 
@@ -723,12 +724,20 @@ def test_load_state_dict_refuses_mismatches():
     other_model = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3))
     with pytest.raises(ValueError, match=r"'momentum_buffer' of parameter 0 has shape \(5, 4\)"):
         optim.SGD(other_model).load_state_dict(state)
+    with pytest.raises(ValueError, match=r"group 0 holds 4 parameters in the state dict and 2"):
+        optim.SGD(nn.Linear(5, 4)).load_state_dict(state)
+    two = {"0": {**state["param_groups"]["0"], "params": [0, 1]}}
     with pytest.raises(ValueError, match=r"state for parameter 3, but the modules have 2"):
-        optim.SGD(nn.Linear(5, 4)).load_state_dict({**state, "state": {"3": state["state"]["3"]}})
-    incomplete = {**state, "hyperparameters": {"lr": 0.1}}
-    with pytest.raises(KeyError, match=r"missing: \['momentum', 'dampening'"):
+        optim.SGD(nn.Linear(5, 4)).load_state_dict(
+            {**state, "param_groups": two, "state": {"3": state["state"]["3"]}}
+        )
+    incomplete = {**state, "param_groups": {"0": {"lr": 0.1, "params": [0, 1, 2, 3]}}}
+    with pytest.raises(KeyError, match=r"group 0 do not match; missing: \['momentum', 'dampening'"):
         optim.SGD(model).load_state_dict(incomplete)
-    invalid = {**state, "hyperparameters": {**state["hyperparameters"], "lr": -1.0}}
+    group = state["param_groups"]["0"]
+    with pytest.raises(ValueError, match=r"has 2 parameter groups, this optimizer 1"):
+        optim.SGD(model).load_state_dict({**state, "param_groups": {"0": group, "1": group}})
+    invalid = {**state, "param_groups": {"0": {**group, "lr": -1.0}}}
     target = optim.SGD(model, lr=0.3)
     with pytest.raises(ValueError, match=r"SGD: lr must be >= 0"):
         target.load_state_dict(invalid)
@@ -762,9 +771,9 @@ class SignSGD(optim.Optimizer):
     def __init__(self, modules, lr=0.1):
         super().__init__(modules, lr)
 
-    def update_parameter(self, param, grad, state):
+    def update_parameter(self, param, grad, state, group):
         state["calls"] = state.get("calls", 0) + 1
-        param -= self.lr * np.sign(grad)
+        param -= group["lr"] * np.sign(grad)
 
 
 def test_a_custom_optimizer_needs_only_update_parameter():
@@ -775,5 +784,5 @@ def test_a_custom_optimizer_needs_only_update_parameter():
     optimizer.step()
     assert np.array_equal(layer.W, [[-0.5, 0.5], [0.0, -0.5]])
     assert optimizer.state == {0: {"calls": 1}}
-    with pytest.raises(NotImplementedError, match="must implement update_parameter"):
+    with pytest.raises(NotImplementedError, match=r"must implement update_parameter\(param, grad"):
         optim.Optimizer(layer, lr=0.1).step()

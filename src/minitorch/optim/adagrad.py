@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, check_flag, check_non_negative, gradient_with_decay
+from ._inplace import add, add_, addcdiv_, addcmul_, neg
+from .optimizer import Optimizer, check_flag, check_non_negative
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,8 +24,9 @@ class Adagrad(Optimizer):
 
     Parameters
     ----------
-    modules : Module or list of Module
-        The model (not ``model.parameters()``).
+    params : Module, list of Module, or list of dict
+        The model (not ``model.parameters()``), or parameter groups (see
+        :class:`~minitorch.optim.Optimizer`).
     lr : float
         Learning rate γ (default 1e-2).
     lr_decay : float
@@ -48,7 +50,7 @@ class Adagrad(Optimizer):
         s  = s + g²                           s starts at s₀
         θ  = θ − γₜ g / (√s + ε)
 
-    State per parameter: ``step`` t and ``sum`` s (shaped like θ).
+    The code is :func:`adagrad`. State per parameter: ``step`` t and ``sum`` s (shaped like θ).
     """
 
     hyperparameter_names: ClassVar[tuple[str, ...]] = (
@@ -62,7 +64,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        modules: Module | Sequence[Module],
+        params: Module | Sequence[Module] | Sequence[dict[str, Any]],
         lr: float = 1e-2,
         lr_decay: float = 0,
         weight_decay: float = 0,
@@ -71,7 +73,7 @@ class Adagrad(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            modules,
+            params,
             lr,
             lr_decay=lr_decay,
             weight_decay=weight_decay,
@@ -80,40 +82,42 @@ class Adagrad(Optimizer):
             maximize=maximize,
         )
 
-    def check_hyperparameters(self) -> None:
-        super().check_hyperparameters()
-        self.lr_decay = check_non_negative("Adagrad", "lr_decay", self.lr_decay)
-        self.weight_decay = check_non_negative("Adagrad", "weight_decay", self.weight_decay)
-        self.initial_accumulator_value = check_non_negative(
-            "Adagrad", "initial_accumulator_value", self.initial_accumulator_value
+    def check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super().check_hyperparameters(group)
+        group["lr_decay"] = check_non_negative("Adagrad", "lr_decay", group["lr_decay"])
+        group["weight_decay"] = check_non_negative("Adagrad", "weight_decay", group["weight_decay"])
+        group["initial_accumulator_value"] = check_non_negative(
+            "Adagrad", "initial_accumulator_value", group["initial_accumulator_value"]
         )
-        self.eps = check_non_negative("Adagrad", "eps", self.eps, " (typical: 1e-10)")
-        self.maximize = check_flag("Adagrad", "maximize", self.maximize)
+        group["eps"] = check_non_negative("Adagrad", "eps", group["eps"], " (typical: 1e-10)")
+        group["maximize"] = check_flag("Adagrad", "maximize", group["maximize"])
 
-    def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+    def update_parameter(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
-            state["sum"] = np.full_like(param, self.initial_accumulator_value)
+            state["sum"] = np.full_like(param, group["initial_accumulator_value"])
         state["step"] += 1
         self.apply_in_chunks(
-            adagrad_update,
+            adagrad,
             param,
             grad,
             state["sum"],
             step=state["step"],
-            lr=float(self.lr),
-            lr_decay=self.lr_decay,
-            weight_decay=self.weight_decay,
-            eps=self.eps,
-            maximize=self.maximize,
+            lr=group["lr"],
+            lr_decay=group["lr_decay"],
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
         )
 
 
-def adagrad_update(
-    p: np.ndarray,
+def adagrad(
+    param: np.ndarray,
     grad: np.ndarray,
     state_sum: np.ndarray,
-    work: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, np.ndarray],
     *,
     step: int,
     lr: float,
@@ -122,24 +126,19 @@ def adagrad_update(
     eps: float,
     maximize: bool,
 ) -> None:
-    """One Adagrad step, in place: the math of :class:`Adagrad`, line by line.
+    """One Adagrad step, in place: PyTorch's ``_single_tensor_adagrad`` (dense), line for line.
 
-    ``p`` is θ, ``grad`` ∇ and ``state_sum`` s, all the same shape; ``work`` is two scratch
-    arrays of that shape; ``step`` is t, already counting this step. Each comment is the plain
-    NumPy the lines under it compute, operation for operation (so with the same rounding; ``a·x
-    + y`` in ``gradient_with_decay`` and ``axpy_`` is rounded once, as in PyTorch); the lines
-    themselves write into existing arrays (``+=``, ``out=``) instead of allocating new ones.
+    ``param`` is θ, ``grad`` ∇ and ``state_sum`` s, all the same shape; ``step`` is t, already
+    counting this step. The in-place helpers are PyTorch's tensor methods (:mod:`._inplace`);
+    PyTorch's new tensors (``-grad``, ``grad.add(...)``, ``state_sum.sqrt()``) are written into
+    ``scratch``, two arrays of that shape.
     """
-    tmp = work[1]
-    decayed_lr = lr / (1 + (step - 1) * lr_decay)
-    # g = (-grad if maximize else grad) + weight_decay * p
-    g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
-    # s = s + g * g
-    state_sum += np.multiply(g, g, out=tmp)
-    # denominator = np.sqrt(s) + eps
-    denominator = np.sqrt(state_sum, out=tmp)
-    denominator += eps
-    # p += -decayed_lr * g / denominator
-    update = np.multiply(g, -decayed_lr, out=work[0])
-    update /= denominator
-    p += update
+    grad = neg(grad, out=scratch[0]) if maximize else grad
+    if weight_decay != 0:
+        grad = add(grad, param, alpha=weight_decay, out=scratch[0])
+
+    clr = lr / (1 + (step - 1) * lr_decay)
+
+    addcmul_(state_sum, grad, grad, value=1)
+    std = add_(np.sqrt(state_sum, out=scratch[1]), eps)
+    addcdiv_(param, grad, std, value=-clr)

@@ -1,8 +1,7 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay.
 
-Both classes share one update rule (:func:`adam_update`); they differ only in where
-the weight decay goes, as in PyTorch, where ``AdamW`` is ``Adam`` with
-``decoupled_weight_decay=True``.
+Both classes share one update rule (:func:`adam`); they differ only in where the weight decay
+goes, as in PyTorch, where ``AdamW`` is ``Adam`` with ``decoupled_weight_decay=True``.
 """
 
 from __future__ import annotations
@@ -11,16 +10,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .optimizer import (
-    Optimizer,
-    axpy_,
-    check_flag,
-    check_fraction,
-    check_non_negative,
-    gradient_with_decay,
-    lerp_,
-    scale_,
-)
+from ._inplace import add, add_, addcdiv_, addcmul_, div_, lerp_, mul_, neg
+from .optimizer import Optimizer, check_flag, check_fraction, check_non_negative
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,12 +25,14 @@ class Adam(Optimizer):
     The same operations in the same order: float64 agrees with PyTorch to about 1e-15. In
     float32 the last bit can differ, because PyTorch 2.13's vectorised ``sqrt`` is not correctly
     rounded on this kind of CPU (about 1 value in 6 is 1 ulp off float64's ``sqrt`` rounded;
-    NumPy's is exact) and its ``addcmul_`` fuses a product that NumPy rounds.
+    NumPy's is exact) and its ``addcmul_`` fuses a product that NumPy rounds (see
+    :mod:`minitorch.optim._inplace`).
 
     Parameters
     ----------
-    modules : Module or list of Module
-        The model (not ``model.parameters()``).
+    params : Module, list of Module, or list of dict
+        The model (not ``model.parameters()``), or parameter groups (see
+        :class:`~minitorch.optim.Optimizer`).
     lr : float
         Learning rate γ (default 1e-3).
     betas : tuple of 2 floats
@@ -67,6 +60,7 @@ class Adam(Optimizer):
         θ  = θ − (γ / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
 
     m and v start at zero; the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ undo that start.
+    The code is :func:`adam`.
 
     State per parameter: ``step`` t, ``exp_avg`` m, ``exp_avg_sq`` v and, with amsgrad,
     ``max_exp_avg_sq`` v̂ (arrays shaped like θ).
@@ -85,7 +79,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
-        modules: Module | Sequence[Module],
+        params: Module | Sequence[Module] | Sequence[dict[str, Any]],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -94,7 +88,7 @@ class Adam(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            modules,
+            params,
             lr,
             betas=betas,
             eps=eps,
@@ -103,108 +97,104 @@ class Adam(Optimizer):
             maximize=maximize,
         )
 
-    def check_hyperparameters(self) -> None:
-        super().check_hyperparameters()
+    def check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super().check_hyperparameters(group)
         owner = type(self).__name__
-        betas = self.betas
+        betas = group["betas"]
         if isinstance(betas, np.ndarray):
             betas = tuple(betas.tolist())
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(
-                f"{owner}: betas must be a pair (beta1, beta2), got {self.betas!r}; "
+                f"{owner}: betas must be a pair (beta1, beta2), got {group['betas']!r}; "
                 "e.g. betas=(0.9, 0.999)"
             )
         hint = " (typical: betas=(0.9, 0.999))"
-        self.betas = (
+        group["betas"] = (
             check_fraction(owner, "betas[0]", betas[0], hint),
             check_fraction(owner, "betas[1]", betas[1], hint),
         )
-        self.eps = check_non_negative(owner, "eps", self.eps, " (typical: 1e-8)")
-        self.weight_decay = check_non_negative(owner, "weight_decay", self.weight_decay)
-        self.amsgrad = check_flag(owner, "amsgrad", self.amsgrad)
-        self.maximize = check_flag(owner, "maximize", self.maximize)
+        group["eps"] = check_non_negative(owner, "eps", group["eps"], " (typical: 1e-8)")
+        group["weight_decay"] = check_non_negative(owner, "weight_decay", group["weight_decay"])
+        group["amsgrad"] = check_flag(owner, "amsgrad", group["amsgrad"])
+        group["maximize"] = check_flag(owner, "maximize", group["maximize"])
 
-    def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+    def update_parameter(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(param)
             state["exp_avg_sq"] = np.zeros_like(param)
-        if self.amsgrad and "max_exp_avg_sq" not in state:
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
+        beta1, beta2 = group["betas"]
         self.apply_in_chunks(
-            adam_update,
+            adam,
             param,
             grad,
             state["exp_avg"],
             state["exp_avg_sq"],
             state.get("max_exp_avg_sq"),
             step=state["step"],
-            lr=float(self.lr),
-            betas=self.betas,
-            eps=self.eps,
-            weight_decay=self.weight_decay,
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
             decoupled_weight_decay=self.decoupled_weight_decay,
-            amsgrad=self.amsgrad,
-            maximize=self.maximize,
+            amsgrad=group["amsgrad"],
+            maximize=group["maximize"],
         )
 
 
-def adam_update(
-    p: np.ndarray,
+def adam(
+    param: np.ndarray,
     grad: np.ndarray,
     exp_avg: np.ndarray,
     exp_avg_sq: np.ndarray,
     max_exp_avg_sq: np.ndarray | None,
-    work: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, np.ndarray],
     *,
     step: int,
     lr: float,
-    betas: tuple[float, float],
+    beta1: float,
+    beta2: float,
     eps: float,
     weight_decay: float,
     decoupled_weight_decay: bool,
     amsgrad: bool,
     maximize: bool,
 ) -> None:
-    """One Adam (or AdamW) step, in place: the math of :class:`Adam`, line by line.
+    """One Adam (or AdamW) step, in place: PyTorch's ``_single_tensor_adam``, line for line.
 
-    ``p`` is θ, ``grad`` ∇, ``exp_avg`` m, ``exp_avg_sq`` v and ``max_exp_avg_sq`` v̂ (``None``
-    without amsgrad), all the same shape; ``work`` is two scratch arrays of that shape; ``step``
-    is t, already counting this step. Each comment is the plain NumPy the lines under it
-    compute, operation for operation (so with the same rounding; ``a·x + y`` in
-    ``gradient_with_decay`` and ``axpy_`` is rounded once, as in PyTorch); the lines themselves
-    write into existing arrays (``*=``, ``out=``) instead of allocating new ones.
+    ``param`` is θ, ``grad`` ∇, ``exp_avg`` m, ``exp_avg_sq`` v and ``max_exp_avg_sq`` v̂
+    (``None`` without amsgrad), all the same shape; ``step`` is t, already counting this step.
+    The in-place helpers are PyTorch's tensor methods (:mod:`._inplace`); PyTorch's new tensors
+    (``-grad``, ``grad.add(...)``, ``exp_avg_sq.sqrt()``) are written into ``scratch``, two
+    arrays of that shape.
     """
-    beta1, beta2 = betas
+    grad = neg(grad, out=scratch[0]) if maximize else grad
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            mul_(param, 1 - lr * weight_decay)
+        else:
+            grad = add(grad, param, alpha=weight_decay, out=scratch[0])
+
+    lerp_(exp_avg, grad, 1 - beta1)
+    addcmul_(mul_(exp_avg_sq, beta2), grad, grad, value=1 - beta2)
+
     bias_correction1 = 1 - beta1**step
-    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    bias_correction2 = 1 - beta2**step
     step_size = lr / bias_correction1
-    tmp = work[1]
-    if decoupled_weight_decay:  # AdamW: the decay shrinks θ itself, outside the moments
-        # p = p * (1 - lr * weight_decay)
-        if weight_decay != 0:
-            scale_(p, 1 - lr * weight_decay)
-        weight_decay = 0
-    # g = (-grad if maximize else grad) + weight_decay * p
-    g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
-    # m = m + (1 - beta1) * (g - m)                  computed as torch.lerp does (see lerp_)
-    lerp_(exp_avg, g, 1 - beta1, tmp)
-    # v = beta2 * v + (1 - beta2) * g * g
-    scale_(exp_avg_sq, beta2)
-    squared = np.multiply(g, 1 - beta2, out=tmp)
-    squared *= g
-    exp_avg_sq += squared
-    # v_hat = np.maximum(v_hat, v) if amsgrad else v
-    v_hat = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq) if amsgrad else exp_avg_sq
-    # denominator = np.sqrt(v_hat) / bias_correction2_sqrt + eps
-    denominator = np.sqrt(v_hat, out=tmp)
-    denominator /= bias_correction2_sqrt
-    denominator += eps
-    # p += -step_size * m / denominator              (g is done with, so work[0] takes this)
-    update = np.multiply(exp_avg, -step_size, out=work[0])
-    update /= denominator
-    axpy_(p, update, 1.0)  # p + update, on BLAS's fast path
+    bias_correction2_sqrt = bias_correction2**0.5
+
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        denom = add_(div_(np.sqrt(max_exp_avg_sq, out=scratch[1]), bias_correction2_sqrt), eps)
+    else:
+        denom = add_(div_(np.sqrt(exp_avg_sq, out=scratch[1]), bias_correction2_sqrt), eps)
+    addcdiv_(param, exp_avg, denom, value=-step_size)
 
 
 class AdamW(Adam):
@@ -224,13 +214,15 @@ class AdamW(Adam):
         v  = β₂ v + (1 − β₂) g²
         v̂  = max(v̂, v)   if amsgrad, else  v̂ = v
         θ  = θ − (γ / (1 − β₁ᵗ)) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+
+    The code is :func:`adam` (with ``decoupled_weight_decay=True``).
     """
 
     decoupled_weight_decay: ClassVar[bool] = True
 
     def __init__(
         self,
-        modules: Module | Sequence[Module],
+        params: Module | Sequence[Module] | Sequence[dict[str, Any]],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -238,4 +230,4 @@ class AdamW(Adam):
         amsgrad: bool = False,
         maximize: bool = False,
     ) -> None:
-        super().__init__(modules, lr, betas, eps, weight_decay, amsgrad, maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)

@@ -1,25 +1,27 @@
-"""The Optimizer base class: the loop every update rule shares.
+"""The Optimizer base class: the loop every update rule shares, over PyTorch's parameter groups.
 
 An optimizer knows a model only through three methods of each Module it was given:
 ``parameters()`` and ``grads()`` (aligned lists: the i-th gradient belongs to the i-th parameter)
-and ``zero_grad()``. ``step()`` walks the aligned lists of every module and hands each
-(parameter, gradient) pair to :meth:`Optimizer.update_parameter`, which a subclass such as
-:class:`~minitorch.optim.SGD` implements. Parameters are updated *in place*, so the arrays the
-model holds are the arrays that change.
+and ``zero_grad()``. The Modules sit in ``param_groups``, PyTorch's list of dicts (one group
+unless several are given), each with its own hyperparameters. ``step()`` walks the aligned
+lists of every group's modules and hands each (parameter, gradient) pair, with its group, to
+:meth:`Optimizer.update_parameter`, which a subclass such as :class:`~minitorch.optim.SGD`
+implements. Parameters are updated *in place*, so the arrays the model holds are the arrays
+that change.
 
-Each built-in optimizer's file holds its update rule once, as a function of arrays
-(``sgd_update``, ``adam_update``, ...). The one fast path they share lives here:
-:meth:`Optimizer.apply_in_chunks` runs a rule over cache-sized pieces of a parameter with
-reusable scratch arrays, which changes the speed, never the numbers.
+Each built-in optimizer's file holds its update rule once, as a function of arrays written in
+PyTorch's in-place operations (:mod:`minitorch.optim._inplace`: ``sgd``, ``adam``, ...). The
+one fast path they share lives here: :meth:`Optimizer.apply_in_chunks` runs a rule over
+cache-sized pieces of a parameter, which changes the speed, never the numbers.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import math
 from collections.abc import Callable, Iterator
 from numbers import Real
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -47,6 +49,11 @@ CHUNK_SIZE = 1 << 18
 def _is_module_like(obj: Any) -> bool:
     """A Module, or anything with the three methods an optimizer uses."""
     return all(callable(getattr(obj, name, None)) for name in ("parameters", "grads", "zero_grad"))
+
+
+def _is_list_of_dicts(obj: Any) -> bool:
+    """PyTorch's parameter groups: a non-empty list (or tuple) of dicts."""
+    return isinstance(obj, (list, tuple)) and bool(obj) and all(isinstance(g, dict) for g in obj)
 
 
 def _describe(obj: Any) -> str:
@@ -97,6 +104,11 @@ def check_modules(owner: str, modules: Any, lr: Any) -> list[Any]:
         advice = (
             f"Pass the model itself: {right_call} (or a list of Modules, not a generator: "
             f"{owner}([encoder, decoder], lr={lr!r}))"
+        )
+    elif isinstance(modules, dict):
+        advice = (
+            f"Pass the model itself: {right_call}, or parameter groups as a list of dicts: "
+            f"{owner}([{{'params': model, 'lr': {lr!r}}}])"
         )
     else:
         advice = f"Pass the model itself: {right_call}"
@@ -175,156 +187,6 @@ def _takes_set_to_none(zero_grad: Any) -> bool:
     return False
 
 
-# ---------------------------------------------------------------------- in-place helpers
-# The update rules (sgd_update in sgd.py, adam_update in adam.py, ...) are written with these and
-# with NumPy's in-place operations (``a *= b``, ``np.multiply(a, b, out=work)``), so that a step
-# allocates no memory: the arrays they write are the parameter, its state and two scratch arrays.
-#
-# axpy_ and scale_ are the two updates PyTorch's optimizers are made of, y.add_(x, alpha=a) and
-# x.mul_(a). They run on BLAS's level-1 routines (saxpy/daxpy, sscal/dscal, from SciPy, which
-# minitorch depends on): one pass over memory each, on all of BLAS's threads, and y + a·x with a
-# single rounding (a fused multiply-add), which is exactly what PyTorch computes; NumPy's
-# ``y += a * x`` rounds a·x first and differs in the last bit for about 1 value in 400. Measured
-# on 1M float32 parameters (2-core AMD EPYC), SGD with momentum: 145 us against 390 us for
-# the same passes in NumPy; on 64 values a BLAS call costs 0.3 us, a NumPy one 0.7 us.
-_BLAS: dict[np.dtype, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {}
-
-
-def _blas_for(dtype: np.dtype) -> tuple[Any, Any]:
-    """(axpy, scal) of BLAS for float32 or float64 (``(None, None)`` otherwise), imported at the
-    first step (40 ms)."""
-    if not _BLAS:
-        from scipy.linalg import blas
-
-        _keep_scipy_blas_on_one_thread()
-        _BLAS[np.dtype(np.float32)] = (blas.saxpy, blas.sscal)
-        _BLAS[np.dtype(np.float64)] = (blas.daxpy, blas.dscal)
-    return _BLAS.get(dtype, (None, None))
-
-
-def _keep_scipy_blas_on_one_thread() -> None:
-    """Run the BLAS that SciPy's wheels bundle (beside NumPy's own) on one thread.
-
-    Each BLAS keeps worker threads that spin for a while after a call. With two of them on a
-    2-core machine, SciPy's axpy threads and NumPy's matrix-product threads fight for the cores:
-    an MLP's optimizer step measured 6x slower (3.3 ms against 0.5 ms), although on its own a
-    two-thread axpy made the step on 1M parameters 2.7x faster. So SciPy's own copy of BLAS
-    gets one thread, and NumPy's keeps all of its own. A BLAS that NumPy and SciPy share (conda,
-    system builds) is left alone. Needs ``threadpoolctl``; without it only the speed changes.
-    """
-    try:
-        import scipy
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return
-    scipy_dirs = {
-        Path(scipy.__file__).resolve().parent,
-        Path(scipy.__file__).resolve().parent.with_name("scipy.libs"),
-    }
-    try:
-        controller = ThreadpoolController().select(user_api="blas")
-    except Exception:  # an unusual build threadpoolctl cannot inspect: only speed is at stake
-        return
-    for library in controller.lib_controllers:
-        folder = Path(library.filepath).resolve().parent
-        if any(folder == d or d in folder.parents for d in scipy_dirs) and library.num_threads > 1:
-            library.set_num_threads(1)
-
-
-#: Values per BLAS call: BLAS counts in 32-bit integers.
-_BLAS_MAX = 1 << 30
-
-
-def _blas_in_place(
-    routine: Callable[..., np.ndarray], target: np.ndarray, *args: Any, **kwargs: Any
-) -> None:
-    """Run ``routine(*args, target, **kwargs)`` (axpy's x, scal's alpha come first) so it writes
-    ``target`` in place: on 1-D views of contiguous arrays, in pieces of ``_BLAS_MAX`` values, or
-    for a strided view on a contiguous copy written back (the same numbers either way)."""
-    work = target if target.flags.c_contiguous else np.ascontiguousarray(target)
-    flat = work.reshape(-1)
-    arrays = [np.ascontiguousarray(a).reshape(-1) if isinstance(a, np.ndarray) else a for a in args]
-    for start in range(0, flat.size, _BLAS_MAX):
-        piece = flat[start : start + _BLAS_MAX]
-        pieces = [a[start : start + _BLAS_MAX] if isinstance(a, np.ndarray) else a for a in arrays]
-        if routine(*pieces, piece, **kwargs) is not piece:  # f2py copies an array it cannot
-            raise RuntimeError(f"{routine.__name__} did not write in place")  # use as it is
-    if work is not target:
-        target[...] = work
-
-
-def axpy_(y: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
-    """``y += alpha * x`` in place, rounded once, as PyTorch's ``y.add_(x, alpha=alpha)``.
-
-    ``x`` and ``y`` have the same shape and dtype. float32 and float64 go to BLAS's axpy, and so
-    give PyTorch's numbers; float16 (which BLAS lacks) is computed as ``y += alpha * x``.
-    """
-    axpy = _blas_for(y.dtype)[0]
-    if axpy is None or x.dtype != y.dtype or x.shape != y.shape:
-        y += alpha * x
-        return y
-    if y.flags.c_contiguous and x.flags.c_contiguous and y.size < _BLAS_MAX:  # the usual case
-        flat = y.reshape(-1)
-        if axpy(x.reshape(-1), flat, a=alpha) is not flat:
-            raise RuntimeError("axpy did not write in place")
-        return y
-    _blas_in_place(axpy, y, x, a=alpha)
-    return y
-
-
-def scale_(x: np.ndarray, alpha: float) -> np.ndarray:
-    """``x *= alpha`` in place (BLAS's scal for float32 and float64: the same numbers)."""
-    scal = _blas_for(x.dtype)[1]
-    if scal is None:
-        x *= alpha
-        return x
-    if x.flags.c_contiguous and x.size < _BLAS_MAX:  # the usual case
-        flat = x.reshape(-1)
-        if scal(alpha, flat) is not flat:
-            raise RuntimeError("scal did not write in place")
-        return x
-    _blas_in_place(scal, x, alpha)
-    return x
-
-
-def gradient_with_decay(
-    param: np.ndarray, grad: np.ndarray, weight_decay: float, maximize: bool, out: np.ndarray
-) -> np.ndarray:
-    """The gradient an update rule uses: ``g = ±grad + weight_decay * param``.
-
-    ``−grad`` when maximizing; PyTorch negates first, then adds the L2 term ``λθ`` with
-    ``grad.add(param, alpha=λ)``, rounded once (see :func:`axpy_`). Returns
-    ``grad`` itself when there is nothing to change, otherwise ``out`` (scratch memory shaped like
-    ``param``): the module's gradient is never modified.
-    """
-    if weight_decay != 0:
-        # as PyTorch's grad.add(param, alpha=weight_decay): ±∇, then λθ added (rounded once)
-        if maximize:
-            np.negative(grad, out=out)
-        else:
-            np.copyto(out, grad)
-        return axpy_(out, param, weight_decay)
-    if maximize:
-        return np.negative(grad, out=out)
-    return grad
-
-
-def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -> np.ndarray:
-    """``start ← start + weight · (end − start)``, in place, computed as ``torch.lerp`` does.
-
-    PyTorch rounds the product and the sum once (a fused multiply-add, :func:`axpy_`) and
-    switches to ``end − (1 − weight) · (end − start)`` when ``weight >= 0.5``, so that
-    ``weight = 1`` gives exactly ``end``; ``1 − weight`` is computed in the arrays' dtype.
-    ``work`` is scratch memory shaped like ``start``.
-    """
-    difference = np.subtract(end, start, out=work)
-    if abs(weight) < 0.5:
-        return axpy_(start, difference, weight)
-    dtype = start.dtype.type
-    np.copyto(start, end)
-    return axpy_(start, difference, -float(dtype(1) - dtype(weight)))
-
-
 def chunks(*arrays: np.ndarray | None) -> Iterator[tuple[Any, ...]]:
     """The arrays cut into aligned flat pieces of ``CHUNK_SIZE`` values (``None`` stays so).
 
@@ -371,85 +233,161 @@ _SMALLEST_NORMAL = {
 
 # ---------------------------------------------------------------------- the base class
 class Optimizer:
-    """Base class of every optimizer: owns the modules, the learning rate and per-parameter state.
+    """Base class of every optimizer: owns the parameter groups and the per-parameter state.
 
     Parameters
     ----------
-    modules : Module or list of Module
-        The model (a Module), or several Modules whose parameters are trained together.
+    params : Module, list of Module, or list of dict
+        The model (a Module), or several Modules whose parameters are trained together, or
+        PyTorch's parameter groups: a list of dicts, each with ``"params"`` (a Module or list
+        of Modules, e.g. a :class:`~minitorch.optim.ParameterGroup`) and the hyperparameters
+        that group sets differently from the keyword arguments::
+
+            optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                         {"params": no_decay, "weight_decay": 0.0}], lr=6e-4)
+
         Not ``model.parameters()``: NumPy arrays carry no gradient (a TypeError says so).
     lr : float
-        Learning rate γ, >= 0. A scheduler from :mod:`minitorch.optim.lr_scheduler` may change
-        ``self.lr`` between steps; every step reads it afresh.
+        Learning rate γ, >= 0 (the default of every group).
 
     Attributes
     ----------
+    param_groups : list of dict
+        PyTorch's: one dict per group, ``"params"`` (its list of Modules) and every
+        hyperparameter. ``step()`` reads them afresh, so ``optimizer.param_groups[0]["lr"] = x``
+        changes the learning rate (as the schedulers of :mod:`minitorch.optim.lr_scheduler` do;
+        the learning rate is checked at each step).
+    defaults : dict
+        The keyword arguments' values: what a group that does not set a hyperparameter gets.
     modules : list of Module
-        What ``step()`` and ``zero_grad()`` walk through.
-    lr : float
-        The current learning rate.
+        Every group's Modules, in order: what ``step()`` and ``zero_grad()`` walk through.
+    lr, and every other hyperparameter (``optimizer.momentum``, ``optimizer.betas``, ...)
+        The value the groups share. Setting it sets it in every group; reading it when the
+        groups differ raises an AttributeError that points to ``param_groups``.
     state : dict of int to dict
         Per-parameter state (momentum buffers, moment estimates, step counts), keyed by the
-        parameter's position in the flattened list ``[*modules[0].parameters(),
-        *modules[1].parameters(), ...]`` and created at the parameter's first update, with
-        the parameter's dtype. The list is fixed when the optimizer is built: ``step()``
-        refuses to run if the modules' parameters are no longer those arrays (a layer added,
-        removed or frozen, ``model.double()``), because position ``i``'s state would then go
-        to another parameter.
+        parameter's position in the flattened list of every group's modules' parameters
+        ``[*modules[0].parameters(), *modules[1].parameters(), ...]`` and created at the
+        parameter's first update, with the parameter's dtype. The list is fixed when the
+        optimizer is built: ``step()`` refuses to run if the modules' parameters are no longer
+        those arrays (a layer added, removed or frozen, ``model.double()``), because position
+        ``i``'s state would then go to another parameter.
 
     Writing your own optimizer
     --------------------------
-    Subclass, list your hyperparameters in ``hyperparameter_names`` (so ``state_dict`` saves
-    them), call ``super().__init__(modules, lr, name=value, ...)`` (which stores and checks
-    them) and implement ``update_parameter(param, grad, state)``, which changes ``param`` in
-    place. ``step()`` calls it for every parameter whose gradient is not ``None``. The simplest
-    rule is plain NumPy on whole arrays (``param -= self.lr * grad``). The built-in optimizers
-    write theirs as a function of arrays with in-place operations (``sgd_update`` in
-    ``sgd.py``) and hand it to :meth:`apply_in_chunks`, which runs it over cache-sized pieces
-    with scratch memory; yours can do the same.
+    Subclass, list your hyperparameters in ``hyperparameter_names`` (so groups and
+    ``state_dict`` have them), call ``super().__init__(params, lr, name=value, ...)`` (which
+    stores and checks them) and implement ``update_parameter(param, grad, state, group)``,
+    which changes ``param`` in place; ``group`` is the parameter's group, e.g. ``group["lr"]``.
+    ``step()`` calls it for every parameter whose gradient is not ``None``. The simplest rule is
+    plain NumPy on whole arrays (``param -= group["lr"] * grad``). The built-in optimizers write
+    theirs as a function of arrays in PyTorch's in-place operations
+    (:mod:`minitorch.optim._inplace`: ``sgd`` in ``sgd.py``) and hand it to
+    :meth:`apply_in_chunks`, which runs it over cache-sized pieces; yours can do the same.
     """
 
     hyperparameter_names: ClassVar[tuple[str, ...]] = ("lr",)
 
     def __init__(
-        self, modules: Module | Sequence[Module], lr: float, **hyperparameters: Any
+        self,
+        params: Module | Sequence[Module] | Sequence[dict[str, Any]],
+        lr: float,
+        **hyperparameters: Any,
     ) -> None:
-        self.modules = check_modules(type(self).__name__, modules, lr)
-        self.lr = lr
-        for name, value in hyperparameters.items():
-            setattr(self, name, value)
-        self.check_hyperparameters()
+        owner = type(self).__name__
+        object.__setattr__(self, "param_groups", [])
         self.state: dict[int, dict[str, Any]] = {}
+        self.modules: list[Any] = []
+        self._params: list[np.ndarray] = []
+        self._group_sizes: list[int] = []
+        self._zero_grad_takes_flag: list[bool] = []
         self._scratch_buffers: dict[np.dtype, np.ndarray] = {}
         self._work_views: dict[tuple[np.dtype, tuple[int, ...]], tuple[np.ndarray, ...]] = {}
-        # The arrays this optimizer trains, held so that none is freed while it lives: their
-        # ids then stay unique, and step() compares ids to see that they are still the model's.
-        self._params: list[np.ndarray] = self._check_parameters()
-        self._param_ids: list[int] = [id(p) for p in self._params]
-        self._all_arrays = all(type(p) is np.ndarray for p in self._params)
-        # Whether each module's zero_grad takes set_to_none, decided once (a Module's does; a
-        # module-like object of one's own may have zero_grad() without it).
-        self._zero_grad_takes_flag = [_takes_set_to_none(m.zero_grad) for m in self.modules]
+        self.defaults = self._checked_group(owner, {"lr": lr, **hyperparameters})
+        groups = params if _is_list_of_dicts(params) else [{"params": params}]
+        for group in groups:
+            self.add_param_group(group)
 
     # ------------------------------------------------------------------ hyperparameters
-    def check_hyperparameters(self) -> None:
-        """Validate (and normalise to Python floats/bools) the hyperparameters, like PyTorch.
+    def check_hyperparameters(self, group: dict[str, Any]) -> None:
+        """Validate (and normalise to Python floats/bools) one group's hyperparameters, in place,
+        like PyTorch. Subclasses extend this and call ``super().check_hyperparameters(group)``.
+        It also runs when a state dict is loaded."""
+        group["lr"] = check_non_negative(type(self).__name__, "lr", group["lr"])
 
-        Subclasses extend this and call ``super().check_hyperparameters()``. It also runs when
-        a state dict is loaded.
+    def _checked_group(self, owner: str, group: dict[str, Any]) -> dict[str, Any]:
+        unknown = [name for name in group if name not in ("params", *self.hyperparameter_names)]
+        if unknown:
+            raise TypeError(
+                f"{owner}: a parameter group has no hyperparameter {unknown[0]!r}; "
+                f"{owner}'s are {', '.join(self.hyperparameter_names)}"
+            )
+        checked = dict(group)
+        self.check_hyperparameters(checked)
+        return checked
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group (a dict with ``"params"`` and hyperparameters), as PyTorch's method does.
+
+        Hyperparameters it does not set come from :attr:`defaults`. Its parameters must not be
+        in another group already.
         """
-        self.lr = check_non_negative(type(self).__name__, "lr", self.lr)
+        owner = type(self).__name__
+        if not isinstance(param_group, dict) or "params" not in param_group:
+            raise TypeError(
+                f"{owner}: a parameter group is a dict with 'params' (a Module or a list of "
+                f"Modules) and hyperparameters, e.g. {{'params': model, 'lr': 0.1}}; got "
+                f"{_describe(param_group)}"
+            )
+        lr = param_group.get("lr", self.defaults["lr"])
+        group = {"params": check_modules(owner, param_group["params"], lr), **self.defaults}
+        group = self._checked_group(owner, {**group, **param_group, "params": group["params"]})
+        modules = [*self.modules, *group["params"]]
+        params = self._check_parameters(modules)
+        self.param_groups.append(group)
+        self.modules = modules
+        # The arrays this optimizer trains, held so that none is freed while it lives: their
+        # ids then stay unique, and step() compares ids to see that they are still the model's.
+        self._group_sizes.append(len(params) - len(self._params))
+        self._params = params
+        self._param_ids = [id(p) for p in params]
+        self._all_arrays = all(type(p) is np.ndarray for p in params)
+        # Whether each module's zero_grad takes set_to_none, decided once (a Module's does; a
+        # module-like object of one's own may have zero_grad() without it).
+        self._zero_grad_takes_flag = [_takes_set_to_none(m.zero_grad) for m in modules]
 
-    def _check_parameters(self) -> list[np.ndarray]:
+    def __getattr__(self, name: str) -> Any:
+        """``optimizer.lr``, ``optimizer.momentum``, ...: the value every group shares."""
+        if name not in type(self).hyperparameter_names or "param_groups" not in vars(self):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        values = [group[name] for group in self.param_groups]
+        if any(value != values[0] for value in values):
+            raise AttributeError(
+                f"{type(self).__name__}.{name}: the parameter groups have different values "
+                f"({', '.join(map(repr, values))}); read optimizer.param_groups[i][{name!r}]"
+            )
+        return values[0]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``optimizer.lr = x`` sets the learning rate of every group (checked)."""
+        if name not in type(self).hyperparameter_names:
+            object.__setattr__(self, name, value)
+            return
+        owner = type(self).__name__
+        checked = [self._checked_group(owner, {**g, name: value}) for g in self.param_groups]
+        for group, new in zip(self.param_groups, checked, strict=True):
+            group[name] = new[name]
+
+    def _check_parameters(self, modules: list[Any]) -> list[np.ndarray]:
         """The modules' parameters, each a separate piece of memory, or an explanation why not."""
         owner = type(self).__name__
         params, module_of = [], []
-        for position, module in enumerate(self.modules):
+        for position, module in enumerate(modules):
             module_params = self._module_parameters_and_grads(module)[0]
             params.extend(module_params)
             module_of.extend([position] * len(module_params))
-        if not params:
-            names = ", ".join(type(m).__name__ for m in self.modules)
+        if len(params) == len(self._params):  # the new group adds nothing
+            names = ", ".join(type(m).__name__ for m in modules[len(self.modules) :])
             raise ValueError(
                 f"{owner}: the modules given ({names}) have no parameters to optimize. "
                 "Pass the model that holds the layers; a Module of your own must return its "
@@ -460,11 +398,14 @@ class Optimizer:
             first = seen.setdefault(id(param), index)
             if first == index:
                 continue
-            labels = self._parameter_labels(params)
+            labels = self._parameter_labels(params, modules)
             if module_of[first] != module_of[index]:
-                fix = "Pass each Module once (the model alone, not the model and its layers)."
+                fix = (
+                    "Pass each Module once (the model alone, not the model and its layers; "
+                    "in one parameter group only)."
+                )
             else:
-                held = _attribute_paths(self.modules[module_of[index]], param)
+                held = _attribute_paths(modules[module_of[index]], param)
                 fix = "Two layers hold it"
                 if len(held) > 1:
                     fix += " (as " + " and ".join(repr(name) for name in held) + ")"
@@ -481,7 +422,7 @@ class Optimizer:
                 if np.may_share_memory(param, params[other]) and np.shares_memory(
                     param, params[other]
                 ):
-                    labels = self._parameter_labels(params)
+                    labels = self._parameter_labels(params, modules)
                     raise ValueError(
                         f"{owner}: {labels[index]} shares memory with {labels[other]}: it is a "
                         "view of it (as after head.W = embedding.W.T), so the shared numbers "
@@ -526,7 +467,8 @@ class Optimizer:
         """Update every parameter in place from its gradient; ``None`` gradients are skipped.
 
         A gradient is ``None`` before the first backward that reaches its layer (a frozen or
-        unused layer) and after ``zero_grad()``, and PyTorch skips such parameters too.
+        unused layer) and after ``zero_grad()``, and PyTorch skips such parameters too. Each
+        group's hyperparameters are read afresh (its learning rate checked).
         Raises RuntimeError if the modules' parameters are no longer the arrays this optimizer
         was built with (see :attr:`state`). With :func:`minitorch.set_flush_denormal` on, the
         state arrays are flushed of subnormal numbers after each update (see
@@ -539,27 +481,34 @@ class Optimizer:
         # say so), so only a gradient that is not a plain array of the parameter's shape, or
         # a parameter that is not a floating array, needs the full check and its message.
         all_arrays = self._all_arrays
-        for index, grad in enumerate(grads):
-            if grad is None:
-                continue
-            param = params[index]
-            if (
-                not all_arrays
-                or type(grad) is not np.ndarray
-                or grad.shape != param.shape
-                or grad.dtype != param.dtype
-                or param.dtype.kind != "f"
-            ):
-                self._check_pair(index, param, grad)
-                grad = np.asarray(grad, dtype=param.dtype)  # a list, or another float dtype
-            state = states.get(index)
-            if state is None:
-                state = states[index] = {}
-            self.update_parameter(param, grad, state)
-            if flush:
-                for value in state.values():
-                    if type(value) is np.ndarray:
-                        flush_subnormal_(value)
+        stop = 0
+        for group, size in zip(self.param_groups, self._group_sizes, strict=True):
+            start, stop = stop, stop + size
+            lr = group["lr"]
+            if type(lr) is not float or not 0.0 <= lr < math.inf:  # set by hand, or by a scheduler
+                group["lr"] = check_non_negative(type(self).__name__, "lr", lr)
+            for index in range(start, stop):
+                grad = grads[index]
+                if grad is None:
+                    continue
+                param = params[index]
+                if (
+                    not all_arrays
+                    or type(grad) is not np.ndarray
+                    or grad.shape != param.shape
+                    or grad.dtype != param.dtype
+                    or param.dtype.kind != "f"
+                ):
+                    self._check_pair(index, param, grad)
+                    grad = np.asarray(grad, dtype=param.dtype)  # a list, or another float dtype
+                state = states.get(index)
+                if state is None:
+                    state = states[index] = {}
+                self.update_parameter(param, grad, state, group)
+                if flush:
+                    for value in state.values():
+                        if type(value) is np.ndarray:
+                            flush_subnormal_(value)
 
     def _check_pair(self, index: int, param: Any, grad: Any) -> None:
         owner = type(self).__name__
@@ -578,10 +527,13 @@ class Optimizer:
                 "parameters() and shaped like them"
             )
 
-    def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        """Update one parameter in place (subclasses implement the rule)."""
+    def update_parameter(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        """Update one parameter in place with its group's hyperparameters (subclasses
+        implement the rule)."""
         raise NotImplementedError(
-            f"{type(self).__name__} must implement update_parameter(param, grad, state)"
+            f"{type(self).__name__} must implement update_parameter(param, grad, state, group)"
         )
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -600,7 +552,9 @@ class Optimizer:
                 module.zero_grad()
 
     # ------------------------------------------------------------------ explaining errors
-    def _parameter_labels(self, params: list[Any] | None = None) -> list[str]:
+    def _parameter_labels(
+        self, params: list[Any] | None = None, modules: list[Any] | None = None
+    ) -> list[str]:
         """``"parameter 3 ('2.W', Linear)"`` for each parameter the modules have now.
 
         Names come from ``module.named_parameters()`` where a module has it (with several
@@ -608,9 +562,10 @@ class Optimizer:
         Given ``params`` (the same arrays), each label also states its array's shape and dtype.
         Only for error messages: this walks the whole model.
         """
+        modules = self.modules if modules is None else modules
         labels = []
-        several = len(self.modules) > 1
-        for position, module in enumerate(self.modules):
+        several = len(modules) > 1
+        for position, module in enumerate(modules):
             module_params = list(module.parameters())
             names: list[Any] = [None] * len(module_params)
             with contextlib.suppress(Exception):  # a module-like object of one's own
@@ -629,7 +584,6 @@ class Optimizer:
                     where += f", {_shape_and_dtype(params[index])}"
                 labels.append(f"parameter {index} ({where})")
         return labels
-
     def _parameters_changed(self, caller: str, params: list[Any]) -> str:
         """Say how ``params`` differ from the arrays this optimizer was built with, and the fix."""
         owner = type(self).__name__
@@ -681,7 +635,7 @@ class Optimizer:
             cause = (
                 "A layer was removed, or its parameters() no longer lists its arrays (to train "
                 f"only some layers, give the optimizer just those: {owner}([model[0], "
-                f"model[2]], lr={self.lr!r}))"
+                f"model[2]], lr={self.defaults['lr']!r}))"
             )
         else:
             cause = (
@@ -697,7 +651,7 @@ class Optimizer:
             f"{cause}. Build the "
             "optimizer after the model is complete (after adding, removing or freezing layers "
             "and after model.double() or model.float()); after changing a model, build a new "
-            f"optimizer for it: optimizer = {owner}(model, lr={self.lr!r})"
+            f"optimizer for it: optimizer = {owner}(model, lr={self.defaults['lr']!r})"
         )
 
     # ------------------------------------------------------------------ the fast path
@@ -739,23 +693,31 @@ class Optimizer:
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self) -> StateDict:
-        """A snapshot of the hyperparameters (``lr`` included) and the per-parameter state.
+        """A snapshot of the parameter groups' hyperparameters and the per-parameter state.
 
-        Only arrays, numbers and strings, so :func:`minitorch.save` can write it without
-        pickle::
+        PyTorch's layout, in what :func:`minitorch.save` writes without pickle (string keys,
+        and no list of dicts)::
 
             {"optimizer": "Adam",
-             "hyperparameters": {"lr": 0.001, "betas": [0.9, 0.999], ...},
+             "param_groups": {"0": {"lr": 0.001, "betas": [0.9, 0.999], ..., "params": [0, 1]}},
              "state": {"0": {"step": 5, "exp_avg": array, "exp_avg_sq": array}, ...}}
 
+        A group's ``"params"`` are the positions of its parameters (the keys of ``"state"``).
         ``"state"`` is left out while it is empty (before the first step). The arrays are
         copies: later training does not change a saved snapshot.
         """
-        hyperparameters = {}
-        for name in self.hyperparameter_names:
-            value = getattr(self, name)
-            hyperparameters[name] = list(value) if isinstance(value, tuple) else value
-        result: StateDict = {"optimizer": type(self).__name__, "hyperparameters": hyperparameters}
+        groups: dict[str, Any] = {}
+        stop = 0
+        for number, group in enumerate(self.param_groups):
+            size = self._group_sizes[number]
+            start, stop = stop, stop + size
+            saved = {}
+            for name in self.hyperparameter_names:
+                value = group[name]
+                saved[name] = list(value) if isinstance(value, tuple) else value
+            saved["params"] = list(range(start, stop))
+            groups[str(number)] = saved
+        result: StateDict = {"optimizer": type(self).__name__, "param_groups": groups}
         state = {
             str(index): {
                 key: value.copy() if isinstance(value, np.ndarray) else value
@@ -785,11 +747,52 @@ class Optimizer:
             )
         return int(number)
 
+    def _loaded_groups(self, state_dict: StateDict) -> list[dict[str, Any]]:
+        """The saved groups' hyperparameters, checked against this optimizer's groups."""
+        owner = type(self).__name__
+        saved = state_dict.get("param_groups")
+        if saved is None and "hyperparameters" in state_dict:  # saved before parameter groups
+            saved = {"0": {**state_dict["hyperparameters"], "params": range(len(self._params))}}
+        saved = saved if isinstance(saved, dict) else {}
+        if len(saved) != len(self.param_groups):
+            raise ValueError(
+                f"{owner}.load_state_dict: the state dict has {len(saved)} parameter groups, "
+                f"this optimizer {len(self.param_groups)}; build it with the same groups"
+            )
+        loaded, stop = [], 0
+        for number, size in enumerate(self._group_sizes):
+            start, stop = stop, stop + size
+            group = dict(saved.get(str(number), {}))
+            positions = np.asarray(group.pop("params", []), dtype=np.int64).tolist()
+            missing = [name for name in self.hyperparameter_names if name not in group]
+            unexpected = [name for name in group if name not in self.hyperparameter_names]
+            if missing or unexpected:
+                raise KeyError(
+                    f"{owner}.load_state_dict: hyperparameters of group {number} do not match; "
+                    f"missing: {missing or 'none'}; unexpected: {unexpected or 'none'}"
+                )
+            if positions != list(range(start, stop)):
+                raise ValueError(
+                    f"{owner}.load_state_dict: parameter group {number} holds {len(positions)} "
+                    f"parameters in the state dict and {size} here; was it saved from a "
+                    "different model or other groups?"
+                )
+            for name, value in group.items():
+                if isinstance(self.param_groups[number][name], tuple):  # betas: list or array
+                    group[name] = tuple(np.asarray(value).tolist())
+                elif isinstance(value, (np.ndarray, np.generic)) and np.ndim(value) == 0:
+                    group[name] = value.item()
+            self.check_hyperparameters(group)
+            loaded.append(group)
+        return loaded
+
     def load_state_dict(self, state_dict: StateDict) -> None:
         """Restore what :meth:`state_dict` returned, so training resumes exactly where it stopped.
 
-        Works on the dict itself or on what :func:`minitorch.load` gives back. The model must
-        have the same parameter shapes; load the model's own state separately.
+        Works on the dict itself or on what :func:`minitorch.load` gives back (and on a state
+        dict saved before parameter groups, with one ``"hyperparameters"`` dict). The model must
+        have the same parameter shapes and the optimizer the same groups; load the model's own
+        state separately.
         """
         owner = type(self).__name__
         saved_by = state_dict.get("optimizer")
@@ -800,14 +803,7 @@ class Optimizer:
                 f"{owner}.load_state_dict: this state dict was saved by {saved_by!r}, not by "
                 f"{owner}; build the same optimizer class before loading its state"
             )
-        hyperparameters = state_dict.get("hyperparameters", {})
-        missing = [name for name in self.hyperparameter_names if name not in hyperparameters]
-        unexpected = [name for name in hyperparameters if name not in self.hyperparameter_names]
-        if missing or unexpected:
-            raise KeyError(
-                f"{owner}.load_state_dict: hyperparameters do not match; missing: "
-                f"{missing or 'none'}; unexpected: {unexpected or 'none'}"
-            )
+        groups = self._loaded_groups(state_dict)
         params = self._parameters_and_grads("load_state_dict")[0]
         new_state: dict[int, dict[str, Any]] = {}
         for key, entries in state_dict.get("state", {}).items():
@@ -840,20 +836,8 @@ class Optimizer:
                     )
                 restored[name] = np.array(value, dtype=param.dtype)  # a private copy
             new_state[index] = restored
-        previous = {name: getattr(self, name) for name in self.hyperparameter_names}
-        for name in self.hyperparameter_names:
-            value = hyperparameters[name]
-            if isinstance(previous[name], tuple):  # betas come back as a list or an array
-                value = tuple(np.asarray(value).tolist())
-            elif isinstance(value, np.generic):
-                value = value.item()
-            setattr(self, name, value)
-        try:
-            self.check_hyperparameters()
-        except (TypeError, ValueError):
-            for name, value in previous.items():
-                setattr(self, name, value)
-            raise
+        for group, loaded in zip(self.param_groups, groups, strict=True):
+            group.update(loaded)
         self.state = new_state
 
     # ------------------------------------------------------------------ printing
@@ -863,6 +847,11 @@ class Optimizer:
         lines.append(
             f"    parameters: {len(params)} arrays, {sum(p.size for p in params):,} values"
         )
-        lines.extend(f"    {name}: {getattr(self, name)}" for name in self.hyperparameter_names)
+        for number, group in enumerate(self.param_groups):
+            indent = "    "
+            if len(self.param_groups) > 1:
+                lines.append(f"    parameter group {number}:")
+                indent = "        "
+            lines.extend(f"{indent}{name}: {group[name]}" for name in self.hyperparameter_names)
         lines.append(")")
         return "\n".join(lines)

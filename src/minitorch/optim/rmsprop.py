@@ -6,15 +6,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .optimizer import (
-    Optimizer,
-    axpy_,
-    check_flag,
-    check_non_negative,
-    gradient_with_decay,
-    lerp_,
-    scale_,
-)
+from ._inplace import add, add_, addcdiv_, addcmul, addcmul_, lerp_, mul_, neg, sqrt_
+from .optimizer import Optimizer, check_flag, check_non_negative
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,8 +24,9 @@ class RMSprop(Optimizer):
 
     Parameters
     ----------
-    modules : Module or list of Module
-        The model (not ``model.parameters()``).
+    params : Module, list of Module, or list of dict
+        The model (not ``model.parameters()``), or parameter groups (see
+        :class:`~minitorch.optim.Optimizer`).
     lr : float
         Learning rate γ (default 1e-2).
     alpha : float
@@ -60,8 +54,8 @@ class RMSprop(Optimizer):
         b  = μ b + g / d ;  θ = θ − γ b       if μ > 0
         θ  = θ − γ g / d                      otherwise
 
-    v, ḡ and b start at zero. State per parameter: ``step``, ``square_avg`` v and, when used,
-    ``grad_avg`` ḡ and ``momentum_buffer`` b.
+    v, ḡ and b start at zero. The code is :func:`rmsprop`. State per parameter: ``step``,
+    ``square_avg`` v and, when used, ``grad_avg`` ḡ and ``momentum_buffer`` b.
     """
 
     hyperparameter_names: ClassVar[tuple[str, ...]] = (
@@ -76,7 +70,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        modules: Module | Sequence[Module],
+        params: Module | Sequence[Module] | Sequence[dict[str, Any]],
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
@@ -86,7 +80,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            modules,
+            params,
             lr,
             alpha=alpha,
             eps=eps,
@@ -96,47 +90,50 @@ class RMSprop(Optimizer):
             maximize=maximize,
         )
 
-    def check_hyperparameters(self) -> None:
-        super().check_hyperparameters()
-        self.alpha = check_non_negative("RMSprop", "alpha", self.alpha, " (typical: 0.99)")
-        self.eps = check_non_negative("RMSprop", "eps", self.eps, " (typical: 1e-8)")
-        self.weight_decay = check_non_negative("RMSprop", "weight_decay", self.weight_decay)
-        self.momentum = check_non_negative("RMSprop", "momentum", self.momentum)
-        self.centered = check_flag("RMSprop", "centered", self.centered)
-        self.maximize = check_flag("RMSprop", "maximize", self.maximize)
+    def check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super().check_hyperparameters(group)
+        group["alpha"] = check_non_negative("RMSprop", "alpha", group["alpha"], " (typical: 0.99)")
+        group["eps"] = check_non_negative("RMSprop", "eps", group["eps"], " (typical: 1e-8)")
+        group["weight_decay"] = check_non_negative("RMSprop", "weight_decay", group["weight_decay"])
+        group["momentum"] = check_non_negative("RMSprop", "momentum", group["momentum"])
+        group["centered"] = check_flag("RMSprop", "centered", group["centered"])
+        group["maximize"] = check_flag("RMSprop", "maximize", group["maximize"])
 
-    def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+    def update_parameter(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        momentum, centered = group["momentum"], group["centered"]
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(param)
-        if self.momentum > 0 and "momentum_buffer" not in state:
+        if momentum > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(param)
-        if self.centered and "grad_avg" not in state:
+        if centered and "grad_avg" not in state:
             state["grad_avg"] = np.zeros_like(param)
         state["step"] += 1
         self.apply_in_chunks(
-            rmsprop_update,
+            rmsprop,
             param,
             grad,
             state["square_avg"],
-            state.get("grad_avg") if self.centered else None,
-            state.get("momentum_buffer") if self.momentum > 0 else None,
-            lr=float(self.lr),
-            alpha=self.alpha,
-            eps=self.eps,
-            weight_decay=self.weight_decay,
-            momentum=self.momentum,
-            maximize=self.maximize,
+            state.get("grad_avg") if centered else None,
+            state.get("momentum_buffer") if momentum > 0 else None,
+            lr=group["lr"],
+            alpha=group["alpha"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum=momentum,
+            maximize=group["maximize"],
         )
 
 
-def rmsprop_update(
-    p: np.ndarray,
+def rmsprop(
+    param: np.ndarray,
     grad: np.ndarray,
     square_avg: np.ndarray,
     grad_avg: np.ndarray | None,
     buf: np.ndarray | None,
-    work: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, np.ndarray],
     *,
     lr: float,
     alpha: float,
@@ -145,41 +142,29 @@ def rmsprop_update(
     momentum: float,
     maximize: bool,
 ) -> None:
-    """One RMSprop step, in place: the math of :class:`RMSprop`, line by line.
+    """One RMSprop step, in place: PyTorch's ``_single_tensor_rmsprop``, line for line.
 
-    ``p`` is θ, ``grad`` ∇, ``square_avg`` v, ``grad_avg`` ḡ (``None`` unless centered) and
-    ``buf`` the momentum buffer b (``None`` when momentum is 0), all the same shape; ``work`` is
-    two scratch arrays of that shape. Each comment is the plain NumPy the lines under it
-    compute, operation for operation (so with the same rounding; ``a·x + y`` in
-    ``gradient_with_decay`` and ``axpy_`` is rounded once, as in PyTorch); the lines themselves
-    write into existing arrays (``*=``, ``out=``) instead of allocating new ones.
+    ``param`` is θ, ``grad`` ∇, ``square_avg`` v, ``grad_avg`` ḡ (``None`` unless centered) and
+    ``buf`` the momentum buffer b (``None`` when momentum is 0), all the same shape. The
+    in-place helpers are PyTorch's tensor methods (:mod:`._inplace`); PyTorch's new tensors
+    (``-grad``, ``grad.add(...)``, ``square_avg.sqrt()``) are written into ``scratch``, two
+    arrays of that shape.
     """
-    tmp = work[1]
-    # g = (-grad if maximize else grad) + weight_decay * p
-    g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
-    # v = alpha * v + (1 - alpha) * g * g
-    square_avg *= alpha
-    squared = np.multiply(g, 1 - alpha, out=tmp)
-    squared *= g
-    square_avg += squared
+    grad = neg(grad, out=scratch[0]) if maximize else grad
+    if weight_decay != 0:
+        grad = add(grad, param, alpha=weight_decay, out=scratch[0])
+
+    addcmul_(mul_(square_avg, alpha), grad, grad, value=1 - alpha)
+
     if grad_avg is not None:
-        # g_avg = g_avg + (1 - alpha) * (g - g_avg)   computed as torch.lerp does (see lerp_)
-        lerp_(grad_avg, g, 1 - alpha, tmp)
-        # denominator = np.sqrt(v - g_avg * g_avg) + eps
-        variance = np.multiply(grad_avg, grad_avg, out=tmp)
-        np.subtract(square_avg, variance, out=variance)
-        denominator = np.sqrt(variance, out=variance)
+        lerp_(grad_avg, grad, 1 - alpha)
+        avg = sqrt_(addcmul(square_avg, grad_avg, grad_avg, value=-1, out=scratch[1]))
     else:
-        # denominator = np.sqrt(v) + eps
-        denominator = np.sqrt(square_avg, out=tmp)
-    denominator += eps
+        avg = np.sqrt(square_avg, out=scratch[1])
+    avg = add_(avg, eps)
+
     if buf is not None:
-        # buf = momentum * buf + g / denominator;  p -= lr * buf
-        scale_(buf, momentum)
-        buf += np.divide(g, denominator, out=denominator)
-        axpy_(p, buf, -lr)  # p - lr·buf rounded once, as PyTorch's p.add_(buf, alpha=-lr)
+        addcdiv_(mul_(buf, momentum), grad, avg)
+        add_(param, buf, alpha=-lr)
     else:
-        # p += -lr * g / denominator
-        update = np.multiply(g, -lr, out=work[0])
-        update /= denominator
-        p += update
+        addcdiv_(param, grad, avg, value=-lr)

@@ -6,15 +6,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from .optimizer import (
-    Optimizer,
-    axpy_,
-    check_flag,
-    check_non_negative,
-    check_number,
-    gradient_with_decay,
-    scale_,
-)
+from ._inplace import add, add_, mul_, neg
+from .optimizer import Optimizer, check_flag, check_non_negative, check_number
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,8 +20,9 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    modules : Module or list of Module
-        The model (not ``model.parameters()``).
+    params : Module, list of Module, or list of dict
+        The model (not ``model.parameters()``), or parameter groups (see
+        :class:`~minitorch.optim.Optimizer`).
     lr : float
         Learning rate γ (default 0.01, from the course specification; PyTorch has no default).
     momentum : float
@@ -54,7 +48,8 @@ class SGD(Optimizer):
             g = g + μ b   if nesterov  else  b
         θ  = θ − γ g
 
-    State per parameter: ``momentum_buffer`` b (only when μ ≠ 0), shaped like θ.
+    The code is :func:`sgd`. State per parameter: ``momentum_buffer`` b (only when μ ≠ 0),
+    shaped like θ.
     """
 
     hyperparameter_names: ClassVar[tuple[str, ...]] = (
@@ -68,7 +63,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        modules: Module | Sequence[Module],
+        params: Module | Sequence[Module] | Sequence[dict[str, Any]],
         lr: float = 0.01,
         momentum: float = 0,
         dampening: float = 0,
@@ -77,7 +72,7 @@ class SGD(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            modules,
+            params,
             lr,
             momentum=momentum,
             dampening=dampening,
@@ -86,49 +81,53 @@ class SGD(Optimizer):
             maximize=maximize,
         )
 
-    def check_hyperparameters(self) -> None:
-        super().check_hyperparameters()
-        self.momentum = check_non_negative("SGD", "momentum", self.momentum, " (typical: 0.9)")
-        self.dampening = check_number("SGD", "dampening", self.dampening)
-        if not 0 <= self.dampening <= 1:
-            raise ValueError(f"SGD: dampening must be in [0, 1], got {self.dampening!r}")
-        self.weight_decay = check_non_negative("SGD", "weight_decay", self.weight_decay)
-        self.nesterov = check_flag("SGD", "nesterov", self.nesterov)
-        self.maximize = check_flag("SGD", "maximize", self.maximize)
-        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+    def check_hyperparameters(self, group: dict[str, Any]) -> None:
+        super().check_hyperparameters(group)
+        group["momentum"] = check_non_negative(
+            "SGD", "momentum", group["momentum"], " (typical: 0.9)"
+        )
+        group["dampening"] = dampening = check_number("SGD", "dampening", group["dampening"])
+        if not 0 <= dampening <= 1:
+            raise ValueError(f"SGD: dampening must be in [0, 1], got {dampening!r}")
+        group["weight_decay"] = check_non_negative("SGD", "weight_decay", group["weight_decay"])
+        group["nesterov"] = check_flag("SGD", "nesterov", group["nesterov"])
+        group["maximize"] = check_flag("SGD", "maximize", group["maximize"])
+        if group["nesterov"] and (group["momentum"] <= 0 or dampening != 0):
             raise ValueError(
                 "SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
-                f"momentum={self.momentum}, dampening={self.dampening}; e.g. "
+                f"momentum={group['momentum']}, dampening={dampening}; e.g. "
                 "SGD(model, lr=0.01, momentum=0.9, nesterov=True)"
             )
 
-    def update_parameter(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        buffer, first_step = None, False
-        if self.momentum != 0:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = state["momentum_buffer"] = np.empty_like(param)
+    def update_parameter(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        buf, first_step = None, False
+        if group["momentum"] != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.empty_like(param)
                 first_step = True
         self.apply_in_chunks(
-            sgd_update,
+            sgd,
             param,
             grad,
-            buffer,
-            lr=float(self.lr),
-            momentum=self.momentum,
-            dampening=self.dampening,
-            weight_decay=self.weight_decay,
-            nesterov=self.nesterov,
-            maximize=self.maximize,
+            buf,
+            lr=group["lr"],
+            momentum=group["momentum"],
+            dampening=group["dampening"],
+            weight_decay=group["weight_decay"],
+            nesterov=group["nesterov"],
+            maximize=group["maximize"],
             first_step=first_step,
         )
 
 
-def sgd_update(
-    p: np.ndarray,
+def sgd(
+    param: np.ndarray,
     grad: np.ndarray,
     buf: np.ndarray | None,
-    work: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, np.ndarray],
     *,
     lr: float,
     momentum: float,
@@ -138,32 +137,21 @@ def sgd_update(
     maximize: bool,
     first_step: bool,
 ) -> None:
-    """One SGD step, in place: the math of :class:`SGD`, line by line.
+    """One SGD step, in place: PyTorch's ``_single_tensor_sgd``, line for line.
 
-    ``p`` is θ, ``grad`` is ∇, ``buf`` the momentum buffer b (``None`` when momentum is 0), all
-    the same shape; ``work`` is two scratch arrays of that shape. Each comment is the plain NumPy
-    the lines under it compute; the lines write into existing arrays instead of allocating new
-    ones. ``axpy_(y, x, a)`` is ``y += a * x`` rounded once and ``scale_(x, a)`` is ``x *= a``
-    (see optimizer.py): PyTorch's ``add_(x, alpha=a)`` and ``mul_(a)``, so the numbers are
+    ``param`` is θ, ``grad`` ∇, ``buf`` the momentum buffer b (``None`` when momentum is 0,
+    garbage at the parameter's first step), all the same shape. The in-place helpers are
+    PyTorch's tensor methods (:mod:`._inplace`); PyTorch's new tensors (``-grad``,
+    ``grad.add(...)``) are written into ``scratch``, two arrays of that shape. The numbers are
     PyTorch's, bit for bit.
     """
-    # g = (-grad if maximize else grad) + weight_decay * p
-    g = gradient_with_decay(p, grad, weight_decay, maximize, out=work[0])
-    if buf is not None:
+    grad = neg(grad, out=scratch[0]) if maximize else grad
+    if weight_decay != 0:
+        grad = add(grad, param, alpha=weight_decay, out=scratch[0])
+    if momentum != 0:
         if first_step:
-            # buf = g.copy()                       PyTorch starts the buffer at the first gradient
-            buf[...] = g
+            buf[...] = grad  # buf = grad.clone()
         else:
-            # buf = momentum * buf + (1 - dampening) * g
-            scale_(buf, momentum)
-            axpy_(buf, g, 1 - dampening)
-        if nesterov:
-            # g = g + momentum * buf
-            look_ahead = work[1]
-            look_ahead[...] = g
-            g = axpy_(look_ahead, buf, momentum)
-        else:
-            # g = buf
-            g = buf
-    # p -= lr * g
-    axpy_(p, g, -lr)
+            add_(mul_(buf, momentum), grad, alpha=1 - dampening)
+        grad = add(grad, buf, alpha=momentum, out=scratch[1]) if nesterov else buf
+    add_(param, grad, alpha=-lr)

@@ -681,7 +681,7 @@ ROWS: list[LayerRow] = [
             BadInput(
                 (TOKENS.astype(np.float64),),
                 TypeError,
-                r"Embedding expects integer indices, got an array of float64; convert token ids "
+                r"Embedding\(6, 4\) expects integer indices, got an array of float64; convert token ids "
                 r"with \.astype\(np\.int64\)",
             ),
             BadInput((np.array([True, False]),), TypeError, r"integer indices, got .* bool$"),

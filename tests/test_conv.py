@@ -82,7 +82,7 @@ def test_conv2d_attributes_initialisation_and_repr():
     layer = nn.Conv2d(3, 8, (5, 3), padding=1)
     assert layer.W.shape == (8, 3, 5, 3) and layer.b.shape == (1, 8, 1, 1)
     assert layer.W.dtype == np.float32 and not np.any(layer.b)
-    assert layer.x is None and layer.dW is None and layer.db is None
+    assert layer.cache is None and layer.dW is None and layer.db is None
     assert layer.parameters() == [layer.W, layer.b]
     assert repr(layer) == "Conv2d(3, 8, kernel_size=(5, 3), stride=(1, 1), padding=(1, 1))"
     big = nn.Conv2d(32, 64, 3)
@@ -152,7 +152,7 @@ def test_conv2d_reuses_its_last_patch_matrix_and_stays_exact(float64):
     for n in (4, 4, 2):
         x, g = rng.standard_normal((n, 2, 5, 5)), rng.standard_normal((n, 3, 5, 5))
         y = layer(x)
-        buffers.append(layer.cache[1])
+        buffers.append(layer.cache.cols)
         dx = layer.backward(g)
         fresh.zero_grad()
         np.testing.assert_array_equal(y, fresh(x))
@@ -348,7 +348,7 @@ def test_dropout2d_zeroes_whole_channels_and_scales_the_rest():
     assert (per_channel[:, :, 0] == 0).mean() == pytest.approx(0.25, abs=0.03)
     g = np.random.default_rng(0).standard_normal(x.shape).astype(np.float32)
     np.testing.assert_array_equal(layer.backward(g), g * y)  # the same mask, x = 1
-    assert layer.mask.shape == (64, 32, 1, 1)
+    assert layer.cache.mask.shape == (64, 32, 1, 1)
 
 
 def test_dropout2d_three_dimensional_input_drops_channels_of_length_l():

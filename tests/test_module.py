@@ -308,7 +308,7 @@ def test_check_module_catches_broken_layers():
 def test_gradcheck_catches_a_wrong_backward_and_prints_a_table(capsys):
     class WrongTanh(nn.Tanh):
         def _backward(self, grad_output, cache):
-            return grad_output * (1 - cache)  # forgot the square
+            return grad_output * (1 - cache.y)  # forgot the square
 
     x = np.random.default_rng(0).standard_normal((3, 4))
     report = gradcheck(WrongTanh(), x, raise_exception=False, verbose=True)

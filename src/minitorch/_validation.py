@@ -5,6 +5,8 @@
   are computed in floating point (the default dtype, float32, unless told otherwise); Python
   lists get the default dtype, as ``torch.tensor`` gives them, the same way everywhere;
   complex, object, string and date arrays are refused with a ``TypeError`` naming the module.
+* :func:`index_input` is its twin for integer indices (tokens, positions): an Embedding's and
+  a GPT's input.
 * :func:`check_int`, :func:`check_float`, :func:`check_flag` and :func:`check_choice` check a
   constructor's hyperparameters, naming the module and the argument.
 """
@@ -69,6 +71,34 @@ def float_input(
         f"(dtype {array.dtype}); convert it with .astype(np.float32)"
         + (" (take .real or abs() of complex values first)" if kind == "c" else "")
     )
+
+
+def index_input(
+    indices: Any, owner: str, num_embeddings: int | None = None, what: str = "indices"
+) -> np.ndarray:
+    """``indices`` as an integer array, each in ``[0, num_embeddings)`` when that is given.
+
+    Floating, boolean and other arrays are refused with a ``TypeError`` naming the module (a
+    float token id is a bug upstream: rounding it would hide it); an index out of range with
+    an ``IndexError`` that shows it.
+    """
+    indices = np.asarray(indices)
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise TypeError(
+            f"{owner} expects integer {what}, got an array of {indices.dtype}"
+            + (
+                "; convert token ids with .astype(np.int64)"
+                if np.issubdtype(indices.dtype, np.floating)
+                else ""
+            )
+        )
+    out_of_range = num_embeddings is not None and indices.size
+    if out_of_range and (indices.min() < 0 or indices.max() >= num_embeddings):
+        bad = indices[(indices < 0) | (indices >= num_embeddings)].flat[0]
+        raise IndexError(
+            f"{owner}: index {bad} is out of range; {what} must be in [0, {num_embeddings})"
+        )
+    return indices
 
 
 def check_int(owner: str, name: str, value: Any, minimum: int | None = None) -> int:

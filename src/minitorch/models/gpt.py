@@ -108,7 +108,6 @@ class GPT(nn.Module):
         else:
             self.head = nn.Linear(E, vocab_size, bias=False, dtype=dtype)
         self._init_weights()
-        self.idx_shape = None
 
     def _init_weights(self) -> None:
         """nanoGPT's initialisation (see the class docstring)."""
@@ -144,15 +143,13 @@ class GPT(nn.Module):
         for block in self.blocks:
             x = block(x)
         x = self.ln_f(x)
-        self.idx_shape = idx.shape
         logits = self.head(x.reshape(N * T, self.n_embd))  # every position is a row
         return logits.reshape(N, T, -1)
 
     def backward(self, grad_output: np.ndarray) -> None:
-        shape = self._saved(self.idx_shape, "token indices")
-        self._check_grad_shape(grad_output, (*shape, self.vocab_size))
-        N, T = shape
-        g = self.head.backward(np.asarray(grad_output).reshape(N * T, self.vocab_size))
+        G, _ = self._begin_backward(grad_output)  # token indices have no gradient: None
+        N, T, V = G.shape
+        g = self.head.backward(G.reshape(N * T, V))
         g = self.ln_f.backward(g.reshape(N, T, self.n_embd))
         for block in reversed(self.blocks):
             g = block.backward(g)

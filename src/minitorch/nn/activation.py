@@ -1,9 +1,11 @@
 """Activations: parameter-free, element-wise (or, for softmax, row-wise) non-linearities.
 
-Each activation is a pair of formulas from :mod:`minitorch.nn.functional`. The shared
-:class:`Activation` base runs them: ``forward`` caches the input ``x`` (and the function's own
-cache, the output ``y`` where the derivative is cheaper from it) and ``backward`` applies the
-chain rule, ``dx = f'(x) ⊙ grad_output``.
+Each activation is a pair of formulas from :mod:`minitorch.nn.functional`
+(``nn/functional/activation.py``): ``ReLU`` calls ``F.relu_forward`` / ``F.relu_backward``, and
+so on. The shared :class:`Activation` base runs them: ``forward`` caches the input ``x`` (the
+spec's name) and the pair's named cache (``ReLUCache(x)``, ``SigmoidCache(y)``: the output
+where the derivative is cheaper from it), and ``backward`` applies the chain rule,
+``dx = f'(x) ⊙ grad_output``.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ class Activation(Module):
     ----------
     x : ndarray or None
         The last input (any shape); ``None`` before the first forward.
-    cache : object
-        What ``_forward`` returned for ``_backward`` (``x`` itself, or the output ``y``).
+    cache : NamedTuple
+        What ``_forward`` returned for ``_backward`` (``ReLUCache(x)``, ``SigmoidCache(y)``...).
     """
 
     def __init__(self) -> None:
@@ -44,10 +46,9 @@ class Activation(Module):
         y, self.cache = self._forward(x)
         return y
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        x = self._saved(self.x)
-        grad_output = self._check_grad_shape(grad_output, x.shape, x.dtype)
-        return self._backward(grad_output, self.cache)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return self._backward(G, self.cache) if input_grad else None
 
     def _forward(self, x: np.ndarray) -> tuple[np.ndarray, object]:
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")

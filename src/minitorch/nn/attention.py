@@ -52,6 +52,9 @@ class MultiheadAttention(Module):
 
     Math
     ----
+    The code: ``F.attention_forward`` / ``F.attention_backward``
+    (``nn/functional/attention.py``) between the two Linear pairs.
+
     With x of shape (N, T, E), d = E / H, every head h at once, and G = dL/dy::
 
         forward:   [q | k | v] = x W_in + b_in              (N, T, 3E) -> three (N, H, T, d)
@@ -104,7 +107,6 @@ class MultiheadAttention(Module):
         init.xavier_uniform_(self.in_proj.W)
         init.kaiming_uniform_(self.out_proj.W, a=math.sqrt(5))
         self.cache = None
-        self._shape = None
         self._causal_masks: dict = {}  # the causal mask of the last length, not a cache
 
     @property
@@ -132,7 +134,6 @@ class MultiheadAttention(Module):
         (o,) = F.split_heads(merged, H)
         _, self.cache = F.attention_forward(q, k, v, mask, self.dropout, self.training, out=o)
         y = self.out_proj(merged.reshape(N * T, E))
-        self._shape = x.shape
         return y.reshape(N, T, E)
 
     def _mask(self, attn_mask, N: int, T: int, dtype) -> np.ndarray | None:
@@ -147,14 +148,13 @@ class MultiheadAttention(Module):
         return self._causal_masks["mask"]
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
-        cache = self._saved(self.cache)
-        self._check_grad_shape(grad_output, self._shape)
-        N, T, E = self._shape
-        d_o = self.out_proj.backward(grad_output.reshape(N * T, E))
+        G, _ = self._begin_backward(grad_output)  # in_proj skips dx unless needs_input_grad
+        N, T, E = G.shape
+        d_o = self.out_proj.backward(G.reshape(N * T, E))
         (d_o,) = F.split_heads(d_o.reshape(N, T, E), self.num_heads)
         # dq, dk, dv are written straight into in_proj's output layout q | k | v
         d_qkv = np.empty((N, T, 3 * E), dtype=d_o.dtype)
-        F.attention_backward(d_o, cache, out=F.split_heads(d_qkv, self.num_heads, parts=3))
+        F.attention_backward(d_o, self.cache, out=F.split_heads(d_qkv, self.num_heads, parts=3))
         dx = self.in_proj.backward(d_qkv.reshape(N * T, 3 * E))
         return None if dx is None else dx.reshape(N, T, E)
 

@@ -42,10 +42,14 @@ class _BatchNorm(Module):
         Buffers (saved in ``state_dict``, not trained): zeros and ones at first.
     num_batches_tracked : ndarray of int64, shape ()
         Buffer: the training batches seen so far.
-    x : ndarray, the cached input; cache : tuple, what the backward needs (x̂, 1/σ, ...).
+    cache : BatchNormCache
+        What the forward kept for the backward (x̂, 1/σ, γ).
 
     Math
     ----
+    The code: ``F.batch_norm_forward`` / ``F.batch_norm_backward``
+    (``nn/functional/batchnorm.py``).
+
     Per channel, over the m values of a batch (m = N, N·L or N·H·W):
 
     forward:   μ = (1/m) Σ x,   σ² = (1/m) Σ (x − μ)²       (biased, as in the paper)
@@ -84,7 +88,7 @@ class _BatchNorm(Module):
         self.momentum = None if momentum is None else check_float(name, "momentum", momentum, 0, 1)
         self.affine = check_flag(name, "affine", affine)
         self.track_running_stats = check_flag(name, "track_running_stats", track_running_stats)
-        dtype = _state.get_default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = _state.parameter_dtype(name, dtype)
         shape = (1, self.num_features) + (1,) * (min(self._ndims) - 2)
         self.gamma = np.ones(shape, dtype=dtype) if affine else None
         self.beta = np.zeros(shape, dtype=dtype) if affine else None
@@ -97,7 +101,6 @@ class _BatchNorm(Module):
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
             self.buffer_names = ()  # nothing to save
-        self.x = None
         self.cache = None
 
     def _name(self) -> str:
@@ -141,13 +144,11 @@ class _BatchNorm(Module):
             momentum=momentum,
             eps=self.eps,
         )
-        self.x = x
         return y
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
-        x = self._saved(self.x)
-        grad_output = self._check_grad_shape(grad_output, x.shape, x.dtype)
-        dx, dgamma, dbeta = F.batch_norm_backward(grad_output, self.cache, self.needs_input_grad)
+        G, input_grad = self._begin_backward(grad_output)
+        dx, dgamma, dbeta = F.batch_norm_backward(G, self.cache, input_grad)
         if self.affine:
             self.dgamma = accumulate_grad(self.dgamma, dgamma.reshape(self.gamma.shape), owned=True)
             self.dbeta = accumulate_grad(self.dbeta, dbeta.reshape(self.beta.shape), owned=True)

@@ -52,7 +52,7 @@ class Sequential(Module):
         return x
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
-        self._start_backward()
+        grad_output, _ = self._begin_backward(grad_output)  # each module honours its own flag
         for position in range(len(self._modules) - 1, -1, -1):
             module = self._modules[position]
             grad_output = module.backward(grad_output)

@@ -40,16 +40,16 @@ class Conv2d(Module):
     b : ndarray, shape (1, out_channels, 1, 1), or None
         One bias per filter, zeros at first; shaped to broadcast over (N, F, Ho, Wo) as Linear's
         ``b`` (1, D) broadcasts over (N, D).
-    x : ndarray, shape (N, in_channels, H, W)
-        The input cached by ``forward``.
-    cache : tuple
+    cache : Conv2dCache
         What :func:`~minitorch.nn.functional.conv2d_forward` returned for the backward: the
-        patch matrix ``cols`` (C·kH·kW, Ho·Wo·N) among others.
+        input's shape and the patch matrix ``cols`` (C·kH·kW, Ho·Wo·N) among others.
     dW, db : ndarray or None
         Accumulated gradients, shaped like ``W`` and ``b``; ``None`` before the first backward.
 
     Math
     ----
+    The code: ``F.conv2d_forward`` / ``F.conv2d_backward`` (``nn/functional/conv.py``).
+
     With C = in_channels, F = out_channels and G = dL/dy:
 
     forward:   y[n, f, r, s] = b[f] + Σ_{c,i,j} W[f, c, i, j] · xp[n, c, r·sH + i·dH, s·sW + j·dW]
@@ -86,11 +86,10 @@ class Conv2d(Module):
         self.padding = pair("Conv2d", "padding", padding, 0)
         self.dilation = pair("Conv2d", "dilation", dilation, 1)
         check_flag("Conv2d", "bias", bias)
-        dtype = _state.get_default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = _state.parameter_dtype("Conv2d", dtype)
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
         self.W = init.kaiming_normal_(np.empty(shape, dtype=dtype))  # fan-in C·kH·kW
         self.b = np.zeros((1, self.out_channels, 1, 1), dtype=dtype) if bias else None
-        self.x = None
         self.cache = None
         self.dW = None
         self.db = None
@@ -113,11 +112,10 @@ class Conv2d(Module):
         check_window_fits(self._name(), x.shape, self.kernel_size, self.padding, self.dilation)
         # The last forward's patch matrix is dead now (each backward belongs to the forward
         # just before it): its memory is reused for this one's.
-        old_cols = None if self.cache is None else self.cache[1]
+        old_cols = None if self.cache is None else self.cache.cols
         y, self.cache = F.conv2d_forward(
             x, self.W, self.b, self.stride, self.padding, self.dilation, cols_buffer=old_cols
         )
-        self.x = x
         return y
 
     def output_shape(self, input_shape: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -128,9 +126,8 @@ class Conv2d(Module):
         return (input_shape[0], self.out_channels, *size)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
-        x = self._saved(self.x)
-        grad_output = self._check_grad_shape(grad_output, self.output_shape(x.shape), x.dtype)
-        dx, dW, db = F.conv2d_backward(grad_output, self.cache, self.needs_input_grad)
+        G, input_grad = self._begin_backward(grad_output)
+        dx, dW, db = F.conv2d_backward(G, self.cache, input_grad)
         self.dW = accumulate_grad(self.dW, dW, owned=True)  # dW, db: fresh arrays of this call
         if self.b is not None:
             self.db = accumulate_grad(self.db, db, owned=True)

@@ -18,6 +18,9 @@ class Dropout(Module):
 
     forward:  y = x ⊙ m,   mᵢ ∈ {0, 1/(1 − p)}      any shape
     backward: dx = grad_output ⊙ m                  (the mask of the last forward)
+
+    The code: ``F.dropout_forward`` / ``F.dropout_backward`` (``nn/functional/dropout.py``);
+    ``cache`` is the forward's DropoutCache (the mask).
     """
 
     def __init__(self, p: float = 0.5) -> None:
@@ -25,19 +28,16 @@ class Dropout(Module):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"{type(self).__name__}: p must be between 0 and 1, got {p}")
         self.p = float(p)
-        self.x = None
-        self.mask = None
+        self.cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = float_input(x, f"{type(self).__name__}(p={self.p})")  # ints would round the scale
-        self.x = x
-        y, self.mask = F.dropout_forward(x, self.p, self.training)
+        y, self.cache = F.dropout_forward(x, self.p, self.training)
         return y
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        x = self._saved(self.x)
-        grad_output = self._check_grad_shape(grad_output, x.shape, x.dtype)
-        return F.dropout_backward(grad_output, self.mask)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return F.dropout_backward(G, self.cache) if input_grad else None
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -53,6 +53,8 @@ class Dropout2d(Dropout):
 
     forward:  y = x ⊙ m,   m[n, c] ∈ {0, 1/(1 − p)},  m of shape (N, C, 1, 1)
     backward: dx = grad_output ⊙ m                    (m broadcast over H and W)
+
+    The code: ``F.dropout2d_forward`` / ``F.dropout2d_backward`` (``nn/functional/dropout.py``).
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -62,6 +64,9 @@ class Dropout2d(Dropout):
                 f"Dropout2d(p={self.p}) expects input of shape (N, C, H, W) (or (N, C, L)), got "
                 f"{x.shape}; for (N, D) features use Dropout"
             )
-        self.x = x
-        y, self.mask = F.dropout2d_forward(x, self.p, self.training)
+        y, self.cache = F.dropout2d_forward(x, self.p, self.training)
         return y
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return F.dropout2d_backward(G, self.cache) if input_grad else None

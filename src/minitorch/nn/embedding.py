@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
+from .._validation import index_input
 from . import functional as F
 from .module import Module, accumulate_grad
 
@@ -30,11 +31,13 @@ class Embedding(Module):
         Drawn from N(0, 1), as PyTorch does; the ``padding_idx`` row is zero.
     dW : ndarray or None
         The accumulated gradient; ``None`` before the first backward and after ``zero_grad()``.
-    indices : ndarray
-        The integer input cached by ``forward``.
+    cache : EmbeddingCache
+        What the forward kept for the backward: the integer input ``indices``.
 
     Math
     ----
+    The code: ``F.embedding_forward`` / ``F.embedding_backward`` (``nn/functional/embedding.py``).
+
     forward:   y[p] = W[indices[p]]                          (..., D)
     backward:  dW[v] += Σ_{p : indices[p] = v} G[p]          (V, D)
                no input gradient: backward returns ``None`` (indices are not differentiable)
@@ -66,37 +69,18 @@ class Embedding(Module):
         self.W = _state.generator().standard_normal(shape).astype(dtype)
         if padding_idx is not None:
             self.W[padding_idx] = 0
-        self.indices = None
+        self.cache = None
         self.dW = None
 
     def forward(self, indices: np.ndarray) -> np.ndarray:
-        indices = np.asarray(indices)
-        if not np.issubdtype(indices.dtype, np.integer):
-            raise TypeError(
-                f"Embedding expects integer indices, got an array of {indices.dtype}"
-                + (
-                    "; convert token ids with .astype(np.int64)"
-                    if np.issubdtype(indices.dtype, np.floating)
-                    else ""
-                )
-            )
-        if indices.size and (indices.min() < 0 or indices.max() >= self.num_embeddings):
-            bad = indices[(indices < 0) | (indices >= self.num_embeddings)].flat[0]
-            raise IndexError(
-                f"Embedding({self.num_embeddings}, {self.embedding_dim}): index {bad} is out of "
-                f"range; indices must be in [0, {self.num_embeddings})"
-            )
-        self.indices = indices
-        y, _ = F.embedding_forward(indices, self.W)
+        name = f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+        indices = index_input(indices, name, self.num_embeddings)
+        y, self.cache = F.embedding_forward(indices, self.W, self.padding_idx)
         return y
 
     def backward(self, grad_output: np.ndarray) -> None:
-        indices = self._saved(self.indices, "indices")
-        grad_output = self._check_grad_shape(
-            grad_output, (*indices.shape, self.embedding_dim), self.W.dtype
-        )
-        cache = (indices, self.W.shape)
-        dW = F.embedding_backward(grad_output, cache, self.padding_idx)
+        G, _ = self._begin_backward(grad_output)  # indices have no gradient: always None
+        dW = F.embedding_backward(G, self.cache)
         self.dW = accumulate_grad(self.dW, dW, owned=True)
         return None
 

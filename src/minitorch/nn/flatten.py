@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_int, float_input
+from . import functional as F
 from .module import Module
 
 
@@ -13,14 +14,15 @@ class Flatten(Module):
 
     forward:  (N, C, H, W) -> (N, C·H·W)     (a view, no copy, when the input is contiguous)
     backward: grad_output reshaped back to the input's shape
+
+    The code: ``F.flatten_forward`` / ``F.flatten_backward`` (``nn/functional/flatten.py``).
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim = check_int("Flatten", "start_dim", start_dim)
         self.end_dim = check_int("Flatten", "end_dim", end_dim)
-        self.input_shape: tuple[int, ...] | None = None
-        self.output_shape: tuple[int, ...] | None = None
+        self.cache: F.FlattenCache | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = float_input(x, "Flatten")
@@ -36,14 +38,12 @@ class Flatten(Module):
             raise ValueError(
                 f"{name} cannot flatten an input of shape {x.shape}: start_dim comes after end_dim"
             )
-        y = x.reshape(*x.shape[:start], -1, *x.shape[end + 1 :])
-        self.input_shape, self.output_shape = x.shape, y.shape
+        y, self.cache = F.flatten_forward(x, start, end)
         return y
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        input_shape = self._saved(self.input_shape, "input shape")
-        grad_output = self._check_grad_shape(grad_output, self.output_shape)
-        return grad_output.reshape(input_shape)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return F.flatten_backward(G, self.cache) if input_grad else None
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -36,6 +36,8 @@ class Linear(Module):
 
     Math
     ----
+    The code: ``F.linear_forward`` / ``F.linear_backward`` (``nn/functional/linear.py``).
+
     forward:   y  = x W + b                  (N, output_dim)
     backward:  dW += xᵀ G                    (input_dim, output_dim)
                db += Σₙ Gₙ                    (1, output_dim)
@@ -77,9 +79,8 @@ class Linear(Module):
         return y
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
-        x = self._saved(self.x)
-        grad_output = self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim), x.dtype)
-        dx, dW, db = F.linear_backward(grad_output, (x, self.W, self.b), self.needs_input_grad)
+        G, input_grad = self._begin_backward(grad_output)
+        dx, dW, db = F.linear_backward(G, F.LinearCache(self.x, self.W, self.b), input_grad)
         self.dW = accumulate_grad(self.dW, dW, owned=True)  # dW, db: fresh arrays of this call
         if self.b is not None:
             self.db = accumulate_grad(self.db, db, owned=True)
@@ -109,8 +110,9 @@ class Identity(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return x
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        return grad_output
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return G if input_grad else None
 
 
 class TiedLinear(Module):
@@ -141,6 +143,9 @@ class TiedLinear(Module):
 
     Math
     ----
+    The code: ``F.linear_forward`` / ``F.linear_backward`` (``nn/functional/linear.py``),
+    with W = Eᵀ.
+
     With E = owner.W of shape (V, D) and G = dL/dy of shape (N, V):
 
     forward:   y  = x Eᵀ + b                     (N, V)
@@ -181,10 +186,9 @@ class TiedLinear(Module):
         return y
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
-        x = self._saved(self.x)
-        grad_output = self._check_grad_shape(grad_output, (*x.shape[:-1], self.output_dim), x.dtype)
-        W = self.owner.W
-        dx, dW_T, db = F.linear_backward(grad_output, (x, W.T, self.b), self.needs_input_grad)
+        G, input_grad = self._begin_backward(grad_output)
+        cache = F.LinearCache(self.x, self.owner.W.T, self.b)
+        dx, dW_T, db = F.linear_backward(G, cache, input_grad)
         # dW_T is the gradient of Wᵀ; the owner gets its transpose, laid out like W itself.
         self.owner.dW = accumulate_grad(self.owner.dW, np.ascontiguousarray(dW_T.T), owned=True)
         if self.b is not None:

@@ -156,6 +156,9 @@ class Module:
     _forwards_pending: int = 0
     #: Where zero_grad last found each gradient (see _GradSlots); None until it has looked.
     _grad_slots: _GradSlots | None = None
+    #: (shape, dtype) of the last output of ``module(...)``: what :meth:`_begin_backward`
+    #: checks ``grad_output`` against. None until the first forward.
+    _output_spec: tuple[tuple[int, ...], np.dtype | None] | None = None
 
     def __init__(self) -> None:
         self.training = True
@@ -171,6 +174,8 @@ class Module:
         if not _state.grad_enabled():
             return self._forward_without_cache(*args, **kwargs)
         output = self.forward(*args, **kwargs)
+        # What the backward's grad_output must look like: the shape and dtype of this output.
+        self._output_spec = (np.shape(output), getattr(output, "dtype", None))
         # Count the forwards whose cache a backward may still want, so that backward can refuse
         # when a later forward overwrote it. An eval-mode forward with nothing pending counts
         # for nothing (evaluation loops).
@@ -515,11 +520,38 @@ class Module:
                 self._set_attribute(name, type(target)(value))
 
     # ------------------------------------------------------------------ helpers for subclasses
+    def _begin_backward(self, grad_output: Any) -> tuple[np.ndarray, bool]:
+        """The first line of every built-in backward: ``G, input_grad = self._begin_backward(g)``.
+
+        One step, the same for every layer (``docs/contract.md``, "Writing a layer"):
+
+        1. a forward ran (``module(x)``), and its cache is the one this backward is for (a
+           second training forward since the last backward, or a forward under
+           ``no_grad()``, is refused with a ``RuntimeError``; see :meth:`_start_backward`);
+        2. ``grad_output`` has the shape of that forward's output (``ValueError`` otherwise);
+        3. it becomes an array in the output's dtype by the input policy: a Python list, or a
+           float64 gradient handed to a float32 layer, gives float32 gradients.
+
+        Returns ``(G, input_grad)``: the checked gradient, and whether dL/d(input) is wanted
+        (``needs_input_grad``); when it is not, the layer skips that work and returns ``None``.
+        """
+        self._start_backward()
+        spec = self._output_spec
+        if spec is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward() was called before forward(): there is no "
+                "cached forward. Run the forward pass on a batch first."
+            )
+        shape, dtype = spec
+        return self._check_grad_shape(grad_output, shape, dtype), self.needs_input_grad
+
     def _saved(self, value: Any, what: str = "input") -> Any:
         """Return a forward cache, or explain why it cannot be used.
 
-        Every built-in backward starts here: it refuses a backward before any forward, and (via
-        :meth:`_start_backward`) one whose cache a second forward has overwritten.
+        The short form for a layer of one's own (and for losses, whose backward takes no
+        gradient): it refuses a backward before any forward, and (via :meth:`_start_backward`)
+        one whose cache a second forward has overwritten. Built-in layers begin with
+        :meth:`_begin_backward`, which does this and checks ``grad_output`` too.
         """
         self._start_backward()
         if value is None:

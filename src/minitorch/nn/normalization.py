@@ -39,6 +39,9 @@ class LayerNorm(Module):
 
     Math
     ----
+    The code: ``F.layer_norm_forward`` / ``F.layer_norm_backward``
+    (``nn/functional/normalization.py``).
+
     For each row x of D = prod(normalized_shape) features (all leading dimensions are rows),
     with G = dL/dy::
 
@@ -105,10 +108,9 @@ class LayerNorm(Module):
         )
         return y
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        cache = self._saved(self.cache)
-        self._check_grad_shape(grad_output, cache.input_shape)
-        dx, dgamma, dbeta = F.layer_norm_backward(grad_output, cache)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        dx, dgamma, dbeta = F.layer_norm_backward(G, self.cache, input_grad)
         if self.gamma is not None:
             self.dgamma = accumulate_grad(self.dgamma, dgamma, owned=True)
         if self.beta is not None:

@@ -33,7 +33,6 @@ class _Pool2d(Module):
                     f"{name}: padding must be at most half of kernel_size, got padding "
                     f"{self.padding} for kernel_size {self.kernel_size}"
                 )
-        self.x = None
         self.cache: Any = None
 
     def _name(self) -> str:
@@ -53,11 +52,6 @@ class _Pool2d(Module):
         size = conv_output_size(input_shape[2:], self.kernel_size, self.stride, self.padding)
         return (*input_shape[:2], *size)
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        x = self._saved(self.x)
-        grad_output = self._check_grad_shape(grad_output, self.output_shape(x.shape), x.dtype)
-        return self._backward(grad_output, self.cache)
-
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
@@ -76,12 +70,14 @@ class MaxPool2d(_Pool2d):
 
     Attributes
     ----------
-    x : ndarray, shape (N, C, H, W), the cached input.
-    cache : tuple
-        ``(argmax, ...)``: for each output pixel, the kernel offset i·kW + j of its maximum.
+    cache : MaxPool2dCache
+        ``is_max`` for every kernel offset i·kW + j: which windows have their maximum there.
 
     Math
     ----
+    The code: ``F.max_pool2d_forward`` / ``F.max_pool2d_backward``
+    (``nn/functional/pooling.py``).
+
     forward:   y[n, c, r, s] = max_{i,j} xp[n, c, r·sH + i, s·sW + j]      (N, C, Ho, Wo)
     backward:  dx[n, c, p, q] = Σ of G over the windows whose maximum is pixel (p, q)
                                                                            (N, C, H, W)
@@ -93,10 +89,11 @@ class MaxPool2d(_Pool2d):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = self._check_input(x)
         y, self.cache = F.max_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
-        self.x = x
         return y
 
-    _backward = staticmethod(F.max_pool2d_backward)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return F.max_pool2d_backward(G, self.cache) if input_grad else None
 
 
 class AvgPool2d(_Pool2d):
@@ -114,6 +111,9 @@ class AvgPool2d(_Pool2d):
 
     Math
     ----
+    The code: ``F.avg_pool2d_forward`` / ``F.avg_pool2d_backward``
+    (``nn/functional/pooling.py``).
+
     forward:   y[n, c, r, s] = (1 / (kH·kW)) Σ_{i,j} xp[n, c, r·sH + i, s·sW + j]   (N, C, Ho, Wo)
     backward:  dx[n, c, p, q] = (1 / (kH·kW)) Σ over the windows holding pixel (p, q) of G
                                                                                (N, C, H, W)
@@ -122,10 +122,11 @@ class AvgPool2d(_Pool2d):
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = self._check_input(x)
         y, self.cache = F.avg_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
-        self.x = x
         return y
 
-    _backward = staticmethod(F.avg_pool2d_backward)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return F.avg_pool2d_backward(G, self.cache) if input_grad else None
 
 
 class AdaptiveAvgPool2d(Module):
@@ -142,6 +143,9 @@ class AdaptiveAvgPool2d(Module):
 
     Math
     ----
+    The code: ``F.adaptive_avg_pool2d_forward`` / ``F.adaptive_avg_pool2d_backward``
+    (``nn/functional/pooling.py``).
+
     With A_H (Ho, H), A_H[i, h] = 1 / len(window i) for h in window i and 0 elsewhere (see
     :func:`~minitorch.nn.functional.adaptive_pool_matrix`), and A_W (Wo, W) likewise:
 
@@ -161,7 +165,6 @@ class AdaptiveAvgPool2d(Module):
             None if size is None else pair("AdaptiveAvgPool2d", "output_size", size, 1)[0]
             for size in sizes
         )
-        self.x = None
         self.cache = None
 
     def _size_for(self, input_shape: tuple[int, ...]) -> tuple[int, int]:
@@ -177,14 +180,11 @@ class AdaptiveAvgPool2d(Module):
             hint = "; a single image needs a batch dimension: x[None]" if x.ndim == 3 else ""
             raise ValueError(f"{name} expects input of shape (N, C, H, W), got {x.shape}{hint}")
         y, self.cache = F.adaptive_avg_pool2d_forward(x, self._size_for(x.shape))
-        self.x = x
         return y
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        x = self._saved(self.x)
-        expected = (*x.shape[:2], *self._size_for(x.shape))
-        grad_output = self._check_grad_shape(grad_output, expected, x.dtype)
-        return F.adaptive_avg_pool2d_backward(grad_output, self.cache)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return F.adaptive_avg_pool2d_backward(G, self.cache) if input_grad else None
 
     def extra_repr(self) -> str:
         size = self.output_size

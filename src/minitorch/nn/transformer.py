@@ -44,7 +44,16 @@ class Residual(Module):
         if not isinstance(module, Module):
             raise TypeError(f"Residual expects a Module, got {type(module).__name__}")
         self.module = module
-        self.x_shape = None
+
+    # needs_input_grad = False: nobody wants dL/dx = G + f.backward(G), so f need not compute
+    # its own dL/dx either (its parameters still get their gradients): it is told the same.
+    @property
+    def needs_input_grad(self) -> bool:
+        return self.module.needs_input_grad
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value: bool) -> None:
+        self.module.needs_input_grad = bool(value)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         params = self.module.parameters()
@@ -56,19 +65,19 @@ class Residual(Module):
                 "Residual: y = x + f(x) needs f(x) shaped like x, but "
                 f"{type(self.module).__name__} maps {x.shape} to {np.shape(fx)}"
             )
-        self.x_shape = x.shape
         return x + fx
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        shape = self._saved(self.x_shape)
-        self._check_grad_shape(grad_output, shape)
-        through = self.module.backward(grad_output)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        through = self.module.backward(G)
+        if not input_grad:
+            return None
         if through is None:
             raise RuntimeError(
                 f"Residual: {type(self.module).__name__}.backward returned None, but "
                 "dL/dx = G + f.backward(G) needs the gradient through f as well as the skip"
             )
-        return grad_output + through
+        return G + through
 
     def extra_repr(self) -> str:
         return ""
@@ -149,7 +158,16 @@ class TransformerBlock(Module):
             Linear(hidden, E, bias=bias, dtype=dtype),
         )
         self.dropout2 = Dropout(dropout)
-        self.x_shape = None
+
+    # needs_input_grad = False: dx is not computed, and ln1, the first layer x meets on the
+    # attention branch, skips its own dL/dx (the branch's parameters still get theirs).
+    @property
+    def needs_input_grad(self) -> bool:
+        return self.ln1.needs_input_grad
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value: bool) -> None:
+        self.ln1.needs_input_grad = bool(value)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         E = self.embed_dim
@@ -158,20 +176,19 @@ class TransformerBlock(Module):
             raise ValueError(
                 f"TransformerBlock(embed_dim={E}) expects input of shape (N, T, {E}), got {x.shape}"
             )
-        self.x_shape = x.shape
         h = x + self.dropout1(self.attn(self.ln1(x)))
         # The MLP acts on each position alone: give it the N·T positions as rows (one matrix
         # product per Linear instead of one per sample).
         branch = self.mlp(self.ln2(h).reshape(-1, E)).reshape(x.shape)
         return h + self.dropout2(branch)
 
-    def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        shape = self._saved(self.x_shape)
-        self._check_grad_shape(grad_output, shape)
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
         E = self.embed_dim
-        d_branch = self.dropout2.backward(grad_output).reshape(-1, E)
-        dh = grad_output + self.ln2.backward(self.mlp.backward(d_branch).reshape(shape))
-        return dh + self.ln1.backward(self.attn.backward(self.dropout1.backward(dh)))
+        d_branch = self.dropout2.backward(G).reshape(-1, E)
+        dh = G + self.ln2.backward(self.mlp.backward(d_branch).reshape(G.shape))
+        d_skip = self.ln1.backward(self.attn.backward(self.dropout1.backward(dh)))
+        return dh + d_skip if input_grad else None
 
     def extra_repr(self) -> str:
         return ""

@@ -1,7 +1,8 @@
 """Stateless forward/backward pairs: ``import minitorch.nn.functional as F``.
 
 Each operation ``op`` comes as ``op_forward(x, ...) -> (y, cache)`` and
-``op_backward(grad_output, cache) -> gradients``. The modules of ``minitorch.nn`` call these same
+``op_backward(grad_output, cache) -> gradients``, the cache one named tuple per operation
+(``LinearCache(x, W, b)``, ``Conv2dCache``, ...). The modules of ``minitorch.nn`` call these same
 functions, so every formula is written once. Use the pairs directly for weight sharing (call a
 forward twice, keep both caches) or to write a network in the functional style.
 """
@@ -9,6 +10,7 @@ forward twice, keep both caches) or to write a network in the functional style.
 from .activation import *  # noqa: F403
 from .activation import __all__ as _activation_all
 from .attention import (
+    AttentionCache,
     attention_backward,
     attention_forward,
     attention_mask,
@@ -16,15 +18,25 @@ from .attention import (
     merge_heads,
     split_heads,
 )
-from .batchnorm import batch_norm_backward, batch_norm_forward
-from .conv import col2im, conv2d_backward, conv2d_forward, im2col
-from .dropout import dropout2d_backward, dropout2d_forward, dropout_backward, dropout_forward
-from .embedding import embedding_backward, embedding_forward
-from .linear import linear_backward, linear_forward
+from .batchnorm import BatchNormCache, batch_norm_backward, batch_norm_forward
+from .conv import Conv2dCache, col2im, conv2d_backward, conv2d_forward, im2col
+from .dropout import (
+    DropoutCache,
+    dropout2d_backward,
+    dropout2d_forward,
+    dropout_backward,
+    dropout_forward,
+)
+from .embedding import EmbeddingCache, embedding_backward, embedding_forward
+from .flatten import FlattenCache, flatten_backward, flatten_forward
+from .linear import LinearCache, linear_backward, linear_forward
 from .loss import *  # noqa: F403
 from .loss import __all__ as _loss_all
-from .normalization import layer_norm_backward, layer_norm_forward
+from .normalization import LayerNormCache, layer_norm_backward, layer_norm_forward
 from .pooling import (
+    AdaptiveAvgPool2dCache,
+    AvgPool2dCache,
+    MaxPool2dCache,
     adaptive_avg_pool2d_backward,
     adaptive_avg_pool2d_forward,
     adaptive_pool_matrix,
@@ -37,6 +49,17 @@ from .pooling import (
 __all__ = [
     *_activation_all,
     *_loss_all,
+    "AdaptiveAvgPool2dCache",
+    "AttentionCache",
+    "AvgPool2dCache",
+    "BatchNormCache",
+    "Conv2dCache",
+    "DropoutCache",
+    "EmbeddingCache",
+    "FlattenCache",
+    "LayerNormCache",
+    "LinearCache",
+    "MaxPool2dCache",
     "adaptive_avg_pool2d_backward",
     "adaptive_avg_pool2d_forward",
     "adaptive_pool_matrix",
@@ -57,6 +80,8 @@ __all__ = [
     "dropout_forward",
     "embedding_backward",
     "embedding_forward",
+    "flatten_backward",
+    "flatten_forward",
     "im2col",
     "layer_norm_backward",
     "layer_norm_forward",

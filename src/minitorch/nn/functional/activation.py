@@ -2,13 +2,15 @@
 
 ``name_forward(x, ...) -> (y, cache)`` and ``name_backward(grad_output, cache) -> dx``, where
 ``grad_output = dL/dy`` has the shape of ``y`` and ``dx = dL/dx`` the shape of ``x``. The cache is
-whatever the derivative is cheapest from: the input ``x`` for most functions, the output ``y`` for
-sigmoid, tanh, softmax and log-softmax.
+one named tuple per function (``ReLUCache(x)``, ``SigmoidCache(y)``, ...), holding whatever the
+derivative is cheapest from: the input ``x`` for most functions, the output ``y`` for sigmoid,
+tanh, softmax and log-softmax.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special
@@ -19,6 +21,16 @@ from scipy import special
 # same reason; both forms give exactly the same numbers.
 
 __all__ = [
+    "ELUCache",
+    "GELUCache",
+    "LeakyReLUCache",
+    "LogSoftmaxCache",
+    "ReLUCache",
+    "SiLUCache",
+    "SigmoidCache",
+    "SoftmaxCache",
+    "SoftplusCache",
+    "TanhCache",
     "elu",
     "elu_backward",
     "elu_forward",
@@ -53,13 +65,62 @@ __all__ = [
 ]
 
 
+class ReLUCache(NamedTuple):
+    x: np.ndarray
+
+
+class LeakyReLUCache(NamedTuple):
+    x: np.ndarray
+    negative_slope: float
+
+
+class ELUCache(NamedTuple):
+    x: np.ndarray
+    alpha: float
+
+
+class SigmoidCache(NamedTuple):
+    y: np.ndarray  # the output: σ' = y(1 − y)
+
+
+class TanhCache(NamedTuple):
+    y: np.ndarray  # the output: tanh' = 1 − y²
+
+
+class GELUCache(NamedTuple):
+    x: np.ndarray
+    approximate: str  # "none" or "tanh"
+    slope: np.ndarray | None  # Φ(x) + x·φ(x), the exact form's derivative; None for tanh
+
+
+class SiLUCache(NamedTuple):
+    x: np.ndarray
+
+
+class SoftplusCache(NamedTuple):
+    x: np.ndarray
+    beta: float
+    threshold: float
+
+
+class SoftmaxCache(NamedTuple):
+    y: np.ndarray  # the output
+    dim: int
+
+
+class LogSoftmaxCache(NamedTuple):
+    y: np.ndarray  # the output, log softmax(x)
+    dim: int
+
+
 # ReLU(x) = max(0, x);  dReLU/dx = 1 if x > 0 else 0
-def relu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def relu_forward(x: np.ndarray) -> tuple[np.ndarray, ReLUCache]:
     large = isinstance(x, np.ndarray) and x.size >= 2048
-    return (_maximum_with_zero(x) if large else np.maximum(x, 0)), x
+    return (_maximum_with_zero(x) if large else np.maximum(x, 0)), ReLUCache(x)
 
 
-def relu_backward(grad_output: np.ndarray, x: np.ndarray) -> np.ndarray:
+def relu_backward(grad_output: np.ndarray, cache: ReLUCache) -> np.ndarray:
+    x = cache.x
     grad_output = np.asarray(grad_output)
     if grad_output.shape != x.shape or grad_output.dtype.kind != "f":
         return grad_output * (x > 0)
@@ -84,44 +145,48 @@ def _maximum_with_zero(x: np.ndarray) -> np.ndarray:
 
 
 # LeakyReLU(x) = x if x > 0 else slope·x;  derivative 1 if x > 0 else slope
-def leaky_relu_forward(x: np.ndarray, negative_slope: float = 0.01) -> tuple[np.ndarray, tuple]:
-    return np.maximum(x, 0) + negative_slope * np.minimum(x, 0), (x, negative_slope)
+def leaky_relu_forward(
+    x: np.ndarray, negative_slope: float = 0.01
+) -> tuple[np.ndarray, LeakyReLUCache]:
+    return np.maximum(x, 0) + negative_slope * np.minimum(x, 0), LeakyReLUCache(x, negative_slope)
 
 
-def leaky_relu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
-    x, negative_slope = cache
+def leaky_relu_backward(grad_output: np.ndarray, cache: LeakyReLUCache) -> np.ndarray:
+    x, negative_slope = cache.x, cache.negative_slope
     positive = x > 0
     return grad_output * positive + (grad_output * ~positive) * negative_slope
 
 
 # ELU(x) = x if x > 0 else α(eˣ − 1);  derivative 1 if x > 0 else α·eˣ
-def elu_forward(x: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, tuple]:
-    return np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0)), (x, alpha)
+def elu_forward(x: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, ELUCache]:
+    return np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0)), ELUCache(x, alpha)
 
 
-def elu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
-    x, alpha = cache
+def elu_backward(grad_output: np.ndarray, cache: ELUCache) -> np.ndarray:
+    x, alpha = cache.x, cache.alpha
     positive = x > 0
     return grad_output * positive + (grad_output * ~positive) * (alpha * np.exp(np.minimum(x, 0)))
 
 
 # σ(x) = 1 / (1 + e⁻ˣ);  σ' = σ(1 − σ), computed from the cached output
-def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, SigmoidCache]:
     y = special.expit(x)
-    return y, y
+    return y, SigmoidCache(y)
 
 
-def sigmoid_backward(grad_output: np.ndarray, y: np.ndarray) -> np.ndarray:
+def sigmoid_backward(grad_output: np.ndarray, cache: SigmoidCache) -> np.ndarray:
+    y = cache.y
     return grad_output * y * (1 - y)
 
 
 # tanh' = 1 − tanh², computed from the cached output
-def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, TanhCache]:
     y = np.tanh(x)
-    return y, y
+    return y, TanhCache(y)
 
 
-def tanh_backward(grad_output: np.ndarray, y: np.ndarray) -> np.ndarray:
+def tanh_backward(grad_output: np.ndarray, cache: TanhCache) -> np.ndarray:
+    y = cache.y
     return grad_output * (1 - y * y)
 
 
@@ -136,11 +201,11 @@ _GELU_CLIP = 40.0
 _IEEE = {"over": "ignore", "invalid": "ignore"}  # ±inf in, ±inf or NaN out, as in PyTorch
 
 
-def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, tuple]:
+def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, GELUCache]:
     """GELU(x) = x·Φ(x), Φ the standard normal CDF (see :func:`normal_cdf`).
 
     ``approximate='tanh'``: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³).
-    Cache: ``(x, approximate, slope)``. For the exact form the forward has Φ(x) and the
+    Cache: ``GELUCache(x, approximate, slope)``. For the exact form the forward has Φ(x) and the
     normal density φ(x) at hand, so it computes the derivative slope = Φ(x) + x·φ(x) there
     and the backward is one product; for tanh, slope is ``None``.
     """
@@ -150,9 +215,9 @@ def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, 
             y = x * cdf
             slope = np.multiply(density, x, out=density)
             slope += cdf  # Φ(x) + x·φ(x)
-            return y, (x, approximate, slope)
+            return y, GELUCache(x, approximate, slope)
         if approximate == "tanh":
-            return 0.5 * x * (1 + _gelu_tanh(x)), (x, approximate, None)
+            return 0.5 * x * (1 + _gelu_tanh(x)), GELUCache(x, approximate, None)
     raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -215,13 +280,13 @@ def _gelu_tanh(x: np.ndarray) -> np.ndarray:
     return np.tanh(_SQRT_2_OVER_PI * (xc + _GELU_KAPPA * xc**3))
 
 
-def gelu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+def gelu_backward(grad_output: np.ndarray, cache: GELUCache) -> np.ndarray:
     """dGELU/dx = Φ(x) + x·φ(x)  (exact: the slope the forward cached);
     0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)  (tanh)."""
-    x, approximate, slope = cache
+    x = cache.x
     with np.errstate(**_IEEE):
-        if approximate == "none":
-            return grad_output * slope
+        if cache.approximate == "none":
+            return grad_output * cache.slope
         xc = np.clip(x, -_GELU_CLIP, _GELU_CLIP)
         tanh_inner = _gelu_tanh(x)
         d_inner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * xc * xc)
@@ -229,12 +294,13 @@ def gelu_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
 
 
 # SiLU(x) = x·σ(x);  derivative σ(x)·(1 + x·(1 − σ(x)))
-def silu_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def silu_forward(x: np.ndarray) -> tuple[np.ndarray, SiLUCache]:
     with np.errstate(**_IEEE):
-        return x * special.expit(x), x
+        return x * special.expit(x), SiLUCache(x)
 
 
-def silu_backward(grad_output: np.ndarray, x: np.ndarray) -> np.ndarray:
+def silu_backward(grad_output: np.ndarray, cache: SiLUCache) -> np.ndarray:
+    x = cache.x
     s = special.expit(x)
     with np.errstate(**_IEEE):
         return grad_output * s * (1 + x * (1 - s))
@@ -242,18 +308,17 @@ def silu_backward(grad_output: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def softplus_forward(
     x: np.ndarray, beta: float = 1.0, threshold: float = 20.0
-) -> tuple[np.ndarray, tuple]:
+) -> tuple[np.ndarray, SoftplusCache]:
     """Softplus(x) = log(1 + e^{βx}) / β, and x itself where βx > threshold (as PyTorch)."""
     bx = beta * x
     y = np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
-    return y, (x, beta, threshold)
+    return y, SoftplusCache(x, beta, threshold)
 
 
-def softplus_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+def softplus_backward(grad_output: np.ndarray, cache: SoftplusCache) -> np.ndarray:
     """dSoftplus/dx = σ(βx), and 1 where βx > threshold."""
-    x, beta, threshold = cache
-    bx = beta * x
-    return np.where(bx > threshold, grad_output, grad_output * special.expit(bx))
+    bx = cache.beta * cache.x
+    return np.where(bx > cache.threshold, grad_output, grad_output * special.expit(bx))
 
 
 def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
@@ -262,10 +327,8 @@ def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
     A row of −inf gives NaN, as in PyTorch (there is no distribution over nothing).
     """
     with np.errstate(**_IEEE):  # x − max x may overflow to −inf, whose exp is the 0 it should be
-        shifted = x - x.max(axis=dim, keepdims=True)
-        e = np.exp(shifted)
-        e /= e.sum(axis=dim, keepdims=True)
-    return e
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        return e / e.sum(axis=dim, keepdims=True)
 
 
 def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
@@ -276,26 +339,26 @@ def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
     return shifted
 
 
-def softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
+def softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, SoftmaxCache]:
     y = softmax(x, dim)
-    return y, (y, dim)
+    return y, SoftmaxCache(y, dim)
 
 
-def softmax_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+def softmax_backward(grad_output: np.ndarray, cache: SoftmaxCache) -> np.ndarray:
     """dx = y ⊙ (g − Σ_dim g ⊙ y): the Jacobian diag(y) − y yᵀ applied without forming it."""
-    y, dim = cache
+    y, dim = cache.y, cache.dim
     with np.errstate(**_IEEE):
         return y * (grad_output - (grad_output * y).sum(axis=dim, keepdims=True))
 
 
-def log_softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
+def log_softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, LogSoftmaxCache]:
     y = log_softmax(x, dim)
-    return y, (y, dim)
+    return y, LogSoftmaxCache(y, dim)
 
 
-def log_softmax_backward(grad_output: np.ndarray, cache: tuple) -> np.ndarray:
+def log_softmax_backward(grad_output: np.ndarray, cache: LogSoftmaxCache) -> np.ndarray:
     """dx = g − softmax(x) · Σ_dim g, with softmax(x) = exp(y)."""
-    y, dim = cache
+    y, dim = cache.y, cache.dim
     with np.errstate(**_IEEE):
         return grad_output - np.exp(y) * grad_output.sum(axis=dim, keepdims=True)
 

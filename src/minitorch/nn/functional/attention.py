@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._fast import row_sum
 from .dropout import dropout_forward
 
 
@@ -134,15 +135,14 @@ def attention_forward(
     Returns ``(O, cache)``.
     """
     scale = 1.0 / math.sqrt(q.shape[-1])
-    scores = q @ k.swapaxes(-1, -2)
-    scores *= scale
+    scores = (q @ k.swapaxes(-1, -2)) * scale
     if mask is not None:
         scores += mask
-    # softmax along the keys, in place: shift by the row maximum so exp never overflows
-    scores -= scores.max(axis=-1, keepdims=True)
-    weights = np.exp(scores, out=scores)
-    weights /= np.einsum("...ij->...i", weights)[..., None]  # Σⱼ, faster than .sum(axis=-1)
-    dropped, dropout_mask = dropout_forward(weights, dropout_p, training, generator)
+    # softmax along the keys j, shifted by the row maximum so that exp never overflows
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = e / row_sum(e)  # row_sum(e) = e.sum(axis=-1, keepdims=True), see _fast.py
+    dropped, dropout = dropout_forward(weights, dropout_p, training, generator)
+    dropout_mask = dropout.mask
     output = np.matmul(dropped, v, out=out)
     return output, AttentionCache(q, k, v, weights, dropout_mask, output, scale)
 
@@ -171,19 +171,18 @@ def attention_backward(
     ``out``: three ``(N, H, T, d)`` arrays to write dq, dk, dv into (views of one
     ``(N, T, 3E)`` buffer from :func:`split_heads`, so that they need no merging).
     """
-    q, k, v, weights, dropout_mask, output, scale = cache
+    q, k, v, P, M, scale = cache.q, cache.k, cache.v, cache.weights, cache.dropout_mask, cache.scale
     dq_out, dk_out, dv_out = (None, None, None) if out is None else out
-    dropped = weights if dropout_mask is None else weights * dropout_mask
-    dv = np.matmul(dropped.swapaxes(-1, -2), grad_output, out=dv_out)
-    d_weights = grad_output @ v.swapaxes(-1, -2)
-    if dropout_mask is not None:
-        d_weights *= dropout_mask
-    row_sums = np.einsum("...ic,...ic->...i", grad_output, output)[..., None]  # Dᵢ = Gᵢ·Oᵢ
-    d_scores = d_weights
-    d_scores -= row_sums
-    d_scores *= weights
-    dq = np.matmul(d_scores, k, out=dq_out)
+    G = grad_output
+    dropped = P if M is None else P * M
+    dv = np.matmul(dropped.swapaxes(-1, -2), G, out=dv_out)
+    dP = G @ v.swapaxes(-1, -2)
+    if M is not None:
+        dP *= M
+    D = row_sum(G * cache.output)  # Dᵢ = Gᵢ·Oᵢ = Σⱼ dPᵢⱼ Pᵢⱼ
+    dS = P * (dP - D)
+    dq = np.matmul(dS, k, out=dq_out)
     dq *= scale
-    dk = np.matmul(d_scores.swapaxes(-1, -2), q, out=dk_out)
+    dk = np.matmul(dS.swapaxes(-1, -2), q, out=dk_out)
     dk *= scale
     return dq, dk, dv

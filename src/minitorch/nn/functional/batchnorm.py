@@ -10,9 +10,18 @@ without the temporary arrays ``x.sum(axis=(0, 2))`` of a product would need).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-BatchNormCache = tuple[np.ndarray, np.ndarray, "np.ndarray | None", bool]
+
+class BatchNormCache(NamedTuple):
+    """What the backward of batch norm needs from its forward."""
+
+    x_hat: np.ndarray  # (N, C, L): the normalised input, every axis after the channels as one
+    inv_std: np.ndarray  # (C,): 1/√(σ² + ε)
+    gamma: np.ndarray | None  # (C,), or None without the affine part
+    batch_statistics: bool  # μ and σ² were the batch's (training), not the running ones
 
 
 def _per_channel(values: np.ndarray, length: int) -> np.ndarray:
@@ -50,7 +59,7 @@ def batch_norm_forward(
     * ``training=False``: μ = running_mean and σ² = running_var, constants.
 
     ``gamma``/``beta`` ``None``: no affine part (γ = 1, β = 0).
-    Returns ``(y, cache)``, ``cache = (x̂ as (N, C, L), 1/√(σ² + ε) (C,), γ (C,), training)``.
+    Returns ``(y, BatchNormCache(x̂ as (N, C, L), 1/√(σ² + ε) (C,), γ (C,), training))``.
     """
     n, c = x.shape[:2]
     m = x.size // c
@@ -87,7 +96,7 @@ def batch_norm_forward(
     y = x_hat.copy() if gamma is None else x_hat * _per_channel(gamma, length)  # not the cache
     if beta is not None:
         y += _per_channel(beta.reshape(c), length)
-    return y.reshape(x.shape), (x_hat, inv_std, gamma, training)
+    return y.reshape(x.shape), BatchNormCache(x_hat, inv_std, gamma, training)
 
 
 def batch_norm_backward(
@@ -110,7 +119,7 @@ def batch_norm_backward(
     dγ and dβ are returned for the caller to reshape like its parameters; ``dx`` is ``None``
     unless ``input_grad``.
     """
-    x_hat, inv_std, gamma, batch_statistics = cache
+    x_hat, inv_std, gamma = cache.x_hat, cache.inv_std, cache.gamma
     m = x_hat.size // x_hat.shape[1]
     G = grad_output.reshape(x_hat.shape)  # (N, C, L)
     dbeta = np.einsum("ncl->c", G)
@@ -120,7 +129,7 @@ def batch_norm_backward(
     scale = inv_std if gamma is None else gamma * inv_std  # γ / √(σ² + ε), per channel
     length = x_hat.shape[2]
     dx = G * _per_channel(scale, length)
-    if batch_statistics:  # the same formula as above, spread over in-place steps
+    if cache.batch_statistics:  # the same formula as above, spread over in-place steps
         dx -= x_hat * _per_channel(scale * dgamma / m, length)
         dx -= _per_channel(scale * dbeta / m, length)
     return dx.reshape(grad_output.shape), dgamma, dbeta

@@ -24,14 +24,26 @@ numbers instead of Wo, which makes them two to three times faster than with the 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..._validation import check_int
+from ._fast import matmul_t
 
 Pair = tuple[int, int]
-Conv2dCache = tuple[tuple[int, ...], np.ndarray, np.ndarray, "np.ndarray | None", Pair, Pair, Pair]
+
+
+class Conv2dCache(NamedTuple):
+    """What the backward of a convolution needs from its forward."""
+
+    x_shape: tuple[int, ...]  # (N, C, H, W)
+    cols: np.ndarray  # (C·kH·kW, Ho·Wo·N): im2col(x)
+    W: np.ndarray  # (F, C, kH, kW)
+    b: np.ndarray | None  # (1, F, 1, 1), or None without a bias
+    stride: Pair
+    padding: Pair
+    dilation: Pair
 
 
 def pair(owner: str, name: str, value: Any, minimum: int = 0) -> Pair:
@@ -239,7 +251,7 @@ def conv2d_forward(
     y     = Y as (N, F, Ho, Wo), plus b                (N, F, Ho, Wo)
 
     Shapes: x (N, C, H, W), W (F, C, kH, kW), b (1, F, 1, 1) (or any shape of F elements).
-    Returns ``(y, cache)`` with ``cache = (x.shape, cols, W, b, stride, padding, dilation)``.
+    Returns ``(y, Conv2dCache(x.shape, cols, W, b, stride, padding, dilation))``.
     ``cols_buffer``: the ``cols`` of a cache that is no longer needed (Conv2d passes its last
     forward's), reused when its shape and dtype fit; this spares allocating (and the operating
     system zeroing) a new patch matrix, often the largest array of the network, at every step.
@@ -265,7 +277,7 @@ def conv2d_forward(
         np.copyto(y, Y_nchw)
     else:
         np.add(Y_nchw, b.reshape(1, f, 1, 1), out=y)
-    return y, (x.shape, cols, W, b, stride, padding, dilation)
+    return y, Conv2dCache(x.shape, cols, W, b, stride, padding, dilation)
 
 
 def conv2d_backward(
@@ -279,15 +291,13 @@ def conv2d_backward(
     dx    = col2im(W_colᵀ @ G_col)                     (N, C, H, W)   (``None`` unless
                                                                        ``input_grad``)
     """
-    x_shape, cols, W, b, stride, padding, dilation = cache
+    W, b, cols = cache.W, cache.b, cache.cols
     f = W.shape[0]
     G_col = grad_output.transpose(1, 2, 3, 0).reshape(f, -1)  # (F, Ho·Wo·N), one copy
-    # dW = G_col colsᵀ, computed as (cols G_colᵀ)ᵀ: the same numbers, but BLAS runs a long
-    # (C·kH·kW, Ho·Wo·N) matrix times a thin one about twice as fast in this orientation.
-    dW = (cols @ G_col.T).T.reshape(W.shape)
+    dW = matmul_t(G_col, cols).reshape(W.shape)  # G_col @ colsᵀ (see _fast.py)
     db = None if b is None else G_col.sum(axis=1).reshape(b.shape)
     dx = None
     if input_grad:
         dcols = W.reshape(f, -1).T @ G_col  # (C·kH·kW, Ho·Wo·N)
-        dx = col2im(dcols, x_shape, W.shape[2:], stride, padding, dilation)
+        dx = col2im(dcols, cache.x_shape, W.shape[2:], cache.stride, cache.padding, cache.dilation)
     return dx, dW, db

@@ -8,13 +8,37 @@ no Python loop runs over images, channels or pixels.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .conv import Pair, conv_output_size, pad2d, window_slices
 
-MaxPool2dCache = tuple[np.ndarray, tuple[int, ...], Pair, Pair, Pair]
-AvgPool2dCache = tuple[tuple[int, ...], Pair, Pair, Pair]
-AdaptiveAvgPool2dCache = tuple[np.ndarray, np.ndarray]
+
+class MaxPool2dCache(NamedTuple):
+    """What the backward of max pooling needs from its forward."""
+
+    is_max: np.ndarray  # (kH·kW, N, C, Ho, Wo): where each window's maximum was
+    x_shape: tuple[int, ...]  # (N, C, H, W)
+    kernel_size: Pair
+    stride: Pair
+    padding: Pair
+
+
+class AvgPool2dCache(NamedTuple):
+    """What the backward of average pooling needs from its forward."""
+
+    x_shape: tuple[int, ...]  # (N, C, H, W)
+    kernel_size: Pair
+    stride: Pair
+    padding: Pair
+
+
+class AdaptiveAvgPool2dCache(NamedTuple):
+    """What the backward of adaptive average pooling needs from its forward."""
+
+    A_H: np.ndarray  # (Ho, H): the averaging matrix of the rows
+    A_W: np.ndarray  # (Wo, W): of the columns
 
 
 def _scatter(
@@ -41,7 +65,7 @@ def max_pool2d_forward(
     k = i·kW + j: exactly one offset per window. As in PyTorch, ties go to the first maximum
     in row-major order, a NaN is the maximum (the last NaN of the window), and a window whose
     real pixels are all −∞ picks its first real pixel, never the padding.
-    Returns ``(y, cache)`` with ``cache = (is_max, x.shape, kernel_size, stride, padding)``.
+    Returns ``(y, MaxPool2dCache(is_max, x.shape, kernel_size, stride, padding))``.
     """
     (h, w), (kh, kw) = x.shape[2:], kernel_size
     size = conv_output_size((h, w), kernel_size, stride, padding)
@@ -74,7 +98,7 @@ def max_pool2d_forward(
         first_real = first_row[:, None] * kw + first_col[None, :]  # (Ho, Wo)
         for k in range(kh * kw):
             np.copyto(is_max[k], first_real == k, where=y == -np.inf)
-    return y, (is_max, x.shape, kernel_size, stride, padding)
+    return y, MaxPool2dCache(is_max, x.shape, kernel_size, stride, padding)
 
 
 def max_pool2d_backward(grad_output: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
@@ -83,7 +107,8 @@ def max_pool2d_backward(grad_output: np.ndarray, cache: MaxPool2dCache) -> np.nd
     dx[pixel] = Σ over the windows whose maximum is that pixel of G[window]        (N, C, H, W)
     (a pixel that is the maximum of several overlapping windows gets the sum).
     """
-    is_max, (n, c, h, w), (kh, kw), stride, padding = cache
+    is_max, stride, padding = cache.is_max, cache.stride, cache.padding
+    (n, c, h, w), (kh, kw) = cache.x_shape, cache.kernel_size
     (ph, pw), size = padding, conv_output_size((h, w), (kh, kw), stride, padding)
     padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad_output.dtype)
     side_by_side = stride[0] >= kh and stride[1] >= kw  # windows share no pixel
@@ -102,7 +127,7 @@ def avg_pool2d_forward(
 
     Shapes: x (N, C, H, W) -> y (N, C, Ho, Wo). The padding counts in the divisor (PyTorch's
     default ``count_include_pad=True``): every window divides by kH·kW.
-    Returns ``(y, cache)`` with ``cache = (x.shape, kernel_size, stride, padding)``.
+    Returns ``(y, AvgPool2dCache(x.shape, kernel_size, stride, padding))``.
     """
     (kh, kw), (h, w) = kernel_size, x.shape[2:]
     size = conv_output_size((h, w), kernel_size, stride, padding)
@@ -111,18 +136,19 @@ def avg_pool2d_forward(
     for _, _, rows, cols in window_slices(kernel_size, stride, (1, 1), size):
         y += xp[:, :, rows, cols]
     y /= kh * kw
-    return y, (x.shape, kernel_size, stride, padding)
+    return y, AvgPool2dCache(x.shape, kernel_size, stride, padding)
 
 
 def avg_pool2d_backward(grad_output: np.ndarray, cache: AvgPool2dCache) -> np.ndarray:
     """dx: every pixel of a window gets 1/(kH·kW) of the window's gradient (summed over the
     windows it lies in; the share that falls on the padding is dropped).    (N, C, H, W)
     """
-    input_shape, kernel_size, stride, padding = cache
-    kh, kw = kernel_size
+    kh, kw = cache.kernel_size
     share = grad_output / (kh * kw)
     parts = (share for _ in range(kh * kw))
-    return _scatter(parts, input_shape, kernel_size, stride, padding, grad_output.dtype)
+    return _scatter(
+        parts, cache.x_shape, cache.kernel_size, cache.stride, cache.padding, grad_output.dtype
+    )
 
 
 def adaptive_pool_matrix(input_size: int, output_size: int, dtype=np.float64) -> np.ndarray:
@@ -152,17 +178,16 @@ def adaptive_avg_pool2d_forward(
     Shapes: x (N, C, H, W), A_H (Ho, H), A_W (Wo, W) from :func:`adaptive_pool_matrix`
     -> y (N, C, Ho, Wo). Averaging the rows and then the columns of each window is the same as
     averaging the window, because the windows are rectangles.
-    Returns ``(y, cache)`` with ``cache = (A_H, A_W)``.
+    Returns ``(y, AdaptiveAvgPool2dCache(A_H, A_W))``.
     """
     (h, w), (ho, wo) = x.shape[2:], output_size
     A_H = adaptive_pool_matrix(h, ho, x.dtype)
     A_W = adaptive_pool_matrix(w, wo, x.dtype)
-    return A_H @ x @ A_W.T, (A_H, A_W)
+    return A_H @ x @ A_W.T, AdaptiveAvgPool2dCache(A_H, A_W)
 
 
 def adaptive_avg_pool2d_backward(
     grad_output: np.ndarray, cache: AdaptiveAvgPool2dCache
 ) -> np.ndarray:
     """dx = A_Hᵀ G A_W                                                        (N, C, H, W)"""
-    A_H, A_W = cache
-    return A_H.T @ grad_output @ A_W
+    return cache.A_H.T @ grad_output @ cache.A_W

@@ -1,0 +1,29 @@
+"""Flattening dimensions into one, as a stateless forward/backward pair."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class FlattenCache(NamedTuple):
+    """What the backward of a flatten needs from its forward."""
+
+    x_shape: tuple[int, ...]  # the input's shape, to reshape the gradient back to
+
+
+def flatten_forward(
+    x: np.ndarray, start_dim: int = 1, end_dim: int = -1
+) -> tuple[np.ndarray, FlattenCache]:
+    """y = x with dimensions ``start_dim..end_dim`` merged into one: (N, C, H, W) -> (N, C·H·W).
+
+    A view, no copy, when x is contiguous. Returns ``(y, FlattenCache(x.shape))``.
+    """
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    return x.reshape(*x.shape[:start], -1, *x.shape[end + 1 :]), FlattenCache(x.shape)
+
+
+def flatten_backward(grad_output: np.ndarray, cache: FlattenCache) -> np.ndarray:
+    """dx = G reshaped back to the input's shape: flattening moves no number."""
+    return grad_output.reshape(cache.x_shape)

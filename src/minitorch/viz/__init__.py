@@ -2,8 +2,9 @@
 
 Nothing in the rest of minitorch imports this package; it is the only part that uses matplotlib.
 
-Plots (:mod:`minitorch.viz.plots`). Each returns a :class:`matplotlib.figure.Figure`, never calls
-``plt.show()``, works headless, and saves itself with ``path="figure.png"``:
+Plots (:mod:`minitorch.viz.plots`, :mod:`minitorch.viz.decision_boundary`). Each returns a
+:class:`matplotlib.figure.Figure`, never calls ``plt.show()``, works headless, and saves itself
+with ``path="figure.png"``:
 
 ==========================================  ===================================================
 ``plot_history(history)``                   loss, accuracy (and learning-rate) curves from a
@@ -49,7 +50,7 @@ from typing import Any
 # Plotting function -> the module that defines it, imported on first use (PEP 562).
 _PLOTTING = {
     "plot_history": "plots",
-    "plot_decision_boundary": "plots",
+    "plot_decision_boundary": "decision_boundary",
     "show_images": "plots",
     "plot_confusion_matrix": "plots",
     "plot_activation_histograms": "diagnostic_plots",
@@ -61,6 +62,8 @@ _PLOTTING = {
     "plot_filters": "conv_plots",
     "plot_feature_maps": "conv_plots",
 }
+
+_MODULES = ("plots", "decision_boundary", "diagnostic_plots", "conv_plots")
 
 __all__ = list(_PLOTTING)
 
@@ -83,7 +86,7 @@ def __getattr__(name: str) -> Any:
     if name in _PLOTTING:
         module = importlib.import_module(f".{_PLOTTING[name]}", __name__)
         return getattr(module, name)
-    if name in ("plots", "diagnostic_plots", "conv_plots"):
+    if name in _MODULES:
         return importlib.import_module(f".{name}", __name__)
     if name in _MOVED:
         where = f"minitorch.{_MOVED[name]}" + ("" if name == _MOVED[name] else f".{name}")
@@ -95,4 +98,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_PLOTTING, "plots", "diagnostic_plots", "conv_plots"])
+    return sorted([*globals(), *_PLOTTING, *_MODULES])

@@ -1,4 +1,5 @@
-"""Helpers shared by the plotting modules: making figures without pyplot, saving them.
+"""Helpers shared by the plotting modules: making figures without pyplot, saving them, and
+running a model for a plot without changing it (:func:`model_left_as_found`).
 
 Figures are built with :class:`matplotlib.figure.Figure` directly, not ``pyplot``: nothing is
 added to pyplot's global list of open figures (so plotting in a loop leaks no memory and opens no
@@ -10,11 +11,15 @@ own (``ax=``) made with ``fig, ax = plt.subplots()`` and call ``plt.show()``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from ..nn.module import Module
 
 PathLike = str | os.PathLike
 
@@ -65,3 +70,25 @@ def class_colors(num_classes: int) -> list:
     if num_classes <= 20:
         return list(colormaps["tab20"].colors[:num_classes])
     return [colormaps["viridis"](i / (num_classes - 1)) for i in range(num_classes)]
+
+
+@contextmanager
+def model_left_as_found(model: Module) -> Iterator[None]:
+    """Run the model in eval mode, then restore every module's attributes as they were.
+
+    Evaluating the model on the grid overwrites each layer's forward cache (``Linear.x``, ...);
+    restoring the attributes afterwards (the arrays themselves are not copied, only the references
+    put back) means plotting between ``backward`` and ``optimizer.step()`` changes nothing, and
+    each module gets back its own ``training`` flag.
+    """
+    if not isinstance(model, Module):  # a plain function of the inputs: nothing to restore
+        yield
+        return
+    saved = [(module, dict(vars(module))) for _, module in model.named_modules()]
+    try:
+        model.eval()
+        yield
+    finally:
+        for module, attributes in saved:
+            vars(module).clear()
+            vars(module).update(attributes)

@@ -28,8 +28,7 @@ from .. import _state
 from ..nn.activation import Activation
 from ..nn.conv import Conv2d
 from ..nn.module import Module
-from ._figures import PathLike, figure_and_axes, finish
-from .plots import _model_left_as_found
+from ._figures import PathLike, figure_and_axes, finish, model_left_as_found
 
 __all__ = ["plot_feature_maps", "plot_filters"]
 
@@ -314,7 +313,7 @@ def _recording(layers: list[tuple[str, Module]], outputs: dict[str, np.ndarray])
     """Keep each layer's output while the model runs.
 
     Each chosen layer's ``forward`` is wrapped, for this one call only, by a function that
-    stores what it returns; the enclosing ``_model_left_as_found`` removes the wrappers (and
+    stores what it returns; the enclosing ``model_left_as_found`` removes the wrappers (and
     restores every cache) afterwards.
     """
 
@@ -392,7 +391,7 @@ def plot_feature_maps(
     batch = batch.astype(parameters[0].dtype if parameters else np.float64)
 
     outputs: dict[str, np.ndarray] = {}
-    with _model_left_as_found(model), _recording(chosen, outputs), _state.no_grad():
+    with model_left_as_found(model), _recording(chosen, outputs), _state.no_grad():
         scores = np.asarray(model(batch))
     shown = [(n, m) for n, m in chosen if n in outputs]
     if layers is None:  # by default, the layers that make images (not the ReLUs after Flatten)

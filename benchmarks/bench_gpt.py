@@ -32,7 +32,8 @@ import numpy as np  # noqa: E402
 
 import minitorch  # noqa: E402
 from minitorch import nn, optim  # noqa: E402
-from minitorch.models import GPT, weight_decay_groups  # noqa: E402
+from minitorch.models import GPT  # noqa: E402
+from minitorch.optim import weight_decay_groups  # noqa: E402
 
 try:  # benchmarks/run.py imports this file and times minitorch alone without torch
     import torch

@@ -474,7 +474,7 @@ def train_lm(
     optimizers : sequence of Optimizer
         All step every iteration: nanoGPT's two parameter groups are two AdamW here, one
         for the matrices (with weight decay) and one for the rest (see
-        :func:`minitorch.models.weight_decay_groups`).
+        :func:`minitorch.optim.weight_decay_groups`).
     batch_size, block_size : int
     start, stop : int
         Iterations already trained, and the number to reach.

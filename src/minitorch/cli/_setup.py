@@ -16,8 +16,8 @@ import numpy as np
 from .. import manual_seed, nn, optim, transforms
 from ..datasets import CLASSIFICATION, DATASETS, TinyShakespeare, get_dataset
 from ..datasets.mnist import DownloadError
-from ..models import GPT, build_cnn, build_mlp, cnn_layout, weight_decay_groups
-from ..optim import lr_scheduler
+from ..models import GPT, build_cnn, build_mlp, cnn_layout
+from ..optim import lr_scheduler, weight_decay_groups
 from ..training import warmup_cosine_lr
 from ..utils.data import DataLoader
 from ._common import EXIT_FAILURE, CLIError, printable
@@ -281,7 +281,7 @@ class GPTTraining:
 
     ``optimizers`` are nanoGPT's two AdamW parameter groups, as two optimizers: the matrices
     (embeddings and Linear weights) with weight decay, the biases and LayerNorm parameters
-    without (:func:`minitorch.models.weight_decay_groups`). Batches are drawn from
+    without (:func:`minitorch.optim.weight_decay_groups`). Batches are drawn from
     ``batch_generator``, a stream of its own, so that they do not depend on what dropout draws
     from the global generator.
     """

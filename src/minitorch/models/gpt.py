@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -225,65 +224,3 @@ def sample_next_token(logits: np.ndarray, top_k: int | None = None) -> np.ndarra
     cdf = np.cumsum(probs, axis=-1)
     u = _state.generator().random((logits.shape[0], 1)) * cdf[:, -1:]
     return (cdf <= u).sum(axis=-1)
-
-
-# ---------------------------------------------------------------------- weight decay
-def decays_weight(name: str, param: np.ndarray) -> bool:
-    """nanoGPT's rule: weight decay for matrices (embeddings and Linear weights), none for
-    biases and LayerNorm parameters.
-
-    nanoGPT decays the parameters with ``p.dim() >= 2``. minitorch stores a Linear's bias as
-    a (1, out) row, so the rule also looks at the name: a ``b`` is a bias whatever its shape.
-    """
-    return param.ndim >= 2 and name.rpartition(".")[2] not in ("b", "beta", "gamma")
-
-
-class ParameterGroup(nn.Module):
-    """Some of a model's parameters, as a module an optimizer can be given.
-
-    minitorch's optimizers take modules; nanoGPT gives AdamW two parameter groups, with and
-    without weight decay. Two optimizers, one per group, do the same (AdamW updates each
-    parameter on its own)::
-
-        decay, no_decay = weight_decay_groups(model)
-        optimizers = [optim.AdamW(decay, lr, betas=(0.9, 0.99), weight_decay=0.1),
-                      optim.AdamW(no_decay, lr, betas=(0.9, 0.99), weight_decay=0.0)]
-
-    ``parameters()`` and ``grads()`` are the model's own arrays (aligned); ``zero_grad()``
-    clears this group's gradients only. The group holds the model but is not part of it.
-    """
-
-    def __init__(self, model: nn.Module, names: list[str]) -> None:
-        super().__init__()
-        self.model = model
-        positions = {name: i for i, (name, _) in enumerate(model.named_parameters())}
-        missing = [name for name in names if name not in positions]
-        if missing:
-            raise KeyError(f"ParameterGroup: the model has no parameter {missing[0]!r}")
-        self.names = list(names)
-        self._positions = [positions[name] for name in names]
-
-    def parameters(self) -> list[np.ndarray]:
-        params = self.model.parameters()
-        return [params[i] for i in self._positions]
-
-    def grads(self) -> list[np.ndarray | None]:
-        grads = self.model.grads()
-        return [grads[i] for i in self._positions]
-
-    def named_children(self) -> list[tuple[str, nn.Module]]:
-        return [("model", self.model)]  # so zero_grad finds the gradients in its modules
-
-    def forward(self, *args: Any) -> Any:
-        raise NotImplementedError("ParameterGroup only groups parameters for an optimizer")
-
-    def extra_repr(self) -> str:
-        return f"{len(self.names)} parameters: {', '.join(self.names)}"
-
-
-def weight_decay_groups(model: nn.Module) -> tuple[ParameterGroup, ParameterGroup]:
-    """``(decay, no_decay)``: the model's parameters split by :func:`decays_weight`."""
-    named = model.named_parameters()
-    decay = [name for name, p in named if decays_weight(name, p)]
-    no_decay = [name for name, p in named if not decays_weight(name, p)]
-    return ParameterGroup(model, decay), ParameterGroup(model, no_decay)

@@ -11,13 +11,33 @@ An optimizer is given the model (a Module) or a list of Modules, not ``model.par
             model.backward(loss_fn.backward())
             optimizer.step()
         scheduler.step()
+
+Parameter groups, as in PyTorch (a group's ``"params"`` is a Module, a list of Modules, or a
+:class:`ParameterGroup` of some of a model's parameters)::
+
+    decay, no_decay = optim.weight_decay_groups(model)
+    optimizer = optim.AdamW([{"params": decay, "weight_decay": 0.1},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=6e-4)
+    optimizer.param_groups[0]["lr"] = 3e-4
 """
 
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
+from .param_groups import ParameterGroup, decays_weight, weight_decay_groups
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "ParameterGroup",
+    "RMSprop",
+    "decays_weight",
+    "lr_scheduler",
+    "weight_decay_groups",
+]

@@ -737,7 +737,7 @@ CTRL_C_AT_START: dict[str, tuple[str, str, str]] = {
     "loading the data": ("minitorch.cli._setup.get_dataset", "new", "nothing was written"),
     "building the model": ("minitorch.cli._setup.build_mlp", "new", "nothing was written"),
     "making the run folder": (
-        "minitorch.cli._train.RunFolder.create",
+        "minitorch.cli._trainer.RunFolder.create",
         "new",
         "nothing was written",
     ),

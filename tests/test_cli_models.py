@@ -27,7 +27,7 @@ import pytest
 
 import minitorch
 from idx_folder import write_idx_folder
-from minitorch.cli import _train as train_module
+from minitorch.cli import _trainer as train_module
 from minitorch.cli import main
 from minitorch.cli._options import SAMPLE_DEFAULTS
 from minitorch.cli._run import RunFolder
@@ -284,9 +284,9 @@ def test_a_gpt_run_records_its_recipe_metrics_and_checkpoint(gpt_run):
     state = minitorch.load(gpt_run / "checkpoint.npz")
     assert state["iter"] == 12 and state["progress"]["steps"] == 0
     assert set(state["optimizers"]) == {"decay", "no_decay"}
-    decay = state["optimizers"]["decay"]["hyperparameters"]
+    decay = state["optimizers"]["decay"]["param_groups"]["0"]
     assert decay["weight_decay"] == 0.1 and np.asarray(decay["betas"]).tolist() == [0.9, 0.99]
-    assert state["optimizers"]["no_decay"]["hyperparameters"]["weight_decay"] == 0.0
+    assert state["optimizers"]["no_decay"]["param_groups"]["0"]["weight_decay"] == 0.0
     assert "head.W" not in state["model"]  # tied: the head reads wte.W
 
     from matplotlib import image  # the curves against the iterations: a real picture
@@ -952,12 +952,12 @@ DAMAGED_GPT_CHECKPOINTS = {
         True,
     ),
     "a learning rate off the schedule": (
-        lambda s: s["optimizers"]["decay"]["hyperparameters"].update(lr=0.5),
+        lambda s: s["optimizers"]["decay"]["param_groups"]["0"].update(lr=0.5),
         "the decay optimizer's lr is 0.5, not the schedule's 0.0001 at iteration 12",
         False,
     ),
     "weight decay changed": (
-        lambda s: s["optimizers"]["no_decay"]["hyperparameters"].update(weight_decay=0.1),
+        lambda s: s["optimizers"]["no_decay"]["param_groups"]["0"].update(weight_decay=0.1),
         "the no_decay optimizer's weight_decay is 0.1",
         False,
     ),

@@ -15,10 +15,11 @@ from Python (and from tests) as well: ``main(["train", "--epochs", "3", "--out",
 
 Layout: ``_options`` (the parser and its checks), ``_config`` (what config.json and the
 checkpoint may hold), ``_setup`` (configuration to data, model, optimizer), ``_run`` (the run
-folder and its files), ``_train`` (training by epochs, checkpoints, Ctrl-C, resume), ``_gpt``
-(a GPT's training by iterations), ``_sample`` (text from a GPT run) and ``_evaluate``
-(evaluation and the list of data sets). The training loops themselves live in
-:mod:`minitorch.training`, which has no command-line parts.
+folder and its files), ``_trainer`` (the one trainer: checkpoints, Ctrl-C, resume, metrics, and
+the :class:`~minitorch.cli._trainer.Task` a model writes), ``_epochs`` (the task of an MLP or a
+CNN, by epochs), ``_gpt`` (a GPT's, by iterations), ``_train`` (the ``train`` command),
+``_sample`` (text from a GPT run) and ``_evaluate`` (evaluation and the list of data sets). The
+training loops themselves live in :mod:`minitorch.training`, which has no command-line parts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ import sys
 
 from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PROG, CLIError, InterruptError
 from ._common import printable as _printable
+from ._evaluate import run_datasets, run_evaluate
 from ._options import build_parser, parse
+from ._sample import run_sample
+from ._train import run_train
 
 __all__ = ["main"]
 
@@ -54,15 +58,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         if args.command == "train":
-            from ._train import run_train
-
             return run_train(args, argv)
         if args.command == "sample":
-            from ._sample import run_sample
-
             return run_sample(args)
-        from ._evaluate import run_datasets, run_evaluate
-
         if args.command == "evaluate":
             return run_evaluate(args)
         return run_datasets(args)

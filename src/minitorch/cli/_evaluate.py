@@ -11,6 +11,9 @@ from ..datasets import CLASSIFICATION, DATASETS
 from ..metrics import confusion_matrix
 from ..training import evaluate, lm_loss
 from ._common import EXIT_OK, CLIError
+from ._epochs import check_data_root_options
+from ._gpt import GPTTask
+from ._options import option_flag
 from ._run import RunFolder, format_percent
 from ._setup import (
     DATASET_OPTIONS,
@@ -28,8 +31,6 @@ from ._setup import (
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """Rebuild the run's model from config.json, load its checkpoint, report on one split."""
-    from ._train import check_data_root_options
-
     run = RunFolder.open(args.run)
     config = run.read_config()
     model = model_of(config)
@@ -82,14 +83,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_gpt(args: argparse.Namespace, run: RunFolder, config: dict) -> int:
     """A GPT run's loss on the fixed windows of one split, beside the unigram baseline."""
-    from ._gpt import build_gpt
-
     for name in ("data_root", "download"):
         if getattr(args, name, None) is not None:
-            option = "--" + name.replace("_", "-")
-            raise CLIError(f"{option} does not apply to {run}, a GPT run on a bundled text")
+            raise CLIError(
+                f"{option_flag(name)} does not apply to {run}, a GPT run on a bundled text"
+            )
     state = run.load_checkpoint("gpt")
-    training = build_gpt(config)
+    training = GPTTask.build(config).training
     try:
         training.model.load_state_dict(state["model"])
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:

@@ -26,37 +26,21 @@ from __future__ import annotations
 import argparse
 import math
 import shlex
-import signal
-import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from .. import __version__, generator
 from .._generator_state import generator_state, set_generator_state
 from ..training import LMProgress, lm_loss, train_lm
-from ._common import EXIT_OK, PROG, CLIError, WriteError
+from ._common import PROG, CLIError
 from ._config import shown
-from ._options import GPT_DEFAULTS
-from ._run import (
-    ARTEFACTS,
-    FORMAT_VERSION,
-    LANGUAGE_MODEL,
-    RUN_FORMAT,
-    RunFolder,
-    history_from_arrays,
-    history_to_arrays,
-    metric_columns,
-)
-from ._setup import (
-    GPTTraining,
-    build_gpt_training,
-    describe_gpt,
-    describe_gpt_optimizer,
-)
-from ._train import Output, Session, StopRequest, train_and_report
+from ._options import GPT_DEFAULTS, option_flag
+from ._run import FORMAT_VERSION, LANGUAGE_MODEL, RUN_FORMAT, RunFolder, metric_columns
+from ._setup import GPTTraining, build_gpt_training, describe_gpt, describe_gpt_optimizer
+from ._trainer import Task
 
 
 # ---------------------------------------------------------------------- configuration
@@ -64,8 +48,9 @@ def new_gpt_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     """The configuration of a new GPT run: the options given, nanoGPT's recipe for the rest."""
     for name in ("data_root", "download", "samples", "noise", "classes", "data_seed"):
         if getattr(args, name, None) is not None:
-            option = "--" + name.replace("_", "-")
-            raise CLIError(f"{option} does not apply to --model gpt (it learns a bundled text)")
+            raise CLIError(
+                f"{option_flag(name)} does not apply to --model gpt (it learns a bundled text)"
+            )
     d = GPT_DEFAULTS
 
     def value(name: str) -> Any:
@@ -108,55 +93,120 @@ def new_gpt_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     }
 
 
-def build_gpt(config: dict[str, Any]) -> GPTTraining:
-    """Build the run; a setting the library refuses becomes a one-line error."""
-    try:
-        return build_gpt_training(config)
-    except (ValueError, TypeError) as error:
-        raise CLIError(str(error)) from None
+# ---------------------------------------------------------------------- the task
+class GPTTask(Task):
+    """A GPT on a text: one unit is the iterations up to the next evaluation, then the
+    validation loss on the fixed windows."""
 
+    length = "iters"
+    columns = metric_columns(LANGUAGE_MODEL)
 
-def describe_text(training: GPTTraining) -> dict[str, Any]:
-    """Facts about the text, recorded in config.json for the reader (not used to rebuild)."""
-    return {
-        "task": LANGUAGE_MODEL,
-        "vocab_size": training.train_set.vocab_size,
-        "train_characters": len(training.train_set),
-        "val_characters": len(training.val_set),
-        "parameters": training.model.num_parameters(),
-    }
-
-
-# ---------------------------------------------------------------------- the session
-class GPTSession(Session):
-    """One ``minitorch train --model gpt`` invocation: the run folder and the iteration loop."""
-
-    def __init__(
-        self,
-        run: RunFolder,
-        config: dict[str, Any],
-        training: GPTTraining,
-        output: Output,
-        stop: StopRequest,
-    ) -> None:
-        self.run = run
-        self.config = config
-        self.training = training  # type: ignore[assignment]
-        self.output = output
-        self.stop = stop
-        self.columns = metric_columns(LANGUAGE_MODEL)
-        self.history: dict[str, list[float]] = {column: [] for column in self.columns}
+    def __init__(self, config: dict[str, Any], training: GPTTraining) -> None:
+        super().__init__(config)
+        self.training = training
         self.iters_done = 0
-        self.progress = LMProgress()  # type: ignore[assignment]
-        #: The iteration of the checkpoint on disk, once there is one.
-        self.saved: int | None = None  # type: ignore[assignment]
+        self.progress = LMProgress()
         self.lr_at = training.lr_at(config)
 
-    # ------------------------------------------------------------------ checkpoint
-    def save(self, shuffle_state: str | None = None) -> None:
-        """Write checkpoint.npz: the state after ``iters_done`` iterations."""
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def new_config(cls, args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
+        return new_gpt_config(args, argv)
+
+    @classmethod
+    def build(cls, config: dict[str, Any], download: bool = False) -> GPTTask:
+        try:
+            return cls(config, build_gpt_training(config))
+        except (ValueError, TypeError) as error:
+            raise CLIError(str(error)) from None
+
+    def facts(self) -> dict[str, Any]:
         t = self.training
-        state: dict[str, Any] = {
+        return {
+            "task": LANGUAGE_MODEL,
+            "vocab_size": t.train_set.vocab_size,
+            "train_characters": len(t.train_set),
+            "val_characters": len(t.val_set),
+            "parameters": t.model.num_parameters(),
+        }
+
+    def header(self) -> list[str]:
+        t, config = self.training, self.config
+        windows = int(config["eval_batches"]) * int(config["batch_size"])
+        return [
+            f"data:       {config['dataset']}: {len(t.train_set):,} training and "
+            f"{len(t.val_set):,} validation characters, {t.train_set.vocab_size} distinct",
+            f"model:      {describe_gpt(config, t)}",
+            f"optimizer:  {describe_gpt_optimizer(config)}; batches of {config['batch_size']} "
+            f"windows, {config['iters']} iterations, seed {config['seed']}",
+            f"evaluation: every {config['eval_interval']} iterations, on {windows:,} fixed "
+            f"validation windows ({config['eval_batches']} batches)",
+        ]
+
+    # ------------------------------------------------------------------ one interval
+    @property
+    def done(self) -> int:
+        return self.iters_done
+
+    def next_evaluation(self) -> int:
+        """The iteration of the next evaluation: the next multiple of the interval, or the end."""
+        interval, iters = int(self.config["eval_interval"]), int(self.config["iters"])
+        start = self.iters_done - self.progress.steps  # where the current interval began
+        return min((start // interval + 1) * interval, iters)
+
+    def bar(self) -> dict[str, Any]:
+        target, iters = self.next_evaluation(), int(self.config["iters"])
+        start = self.iters_done - self.progress.steps
+        return {"desc": f"iterations {start + 1}-{target} of {iters}", "total": target - start,
+                "done": self.progress.steps, "unit": "it"}  # fmt: skip
+
+    def train_unit(
+        self, should_stop: Callable[[], bool], on_step: Callable[[float], None] | None
+    ) -> bool:
+        t, config = self.training, self.config
+        target = self.next_evaluation()
+        self.progress, self.iters_done = train_lm(
+            t.model,
+            t.train_set,
+            list(t.optimizers.values()),
+            batch_size=int(config["batch_size"]),
+            block_size=int(config["block_size"]),
+            start=self.iters_done,
+            stop=target,
+            lr_at=self.lr_at,
+            grad_clip=float(config["grad_clip"]),
+            generator=t.batch_generator,
+            progress=self.progress,
+            should_stop=should_stop,
+            on_step=None if on_step is None else lambda step, progress, loss: on_step(loss),
+        )
+        return self.iters_done == target
+
+    def evaluate_unit(self) -> dict[str, float]:
+        started = time.perf_counter()
+        val_loss = lm_loss(self.training.model, self.training.eval_batches)
+        row = {
+            "iter": self.iters_done,
+            "train_loss": self.progress.mean_loss,
+            "val_loss": val_loss,
+            "lr": self.lr_at(self.iters_done),
+            "seconds": self.progress.seconds + (time.perf_counter() - started),
+        }
+        self.progress = LMProgress()
+        return row
+
+    def row_line(self, row: dict[str, float]) -> str:
+        iters = int(self.config["iters"])
+        width = len(str(iters))
+        return (
+            f"iter {int(row['iter']):>{width}}/{iters}  train loss {row['train_loss']:.4f}  "
+            f"val loss {row['val_loss']:.4f}  lr {row['lr']:.3g}  {row['seconds']:.2f}s"
+        )
+
+    # ------------------------------------------------------------------ checkpoint
+    def state_dict(self) -> dict[str, Any]:
+        t = self.training
+        return {
             "iter": self.iters_done,
             "progress": self.progress.to_dict(),
             "model": t.model.state_dict(),
@@ -165,47 +215,28 @@ class GPTSession(Session):
                 "batches": generator_state(t.batch_generator),
                 "global": generator_state(generator()),
             },
-            "history": history_to_arrays(self.history),
         }
-        self.run.save_checkpoint(state)
-        self.saved = self.iters_done
 
-    def save_start(self) -> None:
-        self.save()
-
-    def saved_text(self) -> str:
-        return f"iteration {self.saved}" if self.saved else "the start of training"
-
-    def restore(self, state: dict[str, Any]) -> None:
-        """Load a checkpoint into the freshly built objects (the inverse of :meth:`save`)."""
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         t = self.training
-        fresh = {name: opt.state_dict()["hyperparameters"] for name, opt in t.optimizers.items()}
-        try:
-            t.model.load_state_dict(state["model"])
-            for name, optimizer in t.optimizers.items():
-                optimizer.load_state_dict(state["optimizers"][name])
-            set_generator_state(t.batch_generator, state["random"]["batches"])
-            set_generator_state(generator(), state["random"]["global"])
-            self.history = history_from_arrays(state["history"], self.columns)
-            self.iters_done = int(state["iter"])
-            self.progress = LMProgress.from_dict(state["progress"])  # type: ignore[assignment]
-            self._check_gpt_fits(fresh)
-        except (KeyError, ValueError, TypeError, AttributeError, IndexError, RuntimeError) as error:
-            raise CLIError(
-                f"{self.run.checkpoint_text} does not fit the run's config.json ({error}); "
-                "restore both files from one copy of the run, or start a new run"
-            ) from None
-        self.saved = self.iters_done
+        self._fresh = {n: o.state_dict()["param_groups"]["0"] for n, o in t.optimizers.items()}
+        t.model.load_state_dict(state["model"])
+        for name, optimizer in t.optimizers.items():
+            optimizer.load_state_dict(state["optimizers"][name])
+        set_generator_state(t.batch_generator, state["random"]["batches"])
+        set_generator_state(generator(), state["random"]["global"])
+        self.iters_done = int(state["iter"])
+        self.progress = LMProgress.from_dict(state["progress"])
 
-    def _check_gpt_fits(self, fresh: dict[str, dict[str, Any]]) -> None:
+    def check_fits(self, history: dict[str, list[float]]) -> None:
         """The optimizers' settings must be config.json's; the learning rate the schedule's."""
         done = self.iters_done
         if done > int(self.config["iters"]):
             raise ValueError(f"it has trained {done} iterations, more than the config's iters")
         expected_lr = self.lr_at(done) if done else float(self.config["optimizer_options"]["lr"])
         for name, optimizer in self.training.optimizers.items():
-            saved = optimizer.state_dict()["hyperparameters"]
-            for key, value in fresh[name].items():
+            saved = optimizer.state_dict()["param_groups"]["0"]
+            for key, value in self._fresh[name].items():
                 if key == "lr":
                     if not math.isclose(saved[key], expected_lr, rel_tol=1e-9):
                         raise ValueError(
@@ -217,182 +248,57 @@ class GPTSession(Session):
                         f"the {name} optimizer's {key} is {shown(saved[key])}, not {shown(value)}"
                     )
 
-    # ------------------------------------------------------------------ the loop
-    def next_evaluation(self) -> int:
-        """The iteration of the next evaluation: the next multiple of the interval, or the end."""
-        interval, iters = int(self.config["eval_interval"]), int(self.config["iters"])
-        start = self.iters_done - self.progress.steps  # where the current interval began
-        return min((start // interval + 1) * interval, iters)
+    # ------------------------------------------------------------------ where the run is
+    def position_text(self, position: int) -> str:
+        return f"iteration {position}" if position else "the start of training"
 
-    def train(self) -> bool:
-        """Train up to ``config['iters']``; ``False`` if a stop request ended it early."""
-        t, config = self.training, self.config
-        iters = int(config["iters"])
-        while self.iters_done < iters:
-            if self.stop.requested:
-                return False  # just after an evaluation, whose checkpoint is saved
-            target = self.next_evaluation()
-            bar = self.progress_bar(target)
+    def resume_where(self) -> str:
+        return f"after iteration {self.iters_done}"
 
-            def show(step: int, progress: LMProgress, loss: float, bar: tqdm = bar) -> None:
-                bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
-                bar.update()
+    def stopped_where(self) -> str:
+        return f"after iteration {self.iters_done} of {self.config['iters']}"
 
-            try:
-                self.progress, self.iters_done = train_lm(  # type: ignore[assignment]
-                    t.model,
-                    t.train_set,
-                    list(t.optimizers.values()),
-                    batch_size=int(config["batch_size"]),
-                    block_size=int(config["block_size"]),
-                    start=self.iters_done,
-                    stop=target,
-                    lr_at=self.lr_at,
-                    grad_clip=float(config["grad_clip"]),
-                    generator=t.batch_generator,
-                    progress=self.progress,  # type: ignore[arg-type]
-                    should_stop=self.stop.is_requested,
-                    on_step=None if bar.disable else show,
-                )
-            finally:
-                bar.close()
-            if self.iters_done < target:
-                self.save()
-                return False
+    def summary(self, seconds: float, history: dict[str, list[float]]) -> str:
+        summary = f"done: {self.iters_done} iterations ({seconds:.1f}s)"
+        if history["iter"]:
+            summary += f"; val loss {history['val_loss'][-1]:.4f}"
+        return summary
 
-            started = time.perf_counter()
-            val_loss = lm_loss(t.model, t.eval_batches)
-            row = {
-                "iter": self.iters_done,
-                "train_loss": self.progress.mean_loss,
-                "val_loss": val_loss,
-                "lr": self.lr_at(self.iters_done),
-                "seconds": self.progress.seconds + (time.perf_counter() - started),
-            }
-            for column in self.columns:
-                self.history[column].append(row[column])
-            self.progress = LMProgress()  # type: ignore[assignment]
-            self.save()
-            self.run.write_metrics(self.history, self.columns)
-            self.evaluation_line(row)
-        return True
+    def next_command(self, run: str) -> str:
+        return f"sample {run} --prompt 'ROMEO:'"
 
-    def progress_bar(self, target: int) -> tqdm:
-        iters = int(self.config["iters"])
-        start = self.iters_done - self.progress.steps
-        return tqdm(
-            total=target - start,
-            initial=self.progress.steps,
-            desc=f"iterations {start + 1}-{target} of {iters}",
-            unit="it",
-            leave=False,
-            file=sys.stderr,
-            dynamic_ncols=True,
-            disable=True if self.output.quiet else None,
-        )
+    def curves_title(self, run: str) -> str:
+        return f"GPT on {self.config['dataset']} ({run})"
 
-    def evaluation_line(self, row: dict[str, float]) -> None:
-        iters = int(self.config["iters"])
-        width = len(str(iters))
-        self.output.say(
-            f"iter {int(row['iter']):>{width}}/{iters}  train loss {row['train_loss']:.4f}  "
-            f"val loss {row['val_loss']:.4f}  lr {row['lr']:.3g}  {row['seconds']:.2f}s"
-        )
+    # ------------------------------------------------------------------ resume
+    @classmethod
+    def prepare_resume(
+        cls, args: argparse.Namespace, run: RunFolder, config: dict[str, Any]
+    ) -> bool:
+        for name in ("epochs", "data_root", "download"):
+            if getattr(args, name, None) is not None:
+                give = " (give --iters to train further)" if name == "epochs" else ""
+                raise CLIError(f"{option_flag(name)} does not apply to {run}, a GPT run{give}")
+        return False
 
-    # ------------------------------------------------------------------ messages
-    def header(self, resumed: bool) -> None:
-        t, config = self.training, self.config
-        self.output.say(
-            f"data:       {config['dataset']}: {len(t.train_set):,} training and "
-            f"{len(t.val_set):,} validation characters, {t.train_set.vocab_size} distinct"
-        )
-        self.output.say(f"model:      {describe_gpt(config, t)}")
-        self.output.say(
-            f"optimizer:  {describe_gpt_optimizer(config)}; batches of {config['batch_size']} "
-            f"windows, {config['iters']} iterations, seed {config['seed']}"
-        )
-        windows = int(config["eval_batches"]) * int(config["batch_size"])
-        self.output.say(
-            f"evaluation: every {config['eval_interval']} iterations, on {windows:,} fixed "
-            f"validation windows ({config['eval_batches']} batches)"
-        )
-        if resumed:
-            self.output.always(f"resuming {self.run} after iteration {self.iters_done}")
-        else:
-            self.output.always(f"run folder: {self.run}")
-
-    def footer(self, finished: bool, seconds: float) -> None:
-        quoted = self.run.shell
-        if finished:
-            summary = f"done: {self.iters_done} iterations ({seconds:.1f}s)"
-            if self.history["iter"]:
-                summary += f"; val loss {self.history['val_loss'][-1]:.4f}"
-            self.output.always(summary)
-            self.output.always(f"run folder: {self.run} ({', '.join(ARTEFACTS)})")
-            self.output.say(f"next: {PROG} sample {quoted} --prompt 'ROMEO:'")
-            return
-        name = signal.Signals(self.stop.signal_number or signal.SIGINT).name
-        iters = self.config["iters"]
-        self.output.always(
-            f"stopped by {name} after iteration {self.iters_done} of {iters}; checkpoint saved"
-        )
-        self.output.always(f"run folder: {self.run}")
-        self.output.always(f"continue with: {PROG} train --resume {quoted}")
-
-    def write_curves(self) -> None:
-        if self.history["iter"]:
-            title = f"GPT on {self.config['dataset']} ({self.run})"
-            self.run.write_curves(self.history, title=title)
-
-
-# ---------------------------------------------------------------------- resume
-def resume_gpt(
-    args: argparse.Namespace,
-    run: RunFolder,
-    config: dict[str, Any],
-    output: Output,
-    stop: StopRequest,
-) -> int:
-    """``minitorch train --resume RUN [--iters N]`` of a GPT run."""
-    for name in ("epochs", "data_root", "download"):
-        if getattr(args, name, None) is not None:
-            option = "--" + name.replace("_", "-")
-            give = " (give --iters to train further)" if name == "epochs" else ""
-            raise CLIError(f"{option} does not apply to {run}, a GPT run{give}")
-    try:
-        state = run.load_checkpoint("gpt")
-        session = GPTSession(run, config, build_gpt(config), output, stop)
-        session.restore(state)
-    except KeyboardInterrupt:
-        raise run.interrupted_while_starting() from None
-
-    iters = args.iters if args.iters is not None else int(config["iters"])
-    if iters < session.iters_done:
-        raise CLIError(
-            f"{run} has already trained {session.iters_done} iterations; --iters must be at "
-            f"least {session.iters_done}"
-        )
-    try:
-        if iters == session.iters_done:
-            session.tidy()
-            output.always(
-                f"{run} has finished its {iters} iterations; to train it further, pass a larger "
-                f"--iters (e.g. --resume {run.shell} --iters {2 * iters})"
+    def check_target(self, target: int, run: RunFolder) -> None:
+        if target < self.iters_done:
+            raise CLIError(
+                f"{run} has already trained {self.iters_done} iterations; --iters must be at "
+                f"least {self.iters_done}"
             )
-            return EXIT_OK
-        if iters != config["iters"]:
-            schedule = config["scheduler"]
-            if iters > schedule["decay_iters"]:
-                output.say(
-                    f"note: the learning rate keeps its schedule from the start: cosine down to "
-                    f"{schedule['min_lr']:g} at iteration {schedule['decay_iters']}, then "
-                    "constant"
-                )
-            config["iters"] = iters
-            run.write_config(config)
-        with stop.installed():
-            run.write_metrics(session.history, session.columns)
-            session.header(resumed=True)
-            return train_and_report(session)
-    except WriteError as error:
-        raise session.write_failure(error) from None
+
+    def finished_text(self, target: int, run: RunFolder) -> str:
+        return (
+            f"{run} has finished its {target} iterations; to train it further, pass a larger "
+            f"--iters (e.g. --resume {run.shell} --iters {2 * target})"
+        )
+
+    def extension_note(self, target: int) -> str | None:
+        schedule = self.config["scheduler"]
+        if target <= schedule["decay_iters"]:
+            return None
+        return (
+            f"note: the learning rate keeps its schedule from the start: cosine down to "
+            f"{schedule['min_lr']:g} at iteration {schedule['decay_iters']}, then constant"
+        )

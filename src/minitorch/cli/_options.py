@@ -615,6 +615,11 @@ def parse(parser: Parser, argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def option_flag(name: str) -> str:
+    """``--step-size`` for the option ``step_size``."""
+    return "--" + name.replace("_", "-")
+
+
 def given_options(args: argparse.Namespace) -> list[str]:
     """The training options given on the command line (``None`` means 'not given')."""
     skip = {"command", "resume"}

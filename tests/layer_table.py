@@ -8,15 +8,25 @@ check on it:
 * contract      ``minitorch.testing.check_module``: aligned ``parameters()``/``grads()``,
                 accumulation, ``zero_grad``, in-place optimizer updates, ...;
 * float32       a float32 layer on float32 input gives float32 outputs, input gradients and
-                parameter gradients; a float64 input to a layer with (float32) parameters is
-                computed in float32 (a parameter-free layer keeps the input's dtype);
+                C-contiguous parameter gradients; a float64 input to a layer with (float32)
+                parameters is computed in float32 (a parameter-free layer keeps the input's dtype);
+* grad_output   the base-class step every backward begins with (``Module._begin_backward``):
+                a float64 ``grad_output`` into a float32 layer gives float32 gradients; a
+                Python list gives what the same numbers as an array give;
+                ``needs_input_grad = False`` returns ``None`` and the same parameter gradients;
+* input policy  int64, uint8, bool and list inputs are computed in floating point, as their
+                float values; complex, object, string and ragged inputs raise a ``TypeError``
+                naming the module (for the first floating input of the row);
 * parity        forward output, input gradient(s) and every parameter gradient against the
                 PyTorch module, with our weights copied into it, in float64 to 1e-10: live when
                 torch is installed, and always against ``tests/golden/<id>.npz``;
 * bad inputs    each of the row's ``bad_inputs`` raises its error with a matching message;
 * backward      ``backward`` before ``forward`` raises ``RuntimeError``, and a ``grad_output``
                 of the wrong shape raises ``ValueError`` naming both shapes;
-* coverage      every layer class exported by ``minitorch.nn`` appears in a row with parity.
+* coverage      every Module subclass exported by ``minitorch.nn`` and ``minitorch.models``
+                appears in a row (with parity, but GPT: tests/test_gpt.py), unless
+                ``NOT_LAYERS`` in tests/test_layer_table.py says why it is not a layer; and every
+                layer's backward begins with ``self._begin_backward(grad_output)``.
 
 A row, with comments::
 
@@ -63,6 +73,7 @@ import numpy as np
 
 import minitorch
 from minitorch import nn
+from minitorch.models import GPT
 from parity import torch, torch_tensor
 
 #: One input of a forward: a shape (random float input) or an array (used as is).
@@ -108,7 +119,8 @@ class LayerRow:
     #: False for a layer with no forward cache (Identity): skips the backward-error checks.
     checks_backward: bool = True
     #: {check: reason} for known library bugs, that check then ``xfail(strict=True)``; checks:
-    #: gradcheck, contract, float32, float64_input, parity, backward_before_forward,
+    #: gradcheck, contract, float32, float64_input, float64_grad_output, list_grad_output,
+    #: no_input_grad, accepted_input, refused_input, parity, backward_before_forward,
     #: grad_output_shape (a bad input's bug goes in its BadInput.known_bug).
     known_bugs: Mapping[str, str] = field(default_factory=dict)
 
@@ -128,6 +140,15 @@ def linear_grads(torch_linear, prefix: str = "") -> dict[str, Any]:
     if torch_linear.bias is not None:
         grads[f"{prefix}b"] = torch_linear.bias.grad[None, :]
     return grads
+
+
+def sequential_mlp_to_torch(model: nn.Sequential):
+    first, _, last = model
+    return torch.nn.Sequential(linear_to_torch(first), torch.nn.ReLU(), linear_to_torch(last))
+
+
+def sequential_mlp_torch_grads(module) -> dict[str, Any]:
+    return {**linear_grads(module[0], "0."), **linear_grads(module[2], "2.")}
 
 
 def linear_to_torch(layer: nn.Linear):
@@ -230,12 +251,20 @@ class WithMask(nn.Module):
         self.module = module
         self.attn_mask = attn_mask
 
+    @property
+    def needs_input_grad(self) -> bool:
+        return self.module.needs_input_grad
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value: bool) -> None:
+        self.module.needs_input_grad = value
+
     def forward(self, x):
         return self.module(x, attn_mask=self.attn_mask)
 
     def backward(self, grad_output):
-        self._start_backward()
-        return self.module.backward(grad_output)
+        G, _ = self._begin_backward(grad_output)  # the module honours needs_input_grad
+        return self.module.backward(G)
 
 
 def torch_mask(attn_mask, causal: bool, T: int):
@@ -562,7 +591,13 @@ ROWS: list[LayerRow] = [
         make=lambda: nn.Identity(),
         inputs=((3, 4),),
         torch=lambda layer: torch.nn.Identity(),
-        checks_backward=False,  # no cache: it passes any gradient through
+    ),
+    LayerRow(
+        id="sequential_mlp",  # a container is a layer too: its backward checks and casts G
+        make=lambda: nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)),
+        inputs=((5, 4),),
+        torch=sequential_mlp_to_torch,
+        torch_grads=sequential_mlp_torch_grads,
     ),
     LayerRow(
         id="flatten",
@@ -681,8 +716,8 @@ ROWS: list[LayerRow] = [
             BadInput(
                 (TOKENS.astype(np.float64),),
                 TypeError,
-                r"Embedding\(6, 4\) expects integer indices, got an array of float64; convert token ids "
-                r"with \.astype\(np\.int64\)",
+                r"Embedding\(6, 4\) expects integer indices, got an array of float64; convert "
+                r"token ids with \.astype\(np\.int64\)",
             ),
             BadInput((np.array([True, False]),), TypeError, r"integer indices, got .* bool$"),
             BadInput(
@@ -769,6 +804,18 @@ ROWS: list[LayerRow] = [
         torch_grads=layer_norm_torch_grads,
     ),
     attention("mha"),
+    LayerRow(
+        id="gpt",  # no parity here: tests/test_gpt.py compares it with a torch copy of itself
+        make=lambda: GPT(vocab_size=7, block_size=4, n_layer=1, n_head=2, n_embd=4),
+        inputs=(np.array([[1, 3, 1, 6], [0, 2, 5, 5]]),),
+        gradcheck_tol=(1e-6, 1e-5),
+    ),
+    LayerRow(
+        id="gpt_tied_dropout_eval",
+        make=lambda: GPT(7, 4, 1, 2, 4, dropout=0.5, tie_weights=True).eval(),
+        inputs=(np.array([[4, 3, 0], [1, 2, 2]]),),
+        gradcheck_tol=(1e-6, 1e-5),
+    ),
     attention("mha_causal", causal=True),
     attention("mha_bool_mask", mask=BOOL_MASK),
     attention("mha_float_mask_causal", causal=True, mask=FLOAT_MASK),

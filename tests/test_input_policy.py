@@ -1,8 +1,8 @@
-"""One input policy for every layer, activation and loss (minitorch._validation.float_input).
+"""The input policy beyond the layer table (minitorch._validation.float_input).
 
-Bool, int and uint inputs are computed in floating point; Python lists behave like arrays;
-complex, object and string arrays are refused with a TypeError naming the module; parameters
-must be floating point. Each module is one row; each kind of input is one row.
+Every layer's inputs of every kind (bool, int, uint, lists; complex, object, string, ragged)
+are checks of the layer table (tests/test_layer_table.py), one row per layer. Here: the losses,
+and the parameter dtypes every layer refuses.
 """
 
 from __future__ import annotations
@@ -10,70 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import minitorch
 from minitorch import nn
-
-# (id, factory, feature size): every module that takes a float input x of shape (2, D).
-MODULES = [
-    ("Linear", lambda: nn.Linear(3, 2), 3),
-    ("Identity", nn.Identity, 3),
-    ("Flatten", nn.Flatten, 3),
-    ("ReLU", nn.ReLU, 3),
-    ("LeakyReLU", nn.LeakyReLU, 3),
-    ("ELU", nn.ELU, 3),
-    ("GELU", nn.GELU, 3),
-    ("GELU-tanh", lambda: nn.GELU("tanh"), 3),
-    ("SiLU", nn.SiLU, 3),
-    ("Sigmoid", nn.Sigmoid, 3),
-    ("Tanh", nn.Tanh, 3),
-    ("Softplus", nn.Softplus, 3),
-    ("Softmax", nn.Softmax, 3),
-    ("LogSoftmax", nn.LogSoftmax, 3),
-    ("Sequential", lambda: nn.Sequential(nn.Linear(3, 4), nn.ReLU()), 3),
-]
-
-# (id, input, expected dtype of the output): what the policy does with each kind of input.
-ACCEPTED = [
-    ("int64", np.array([[1, -2, 3], [0, 4, -1]]), np.float32),
-    ("uint8", np.array([[1, 200, 3], [0, 255, 1]], dtype=np.uint8), np.float32),
-    ("bool", np.array([[True, False, True], [False, False, True]]), np.float32),
-    ("list", [[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]], np.float32),
-    ("float32", np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]], np.float32), np.float32),
-]
-
-REFUSED = [
-    ("complex", np.array([[1 + 2j, 0, 1], [0, 1, 1]]), "complex numbers"),
-    ("object", np.array([[1, None, 3], [0, 1, 2]], dtype=object), "Python objects"),
-    ("string", np.array([["a", "b", "c"], ["d", "e", "f"]]), "strings"),
-    ("ragged", [[1.0, 2.0, 3.0], [1.0]], "could not be made into an array"),
-]
-
-
-@pytest.mark.parametrize(("input_id", "x", "dtype"), ACCEPTED, ids=[a[0] for a in ACCEPTED])
-@pytest.mark.parametrize(("name", "make", "dim"), MODULES, ids=[m[0] for m in MODULES])
-def test_numbers_of_any_kind_are_computed_in_floating_point(name, make, dim, input_id, x, dtype):
-    if name == "Identity":
-        pytest.skip("Identity returns its input as it is")
-    minitorch.manual_seed(0)
-    module = make()
-    y = module(x)
-    assert y.dtype == dtype, f"{name} on {input_id}"
-    minitorch.manual_seed(0)
-    expected = make()(np.asarray(x, dtype=np.float32))
-    np.testing.assert_array_equal(y, expected)
-    grad = module.backward(np.ones_like(y))
-    assert grad is None or grad.dtype == dtype
-
-
-@pytest.mark.parametrize(("input_id", "x", "words"), REFUSED, ids=[r[0] for r in REFUSED])
-@pytest.mark.parametrize(("name", "make", "dim"), MODULES, ids=[m[0] for m in MODULES])
-def test_other_inputs_are_refused_naming_the_module(name, make, dim, input_id, x, words):
-    if name == "Identity":
-        pytest.skip("Identity returns its input as it is")
-    label = {"Sequential": "Linear", "GELU-tanh": "GELU"}.get(name, name)
-    with pytest.raises(TypeError, match=rf"^{label}.*{words}"):
-        make()(x)
-
+from minitorch.models import GPT
 
 LOSSES = [
     ("MSELoss", nn.MSELoss, np.array([[1.0, 2.0]])),
@@ -99,21 +37,26 @@ def test_losses_follow_the_same_policy(name, make, targets):
         make()(predictions.astype(str), targets)
 
 
-@pytest.mark.parametrize(
-    "make",
-    [lambda dt: nn.Linear(2, 2, dtype=dt), lambda dt: nn.Embedding(3, 2, dtype=dt)],
-    ids=["Linear", "Embedding"],
-)
+#: Every layer that creates parameters, built with a given dtype.
+WITH_PARAMETERS = {
+    "Linear": lambda dt: nn.Linear(2, 2, dtype=dt),
+    "Embedding": lambda dt: nn.Embedding(3, 2, dtype=dt),
+    "Conv2d": lambda dt: nn.Conv2d(1, 2, 3, dtype=dt),
+    "BatchNorm1d": lambda dt: nn.BatchNorm1d(3, dtype=dt),
+    "BatchNorm2d": lambda dt: nn.BatchNorm2d(3, dtype=dt),
+    "LayerNorm": lambda dt: nn.LayerNorm(4, dtype=dt),
+    "MultiheadAttention": lambda dt: nn.MultiheadAttention(4, 2, dtype=dt),
+    "TransformerBlock": lambda dt: nn.TransformerBlock(4, 2, dtype=dt),
+    "GPT": lambda dt: GPT(7, 4, 1, 2, 4, dtype=dt),
+}
+
+
+@pytest.mark.parametrize("make", WITH_PARAMETERS.values(), ids=WITH_PARAMETERS.keys())
 def test_parameters_must_be_floating_point(make):
     with pytest.raises(TypeError, match=r"parameters must be floating point.*got dtype int64"):
         make(np.int64)
+    with pytest.raises(TypeError, match=r"parameters must be floating point.*got dtype int32"):
+        make(np.int32)
     with pytest.raises(TypeError, match="dtype must be a NumPy dtype"):
         make("no such dtype")
-    assert make(np.float64).parameters()[0].dtype == np.float64
-
-
-def test_float64_input_to_a_float32_layer_is_computed_in_float32():
-    minitorch.manual_seed(0)
-    layer = nn.Linear(3, 2)
-    assert layer(np.ones((2, 3))).dtype == np.float32
-    assert nn.ReLU()(np.ones((2, 3))).dtype == np.float64  # no parameters: the input's dtype
+    assert all(p.dtype == np.float64 for p in make(np.float64).parameters())

@@ -3,6 +3,8 @@ row there; its docstring says what each check does and how the data are made).""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import os
 import re
 import subprocess
@@ -14,7 +16,7 @@ import pytest
 
 import minitorch
 from layer_table import ROWS, InputSpec, LayerRow
-from minitorch import nn
+from minitorch import models, nn
 from minitorch.testing import check_module, gradcheck
 from parity import GOLDEN_DIR, assert_matches_torch, torch, torch_tensor
 
@@ -107,6 +109,8 @@ def run_float32(row: LayerRow) -> None:
         assert grads[i].dtype == np.float32, name
     for (name, _), grad in zip(layer.named_parameters(), layer.grads(), strict=True):
         assert grad.dtype == np.float32, name
+        # a gradient the optimizer reads in place, not a view it would have to copy each step
+        assert grad.flags.c_contiguous, f"{name}: the gradient is not C-contiguous"
 
 
 def run_float64_input(row: LayerRow) -> None:
@@ -121,6 +125,124 @@ def run_float64_input(row: LayerRow) -> None:
         assert grads[i].dtype == dtype, name
     for (name, _), grad in zip(layer.named_parameters(), layer.grads(), strict=True):
         assert grad.dtype == np.float32, name
+
+
+def param_grads(layer: nn.Module) -> list:
+    return [None if g is None else g.copy() for g in layer.grads()]
+
+
+def run_float64_grad_output(row: LayerRow) -> None:
+    """A float64 grad_output into a float32 layer: float32 input and parameter gradients."""
+    layer, rng = build(row, np.float32)
+    inputs = make_inputs(row.inputs, rng, np.float32)
+    y = layer(*inputs)
+    assert y.dtype == np.float32
+    grads = per_input(layer.backward(rng.standard_normal(y.shape)), len(inputs))  # float64
+    for i, name in input_grad_names(inputs):
+        assert grads[i].dtype == np.float32, name
+    for (name, _), grad in zip(layer.named_parameters(), layer.grads(), strict=True):
+        assert grad.dtype == np.float32, name
+
+
+def run_list_grad_output(row: LayerRow) -> None:
+    """A Python list as grad_output gives what the same numbers as an array give."""
+    results = []
+    for as_list in (False, True):
+        layer, rng = build(row, np.float32)
+        inputs = make_inputs(row.inputs, rng, np.float32)
+        y = layer(*inputs)
+        g = rng.standard_normal(y.shape).astype(np.float32)
+        grads = per_input(layer.backward(g.tolist() if as_list else g), len(inputs))
+        results.append((grads, param_grads(layer)))
+    (grads, params), (list_grads, list_params) = results
+    for i, name in input_grad_names(inputs):
+        assert isinstance(list_grads[i], np.ndarray) and list_grads[i].dtype == np.float32, name
+        np.testing.assert_array_equal(list_grads[i], grads[i], err_msg=name)
+    for ours, theirs in zip(list_params, params, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def run_no_input_grad(row: LayerRow) -> None:
+    """``needs_input_grad = False``: backward returns None, the parameter gradients unchanged."""
+    results = []
+    for needs_input_grad in (True, False):
+        layer, rng = build(row, np.float64)
+        layer.needs_input_grad = needs_input_grad
+        inputs = make_inputs(row.inputs, rng, np.float64)
+        y = layer(*inputs)
+        grad_input = layer.backward(rng.standard_normal(y.shape))
+        results.append((grad_input, param_grads(layer)))
+    (_, params), (grad_input, skipped_params) = results
+    nothing = grad_input is None or (
+        isinstance(grad_input, tuple) and all(g is None for g in grad_input)
+    )
+    assert nothing, f"needs_input_grad = False, but backward returned {type(grad_input)}"
+    for (name, _), ours, theirs in zip(
+        layer.named_parameters(), skipped_params, params, strict=True
+    ):
+        np.testing.assert_array_equal(ours, theirs, err_msg=name)
+
+
+#: Inputs of every kind the input policy computes in floating point (from a float input x).
+ACCEPTED_KINDS = {
+    "int64": lambda x: np.rint(2 * x).astype(np.int64),
+    "uint8": lambda x: np.rint(2 * np.abs(x)).astype(np.uint8),
+    "bool": lambda x: x > 0,
+    "list": lambda x: x.tolist(),
+}
+
+
+def _ragged(x: np.ndarray) -> list:
+    rows = x.tolist()
+    rows.append(rows[0][:-1])  # a row shorter than the others
+    return rows
+
+
+#: Inputs it refuses, and the words of its TypeError.
+REFUSED_KINDS = {
+    "complex": (lambda x: x + 1j, "complex numbers"),
+    "object": (lambda x: x.astype(object), "Python objects"),
+    "string": (lambda x: x.astype(str), "strings"),
+    "ragged": (_ragged, "could not be made into an array"),
+}
+
+
+def first_float(inputs: list) -> int:
+    """The position of the first floating input (the one the kind checks convert)."""
+    return next(i for i, x in enumerate(inputs) if np.issubdtype(x.dtype, np.floating))
+
+
+def with_kind(inputs: list, convert) -> list:
+    """``inputs`` with the first floating one converted (the others as they are)."""
+    i = first_float(inputs)
+    return [convert(x) if j == i else x for j, x in enumerate(inputs)]
+
+
+def run_accepted_input(row: LayerRow, kind: str) -> None:
+    """Bool, int, uint and list inputs are computed in floating point, as the float values."""
+    layer, rng = build(row, np.float32)
+    inputs = make_inputs(row.inputs, rng, np.float32)
+    i = first_float(inputs)
+    inputs[i] = ACCEPTED_KINDS[kind](inputs[i])
+    y = layer(*inputs)
+    assert y.dtype == np.float32
+    reference, _ = build(row, np.float32)
+    as_float = list(inputs)
+    as_float[i] = np.asarray(inputs[i], dtype=np.float32)
+    np.testing.assert_array_equal(y, reference(*as_float))
+    grads = per_input(layer.backward(np.ones(y.shape, np.float32)), len(inputs))
+    for grad in grads:
+        assert grad is None or grad.dtype == np.float32
+
+
+def run_refused_input(row: LayerRow, kind: str) -> None:
+    """Complex, object, string and ragged inputs: a TypeError that names the module."""
+    layer, rng = build(row, np.float32)
+    convert, words = REFUSED_KINDS[kind]
+    inputs = with_kind(make_inputs(row.inputs, rng, np.float32), convert)
+    names = "|".join(type(m).__name__ for m in layer.modules())
+    with pytest.raises(TypeError, match=rf"^({names})\b.*{words}"):
+        layer(*inputs)
 
 
 def run_parity(row: LayerRow) -> None:
@@ -193,6 +315,33 @@ def test_float64_input_to_a_float32_layer(row):
     run_float64_input(row)
 
 
+@pytest.mark.parametrize("row", rows_for("float64_grad_output", ROWS))
+def test_float64_grad_output_to_a_float32_layer(row):
+    run_float64_grad_output(row)
+
+
+@pytest.mark.parametrize("row", rows_for("list_grad_output", ROWS))
+def test_a_list_as_grad_output(row):
+    run_list_grad_output(row)
+
+
+@pytest.mark.parametrize("row", rows_for("no_input_grad", ROWS))
+def test_needs_input_grad_false_returns_none(row):
+    run_no_input_grad(row)
+
+
+@pytest.mark.parametrize("kind", ACCEPTED_KINDS)
+@pytest.mark.parametrize("row", rows_for("accepted_input", ROWS, where=has_float_input))
+def test_the_input_policy_computes_other_numbers_in_floating_point(row, kind):
+    run_accepted_input(row, kind)
+
+
+@pytest.mark.parametrize("kind", REFUSED_KINDS)
+@pytest.mark.parametrize("row", rows_for("refused_input", ROWS, where=has_float_input))
+def test_the_input_policy_refuses_what_is_not_a_real_number(row, kind):
+    run_refused_input(row, kind)
+
+
 @pytest.mark.parity
 @pytest.mark.parametrize("row", rows_for("parity", ROWS, where=lambda row: row.torch))
 def test_parity(row):
@@ -231,18 +380,67 @@ def test_grad_output_of_the_wrong_shape(row):
     run_grad_output_shape(row)
 
 
-def test_every_layer_of_nn_has_a_row_with_parity():
-    """A new layer exported by minitorch.nn fails here until it has a row in the table."""
-    not_layers = (nn.Module, nn.Activation, nn.Loss, nn.Sequential, nn.ModuleList, nn.ModuleDict)
-    layers = {
-        obj
-        for obj in vars(nn).values()
-        if isinstance(obj, type) and issubclass(obj, nn.Module) and obj not in not_layers
+#: The Module subclasses of minitorch.nn and minitorch.models that are not layers, and why.
+NOT_LAYERS = {
+    nn.Module: "the base class",
+    nn.Activation: "the base class of the activations (each has its row)",
+    nn.Loss: "the base class of the losses",
+    nn.ModuleList: "holds modules for a forward of one's own; has no forward",
+    nn.ModuleDict: "holds modules for a forward of one's own; has no forward",
+}
+
+
+def exported_modules() -> set[type]:
+    found = set()
+    for namespace in (nn, models):
+        for obj in vars(namespace).values():
+            if isinstance(obj, type) and issubclass(obj, nn.Module):
+                found.add(obj)
+    return found
+
+
+def layer_classes() -> set[type]:
+    """Every exported Module subclass but the ones NOT_LAYERS names, and the losses (their own
+    table: tests/test_loss.py)."""
+    return {
+        cls
+        for cls in exported_modules()
+        if cls not in NOT_LAYERS and not issubclass(cls, nn.Loss)
     }
-    layers = {cls for cls in layers if not issubclass(cls, nn.Loss)}  # losses: tests/test_loss.py
+
+
+def test_every_layer_has_a_row():
+    """A new layer exported by minitorch.nn (or minitorch.models) fails here until it has a row
+    in the table; parity with PyTorch too, unless another test file checks it (GPT)."""
+    in_rows = {type(m) for row in ROWS for m in row.make().modules()}
     with_parity = {type(m) for row in ROWS if row.torch for m in row.make().modules()}
-    missing = sorted(cls.__name__ for cls in layers - with_parity)
+    missing = sorted(cls.__name__ for cls in layer_classes() - in_rows)
     assert not missing, f"add a row for {', '.join(missing)} to tests/layer_table.py"
+    without_parity = sorted(c.__name__ for c in layer_classes() - with_parity - {models.GPT})
+    assert not without_parity, f"give a row with parity to {', '.join(without_parity)}"
+
+
+def _first_statement(function) -> ast.stmt:
+    tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(function)))
+    body = tree.body[0].body
+    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    return body[0]
+
+
+@pytest.mark.parametrize("cls", sorted(layer_classes(), key=lambda cls: cls.__name__))
+def test_every_backward_begins_with_the_base_class_step(cls):
+    """The recipe's step cannot be skipped: each layer's backward (its own, or the one it
+    inherits) begins ``G, input_grad = self._begin_backward(grad_output)``."""
+    backward = cls.backward
+    assert backward is not nn.Module.backward, f"{cls.__name__} has no backward"
+    first = _first_statement(backward)
+    call = first.value if isinstance(first, ast.Assign) else None
+    assert (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "_begin_backward"
+    ), f"{cls.__name__}.backward must begin with self._begin_backward(grad_output)"
 
 
 def test_row_ids_are_unique():
@@ -266,10 +464,12 @@ class ScaledProduct(nn.Module):
         return self.a * self.b * self.s
 
     def backward(self, grad_output):
-        a, b = self._saved(self.a), self.b
-        self._check_grad_shape(grad_output, a.shape)
+        grad_output, input_grad = self._begin_backward(grad_output)
+        a, b = self.a, self.b
         ds = (grad_output * a * b).reshape(-1, self.s.shape[1]).sum(axis=0, keepdims=True)
         self.ds = nn.accumulate_grad(self.ds, ds, owned=True)
+        if not input_grad:
+            return None, None
         return grad_output * b * self.s, grad_output * a * self.s
 
     def parameters(self):
@@ -302,8 +502,19 @@ TWO_INPUTS = LayerRow(
 
 @pytest.mark.parity
 def test_the_harness_runs_a_layer_with_two_inputs():
-    for run in (run_gradcheck, run_contract, run_float32, run_float64_input, run_parity):
+    for run in (
+        run_gradcheck,
+        run_contract,
+        run_float32,
+        run_float64_input,
+        run_float64_grad_output,
+        run_list_grad_output,
+        run_no_input_grad,
+        run_parity,
+    ):
         run(TWO_INPUTS)
+    for kind in ACCEPTED_KINDS:
+        run_accepted_input(TWO_INPUTS, kind)
     run_backward_before_forward(TWO_INPUTS)
     run_grad_output_shape(TWO_INPUTS)
 

@@ -108,7 +108,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return x
+        return float_input(x, "Identity")  # a float array is returned as it is
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         G, input_grad = self._begin_backward(grad_output)

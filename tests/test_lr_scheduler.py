@@ -65,6 +65,24 @@ def assert_lrs_match(case: str, ours: np.ndarray, theirs, every: int = 1) -> Non
 
 T = torch.optim.lr_scheduler if torch is not None else None
 
+
+def nanogpt_get_lr(it, learning_rate, warmup_iters, lr_decay_iters, min_lr):
+    """nanoGPT's get_lr (train.py), as it is written there: WarmupCosineLR's oracle."""
+    if it < warmup_iters:
+        return learning_rate * (it + 1) / (warmup_iters + 1)
+    if it > lr_decay_iters:
+        return min_lr
+    decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+    assert 0 <= decay_ratio <= 1
+    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+    return min_lr + coeff * (learning_rate - min_lr)
+
+
+def nanogpt_lambda(*settings):
+    """nanoGPT's schedule as a torch LambdaLR factor of the base learning rate."""
+    return lambda it: nanogpt_get_lr(it, BASE_LR, *settings) / BASE_LR
+
+
 # (case, minitorch factory, torch factory, steps, keep every n-th lr)
 SCHEDULES = [
     ("steplr_3_0.1", lambda o: lr_scheduler.StepLR(o, 3), lambda o: T.StepLR(o, 3), 30, 1),
@@ -203,6 +221,27 @@ SCHEDULES = [
         1,
     ),
     (
+        "warmup_cosine_5_20",
+        lambda o: lr_scheduler.WarmupCosineLR(o, 5, 20, min_lr=1e-3),
+        lambda o: T.LambdaLR(o, nanogpt_lambda(5, 20, 1e-3)),
+        30,
+        1,
+    ),
+    (
+        "warmup_cosine_no_warmup",
+        lambda o: lr_scheduler.WarmupCosineLR(o, warmup_iters=0, lr_decay_iters=10),
+        lambda o: T.LambdaLR(o, nanogpt_lambda(0, 10, 0.0)),
+        15,
+        1,
+    ),
+    (
+        "warmup_cosine_100_2000_long",  # the CLI's GPT defaults
+        lambda o: lr_scheduler.WarmupCosineLR(o, 100, 2000, min_lr=0.01),
+        lambda o: T.LambdaLR(o, nanogpt_lambda(100, 2000, 0.01)),
+        2500,
+        5,
+    ),
+    (
         "linearlr_1000_long",
         lambda o: lr_scheduler.LinearLR(o, start_factor=0.01, total_iters=1000),
         lambda o: T.LinearLR(o, start_factor=0.01, total_iters=1000),
@@ -279,6 +318,35 @@ TRAINING = [
         lambda p: torch.optim.Adagrad(p, lr=0.1, lr_decay=0.1, foreach=False),
         lambda o: T.LinearLR(o, start_factor=0.25, total_iters=6),
     ),
+    (  # W and b in two groups with their own lr and weight decay: each group's own base_lr
+        "adamw_groups_cosine",
+        lambda m: optim.AdamW(
+            [
+                {"params": optim.ParameterGroup(m, ["W"]), "weight_decay": 0.1},
+                {"params": optim.ParameterGroup(m, ["b"]), "lr": 0.02, "weight_decay": 0.0},
+            ],
+            lr=0.05,
+        ),
+        lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=5, eta_min=1e-3),
+        lambda p: torch.optim.AdamW(
+            [
+                {"params": [p[0]], "weight_decay": 0.1},
+                {"params": [p[1]], "lr": 0.02, "weight_decay": 0.0},
+            ],
+            lr=0.05,
+            foreach=False,
+        ),
+        lambda o: T.CosineAnnealingLR(o, T_max=5, eta_min=1e-3),
+    ),
+    (
+        "adamw_warmup_cosine",
+        lambda m: optim.AdamW(m, lr=BASE_LR, betas=(0.9, 0.99), weight_decay=0.1),
+        lambda o: lr_scheduler.WarmupCosineLR(o, warmup_iters=3, lr_decay_iters=9, min_lr=1e-3),
+        lambda p: torch.optim.AdamW(
+            p, lr=BASE_LR, betas=(0.9, 0.99), weight_decay=0.1, foreach=False
+        ),
+        lambda o: T.LambdaLR(o, nanogpt_lambda(3, 9, 1e-3)),
+    ),
 ]
 
 
@@ -318,12 +386,13 @@ def test_construction_sets_the_lr_of_epoch_0():
         (lambda o: lr_scheduler.CosineAnnealingLR(o, 10), BASE_LR),
         (lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 0.1 * (epoch + 1)), BASE_LR * 0.1),
         (lambda o: lr_scheduler.LinearLR(o, start_factor=0.25), BASE_LR * 0.25),
+        (lambda o: lr_scheduler.WarmupCosineLR(o, 3, 10), BASE_LR / 4),
     ]
     for make, expected in cases:
         optimizer = make_optimizer()
         scheduler = make(optimizer)
         assert scheduler.last_epoch == 0
-        assert scheduler.base_lr == BASE_LR and scheduler.base_lrs == [BASE_LR]
+        assert scheduler.base_lrs == [BASE_LR]
         assert optimizer.lr == expected and scheduler.get_last_lr() == [expected]
 
 
@@ -351,8 +420,9 @@ SAVED_SCHEDULES = [
     lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=3, eta_min=0.01),
     lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 1 / (epoch + 1)),
     lambda o: lr_scheduler.LinearLR(o, 0.2, 0.9, 5),
+    lambda o: lr_scheduler.WarmupCosineLR(o, 3, 8, min_lr=0.01),
 ]
-SAVED_IDS = ["step", "multistep", "exponential", "cosine", "lambda", "linear"]
+SAVED_IDS = ["step", "multistep", "exponential", "cosine", "lambda", "linear", "warmup_cosine"]
 
 
 @pytest.mark.parametrize("make_scheduler", SAVED_SCHEDULES, ids=SAVED_IDS)
@@ -369,7 +439,7 @@ def test_state_dict_round_trip_through_save_and_load_resumes_exactly(tmp_path, m
         scheduler.step()
     state = scheduler.state_dict()
     for value in state.values():
-        assert isinstance(value, (int, float)) or all(isinstance(v, int) for v in value)
+        assert isinstance(value, (int, float)) or all(isinstance(v, (int, float)) for v in value)
     path = minitorch.save(
         {"optimizer": optimizer.state_dict(), "scheduler": state}, tmp_path / "ckpt.npz"
     )
@@ -389,7 +459,7 @@ def test_state_dict_round_trip_through_save_and_load_resumes_exactly(tmp_path, m
 
 def test_lambda_lr_does_not_save_its_function():
     scheduler = lr_scheduler.LambdaLR(make_optimizer(), lambda epoch: 0.5)
-    assert set(scheduler.state_dict()) == {"last_epoch", "base_lr", "last_lr"}
+    assert set(scheduler.state_dict()) == {"last_epoch", "base_lrs", "last_lr"}
 
 
 def test_load_state_dict_refuses_another_schedulers_state():
@@ -450,6 +520,9 @@ BAD_SCHEDULERS = [
     (lambda o: lr_scheduler.CosineAnnealingLR(o, 0), ValueError, "T_max must be a positive"),
     (lambda o: lr_scheduler.CosineAnnealingLR(o, 10, -1e-3), ValueError, "eta_min must be >= 0"),
     (lambda o: lr_scheduler.LambdaLR(o, 0.95), TypeError, "LambdaLR: lr_lambda must be a func"),
+    (lambda o: lr_scheduler.WarmupCosineLR(o, -1, 10), ValueError, "warmup_iters must be >= 0"),
+    (lambda o: lr_scheduler.WarmupCosineLR(o, 2, 1.5), TypeError, "lr_decay_iters must be an int"),
+    (lambda o: lr_scheduler.WarmupCosineLR(o, 2, 9, -1), ValueError, "min_lr must be >= 0"),
 ]
 
 
@@ -480,9 +553,10 @@ def test_cosine_annealing_follows_the_cosine_back_up_after_t_max():
 @pytest.mark.parametrize(
     ("key", "value", "words"),
     [
-        ("base_lr", -1.0, "base_lr must be >= 0"),
-        ("last_lr", float("nan"), "last_lr must be a finite number"),
-        ("last_lr", "0.1", "last_lr must be a number"),
+        ("base_lrs", [-1.0], "base_lrs must be >= 0"),
+        ("base_lrs", [0.1, 0.1], "base_lrs holds 2 learning rates, but the optimizer has 1 par"),
+        ("last_lr", [float("nan")], "last_lr must be a finite number"),
+        ("last_lr", ["0.1"], "last_lr must be a number"),
         ("last_epoch", 2.5, "last_epoch must be a whole number >= -1"),
         ("last_epoch", -7, "last_epoch must be a whole number >= -1"),
     ],
@@ -498,3 +572,60 @@ def test_load_state_dict_validates_the_numbers(key, value, words):
     with pytest.raises((TypeError, ValueError), match=words):
         StepLR(optim.SGD(nn.Linear(2, 2), lr=0.1), step_size=2).load_state_dict(state)
     assert scheduler.last_epoch == 0 and optimizer.lr == 0.1
+
+
+# ---------------------------------------------------------------------- parameter groups
+def two_groups(lrs=(0.1, 0.02)):
+    """SGD on a Linear whose W and b are two parameter groups with their own learning rates."""
+    layer = nn.Linear(3, 2)
+    weight, bias = optim.ParameterGroup(layer, ["W"]), optim.ParameterGroup(layer, ["b"])
+    return optim.SGD([{"params": weight}, {"params": bias, "lr": lrs[1]}], lr=lrs[0])
+
+
+def test_a_scheduler_sets_every_groups_lr_from_its_own_base_lr():
+    optimizer = two_groups()
+    scheduler = lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    scheduler.step()
+    assert scheduler.base_lrs == [0.1, 0.02]
+    assert [group["lr"] for group in optimizer.param_groups] == [0.05, 0.01]
+    assert scheduler.get_last_lr() == [0.05, 0.01]
+    with pytest.raises(AttributeError, match=r"groups have different values \(0.05, 0.01\)"):
+        optimizer.lr  # noqa: B018
+    resumed = lr_scheduler.StepLR(two_groups(), step_size=1, gamma=0.5)
+    resumed.load_state_dict(scheduler.state_dict())
+    assert [group["lr"] for group in resumed.optimizer.param_groups] == [0.05, 0.01]
+    with pytest.raises(ValueError, match=r"base_lrs holds 2 learning rates, but the optimizer"):
+        lr_scheduler.StepLR(make_optimizer(), step_size=1).load_state_dict(scheduler.state_dict())
+
+
+def test_a_state_dict_saved_before_parameter_groups_still_loads():
+    scheduler = lr_scheduler.StepLR(make_optimizer(), step_size=2)
+    scheduler.load_state_dict(
+        {"last_epoch": 4, "base_lr": 0.5, "last_lr": 0.125, "step_size": 2, "gamma": 0.5}
+    )
+    assert scheduler.base_lrs == [0.5] and scheduler.optimizer.lr == 0.125
+
+
+WARMUP_COSINE = [  # (warmup_iters, decay_iters of training.warmup_cosine_lr, min_lr)
+    (3, 12, 1e-4),
+    (0, 10, 0.0),
+    (100, 2000, 1e-4),
+    (5, 6, 0.01),  # the cosine is one iteration long
+    (8, 4, 0.01),  # decay ends inside the warm-up: min_lr from there
+]
+
+
+@pytest.mark.parametrize(("warmup", "decay", "min_lr"), WARMUP_COSINE)
+def test_warmup_cosine_is_trainings_warmup_cosine_lr_to_the_bit(warmup, decay, min_lr):
+    """training.warmup_cosine_lr counts iterations from 1 and names the last cosine iteration
+    decay_iters; WarmupCosineLR counts from 0 (last_epoch, nanoGPT's it): L = decay_iters - 1."""
+    from minitorch.training import warmup_cosine_lr
+
+    optimizer = make_optimizer(lr=1e-3)
+    scheduler = lr_scheduler.WarmupCosineLR(optimizer, warmup, decay - 1, min_lr=min_lr)
+    for step in range(1, decay + 20):
+        expected = warmup_cosine_lr(
+            step, lr=1e-3, min_lr=min_lr, warmup_iters=warmup, decay_iters=decay
+        )
+        assert optimizer.lr == expected, step
+        scheduler.step()

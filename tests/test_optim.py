@@ -189,6 +189,46 @@ def test_matches_torch(float64, case, name, options, late):
     )
 
 
+# Parameter groups: the first Linear is group 0, the second group 1, each with its own settings.
+# (case, optimizer class name, the keyword arguments, group 0's and group 1's own settings)
+GROUP_CASES = [
+    ("sgd_groups", "SGD", dict(lr=0.05, momentum=0.9), dict(weight_decay=0.1), dict(lr=0.2)),
+    (
+        "adam_groups",
+        "Adam",
+        dict(lr=0.05, betas=(0.8, 0.99)),
+        dict(lr=0.01, weight_decay=0.1),
+        dict(betas=(0.5, 0.9), amsgrad=True),
+    ),
+    (  # nanoGPT's two groups
+        "adamw_groups",
+        "AdamW",
+        dict(lr=0.05, betas=(0.9, 0.95)),
+        dict(weight_decay=0.1),
+        dict(weight_decay=0.0),
+    ),
+    ("rmsprop_groups", "RMSprop", dict(lr=0.01), dict(momentum=0.9), dict(lr=0.03, centered=True)),
+    ("adagrad_groups", "Adagrad", dict(lr=0.1), dict(lr_decay=0.1), dict(lr=0.05, eps=1e-6)),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    ("case", "name", "options", "first", "second"), GROUP_CASES, ids=[c[0] for c in GROUP_CASES]
+)
+def test_parameter_groups_match_torchs(float64, case, name, options, first, second):
+    def ours(model):
+        groups = [{"params": model[0], **first}, {"params": model[2], **second}]
+        return getattr(optim, name)(groups, **options)
+
+    def theirs(params):
+        groups = [{"params": params[:2], **first}, {"params": params[2:], **second}]
+        return getattr(torch.optim, name)(groups, foreach=False, **options)
+
+    initial, result = run_minitorch(ours)
+    assert_matches_torch(f"optim_{case}", result, lambda: run_torch(initial, theirs))
+
+
 SGD_BIT_CASES = [
     dict(lr=0.1),
     dict(lr=0.05, momentum=0.9),
@@ -237,6 +277,16 @@ def test_lerp_gives_torch_lerps_bits(dtype, weight):
 
 
 # ---------------------------------------------------------------------- behaviour
+def two_groups(model):
+    """AdamW with the model's first parameter in a group of its own (lr and amsgrad differ)."""
+    names = [name for name, _ in model.named_parameters()]
+    groups = [{"params": optim.ParameterGroup(model, names[:1]), "weight_decay": 0.1}]
+    if names[1:]:
+        rest = optim.ParameterGroup(model, names[1:])
+        groups.append({"params": rest, "lr": 0.02, "amsgrad": True})
+    return optim.AdamW(groups, lr=0.01, weight_decay=0.0)
+
+
 # Every optimizer with the options that give it state, for the behaviour tests below.
 CONFIGS = [
     ("sgd", lambda m: optim.SGD(m, lr=0.1)),
@@ -256,6 +306,7 @@ CONFIGS = [
         lambda m: optim.RMSprop(m, lr=0.01, momentum=0.9, centered=True, weight_decay=0.01),
     ),
     ("rmsprop_maximize", lambda m: optim.RMSprop(m, lr=0.01, maximize=True)),
+    ("adamw_two_groups", lambda m: two_groups(m)),
     (
         "adagrad",
         lambda m: optim.Adagrad(
@@ -298,6 +349,10 @@ def assert_states_equal(a: optim.Optimizer, b: optim.Optimizer) -> None:
                 assert value.dtype == other.dtype
 
 
+def lrs(optimizer: optim.Optimizer) -> list[float]:
+    return [group["lr"] for group in optimizer.param_groups]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("make_optimizer", CONFIG_FACTORIES, ids=CONFIG_IDS)
 def test_resume_from_checkpoint_is_bitwise_identical(tmp_path, make_optimizer, dtype):
@@ -328,14 +383,14 @@ def test_resume_from_checkpoint_is_bitwise_identical(tmp_path, make_optimizer, d
     resumed.load_state_dict(loaded["model"])
     resumed_optimizer.load_state_dict(loaded["optimizer"])
     resumed_scheduler.load_state_dict(loaded["scheduler"])
-    assert resumed_optimizer.lr == optimizer.lr
+    assert lrs(resumed_optimizer) == lrs(optimizer)
     train(resumed, resumed_optimizer, range(5, 10), resumed_scheduler)
 
     for ours, theirs in zip(resumed.parameters(), reference.parameters(), strict=True):
         assert ours.dtype == theirs.dtype == dtype
         assert np.array_equal(ours, theirs)
     assert_states_equal(resumed_optimizer, reference_optimizer)
-    assert resumed_optimizer.lr == reference_optimizer.lr
+    assert lrs(resumed_optimizer) == lrs(reference_optimizer)
     assert resumed_scheduler.get_last_lr() == reference_scheduler.get_last_lr()
 
 
@@ -672,9 +727,11 @@ def test_state_dict_holds_only_arrays_numbers_and_strings(make_optimizer):
     train(model, optimizer, range(2))
     state = optimizer.state_dict()
     assert state["optimizer"] == type(optimizer).__name__
-    (group,) = state["param_groups"].values()
-    assert group["lr"] == optimizer.lr and group["params"] == [0, 1, 2, 3]
-    assert set(group) == {"params", *optimizer.hyperparameter_names}
+    groups = list(state["param_groups"].values())
+    assert [group["lr"] for group in groups] == lrs(optimizer)
+    assert [i for group in groups for i in group["params"]] == [0, 1, 2, 3]
+    for group in groups:
+        assert set(group) == {"params", *optimizer.hyperparameter_names}
     for leaf in _walk_leaves(state):
         if isinstance(leaf, list):
             assert all(type(item) in (float, int) for item in leaf)  # betas, a group's params
@@ -786,3 +843,77 @@ def test_a_custom_optimizer_needs_only_update_parameter():
     assert optimizer.state == {0: {"calls": 1}}
     with pytest.raises(NotImplementedError, match=r"must implement update_parameter\(param, grad"):
         optim.Optimizer(layer, lr=0.1).step()
+
+
+# ---------------------------------------------------------------------- parameter groups
+def two_group_sgd(model, **first):
+    return optim.SGD([{"params": model[0], **first}, {"params": model[2], "lr": 0.2}], lr=0.1)
+
+
+def test_param_groups_are_pytorchs_list_of_dicts():
+    model = make_model()
+    optimizer = two_group_sgd(model, momentum=0.9)
+    assert [list(group) for group in optimizer.param_groups] == [
+        ["params", "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"]
+    ] * 2
+    assert optimizer.param_groups[0]["params"] == [model[0]]
+    assert [g["momentum"] for g in optimizer.param_groups] == [0.9, 0.0]
+    assert optimizer.defaults["lr"] == 0.1 and optimizer.modules == [model[0], model[2]]
+    assert optimizer.dampening == 0.0  # shared by every group
+    with pytest.raises(AttributeError, match=r"different values \(0.1, 0.2\); read optimizer.pa"):
+        optimizer.lr  # noqa: B018
+    optimizer.lr = 0.5  # every group
+    assert lrs(optimizer) == [0.5, 0.5] and optimizer.lr == 0.5
+    with pytest.raises(ValueError, match=r"SGD: lr must be >= 0, got -1"):
+        optimizer.lr = -1
+    assert lrs(optimizer) == [0.5, 0.5]
+    assert "parameter group 1:\n        lr: 0.5" in repr(optimizer)
+
+
+def test_a_groups_lr_set_by_hand_is_read_at_the_next_step():
+    model = make_model()
+    optimizer = two_group_sgd(model)
+    before = [p.copy() for p in model.parameters()]
+    grads = [np.ones_like(p) for p in before]
+    model[0].dW, model[0].db, model[2].dW, model[2].db = grads
+    optimizer.param_groups[1]["lr"] = 0.0
+    optimizer.step()
+    after = model.parameters()
+    assert np.array_equal(after[0], before[0] - np.float32(0.1))
+    assert np.array_equal(after[2], before[2])  # lr 0: group 1 did not move
+    optimizer.param_groups[0]["lr"] = "0.1"
+    with pytest.raises(TypeError, match=r"SGD: lr must be a number, got str '0.1'"):
+        optimizer.step()
+
+
+def test_bad_parameter_groups_are_refused_with_the_fix():
+    model = make_model()
+    with pytest.raises(TypeError, match=r"no hyperparameter 'weight_deacy'; SGD's are lr, mom"):
+        optim.SGD([{"params": model, "weight_deacy": 0.1}])
+    with pytest.raises(TypeError, match=r"a parameter group is a dict with 'params'"):
+        optim.SGD([{"lr": 0.1}])
+    with pytest.raises(ValueError, match=r"same array as parameter 0.*in one parameter group only"):
+        optim.SGD([{"params": model}, {"params": model[0]}])
+    with pytest.raises(ValueError, match=r"SGD: momentum must be >= 0, got -1"):
+        optim.SGD([{"params": model, "momentum": -1}])
+    with pytest.raises(TypeError, match=r"NumPy arrays carry no gradient"):
+        optim.SGD([{"params": model.parameters()}])
+    optimizer = optim.SGD(model[0], lr=0.1)
+    optimizer.add_param_group({"params": model[2], "momentum": 0.5})
+    assert [g["momentum"] for g in optimizer.param_groups] == [0.0, 0.5]
+    with pytest.raises(ValueError, match=r"has 2 parameter groups, this optimizer 1"):
+        optim.SGD(model).load_state_dict(optimizer.state_dict())
+
+
+def test_weight_decay_groups_follow_what_the_layers_declare():
+    model = nn.Sequential(nn.Linear(4, 3), nn.LayerNorm(3), nn.Linear(3, 2, bias=False))
+    decay, no_decay = optim.weight_decay_groups(model)
+    assert decay.names == ["0.W", "2.W"]
+    assert no_decay.names == ["0.b", "1.gamma", "1.beta"]
+    assert optim.decays_weight(model, "2.W") and not optim.decays_weight(model, "1.beta")
+    with pytest.raises(KeyError, match=r"no parameter '3.W'"):
+        optim.decays_weight(model, "3.W")
+    optimizer = optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}]
+    )
+    assert optimizer._params == [model[0].W, model[2].W, model[0].b, model[1].gamma, model[1].beta]

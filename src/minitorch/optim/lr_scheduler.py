@@ -1,4 +1,4 @@
-"""Learning-rate schedules: change ``optimizer.lr`` once per epoch (or per step).
+"""Learning-rate schedules: change each parameter group's ``"lr"`` once per epoch (or per step).
 
 Use them as in PyTorch: build the scheduler after the optimizer (construction sets the learning
 rate of epoch 0), and call ``scheduler.step()`` after ``optimizer.step()``::
@@ -9,9 +9,10 @@ rate of epoch 0), and call ``scheduler.step()`` after ``optimizer.step()``::
         train_one_epoch(model, optimizer)      # calls optimizer.step() per batch
         scheduler.step()
 
-Each scheduler computes the learning rate of epoch ``last_epoch`` from ``base_lr`` (the
-optimizer's learning rate when the scheduler was built) with a closed formula, given in its
-docstring, and writes it to ``optimizer.lr``. The numbers agree with PyTorch's to ~1e-15; only
+Each scheduler computes the learning rate of epoch ``last_epoch`` from each group's ``base_lr``
+(the group's learning rate when the scheduler was built) with a closed formula, given in its
+docstring, and writes it to ``optimizer.param_groups[i]["lr"]``, as PyTorch's do. The numbers
+agree with PyTorch's to ~1e-15; only
 :class:`CosineAnnealingLR` follows PyTorch's recursive form step by step, because its rounding
 drifts measurably (beyond 1e-10) from the closed formula over long schedules.
 """
@@ -60,14 +61,13 @@ class LRScheduler:
     Parameters
     ----------
     optimizer : Optimizer
-        The optimizer whose ``lr`` this scheduler sets.
+        The optimizer whose groups' ``"lr"`` this scheduler sets.
 
     Attributes
     ----------
     optimizer : Optimizer
-    base_lr : float
-        The optimizer's learning rate when the scheduler was built (``base_lrs`` is
-        ``[base_lr]``, PyTorch's name: a minitorch optimizer has one learning rate).
+    base_lrs : list of float
+        Each parameter group's learning rate when the scheduler was built (PyTorch's name).
     last_epoch : int
         How many times ``step()`` has been called since construction (construction itself
         leaves it at 0, the first epoch).
@@ -76,7 +76,7 @@ class LRScheduler:
     -------------------------
     Subclass, store your settings, list them in ``hyperparameter_names`` (so ``state_dict``
     saves them), call ``super().__init__(optimizer)`` last and implement ``get_lr()``, which
-    returns ``[learning rate at epoch self.last_epoch]``, as in PyTorch, e.g.
+    returns the learning rate of each group at epoch ``self.last_epoch``, as in PyTorch, e.g.
     ``return [base_lr * 0.5 ** self.last_epoch for base_lr in self.base_lrs]``.
     """
 
@@ -89,50 +89,73 @@ class LRScheduler:
                 f"got {type(optimizer).__name__}"
             )
         self.optimizer = optimizer
-        self.base_lr = float(optimizer.lr)
+        self.base_lrs = [float(group["lr"]) for group in optimizer.param_groups]
         self.last_epoch = -1
-        self._last_lr = self.base_lr
+        self._last_lr = list(self.base_lrs)
         self.step()  # sets the learning rate of epoch 0
 
-    @property
-    def base_lrs(self) -> list[float]:
-        """``[base_lr]``: PyTorch keeps one base learning rate per parameter group."""
-        return [self.base_lr]
-
     def get_lr(self) -> list[float]:
-        """``[learning rate of epoch self.last_epoch]`` (subclasses implement this)."""
+        """The learning rate of each group at epoch ``self.last_epoch`` (subclasses implement
+        this)."""
         raise NotImplementedError(f"{type(self).__name__} must implement get_lr()")
 
     def step(self) -> None:
-        """Move to the next epoch and set ``optimizer.lr`` to its learning rate."""
+        """Move to the next epoch and set each group's ``"lr"`` to its learning rate."""
         self.last_epoch += 1
-        (lr,) = self.get_lr()
-        self.optimizer.lr = float(lr)
-        self._last_lr = float(lr)
+        self._set_lrs(self.get_lr())
+
+    def _set_lrs(self, lrs: list[float]) -> None:
+        groups = self.optimizer.param_groups
+        if len(lrs) != len(groups):
+            raise ValueError(
+                f"{type(self).__name__}: {len(lrs)} learning rates for {len(groups)} parameter "
+                "groups (get_lr() returns one per group)"
+            )
+        for group, lr in zip(groups, lrs, strict=True):
+            group["lr"] = float(lr)
+        self._last_lr = [float(lr) for lr in lrs]
 
     def get_last_lr(self) -> list[float]:
-        """``[lr]``: the learning rate this scheduler set last (a list, like PyTorch's)."""
-        return [self._last_lr]
+        """The learning rate of each group this scheduler set last (a list, like PyTorch's)."""
+        return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
         """The epoch, learning rates and settings, as numbers (and lists of numbers) only."""
         state: dict[str, Any] = {
             "last_epoch": self.last_epoch,
-            "base_lr": self.base_lr,
-            "last_lr": self._last_lr,
+            "base_lrs": list(self.base_lrs),
+            "last_lr": list(self._last_lr),
         }
         for name in self.hyperparameter_names:
             value = getattr(self, name)
             state[name] = list(value) if isinstance(value, (list, tuple)) else value
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`'s output and set ``optimizer.lr`` to the saved rate.
+    def _lrs(self, state_dict: dict[str, Any], name: str) -> list[float]:
+        """A saved list of learning rates, one per group, each a number >= 0."""
+        owner = type(self).__name__
+        value = state_dict[name]
+        values = np.asarray(value).reshape(-1).tolist() if hasattr(value, "tolist") else value
+        values = values if isinstance(values, (list, tuple)) else [values]
+        groups = len(self.optimizer.param_groups)
+        if len(values) != groups:
+            raise ValueError(
+                f"{owner}.load_state_dict: {name} holds {len(values)} learning rates, but the "
+                f"optimizer has {groups} parameter groups"
+            )
+        return [check_non_negative(owner, name, _scalar(lr)) for lr in values]
 
-        Works on the dict itself or on what :func:`minitorch.load` gives back.
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s output and set each group's ``"lr"`` to the saved rate.
+
+        Works on the dict itself or on what :func:`minitorch.load` gives back (and on a state
+        dict saved before parameter groups, with one ``"base_lr"``).
         """
         owner = type(self).__name__
-        expected = {"last_epoch", "base_lr", "last_lr", *self.hyperparameter_names}
+        if "base_lr" in state_dict and "base_lrs" not in state_dict:  # saved before groups
+            state_dict = {**state_dict, "base_lrs": state_dict["base_lr"]}
+            del state_dict["base_lr"]
+        expected = {"last_epoch", "base_lrs", "last_lr", *self.hyperparameter_names}
         missing = sorted(expected - set(state_dict))
         unexpected = sorted(set(state_dict) - expected)
         if missing or unexpected:
@@ -151,8 +174,8 @@ class LRScheduler:
                 f"{owner}.load_state_dict: last_epoch must be a whole number >= -1, got "
                 f"{state_dict['last_epoch']!r}"
             )
-        base_lr = check_non_negative(owner, "base_lr", _scalar(state_dict["base_lr"]))
-        last_lr = check_non_negative(owner, "last_lr", _scalar(state_dict["last_lr"]))
+        base_lrs = self._lrs(state_dict, "base_lrs")
+        last_lr = self._lrs(state_dict, "last_lr")
         previous = dict(vars(self))
         try:
             for name in self.hyperparameter_names:
@@ -161,8 +184,8 @@ class LRScheduler:
         except (TypeError, ValueError):
             vars(self).update(previous)
             raise
-        self.last_epoch, self.base_lr, self._last_lr = int(last_epoch), base_lr, last_lr
-        self.optimizer.lr = self._last_lr
+        self.last_epoch, self.base_lrs = int(last_epoch), base_lrs
+        self._set_lrs(last_lr)
 
     def check_hyperparameters(self) -> None:
         """Validate (and normalise) the settings; subclasses extend it."""
@@ -170,7 +193,8 @@ class LRScheduler:
     def __repr__(self) -> str:
         names = self.hyperparameter_names
         settings = "".join(f"{name}={getattr(self, name)!r}, " for name in names)
-        return f"{type(self).__name__}({settings}last_epoch={self.last_epoch}, lr={self._last_lr})"
+        lr = self._last_lr[0] if len(self._last_lr) == 1 else self._last_lr
+        return f"{type(self).__name__}({settings}last_epoch={self.last_epoch}, lr={lr})"
 
 
 class LambdaLR(LRScheduler):
@@ -359,7 +383,7 @@ class CosineAnnealingLR(LRScheduler):
         lr(epoch) = eta_min + (base_lr − eta_min) · (1 + cos(π · epoch / T_max)) / 2
 
     and, past ``T_max``, keeps following the cosine back up, as PyTorch does. Like PyTorch, it is
-    computed recursively from the current ``optimizer.lr``::
+    computed recursively from each group's current ``"lr"``::
 
         lr ← eta_min + (lr − eta_min) · (1 + cos(π t / T_max)) / (1 + cos(π (t − 1) / T_max))
 
@@ -390,17 +414,89 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         epoch, T_max, eta_min = self.last_epoch, self.T_max, self.eta_min
-        lr = float(self.optimizer.lr)
+        lrs = [float(group["lr"]) for group in self.optimizer.param_groups]
         if epoch == 0:
-            return [lr]
+            return lrs
         if (epoch - 1 - T_max) % (2 * T_max) == 0:  # leaving the minimum: 1 + cos(...) = 0
             return [
                 lr + (base_lr - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
-                for base_lr in self.base_lrs
+                for lr, base_lr in zip(lrs, self.base_lrs, strict=True)
             ]
         return [
             (1 + math.cos(math.pi * epoch / T_max))
             / (1 + math.cos(math.pi * (epoch - 1) / T_max))
             * (lr - eta_min)
             + eta_min
+            for lr in lrs
         ]
+
+
+class WarmupCosineLR(LRScheduler):
+    r"""nanoGPT's schedule: a linear warm-up, half a cosine down to ``min_lr``, then ``min_lr``.
+
+    With ``it = last_epoch`` (the iteration, from 0: call ``step()`` after every
+    ``optimizer.step()``), ``w = warmup_iters`` and ``L = lr_decay_iters``::
+
+        it < w:          lr = base_lr · (it + 1) / (w + 1)
+        w ≤ it ≤ L:      lr = min_lr + ½ (1 + cos(π (it − w) / (L − w))) · (base_lr − min_lr)
+        it > L:          lr = min_lr
+
+    nanoGPT's ``get_lr(it)`` (:meth:`lr_at`), for each parameter group's ``base_lr``. The
+    iteration ``w`` trains with ``base_lr`` and the iteration ``L`` with ``min_lr``; a run of
+    ``N`` iterations that ends at ``min_lr`` has ``lr_decay_iters = N − 1``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    warmup_iters : int
+        Iterations of linear warm-up (>= 0).
+    lr_decay_iters : int
+        The iteration (from 0) at which the cosine reaches ``min_lr`` (>= 0).
+    min_lr : float
+        The learning rate at the end, and after it (>= 0, default 0).
+    """
+
+    hyperparameter_names: ClassVar[tuple[str, ...]] = ("warmup_iters", "lr_decay_iters", "min_lr")
+
+    def __init__(
+        self, optimizer: Optimizer, warmup_iters: int, lr_decay_iters: int, min_lr: float = 0.0
+    ) -> None:
+        self.warmup_iters = warmup_iters
+        self.lr_decay_iters = lr_decay_iters
+        self.min_lr = min_lr
+        self.check_hyperparameters()
+        super().__init__(optimizer)
+
+    def check_hyperparameters(self) -> None:
+        owner = "WarmupCosineLR"
+        for name in ("warmup_iters", "lr_decay_iters"):
+            value = _scalar(getattr(self, name))
+            if isinstance(value, bool) or not isinstance(value, Integral):
+                raise TypeError(f"{owner}: {name} must be an int, got {value!r}")
+            if value < 0:
+                raise ValueError(f"{owner}: {name} must be >= 0 iterations, got {value!r}")
+            setattr(self, name, int(value))
+        self.min_lr = check_non_negative(owner, "min_lr", _scalar(self.min_lr))
+
+    @staticmethod
+    def lr_at(
+        it: int, base_lr: float, *, warmup_iters: int, lr_decay_iters: int, min_lr: float
+    ) -> float:
+        """The learning rate of iteration ``it`` (from 0): nanoGPT's ``get_lr``, line for line
+        (``it >= L`` where nanoGPT has ``it > L``: the cosine gives ``min_lr`` at ``L`` exactly,
+        and ``L = w`` needs no 0/0)."""
+        if it < warmup_iters:
+            return base_lr * (it + 1) / (warmup_iters + 1)
+        if it >= lr_decay_iters:
+            return min_lr
+        decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+        coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+        return min_lr + coeff * (base_lr - min_lr)
+
+    def get_lr(self) -> list[float]:
+        settings = {
+            "warmup_iters": self.warmup_iters,
+            "lr_decay_iters": self.lr_decay_iters,
+            "min_lr": self.min_lr,
+        }
+        return [self.lr_at(self.last_epoch, base_lr, **settings) for base_lr in self.base_lrs]

@@ -145,7 +145,7 @@ def main(
     settings = dict(epochs=epochs, lr=lr, batch_size=batch_size, augment=augment)
 
     cnn = lenet(batch_norm)
-    cnn.summary((1, 1, 28, 28))
+    nn.summary(cnn, (1, 1, 28, 28))
     initial_filters = cnn[0].W.copy()  # the random start, to compare the learned filters with
     results = {"cnn_parameters": count_parameters(cnn)}
     results["cnn_history"], results["cnn_seconds"] = train(

@@ -41,7 +41,7 @@ def main(epochs: int = 40, seed: int = 0) -> float:
         nn.Linear(128, 10),
     )
     model.needs_input_grad = False  # the input is data: the first layer skips dL/dx
-    model.summary((1, 1, 8, 8))  # prints the table
+    nn.summary(model, (1, 1, 8, 8))  # prints the table
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.Adam(model, lr=2e-3)
     scheduler = CosineAnnealingLR(optimizer, T_max=epochs)

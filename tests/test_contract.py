@@ -80,7 +80,7 @@ def test_containers_reach_parameters_state_mode_summary_and_repr():
     text = repr(model)
     assert "(layers): ModuleList(\n    (0): Linear" in text and "(heads): ModuleDict(" in text
     assert "(a): Linear(input_dim=6, output_dim=2" in text
-    assert model.summary((1, 4)).total_parameters == model.num_parameters() == 30 + 42 + 14 + 21
+    assert nn.summary(model, (1, 4)).total_parameters == model.num_parameters() == 30 + 42 + 14 + 21
     assert check_module(model, (5, 4))
     assert gradcheck(model, np.random.default_rng(0).standard_normal((3, 4)))
 

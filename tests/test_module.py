@@ -333,7 +333,7 @@ def test_summary_table():
     model = nn.Sequential(
         nn.Flatten(), nn.Linear(64, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 10)
     )
-    summary = model.summary((2, 1, 8, 8))
+    summary = nn.summary(model, (2, 1, 8, 8))
     assert [(r.name, r.layer, r.output_shape) for r in summary.rows] == [
         ("0", "Flatten", (2, 64)),
         ("1", "Linear", (2, 16)),
@@ -349,7 +349,7 @@ def test_summary_table():
 
 
 def test_summary_of_a_composite_module():
-    summary = TwoTower().summary((3, 4))
+    summary = nn.summary(TwoTower(), (3, 4))
     assert summary.rows[0].output_shape == (3, 2)
     assert [r.name for r in summary.rows[1:]] == ["encoder", "act", "heads.0", "heads.1"]
     assert summary.total_parameters == 4 * 5 + 5 + 2 * (5 * 2 + 2)
@@ -359,10 +359,10 @@ def test_summary_of_models_that_start_with_an_embedding():
     from minitorch.models import GPT
 
     model = nn.Sequential(nn.Embedding(50, 8), nn.Flatten(), nn.Linear(5 * 8, 3))
-    summary = model.summary((2, 5))  # token ids, not floats, go in
+    summary = nn.summary(model, (2, 5))  # token ids, not floats, go in
     assert [r.output_shape for r in summary.rows] == [(2, 5, 8), (2, 40), (2, 3)]
     gpt = GPT(vocab_size=30, block_size=8, n_layer=1, n_head=2, n_embd=8)
-    assert gpt.summary((2, 8), verbose=False).output_shape == (2, 8, 30)
+    assert nn.summary(gpt, (2, 8), verbose=False).output_shape == (2, 8, 30)
 
 
 def test_scalar_buffers_round_trip():

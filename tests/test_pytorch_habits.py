@@ -109,11 +109,11 @@ def test_pytorchs_forward_only_functions_exist(function, module):
 
 
 def test_summary_prints_in_a_script(capsys):
-    summary = nn.Sequential(nn.Linear(4, 3), nn.ReLU()).summary((1, 4))
+    summary = nn.summary(nn.Sequential(nn.Linear(4, 3), nn.ReLU()), (1, 4))
     printed = capsys.readouterr().out
     assert "0 Linear" in printed and "total parameters: 15" in printed
     assert summary.total_parameters == 15 and "total_parameters=15" in repr(summary)
-    nn.Linear(2, 2).summary((1, 2), verbose=False)
+    nn.summary(nn.Linear(2, 2), (1, 2), verbose=False)
     assert capsys.readouterr().out == ""
 
 

@@ -32,6 +32,7 @@ from .loss import (
     MSELoss,
     NLLLoss,
 )
+from .model_summary import ModelSummary, summary
 from .module import Module, accumulate_grad
 from .normalization import LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
@@ -63,6 +64,7 @@ __all__ = [
     "Loss",
     "MSELoss",
     "MaxPool2d",
+    "ModelSummary",
     "Module",
     "ModuleDict",
     "ModuleList",
@@ -81,5 +83,6 @@ __all__ = [
     "accumulate_grad",
     "functional",
     "init",
+    "summary",
     "utils",
 ]

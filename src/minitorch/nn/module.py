@@ -265,21 +265,6 @@ class Module:
         """Total number of trainable scalars."""
         return sum(p.size for p in self.parameters())
 
-    def summary(self, input_shape: tuple[int, ...], verbose: bool = True):
-        """Print a table of layers with output shapes and parameter counts, and the totals.
-
-        ``input_shape`` includes the batch dimension, e.g. ``model.summary((1, 64))``. Prints the
-        table (in a script too, like Keras' and torchinfo's ``summary``) unless
-        ``verbose=False``, and returns it as a :class:`~minitorch.nn.summary.ModelSummary`
-        (``str(summary)`` is the table; its rows and totals are attributes).
-        """
-        from .summary import summarize  # imported here: summary.py needs this module first
-
-        table = summarize(self, input_shape)
-        if verbose:
-            print(table)
-        return table
-
     # ------------------------------------------------------------------ children
     def named_children(self) -> list[tuple[str, Module]]:
         """The Modules held directly by this one, with the attribute names they are held under.

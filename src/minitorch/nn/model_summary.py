@@ -1,4 +1,8 @@
-"""``model.summary(input_shape)``: a table of layers, output shapes and parameter counts."""
+"""``summary(model, input_shape)``: a table of layers, output shapes and parameter counts.
+
+A plain function, as torchinfo's ``summary(model, input_size)``, so that the Module base class
+needs nothing from the containers this module walks (no import cycle).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import numpy as np
 from .. import _state
 from .container import Sequential
 from .embedding import Embedding
+from .module import Module
 
 
 @dataclass
@@ -51,34 +56,41 @@ class ModelSummary:
         ]
         return "\n".join(lines)
 
-    def __repr__(self) -> str:  # short: the table itself was printed by model.summary()
+    def __repr__(self) -> str:  # short: the table itself was printed by summary()
         return (
             f"ModelSummary({self.model}, input_shape={self.input_shape}, "
             f"total_parameters={self.total_parameters:,})"
         )
 
 
-def summarize(model, input_shape: tuple[int, ...]) -> ModelSummary:
-    """Run one forward pass on a random batch and record every layer's output shape.
+def summary(model: Module, input_shape: tuple[int, ...], verbose: bool = True) -> ModelSummary:
+    """Print a table of ``model``'s layers with output shapes and parameter counts, and totals.
 
-    A Sequential (nested ones too) is walked layer by layer, so each row has its output shape;
-    any other module is run whole, and its children are listed with their parameter counts.
-    The model is put in eval mode for the pass (no dropout) and its mode is restored.
+    ``input_shape`` includes the batch dimension, e.g. ``nn.summary(model, (1, 64))``. One
+    forward pass runs on a random batch (token ids for a model whose first layer is an
+    Embedding): a Sequential (nested ones too) is walked layer by layer, so each row has its
+    output shape; any other module is run whole, and its children are listed with their
+    parameter counts. The model is put in eval mode for the pass (no dropout) and its mode is
+    restored. Prints the table (in a script too, as Keras' and torchinfo's ``summary``) unless
+    ``verbose=False``, and returns it as a :class:`ModelSummary` (``str(table)`` is the table;
+    its rows and totals are attributes).
     """
     input_shape = tuple(int(n) for n in input_shape)
     params = model.parameters()
     dtype = params[0].dtype if params else _state.get_default_dtype()
     x = _example_input(model, input_shape, dtype)
-    summary = ModelSummary(type(model).__name__, input_shape)
+    table = ModelSummary(type(model).__name__, input_shape)
     was_training = model.training
     model.eval()
     try:
-        summary.output_shape = _walk(model, x, "", summary.rows).shape
+        table.output_shape = _walk(model, x, "", table.rows).shape
     finally:
         model.train(was_training)
-    summary.total_parameters = model.num_parameters()
-    summary.parameter_bytes = sum(p.nbytes for p in params)
-    return summary
+    table.total_parameters = model.num_parameters()
+    table.parameter_bytes = sum(p.nbytes for p in params)
+    if verbose:
+        print(table)
+    return table
 
 
 def _example_input(model, input_shape: tuple[int, ...], dtype) -> np.ndarray:

@@ -14,18 +14,8 @@ writes each gradient once, computes no input gradient for the data and updates i
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import workloads as W
-
-import minitorch
-
-if W.torch is not None:
-    W.torch.set_num_threads(2)  # the machines students and CI use have two cores
+import quick_steps
 
 
 def main() -> None:
@@ -33,29 +23,7 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128, 512])
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--steps", type=int, default=50)
-    args = parser.parse_args()
-    minitorch.manual_seed(0)
-    print(f"MLP {'-'.join(map(str, W.MLP_SIZES))}, SGD momentum {W.MOMENTUM}, float32; µs per step")
-    print(
-        f"{'batch':>6}{'minitorch':>12}{'NumPy':>10}{'PyTorch':>10}{'vs NumPy':>10}{'vs torch':>10}"
-    )
-    for batch_size in args.batch_sizes:
-        runners = W.mlp_runners(W.MLP_SIZES, W.mnist(), batch_size)
-        times = {name: [] for name in runners}
-        for runner in runners.values():
-            runner.run(args.steps)  # warm-up
-        for _ in range(args.repeats):
-            for name, runner in runners.items():  # interleaved: a disturbance hits all alike
-                start = time.perf_counter()
-                runner.run(args.steps)
-                times[name].append((time.perf_counter() - start) / args.steps * 1e6)
-        med = {name: statistics.median(t) for name, t in times.items()}
-        theirs = med.get("PyTorch", float("nan"))
-        print(
-            f"{batch_size:>6}{med['minitorch']:>12.0f}{med['NumPy']:>10.0f}{theirs:>10.0f}"
-            f"{med['NumPy'] / med['minitorch']:>10.2f}{theirs / med['minitorch']:>10.2f}"
-        )
-    print("ratios are throughput: above 1, minitorch is faster")
+    quick_steps.run_mlp_steps(parser.parse_args())
 
 
 if __name__ == "__main__":

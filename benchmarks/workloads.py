@@ -17,11 +17,11 @@ Each builder returns ``{framework: Runner}`` (see ``harness.Runner``).
 from __future__ import annotations
 
 import functools
-import importlib
 import itertools
 from collections.abc import Iterator
 from typing import Any
 
+import networks as N
 import numpy as np
 from harness import Runner
 
@@ -282,8 +282,8 @@ def _numpy_mlp(weights, x, y, batch_size, loader, lr) -> Runner:
 
 # ---------------------------------------------------------------------- the CNNs
 def cnn_config(name: str) -> tuple[int, int, bool, int, str]:
-    """bench_cnn.py's networks: (c1, c2, batch norm, hidden, optimizer) of ``name``."""
-    return importlib.import_module("bench_cnn").MODELS[name]
+    """The CNN ``name`` of ``networks.CNN_MODELS``: (c1, c2, batch norm, hidden, optimizer)."""
+    return N.CNN_MODELS[name]
 
 
 def cnn_flops(name: str, batch_size: int) -> float:
@@ -297,20 +297,19 @@ def cnn_flops(name: str, batch_size: int) -> float:
 
 
 def cnn_runners(name: str, batch_size: int = 64) -> dict[str, Runner]:
-    """bench_cnn.py's network ``name`` and its PyTorch copy (same initial weights), on the MNIST
-    subset; Adam (lr 1e-3) or SGD (lr 0.01, momentum 0.9) as bench_cnn.py trains it."""
+    """The CNN ``name`` and its PyTorch copy (same initial weights), on the MNIST subset; Adam
+    (lr 1e-3) or SGD (lr 0.01, momentum 0.9), as ``networks.CNN_MODELS`` says."""
     import minitorch
     from minitorch import optim
 
-    bench_cnn = importlib.import_module("bench_cnn")
     c1, c2, batchnorm, hidden, optimizer_name = cnn_config(name)
     x, y = mnist()
     x = x.reshape(-1, 1, 28, 28)
     minitorch.manual_seed(0)
-    model = bench_cnn.minitorch_cnn(c1, c2, batchnorm, hidden)
+    model = N.minitorch_cnn(c1, c2, batchnorm, hidden)
     runners = {}
     if torch is not None:
-        theirs = bench_cnn.torch_copy(model)  # minitorch's initial weights
+        theirs = N.torch_cnn(model)  # minitorch's initial weights
         if optimizer_name == "adam":
             opt_t = torch.optim.Adam(theirs.parameters(), lr=1e-3)
         else:
@@ -328,33 +327,32 @@ def cnn_runners(name: str, batch_size: int = 64) -> dict[str, Runner]:
 # ---------------------------------------------------------------------- the GPT
 def gpt_flops() -> float:
     """nanoGPT's estimate for one step: 6·N per token (N without wpe, wte once) + attention."""
-    bench_gpt = importlib.import_module("bench_gpt")
-    c = bench_gpt.CONFIG
+    c = N.GPT_CONFIG
     E, L, T, V = c["n_embd"], c["n_layer"], c["block_size"], c["vocab_size"]
     per_block = 4 * E * E + 4 * E + 8 * E * E + 5 * E + 4 * E  # attention, MLP, 2 LayerNorms
     n = V * E + L * per_block + 2 * E
-    tokens = bench_gpt.BATCH * T
+    tokens = N.GPT_BATCH * T
     return (6 * n + 12 * L * E * T) * tokens
 
 
 def gpt_runners(n_batches: int = 16) -> dict[str, Runner]:
-    """bench_gpt.py's nanoGPT recipe step (tied weights, AdamW, clipping) on Tiny Shakespeare."""
+    """nanoGPT's recipe step (tied weights, AdamW, clipping; ``networks.minitorch_gpt_step``) on
+    Tiny Shakespeare."""
     import minitorch
     from minitorch.datasets import TinyShakespeare
     from minitorch.models import GPT
 
-    bench_gpt = importlib.import_module("bench_gpt")
-    c = bench_gpt.CONFIG
+    c = N.GPT_CONFIG
     text = TinyShakespeare(train=True)
     rng = np.random.default_rng(0)
     batches = [
-        text.get_batch(bench_gpt.BATCH, c["block_size"], generator=rng) for _ in range(n_batches)
+        text.get_batch(N.GPT_BATCH, c["block_size"], generator=rng) for _ in range(n_batches)
     ]
     minitorch.manual_seed(0)
     ours = GPT(**c, tie_weights=True)
     runners = {}
     if torch is not None:
-        theirs_step = bench_gpt.torch_step(bench_gpt.TorchGPT(ours))
+        theirs_step = N.torch_gpt_step(N.TorchGPT(ours))
         torch_batches = itertools.cycle(
             [(torch.from_numpy(a), torch.from_numpy(b)) for a, b in batches]
         )
@@ -367,7 +365,7 @@ def gpt_runners(n_batches: int = 16) -> dict[str, Runner]:
         runners["PyTorch"] = Runner(
             run_torch, lambda: _torch_state([theirs_step.optimizer]), lambda: last_t[0]
         )
-    ours_step = bench_gpt.minitorch_step(ours)
+    ours_step = N.minitorch_gpt_step(ours)
     our_batches = itertools.cycle(batches)
     last_m = [float("nan")]
 
@@ -385,12 +383,12 @@ def gpt_runners(n_batches: int = 16) -> dict[str, Runner]:
 
 # ---------------------------------------------------------------------- the optimizer alone
 def optimizer_runners(name: str) -> dict[str, Runner]:
-    """``step()`` alone on bench_optim.py's 784-1024-256 model (1,066,240 float32 parameters),
-    fixed gradients, the same values in all three; PyTorch's default (for-loop) implementation."""
+    """``step()`` alone on the 784-1024-256 model of ``networks.optim_model`` (1,066,240 float32
+    parameters), fixed gradients, the same values in all three; PyTorch's default (for-loop)
+    implementation."""
     from minitorch import optim
 
-    bench_optim = importlib.import_module("bench_optim")
-    model = bench_optim.minitorch_model()
+    model = N.optim_model()
     params, grads = model.parameters(), model.grads()
     ours = optim.SGD(model, lr=1e-3, momentum=MOMENTUM) if name == "SGD" else optim.Adam(model)
     runners = {"minitorch": _repeat(ours.step, lambda: _minitorch_state([ours]))}

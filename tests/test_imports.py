@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import minitorch
 
 PROHIBITED = ("torch", "tensorflow", "keras", "jax", "sklearn")
@@ -265,25 +263,6 @@ def test_the_import_graph_sees_every_kind_of_import():
     ]
 
 
-KNOWN_CYCLES = (
-    # being removed in issue 14; delete a line when its cycle is gone
-    {"minitorch.nn.module", "minitorch.nn.summary", "minitorch.nn.container"},
-    {"minitorch.cli._train", "minitorch.cli._gpt"},
-)
-
-
-def _unknown(cycles: list[list[str]]) -> list[list[str]]:
-    return [c for c in cycles if not any(set(c) <= known for known in KNOWN_CYCLES)]
-
-
-def test_no_import_cycle_besides_the_known_ones():
-    """No new cycle, while the known ones (below) are being removed."""
-    graph = _import_graph()
-    new = _unknown(_cycles(graph))
-    assert not new, "import cycles:\n  " + "\n\n  ".join(_describe(graph, c) for c in new)
-
-
-@pytest.mark.xfail(strict=False, reason=f"known import cycles: {KNOWN_CYCLES}")
 def test_the_package_has_no_import_cycle():
     """No module of minitorch imports, directly or through others, a module that imports it.
 

@@ -1,9 +1,10 @@
-"""What a run's files may hold, as rules, and the one check of ``config.json`` and the checkpoint.
+"""The one schema of a run's settings, and the one check of ``config.json`` and the checkpoint.
 
-Every setting has one rule: :class:`Integer` with a minimum, :class:`Number` within bounds,
-:class:`Choice` of names, and so on. The command-line options are parsed with the same rules
-(:meth:`Rule.option_type`), so ``--lr -1`` and a hand-edited ``"lr": -1`` in ``config.json`` are
-refused in the same words.
+Every setting of ``minitorch train`` is declared once, in :data:`SETTINGS`: its option (name,
+help, the models it applies to, its default), where config.json keeps it and its rule (from
+:mod:`._rules`). The parser's options (:mod:`._options`), the defaults of a new run, the
+refusal of another model's option and the check of a hand-edited config.json all come from it,
+so ``--lr -1`` and a hand-edited ``"lr": -1`` in ``config.json`` are refused in the same words.
 
 :func:`check_config` runs once, when ``config.json`` is read (and on the configuration ``train``
 is about to write); :func:`check_checkpoint` once, when the checkpoint is loaded. Everything after
@@ -16,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -26,260 +25,314 @@ import numpy as np
 
 from ..datasets import CLASSIFICATION, DATASETS, REGRESSION
 from ..models import ACTIVATIONS
-from ._common import CLIError
-from ._setup import IMAGE_DATASETS, MODELS, OPTIMIZERS, TEXT_DATASETS
+from ._rules import (
+    CLASS_COUNT,
+    DECAY_FACTOR,
+    FRACTION,
+    NON_NEGATIVE_INT,
+    NON_NEGATIVE_NUMBER,
+    POSITIVE_INT,
+    POSITIVE_NUMBER,
+    Choice,
+    Exactly,
+    Flag,
+    JSONText,
+    ListOf,
+    Null,
+    Number,
+    Rule,
+    SettingsError,
+    Table,
+    Text,
+    check_section,
+    check_value,
+    choice_parser,
+    failing,
+    shown,
+)
+from ._setup import IMAGE_DATASETS, MODELS, OPTIMIZERS, SCHEDULERS, TEXT_DATASETS
 
 RUN_FORMAT = "minitorch-run"
 CHECKPOINT_FORMAT = "minitorch-checkpoint"
 FORMAT_VERSION = 1
 
 
-# ---------------------------------------------------------------------- rules
-class Rule:
-    """What one setting must be: :meth:`describe` says it, :meth:`accepts` checks a value."""
-
-    def describe(self) -> str:
-        raise NotImplementedError
-
-    def accepts(self, value: Any) -> bool:
-        raise NotImplementedError
-
-    def from_text(self, text: str) -> Any:
-        """The value of a command-line option's text (ValueError saying why not)."""
-        raise NotImplementedError
-
-    def option_type(self) -> Callable[[str], Any]:
-        """An argparse ``type=`` that parses and checks an option with this rule."""
-
-        def parse(text: str) -> Any:
-            try:
-                value = self.from_text(text)
-            except ValueError as error:
-                raise argparse.ArgumentTypeError(str(error)) from None
-            if not self.accepts(value):
-                raise argparse.ArgumentTypeError(f"must be {self.describe()}, got {text}")
-            return value
-
-        parse.__name__ = type(self).__name__.lower()
-        return parse
+# ---------------------------------------------------------------------- the settings, once
+ALL_MODELS = tuple(MODELS)
+EPOCH_MODELS = ("mlp", "cnn")
+#: The model of a run that names none (and of runs made before the choice existed).
+DEFAULT_MODEL = "mlp"
+#: The sections of ``minitorch train --help`` (argparse's argument groups).
+DATA, MODEL, OPTIMIZATION, GPT_TRAINING, RUN = (
+    "data",
+    "model",
+    "optimization",
+    "gpt training (by iterations: one random batch of windows of the text each)",
+    "run folder and output",
+)
+#: Every name ``--dataset`` takes: the registry's data sets and the texts of ``--model gpt``.
+DATASET_NAMES = [*DATASETS, *TEXT_DATASETS]
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def dataset_name(text: str) -> str:
+    """The argparse type of ``--dataset``: a known name, or a guess at the one meant."""
+    name = text.strip().lower().replace("_", "-")
+    if name in DATASET_NAMES:
+        return name
+    close = difflib.get_close_matches(name, DATASET_NAMES, n=1)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    raise argparse.ArgumentTypeError(
+        f"unknown data set {text!r}{guess}; choose one of: {', '.join(DATASET_NAMES)}"
+    )
 
 
 @dataclass(frozen=True)
-class Integer(Rule):
-    """A whole number (not a bool, not 5.0), at least ``minimum``."""
+class Setting:
+    """One setting of ``minitorch train``, declared once: its option and its place in config.json.
 
-    minimum: int | None = None
+    Attributes
+    ----------
+    name : str
+        The option's name: ``batch_size`` is ``--batch-size``.
+    rule : Rule or None
+        What a value must be, for the option and for config.json (a list option is parsed item
+        by item with the list rule's ``item``); ``None``: a path (``--out``) or a flag.
+    group : str or None
+        The section of ``--help`` the option is listed in; ``None`` for a setting config.json
+        holds that no option sets (a GPT's ``betas``).
+    help : str
+        The option's help; ``{mlp}``, ``{cnn}``, ``{gpt}`` are replaced by the model's default.
+    models : tuple of str
+        The models the option applies to; the others refuse it.
+    default : value, or dict of model to value
+        What a run gets when the option is not given (``None``: nothing, or the optimizer's).
+    key : str or None
+        Where config.json keeps the value (``"optimizer_options.lr"``); ``None``: not in it.
+    config_rules : dict of model to Rule or None, optional
+        The rule of the key in each model's config.json when it is not ``rule`` for ``models``
+        (``None``: a value checked with the others of its section).
+    parse : callable, optional
+        The option's argparse ``type`` when it is not the rule's (names with a guess at typos).
+    metavar, nargs, flag
+        argparse's ``metavar`` and ``nargs``; ``flag``: a ``store_true`` option.
+    resume : bool
+        Whether ``train --resume`` accepts the option.
+    short : str, optional
+        A one-letter spelling (``-q``).
+    """
 
-    def describe(self) -> str:
-        if self.minimum is None:
-            return "a whole number"
-        if self.minimum == 1:
-            return "a positive whole number"
-        return f"a whole number, {self.minimum} or more"
+    name: str
+    rule: Rule | None
+    group: str | None
+    help: str = ""
+    models: tuple[str, ...] = ALL_MODELS
+    default: Any = None
+    key: str | None = None
+    config_rules: dict[str, Rule | None] | None = None
+    parse: Callable[[str], Any] | None = None
+    metavar: Any = None
+    nargs: Any = None
+    flag: bool = False
+    resume: bool = False
+    short: str | None = None
 
-    def accepts(self, value: Any) -> bool:
-        return _is_int(value) and (self.minimum is None or value >= self.minimum)
+    @property
+    def option(self) -> str:
+        """``--batch-size`` for ``batch_size``."""
+        return "--" + self.name.replace("_", "-")
 
-    def from_text(self, text: str) -> int:
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"expected a whole number, got {text!r}") from None
+    def default_for(self, model: str) -> Any:
+        if isinstance(self.default, dict):
+            return self.default.get(model)
+        return self.default if model in self.models else None
 
+    def rule_in_config(self, model: str) -> tuple[bool, Rule | None]:
+        """``(whether config.json of a ``model`` run holds the key, its rule)``."""
+        if self.key is None:
+            return False, None
+        if self.config_rules is not None:
+            return model in self.config_rules, self.config_rules.get(model)
+        return model in self.models, self.rule
 
-@dataclass(frozen=True)
-class Number(Rule):
-    """A real number (an int or a float, not a bool) within bounds; finite unless said."""
+    def option_type(self) -> Callable[[str], Any] | None:
+        if self.parse is not None:
+            return self.parse
+        rule = self.rule.item if isinstance(self.rule, ListOf) and self.nargs else self.rule
+        return None if rule is None or self.flag else rule.option_type()
 
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    example: str | None = None
-    finite: bool = True
-
-    def describe(self) -> str:
-        if self.low == 0 and self.high is None:
-            text = "a positive number" if self.low_open else "a number, 0 or more"
-        elif self.low is not None and self.high is not None:
-            above = f"above {self.low:g}" if self.low_open else f"at least {self.low:g}"
-            below = f"below {self.high:g}" if self.high_open else f"at most {self.high:g}"
-            text = f"a number {above} and {below}"
-        else:
-            text = "a number"
-        if not self.finite:
-            text += " (or NaN)"
-        return f"{text} (e.g. {self.example})" if self.example else text
-
-    def accepts(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False
-        if not math.isfinite(value):
-            return not self.finite
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
-            return False
-        return self.high is None or (value < self.high if self.high_open else value <= self.high)
-
-    def from_text(self, text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError(f"expected a number, got {text!r}") from None
-        if self.finite and not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {text!r}")
-        return value
-
-
-@dataclass(frozen=True)
-class Choice(Rule):
-    """One of a few names."""
-
-    options: tuple[str, ...]
-
-    def describe(self) -> str:
-        return "one of " + ", ".join(repr(option) for option in self.options)
-
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, str) and value in self.options
-
-
-@dataclass(frozen=True)
-class Text(Rule):
-    def describe(self) -> str:
-        return "a string"
-
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, str)
+    def help_text(self, **fill: str) -> str:
+        defaults = {model: _default_text(self.default_for(model)) for model in ALL_MODELS}
+        return self.help.format(**defaults, **fill)
 
 
-@dataclass(frozen=True)
-class Exactly(Rule):
-    value: Any
-
-    def describe(self) -> str:
-        return json.dumps(self.value)
-
-    def accepts(self, value: Any) -> bool:
-        return type(value) is type(self.value) and value == self.value
+def _default_text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-@dataclass(frozen=True)
-class Null(Rule):
-    why: str
+SIZES = ListOf(POSITIVE_INT, "positive whole numbers")
+_LR_DEFAULTS = ", ".join(f"{name} {options['lr']:g}" for name, (_, options) in OPTIMIZERS.items())
 
-    def describe(self) -> str:
-        return f"null ({self.why})"
+#: Every setting of ``minitorch train``, in the order of ``--help``.
+SETTINGS: tuple[Setting, ...] = (
+    # ------------------------------------------------------------------ data
+    Setting("dataset", None, DATA, f"what to learn: {', '.join(DATASET_NAMES)} (default: {{mlp}}, "
+            "and {gpt} for --model gpt; 'minitorch datasets' describes them)",
+            default={"mlp": "digits", "cnn": "digits", "gpt": "shakespeare"}, key="dataset",
+            config_rules={"mlp": Choice(tuple(DATASETS)), "cnn": Choice(IMAGE_DATASETS),
+                          "gpt": Choice(tuple(TEXT_DATASETS))},
+            parse=dataset_name, metavar="NAME"),
+    Setting("data_root", Text(), DATA, "mnist and fashion-mnist: the folder of their IDX files, "
+            "in DIR/MNIST/raw/ (torchvision's layout) or in DIR itself ({when})",
+            EPOCH_MODELS, "data", "dataset_options.root", metavar="DIR", resume=True),
+    Setting("download", None, DATA, "fetch the MNIST files that are not in --data-root yet "
+            "(checked by their MD5)", EPOCH_MODELS, flag=True, resume=True),
+    Setting("samples", POSITIVE_INT, DATA, "number of points to generate (generated data sets "
+            "only; default 300)", EPOCH_MODELS, key="dataset_options.n_samples", metavar="N"),
+    Setting("noise", NON_NEGATIVE_NUMBER, DATA, "noise of the generated points (generated data "
+            "sets only)", EPOCH_MODELS, key="dataset_options.noise", metavar="X"),
+    Setting("classes", CLASS_COUNT, DATA, "number of classes (spiral and blobs only; default 3)",
+            EPOCH_MODELS, key="dataset_options.n_classes", metavar="K"),
+    Setting("data_seed", NON_NEGATIVE_INT, DATA, "seed of the generated points (default: {mlp})",
+            EPOCH_MODELS, 0, "data_seed", {"mlp": None, "cnn": None}, metavar="S"),
+    # ------------------------------------------------------------------ model
+    Setting("model", None, MODEL, "mlp (Linear layers), cnn (LeNet: two conv blocks, then "
+            "linear layers; image data sets) or gpt (nanoGPT's GPT; text) (default: "
+            f"{DEFAULT_MODEL})", key="model",
+            config_rules={"cnn": Exactly("cnn"), "gpt": Exactly("gpt")},
+            parse=choice_parser("model", list(MODELS)), metavar="NAME"),
+    Setting("hidden", SIZES, MODEL, "width of each hidden layer, e.g. --hidden 256 128 (default: "
+            "{mlp}; for cnn, the layers after the convolutions, default {cnn}); --hidden alone "
+            "gives a linear model (linear layer)", EPOCH_MODELS, {"mlp": [256, 128], "cnn": [120]},
+            "hidden", metavar="SIZE", nargs="*"),
+    Setting("channels", ListOf(POSITIVE_INT, "positive whole numbers", length=2), MODEL,
+            "cnn: output channels of the two convolutions (default: {cnn}, LeNet's)", ("cnn",),
+            [6, 16], "channels", metavar=("C1", "C2"), nargs=2),
+    Setting("batch_norm", Flag(), MODEL, "cnn: batch normalisation after each convolution",
+            ("cnn",), False, "batch_norm", flag=True),
+    Setting("activation", Choice(tuple(ACTIVATIONS)), MODEL, "non-linearity after each hidden "
+            f"layer: {', '.join(ACTIVATIONS)} (default: {{mlp}})", EPOCH_MODELS, "relu",
+            "activation", parse=choice_parser("activation", list(ACTIVATIONS)), metavar="NAME"),
+    Setting("dropout", FRACTION, MODEL, "dropout probability after each hidden layer (a GPT's: "
+            "in every block) (default: 0, no dropout)", ALL_MODELS, 0.0, "dropout", metavar="P"),
+    Setting("n_layer", POSITIVE_INT, MODEL, "gpt: transformer blocks (default: {gpt})", ("gpt",),
+            4, "n_layer", metavar="N"),
+    Setting("n_head", POSITIVE_INT, MODEL, "gpt: attention heads per block (default: {gpt})",
+            ("gpt",), 4, "n_head", metavar="N"),
+    Setting("n_embd", POSITIVE_INT, MODEL, "gpt: features per position (default: {gpt})",
+            ("gpt",), 128, "n_embd", metavar="N"),
+    Setting("block_size", POSITIVE_INT, MODEL, "gpt: context length, in characters (default: "
+            "{gpt})", ("gpt",), 64, "block_size", metavar="N"),
+    Setting("tie_weights", Flag(), None, models=("gpt",), default=True, key="tie_weights"),
+    # ------------------------------------------------------------------ optimization
+    Setting("optimizer", Choice(tuple(OPTIMIZERS)), OPTIMIZATION,
+            f"{', '.join(OPTIMIZERS)} (default: {{mlp}})", EPOCH_MODELS,
+            {"mlp": "adam", "cnn": "adam", "gpt": "adamw"}, "optimizer",
+            {"mlp": Choice(tuple(OPTIMIZERS)), "cnn": Choice(tuple(OPTIMIZERS)),
+             "gpt": Choice(("adamw",))},
+            parse=choice_parser("optimizer", list(OPTIMIZERS)), metavar="NAME"),
+    Setting("lr", POSITIVE_NUMBER, OPTIMIZATION, f"learning rate (default: {_LR_DEFAULTS}; gpt "
+            "{gpt}, the peak of its schedule)", ALL_MODELS, {"gpt": 1e-3},
+            "optimizer_options.lr", metavar="LR"),
+    Setting("betas", ListOf(FRACTION, "numbers at least 0 and below 1", length=2), None,
+            models=("gpt",), default=[0.9, 0.99], key="optimizer_options.betas"),
+    Setting("momentum", FRACTION, OPTIMIZATION, "momentum of sgd (default 0.9) and rmsprop "
+            "(default 0)", EPOCH_MODELS, key="optimizer_options.momentum", metavar="M"),
+    Setting("weight_decay", NON_NEGATIVE_NUMBER, OPTIMIZATION, "weight decay (default: 0.01 for "
+            "adamw, 0 for the others; gpt {gpt}, on its matrices only)", ALL_MODELS,
+            {"gpt": 0.1}, "optimizer_options.weight_decay", metavar="W"),
+    Setting("epochs", POSITIVE_INT, OPTIMIZATION, "passes over the training set (default: {mlp}); "
+            "with --resume, the total number of epochs to reach", EPOCH_MODELS, 20, "epochs",
+            metavar="N", resume=True),
+    Setting("batch_size", POSITIVE_INT, OPTIMIZATION, "samples per gradient step (default: {mlp}; "
+            "gpt {gpt} windows)", ALL_MODELS, {"mlp": 32, "cnn": 32, "gpt": 12}, "batch_size",
+            metavar="B"),
+    Setting("scheduler", Choice(tuple(SCHEDULERS)), OPTIMIZATION, "how the learning rate changes "
+            "from epoch to epoch: none (constant), step (x gamma every --step-size epochs), "
+            "multistep (x gamma at each of --milestones), exponential (x gamma every epoch), "
+            "cosine (down to 0 along a half cosine), linear (down to 0 in a straight line) "
+            "(default: {mlp})", EPOCH_MODELS, "none", "scheduler.name",
+            parse=choice_parser("scheduler", list(SCHEDULERS)), metavar="NAME"),
+    Setting("step_size", POSITIVE_INT, OPTIMIZATION, "epochs between decays for --scheduler step "
+            "(default: a third of the epochs)", EPOCH_MODELS, key="scheduler.step_size",
+            metavar="N"),
+    Setting("milestones", SIZES, OPTIMIZATION, "epochs at which --scheduler multistep decays "
+            "(default: half and three quarters of the epochs)", EPOCH_MODELS,
+            key="scheduler.milestones", metavar="EPOCH", nargs="+"),
+    Setting("gamma", DECAY_FACTOR, OPTIMIZATION, "decay factor of step and multistep (default "
+            "0.1) and exponential (default 0.9)", EPOCH_MODELS, key="scheduler.gamma",
+            metavar="G"),
+    Setting("seed", NON_NEGATIVE_INT, OPTIMIZATION, "seed of the initial weights, the shuffling "
+            "and dropout (default: {mlp})", ALL_MODELS, 0, "seed", metavar="S"),
+    # ------------------------------------------------------------------ a GPT's iterations
+    Setting("iters", POSITIVE_INT, GPT_TRAINING, "iterations to train (default: {gpt}); with "
+            "--resume, the total to reach", ("gpt",), 2000, "iters", metavar="N", resume=True),
+    Setting("eval_interval", POSITIVE_INT, GPT_TRAINING, "measure the validation loss (and save "
+            "a checkpoint) every N iterations and at the end (default: {gpt})", ("gpt",), 250,
+            "eval_interval", metavar="N"),
+    Setting("eval_batches", POSITIVE_INT, GPT_TRAINING, "fixed validation batches the loss is "
+            "measured on (default: {gpt}, of --batch-size x --block-size characters)", ("gpt",),
+            200, "eval_batches", metavar="N"),
+    Setting("warmup_iters", NON_NEGATIVE_INT, GPT_TRAINING, "iterations of linear warm-up before "
+            "the cosine decay (default: {gpt})", ("gpt",), 100, "scheduler.warmup_iters",
+            metavar="N"),
+    Setting("min_lr", NON_NEGATIVE_NUMBER, GPT_TRAINING, "learning rate the cosine decay reaches "
+            "at the last iteration (default: {gpt})", ("gpt",), 1e-4, "scheduler.min_lr",
+            metavar="LR"),
+    Setting("grad_clip", NON_NEGATIVE_NUMBER, GPT_TRAINING, "largest joint norm of the "
+            "gradients, 0 for none (default: {gpt})", ("gpt",), 1.0, "grad_clip", metavar="X"),
+    # ------------------------------------------------------------------ the run folder
+    Setting("out", None, RUN, "folder to write the run into (default: "
+            "runs/<dataset>-<date>-<time>); it must be new or empty", metavar="DIR"),
+    Setting("overwrite", None, RUN, "allow --out to be a folder that already holds a run, and "
+            "replace that run", flag=True),
+    Setting("resume", None, RUN, "continue the run in folder RUN from its checkpoint, with its "
+            "own settings (only --epochs, or a GPT's --iters, may be changed)", metavar="RUN"),
+    Setting("quiet", None, RUN, "no progress bar and no per-epoch lines; print only the run "
+            "folder and the result", flag=True, resume=True, short="-q"),
+)  # fmt: skip
+SETTING = {setting.name: setting for setting in SETTINGS}
 
-    def accepts(self, value: Any) -> bool:
-        return value is None
+
+def defaults(model: str) -> dict[str, Any]:
+    """The settings a ``model`` run gets when their options are not given."""
+    values = {s.name: s.default_for(model) for s in SETTINGS}
+    return {name: value for name, value in values.items() if value is not None}
 
 
-@dataclass(frozen=True)
-class Flag(Rule):
-    """``true`` or ``false``."""
-
-    def describe(self) -> str:
-        return "true or false"
-
-    def accepts(self, value: Any) -> bool:
-        return isinstance(value, bool)
-
-
-@dataclass(frozen=True)
-class ListOf(Rule):
-    item: Rule
-    plural: str
-    length: int | None = None
-
-    def describe(self) -> str:
-        count = "" if self.length is None else f"{self.length} "
-        return f"a list of {count}{self.plural}"
-
-    def accepts(self, value: Any) -> bool:
-        return (
-            isinstance(value, list)
-            and (self.length is None or len(value) == self.length)
-            and all(self.item.accepts(item) for item in value)
-        )
+def _rules_under(section: str, model: str, names: Any = None) -> dict[str, Rule | None]:
+    """The rules of config.json's ``section`` (``"optimizer_options"``) of a ``model`` run."""
+    rules = {}
+    for setting in SETTINGS:
+        holds, rule = setting.rule_in_config(model)
+        parent, _, key = (setting.key or "").rpartition(".")
+        if holds and parent == section and (names is None or key in names):
+            rules[key] = rule
+    return rules if names is None else {key: rules[key] for key in names if key in rules}
 
 
-@dataclass(frozen=True)
-class JSONText(Rule):
-    """A string holding a JSON object (the random generators' states)."""
-
-    def describe(self) -> str:
-        return "a string holding a JSON object"
-
-    def accepts(self, value: Any) -> bool:
-        if not isinstance(value, str):
-            return False
-        try:
-            return isinstance(json.loads(value), dict)
-        except (ValueError, RecursionError):
-            return False
+def _config_fields(model: str) -> dict[str, Rule | None]:
+    """The top-level settings of a ``model`` run; ``None`` marks a section checked on its own."""
+    fields: dict[str, Rule | None] = {
+        "format": Exactly(RUN_FORMAT),
+        "version": Exactly(FORMAT_VERSION),
+    }
+    for setting in SETTINGS:
+        holds, rule = setting.rule_in_config(model)
+        if holds:
+            section, dot, _ = setting.key.partition(".")
+            fields.setdefault(section, None if dot else rule)
+    return fields
 
 
-@dataclass(frozen=True)
-class Table(Rule):
-    """A dict with string keys (a state dict, the metric history) whose values ``accepts``."""
-
-    values: str = "arrays and numbers"
-    dicts_inside: bool = False
-
-    def describe(self) -> str:
-        return f"a dict of {self.values}"
-
-    def accepts(self, value: Any) -> bool:
-        if not isinstance(value, dict):
-            return False
-        return all(
-            isinstance(key, str)
-            and (
-                isinstance(item, (np.ndarray, int, float, str))
-                or (self.dicts_inside and isinstance(item, dict))
-            )
-            for key, item in value.items()
-        )
-
-
-# ---------------------------------------------------------------------- the settings
-POSITIVE_INT = Integer(1)
-NON_NEGATIVE_INT = Integer(0)
-CLASS_COUNT = Integer(2)
-POSITIVE_NUMBER = Number(low=0, low_open=True, example="0.001")
-NON_NEGATIVE_NUMBER = Number(low=0)
-FRACTION = Number(low=0, high=1, high_open=True)  # dropout, momentum
-DECAY_FACTOR = Number(low=0, high=1, low_open=True, example="0.1")  # gamma
-
-#: Keyword of the data-set generators -> its rule (the command line's --samples, --noise, ...).
-DATASET_OPTION_RULES: dict[str, Rule] = {
-    "n_samples": POSITIVE_INT,
-    "noise": NON_NEGATIVE_NUMBER,
-    "n_classes": CLASS_COUNT,
-}
-#: What a data set read from files records in ``dataset_options``: the folder of the files.
-ROOT_RULES: dict[str, Rule | None] = {"root": Text()}
-
-#: Optimizer option -> its rule.
-OPTIMIZER_OPTION_RULES: dict[str, Rule] = {
-    "lr": POSITIVE_NUMBER,
-    "momentum": FRACTION,
-    "weight_decay": NON_NEGATIVE_NUMBER,
-}
-
-#: Scheduler name -> the rules of the arguments config.json holds for it.
-SCHEDULER_RULES: dict[str, dict[str, Rule]] = {
+#: Scheduler name -> the rules of the arguments config.json holds for it (the options'
+#: rules for --step-size, --milestones and --gamma).
+SCHEDULER_RULES: dict[str, dict[str, Rule | None]] = {
     "none": {},
-    "step": {"step_size": POSITIVE_INT, "gamma": DECAY_FACTOR},
-    "multistep": {
-        "milestones": ListOf(POSITIVE_INT, "positive whole numbers"),
-        "gamma": DECAY_FACTOR,
-    },
-    "exponential": {"gamma": DECAY_FACTOR},
+    "step": _rules_under("scheduler", "mlp", ("step_size", "gamma")),
+    "multistep": _rules_under("scheduler", "mlp", ("milestones", "gamma")),
+    "exponential": _rules_under("scheduler", "mlp", ("gamma",)),
     "cosine": {"T_max": POSITIVE_INT, "eta_min": NON_NEGATIVE_NUMBER},
     "linear": {
         "start_factor": DECAY_FACTOR,
@@ -287,67 +340,18 @@ SCHEDULER_RULES: dict[str, dict[str, Rule]] = {
         "total_iters": POSITIVE_INT,
     },
 }
-
-
-def _config_fields(model: str) -> dict[str, Rule | None]:
-    """The top-level settings of a ``model`` run; ``None`` marks a section checked on its own."""
-    if model == "gpt":
-        return {
-            "format": Exactly(RUN_FORMAT),
-            "version": Exactly(FORMAT_VERSION),
-            "model": Exactly("gpt"),
-            "dataset": Choice(tuple(TEXT_DATASETS)),
-            "n_layer": POSITIVE_INT,
-            "n_head": POSITIVE_INT,
-            "n_embd": POSITIVE_INT,
-            "block_size": POSITIVE_INT,
-            "dropout": FRACTION,
-            "tie_weights": Flag(),
-            "optimizer": Choice(("adamw",)),
-            "optimizer_options": None,
-            "scheduler": None,
-            "grad_clip": NON_NEGATIVE_NUMBER,
-            "iters": POSITIVE_INT,
-            "batch_size": POSITIVE_INT,
-            "eval_interval": POSITIVE_INT,
-            "eval_batches": POSITIVE_INT,
-            "seed": NON_NEGATIVE_INT,
-        }
-    fields: dict[str, Rule | None] = {
-        "format": Exactly(RUN_FORMAT),
-        "version": Exactly(FORMAT_VERSION),
-        "dataset": Choice(tuple(DATASETS)),
-        "dataset_options": None,
-        "data_seed": None,
-        "hidden": ListOf(POSITIVE_INT, "positive whole numbers"),
-        "activation": Choice(tuple(ACTIVATIONS)),
-        "dropout": FRACTION,
-        "optimizer": Choice(tuple(OPTIMIZERS)),
-        "optimizer_options": None,
-        "scheduler": None,
-        "epochs": POSITIVE_INT,
-        "batch_size": POSITIVE_INT,
-        "seed": NON_NEGATIVE_INT,
-    }
-    if model == "cnn":
-        fields["model"] = Exactly("cnn")
-        fields["dataset"] = Choice(tuple(IMAGE_DATASETS))
-        fields["channels"] = ListOf(POSITIVE_INT, "positive whole numbers", length=2)
-        fields["batch_norm"] = Flag()
-    return fields
-
-
-#: Settings of a GPT run's sections.
-GPT_OPTIMIZER_RULES: dict[str, Rule | None] = {
-    "lr": POSITIVE_NUMBER,
-    "betas": ListOf(FRACTION, "numbers at least 0 and below 1", length=2),
-    "weight_decay": NON_NEGATIVE_NUMBER,
-}
+#: A GPT run's schedule: nanoGPT's warm-up and cosine, which ends at the run's last iteration.
 GPT_SCHEDULER_RULES: dict[str, Rule | None] = {
     "name": Exactly("warmup_cosine"),
-    "warmup_iters": NON_NEGATIVE_INT,
+    "warmup_iters": SETTING["warmup_iters"].rule,
     "decay_iters": POSITIVE_INT,
-    "min_lr": NON_NEGATIVE_NUMBER,
+    "min_lr": SETTING["min_lr"].rule,
+}
+#: A setting that only a run of another epoch model writes (an mlp run refuses it by name).
+MODEL_ONLY = {
+    s.key: " or ".join(m for m in s.config_rules or s.models if m != "gpt")
+    for s in SETTINGS
+    if s.key and not s.rule_in_config("mlp")[0] and s.rule_in_config("cnn")[0]
 }
 
 
@@ -367,8 +371,6 @@ CONFIG_FACTS: dict[str, Rule] = {
     "train_characters": POSITIVE_INT,
     "val_characters": POSITIVE_INT,
 }
-#: A setting that only a run of one kind writes (the others' schemas do not know it).
-MODEL_ONLY = {"model": "cnn or gpt", "channels": "cnn", "batch_norm": "cnn"}
 
 PROGRESS_RULES: dict[str, Rule] = {
     "batches": NON_NEGATIVE_INT,
@@ -412,83 +414,6 @@ GPT_RANDOM_RULES: dict[str, Rule] = {"batches": JSONText(), "global": JSONText()
 GPT_OPTIMIZERS = ("decay", "no_decay")
 
 
-# ---------------------------------------------------------------------- checking
-def shown(value: Any, note: str = "") -> str:
-    """A value as JSON would spell it, what kind of value it is in words, and ``note``."""
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} and dtype {value.dtype}"
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        text = repr(value)
-    text = " ".join(text.split())  # one line, whatever the value
-    if len(text) > 60:
-        text = text[:57] + "..."
-    kinds = {str: "a string", list: "a list", dict: "an object"}
-    kind = kinds.get(type(value))
-    if isinstance(value, float):
-        kind = "a number with a fraction" if math.isfinite(value) else "not a finite number"
-    words = "; ".join(part for part in (kind, note) if part)
-    return f"{text} ({words})" if words else text
-
-
-class SettingsError(CLIError):
-    """A value in config.json or the checkpoint that breaks its rule."""
-
-
-def _check_value(key: str, value: Any, rule: Rule, fail: Callable[[str], NoReturn]) -> None:
-    if rule.accepts(value):
-        return
-    note = ""
-    if isinstance(value, str) and not isinstance(rule, (Text, Choice, Exactly, JSONText)):
-        try:
-            unquoted = json.loads(value)
-        except ValueError:
-            unquoted = None
-        if unquoted is not None and rule.accepts(unquoted):
-            note = f"write {value} without the quotes"
-    if isinstance(rule, Choice) and isinstance(value, str):
-        close = difflib.get_close_matches(value, rule.options, n=1)
-        note = f"did you mean {close[0]!r}?" if close else ""
-    fail(f'"{key}" must be {rule.describe()}, got {shown(value, note)}')
-
-
-def _check_section(
-    section: Any,
-    where: str,
-    rules: dict[str, Rule | None],
-    fail: Callable[[str], NoReturn],
-    optional: dict[str, Rule] | None = None,
-) -> None:
-    """Check a dict: every key known, every required one present, each value by its rule."""
-    optional = optional or {}
-    prefix = f"{where}." if where else ""
-    if not isinstance(section, dict):
-        fail(f'"{where}" must be an object {{...}}, got {shown(section)}')
-    known = [*rules, *optional]
-    for key in section:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            guess = f" (did you mean {prefix}{close[0]!r}?)" if close else ""
-            takes = f"; it takes: {', '.join(known)}" if known else "; it takes none"
-            fail(f'unknown setting "{prefix}{key}"{guess or takes if len(known) <= 8 else guess}')
-    for key, rule in rules.items():
-        if key not in section:
-            fail(f'the setting "{prefix}{key}" is missing')
-        if rule is not None:
-            _check_value(prefix + key, section[key], rule, fail)
-    for key, rule in optional.items():
-        if key in section:
-            _check_value(prefix + key, section[key], rule, fail)
-
-
-def _failing(file: str, advice: str) -> Callable[[str], NoReturn]:
-    def fail(problem: str) -> NoReturn:
-        raise SettingsError(f"{file}: {problem}; {advice}")
-
-    return fail
-
-
 def check_config(config: Any, file: str) -> dict[str, Any]:
     """Check a whole run configuration; return it, or raise one CLIError naming the first fault.
 
@@ -508,12 +433,12 @@ def check_config(config: Any, file: str) -> dict[str, Any]:
             f"{file} has format version {shown(config.get('version'))}; this minitorch reads "
             f"version {FORMAT_VERSION} (update minitorch, or start a new run)"
         )
-    fail = _failing(file, "correct it, or start a new run with 'minitorch train'")
-    model = config.get("model", "mlp")  # runs made before the model choice are MLPs
-    _check_value("model", model, Choice(tuple(MODELS)), fail)
+    fail = failing(file, "correct it, or start a new run with 'minitorch train'")
+    model = config.get("model", DEFAULT_MODEL)  # runs made before the model choice are MLPs
+    check_value("model", model, Choice(tuple(MODELS)), fail)
     fields = _config_fields(model)
     if model == "mlp":
-        optional = {"model": Exactly("mlp"), **CONFIG_FACTS}
+        optional = {"model": Exactly(DEFAULT_MODEL), **CONFIG_FACTS}
         for key, kind in MODEL_ONLY.items():
             if key in config and key != "model":
                 fail(f'"{key}" is a setting of a {kind} run, and this is an mlp run')
@@ -524,39 +449,41 @@ def check_config(config: Any, file: str) -> dict[str, Any]:
             f'"dataset" must be an image data set for the cnn model ('
             f"{', '.join(IMAGE_DATASETS)}), got {shown(config['dataset'])}"
         )
-    _check_section(config, "", fields, fail, optional)
+    check_section(config, "", fields, fail, optional)
     if model == "gpt":
         return _check_gpt_config(config, fail)
 
     info = DATASETS[config["dataset"]]
     if info.needs_root:
-        _check_section(config["dataset_options"], "dataset_options", ROOT_RULES, fail)
+        root_rules = _rules_under("dataset_options", model, ("root",))
+        check_section(config["dataset_options"], "dataset_options", root_rules, fail)
     else:
-        dataset_rules = {k: r for k, r in DATASET_OPTION_RULES.items() if k in info.options}
-        _check_section(config["dataset_options"], "dataset_options", {}, fail, dataset_rules)
+        dataset_rules = _rules_under("dataset_options", model, info.options)
+        check_section(config["dataset_options"], "dataset_options", {}, fail, dataset_rules)
     if info.generated:
-        _check_value("data_seed", config["data_seed"], NON_NEGATIVE_INT, fail)
+        check_value("data_seed", config["data_seed"], SETTING["data_seed"].rule, fail)
     else:
         why = f"{info.name} is a fixed data set, not generated from a seed"
-        _check_value("data_seed", config["data_seed"], Null(why), fail)
+        check_value("data_seed", config["data_seed"], Null(why), fail)
 
-    optimizer_rules = {k: OPTIMIZER_OPTION_RULES[k] for k in OPTIMIZERS[config["optimizer"]][1]}
-    _check_section(config["optimizer_options"], "optimizer_options", optimizer_rules, fail)
+    optimizer_rules = _rules_under("optimizer_options", model, OPTIMIZERS[config["optimizer"]][1])
+    check_section(config["optimizer_options"], "optimizer_options", optimizer_rules, fail)
 
     scheduler = config["scheduler"]
     if not isinstance(scheduler, dict):
         fail(f'"scheduler" must be an object {{"name": ...}}, got {shown(scheduler)}')
     name_rule = Choice(tuple(SCHEDULER_RULES))
-    _check_value("scheduler.name", scheduler.get("name"), name_rule, fail)
+    check_value("scheduler.name", scheduler.get("name"), name_rule, fail)
     rules: dict[str, Rule | None] = {"name": None, **SCHEDULER_RULES[scheduler["name"]]}
-    _check_section(scheduler, "scheduler", rules, fail)
+    check_section(scheduler, "scheduler", rules, fail)
     return config
 
 
 def _check_gpt_config(config: dict[str, Any], fail: Callable[[str], NoReturn]) -> dict[str, Any]:
     """The sections of a GPT run's configuration, and what its settings must agree on."""
-    _check_section(config["optimizer_options"], "optimizer_options", GPT_OPTIMIZER_RULES, fail)
-    _check_section(config["scheduler"], "scheduler", GPT_SCHEDULER_RULES, fail)
+    optimizer_rules = _rules_under("optimizer_options", "gpt")
+    check_section(config["optimizer_options"], "optimizer_options", optimizer_rules, fail)
+    check_section(config["scheduler"], "scheduler", GPT_SCHEDULER_RULES, fail)
     if config["n_embd"] % config["n_head"]:
         fail(
             f'"n_embd" ({config["n_embd"]}) must be divisible by "n_head" ({config["n_head"]}): '
@@ -600,15 +527,15 @@ def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any
             f"{file} has format version {shown(state.get('version'))}; this minitorch reads "
             f"version {FORMAT_VERSION} (update minitorch, or start a new run)"
         )
-    fail = _failing(file, "the file is damaged: restore it from a copy, or start a new run")
+    fail = failing(file, "the file is damaged: restore it from a copy, or start a new run")
     if model == "gpt":
-        _check_section(state, "", GPT_CHECKPOINT_FIELDS, fail)
-        _check_section(state["progress"], "progress", GPT_PROGRESS_RULES, fail)
-        _check_section(state["random"], "random", GPT_RANDOM_RULES, fail)
+        check_section(state, "", GPT_CHECKPOINT_FIELDS, fail)
+        check_section(state["progress"], "progress", GPT_PROGRESS_RULES, fail)
+        check_section(state["random"], "random", GPT_RANDOM_RULES, fail)
         optimizer_rules: dict[str, Rule | None] = {
             name: Table("values and dicts", dicts_inside=True) for name in GPT_OPTIMIZERS
         }
-        _check_section(state["optimizers"], "optimizers", optimizer_rules, fail)
+        check_section(state["optimizers"], "optimizers", optimizer_rules, fail)
         for name in GPT_OPTIMIZERS:
             _check_optimizer(state["optimizers"][name], f"optimizers.{name}", fail)
         for key, column in state["history"].items():
@@ -632,9 +559,9 @@ def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any
                 f"(at iteration {last}), which should be {done - last}"
             )
         return state
-    _check_section(state, "", CHECKPOINT_FIELDS, fail, CHECKPOINT_OPTIONAL)
-    _check_section(state["progress"], "progress", PROGRESS_RULES, fail)
-    _check_section(state["random"], "random", RANDOM_RULES, fail)
+    check_section(state, "", CHECKPOINT_FIELDS, fail, CHECKPOINT_OPTIONAL)
+    check_section(state["progress"], "progress", PROGRESS_RULES, fail)
+    check_section(state["random"], "random", RANDOM_RULES, fail)
     _check_optimizer(state["optimizer"], "optimizer", fail)
     recorded = np.atleast_1d(state["history"].get("epoch", np.zeros(0))).size
     if recorded != state["epoch"]:

@@ -30,8 +30,9 @@ from ..datasets import CLASSIFICATION, DATASETS
 from ..models import build_mlp
 from ..training import EpochProgress, evaluate, train_epoch
 from ._common import PROG, CLIError
-from ._config import shown
-from ._options import CNN_DEFAULTS, TRAIN_DEFAULTS, option_flag
+from ._config import DEFAULT_MODEL, SCHEDULER_RULES, SETTING, defaults
+from ._options import option_flag
+from ._rules import shown
 from ._run import FORMAT_VERSION, RUN_FORMAT, RunFolder, format_percent, metric_columns
 from ._setup import (
     A_RUN_OF,
@@ -50,12 +51,7 @@ from ._trainer import Task
 
 #: Which scheduler uses which of the options --step-size, --milestones and --gamma.
 _SCHEDULER_OPTIONS = {
-    "none": (),
-    "step": ("step_size", "gamma"),
-    "multistep": ("milestones", "gamma"),
-    "exponential": ("gamma",),
-    "cosine": (),
-    "linear": (),
+    name: tuple(key for key in rules if key in SETTING) for name, rules in SCHEDULER_RULES.items()
 }
 
 
@@ -75,11 +71,10 @@ def check_data_root_options(args: argparse.Namespace, dataset: str) -> None:
 
 def new_epoch_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     """The configuration of a new MLP or CNN run: the options given, defaults for the others."""
-    model = args.model or "mlp"
-    defaults = {**TRAIN_DEFAULTS, **(CNN_DEFAULTS if model == "cnn" else {})}
+    model = args.model or DEFAULT_MODEL
     values = {
-        name: default if getattr(args, name) is None else getattr(args, name)
-        for name, default in defaults.items()
+        name: default if getattr(args, name, None) is None else getattr(args, name)
+        for name, default in defaults(model).items()
     }
     dataset = values["dataset"]
     info = DATASETS[dataset]
@@ -96,7 +91,7 @@ def new_epoch_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any
             raise CLIError(f"--{flag} does not apply to the {dataset} data set ({what})")
         dataset_options[keyword] = value
     if info.needs_root:
-        dataset_options["root"] = absolute(args.data_root or "data")
+        dataset_options["root"] = absolute(values["data_root"])
     if args.data_seed is not None and not info.generated:
         raise CLIError(
             f"--data-seed applies to generated data sets only; {dataset} is a fixed, "

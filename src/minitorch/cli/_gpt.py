@@ -2,7 +2,7 @@
 
 A GPT run trains on random windows of a text, one batch per iteration, not on epochs of
 samples. Its default is nanoGPT's CPU recipe for Shakespeare's characters (see
-:data:`~minitorch.cli._options.GPT_DEFAULTS`): a GPT of 4 layers, 4 heads and 128 features
+:data:`~minitorch.cli._config.SETTINGS`): a GPT of 4 layers, 4 heads and 128 features
 over 64 characters of context, its embedding tied to its head and nanoGPT's initialisation;
 batches of 12 windows; AdamW at 1e-3 with betas (0.9, 0.99), weight decay 0.1 on the matrices
 only (nanoGPT's two parameter groups, here two AdamW), 100 iterations of warm-up and a cosine
@@ -36,8 +36,9 @@ from .. import __version__, generator
 from .._generator_state import generator_state, set_generator_state
 from ..training import LMProgress, lm_loss, train_lm
 from ._common import PROG, CLIError
-from ._config import shown
-from ._options import GPT_DEFAULTS, option_flag
+from ._config import defaults
+from ._options import option_flag
+from ._rules import shown
 from ._run import FORMAT_VERSION, LANGUAGE_MODEL, RUN_FORMAT, RunFolder, metric_columns
 from ._setup import GPTTraining, build_gpt_training, describe_gpt, describe_gpt_optimizer
 from ._trainer import Task
@@ -51,7 +52,7 @@ def new_gpt_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
             raise CLIError(
                 f"{option_flag(name)} does not apply to --model gpt (it learns a bundled text)"
             )
-    d = GPT_DEFAULTS
+    d = defaults("gpt")
 
     def value(name: str) -> Any:
         given = getattr(args, name, None)
@@ -71,8 +72,8 @@ def new_gpt_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         "n_embd": value("n_embd"),
         "block_size": value("block_size"),
         "dropout": value("dropout"),
-        "tie_weights": True,
-        "optimizer": "adamw",
+        "tie_weights": d["tie_weights"],
+        "optimizer": d["optimizer"],
         "optimizer_options": {
             "lr": value("lr"),
             "betas": list(d["betas"]),

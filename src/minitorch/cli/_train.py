@@ -11,9 +11,10 @@ import argparse
 from typing import Any
 
 from ._common import CLIError
+from ._config import ALL_MODELS, DATA, DEFAULT_MODEL, SETTINGS
 from ._epochs import EpochTask
 from ._gpt import GPTTask
-from ._options import MODEL_OPTIONS, RESUME_OPTIONS, given_options, option_flag
+from ._options import given_options, option_flag
 from ._setup import IMAGE_DATASETS, TEXT_DATASETS
 from ._trainer import Output, StopRequest, Task, resume_run, start_run
 
@@ -22,16 +23,19 @@ TASKS: dict[str, type[Task]] = {"mlp": EpochTask, "cnn": EpochTask, "gpt": GPTTa
 
 
 def check_model_options(args: argparse.Namespace, model: str) -> None:
-    """Refuse an option that belongs to another model, and a data set the model cannot learn."""
-    for name in dict.fromkeys(option for options in MODEL_OPTIONS.values() for option in options):
-        if getattr(args, name, None) is None or name in MODEL_OPTIONS[model]:
+    """Refuse an option that belongs to another model, and a data set the model cannot learn.
+
+    The data-set options are the tasks' to refuse (a GPT's text takes none of them).
+    """
+    for setting in SETTINGS:
+        if setting.group == DATA or setting.models == ALL_MODELS or model in setting.models:
             continue
-        users = [m for m, options in MODEL_OPTIONS.items() if name in options]
-        why = " (a GPT trains with AdamW, as nanoGPT)" if name == "optimizer" else ""
-        raise CLIError(
-            f"{option_flag(name)} applies to --model {' or '.join(users)}, not to --model "
-            f"{model}{why}"
-        )
+        if getattr(args, setting.name, None) is not None:
+            why = " (a GPT trains with AdamW, as nanoGPT)" if setting.name == "optimizer" else ""
+            raise CLIError(
+                f"{setting.option} applies to --model {' or '.join(setting.models)}, not to "
+                f"--model {model}{why}"
+            )
     dataset = args.dataset
     if dataset is None:
         return
@@ -51,7 +55,7 @@ def check_model_options(args: argparse.Namespace, model: str) -> None:
 
 def new_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     """The configuration of a new run: the options given, the model's defaults for the others."""
-    model = args.model or "mlp"
+    model = args.model or DEFAULT_MODEL
     check_model_options(args, model)
     return TASKS[model].new_config(args, argv)
 
@@ -64,7 +68,8 @@ def run_train(args: argparse.Namespace, argv: list[str]) -> int:
         return start_run(args, lambda: new_config(args, argv), TASKS, output, stop)
     if args.out is not None:
         raise CLIError("--resume continues a run in its own folder; leave out --out")
-    changed = [name for name in given_options(args) if name not in RESUME_OPTIONS]
+    resumable = [setting.name for setting in SETTINGS if setting.resume]
+    changed = [name for name in given_options(args) if name not in resumable]
     if changed:
         flags = ", ".join(option_flag(name) for name in changed)
         raise CLIError(

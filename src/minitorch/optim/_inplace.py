@@ -31,11 +31,10 @@ call (per thread), and never returned. The functions that make a new array (``ad
 from __future__ import annotations
 
 import threading
-from numbers import Real
 
 import numpy as np
 
-from ._blas import axpy, scal
+from ._blas import axpy
 
 _local = threading.local()
 
@@ -60,8 +59,9 @@ def _scratch(like: np.ndarray) -> np.ndarray:
 
 
 def mul_(x: np.ndarray, value: float) -> np.ndarray:
-    """``x ← x · value`` (``x.mul_(value)``), on BLAS's scal: the same numbers as ``x *= value``."""
-    return scal(x, value)
+    """``x ← x · value`` (``x.mul_(value)``)."""
+    x *= value
+    return x
 
 
 def div_(x: np.ndarray, value: float) -> np.ndarray:
@@ -76,10 +76,13 @@ def add_(x: np.ndarray, other: np.ndarray | float, alpha: float = 1) -> np.ndarr
     ``other`` is an array like ``x`` (BLAS's axpy: PyTorch's numbers to the last bit) or a
     number (``x.add_(eps)``).
     """
-    if isinstance(other, Real):
+    if not isinstance(other, np.ndarray):
         x += alpha * other
-        return x
-    return axpy(x, other, alpha)
+    elif alpha == 1:  # 1 · other is exact: one rounding either way, and NumPy's add is faster
+        x += other
+    else:
+        axpy(x, other, alpha)
+    return x
 
 
 def add(
@@ -127,10 +130,7 @@ def addcmul_(x: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float = 1) ->
     Computed as ``(value · t1) · t2``, then added, each operation rounded (``value = 1`` skips
     its exact product); PyTorch rounds the last multiply-add once (see the module's notes).
     """
-    product = np.multiply(t1, value, out=_scratch(x)) if value != 1 else None
-    product = np.multiply(t1 if product is None else product, t2, out=_scratch(x))
-    x += product
-    return x
+    return _addcmul(x, t1, t2, value, product=_scratch(x), out=x)
 
 
 def addcmul(
@@ -141,12 +141,28 @@ def addcmul(
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """``x + value · t1 · t2`` as a new array, or in ``out`` (``torch.addcmul``), rounded as
-    :func:`addcmul_`. ``out`` must not be ``t1`` or ``t2``."""
-    if out is None:
-        out = x.copy()
-    elif out is not x:
-        np.copyto(out, x)
-    return addcmul_(out, t1, t2, value)
+    :func:`addcmul_`. ``out`` must not be ``x``, ``t1`` or ``t2``."""
+    out = np.empty_like(x) if out is None else out
+    return _addcmul(x, t1, t2, value, product=out, out=out)
+
+
+def _addcmul(
+    x: np.ndarray,
+    t1: np.ndarray,
+    t2: np.ndarray,
+    value: float,
+    product: np.ndarray,
+    out: np.ndarray,
+) -> np.ndarray:
+    """``x + (value · t1) · t2`` into ``out``, the product formed in ``product``. ``value = 1``
+    skips its exact product, ``value = −1`` subtracts ``t1 · t2`` instead (the same numbers)."""
+    if value == -1:
+        return np.subtract(x, np.multiply(t1, t2, out=product), out=out)
+    if value == 1:
+        np.multiply(t1, t2, out=product)
+    else:
+        np.multiply(np.multiply(t1, value, out=product), t2, out=product)
+    return np.add(x, product, out=out)
 
 
 def addcdiv_(x: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float = 1) -> np.ndarray:

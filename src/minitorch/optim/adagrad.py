@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from .._validation import check_flag
+from ._checks import check_non_negative
 from ._inplace import add, add_, addcdiv_, addcmul_, neg
-from .optimizer import Optimizer, check_flag, check_non_negative
+from .optimizer import Optimizer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

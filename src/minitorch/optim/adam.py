@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from .._validation import check_flag
+from ._checks import check_fraction, check_non_negative
 from ._inplace import add, add_, addcdiv_, addcmul_, div_, lerp_, mul_, neg
-from .optimizer import Optimizer, check_flag, check_fraction, check_non_negative
+from .optimizer import Optimizer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

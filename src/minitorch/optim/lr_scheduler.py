@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, check_non_negative, check_number
+from ._checks import check_non_negative, check_number
+from .optimizer import Optimizer
 
 
 def _check_positive_int(owner: str, name: str, value: Any) -> int:

@@ -17,17 +17,25 @@ cache-sized pieces of a parameter, which changes the speed, never the numbers.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 from collections.abc import Callable, Iterator
-from numbers import Real
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .. import _state
-from .._validation import check_flag, check_float
+from .._validation import check_flag
+from ._checks import (
+    check_modules,
+    check_non_negative,
+    check_parameters,
+    describe,
+    is_list_of_dicts,
+    module_parameters_and_grads,
+    parameter_labels,
+    parameters_changed,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,134 +51,6 @@ StateDict = dict[str, Any]
 #: step 1.4x and Adam's 1.1-1.2x slower than 256K ones: their per-chunk Python calls cost more
 #: than the extra locality gave.
 CHUNK_SIZE = 1 << 18
-
-
-# ---------------------------------------------------------------------- checking arguments
-def _is_module_like(obj: Any) -> bool:
-    """A Module, or anything with the three methods an optimizer uses."""
-    return all(callable(getattr(obj, name, None)) for name in ("parameters", "grads", "zero_grad"))
-
-
-def _is_list_of_dicts(obj: Any) -> bool:
-    """PyTorch's parameter groups: a non-empty list (or tuple) of dicts."""
-    return isinstance(obj, (list, tuple)) and bool(obj) and all(isinstance(g, dict) for g in obj)
-
-
-def _describe(obj: Any) -> str:
-    """Say what a wrong ``modules`` argument is, in the words a student would use."""
-    if isinstance(obj, np.ndarray):
-        return "a NumPy array"
-    if isinstance(obj, (list, tuple)):
-        kind = type(obj).__name__
-        if obj and all(isinstance(item, np.ndarray) for item in obj):
-            return f"a {kind} of NumPy arrays"
-        return f"a {kind}"
-    if isinstance(obj, Iterator):
-        return f"an iterator ({type(obj).__name__})"
-    return f"{type(obj).__name__} {obj!r}" if isinstance(obj, (str, Real)) else type(obj).__name__
-
-
-def check_modules(owner: str, modules: Any, lr: Any) -> list[Any]:
-    """Return ``modules`` as a list of Modules, or explain the right call.
-
-    ``modules`` is one Module (a whole model is a Module) or a list/tuple of Modules. The
-    PyTorch habit ``SGD(model.parameters(), lr)`` passes NumPy arrays, which carry no gradient,
-    so it is refused at once instead of failing later in ``step()``.
-    """
-    right_call = f"{owner}(model, lr={lr!r})"
-    if _is_module_like(modules):
-        return [modules]
-    if isinstance(modules, (list, tuple)) and modules:
-        bad = [i for i, item in enumerate(modules) if not _is_module_like(item)]
-        if not bad:
-            return list(modules)
-        if len(bad) < len(modules):
-            item = modules[bad[0]]
-            raise TypeError(
-                f"{owner} expects the model (a Module) or a list of Modules, but item {bad[0]} of "
-                f"the {type(modules).__name__} is {_describe(item)}. Every item must be a Module "
-                f"(an object with parameters(), grads() and zero_grad()), e.g. "
-                f"{owner}([encoder, decoder], lr={lr!r})"
-            )
-    if isinstance(modules, (list, tuple)) and not modules:
-        raise ValueError(
-            f"{owner} got an empty {type(modules).__name__}: there is nothing to optimize. "
-            f"Pass the model itself: {right_call}"
-        )
-    described = _describe(modules)
-    if "NumPy array" in described:
-        advice = f"NumPy arrays carry no gradient, so pass the model itself: {right_call}"
-    elif isinstance(modules, Iterator):
-        advice = (
-            f"Pass the model itself: {right_call} (or a list of Modules, not a generator: "
-            f"{owner}([encoder, decoder], lr={lr!r}))"
-        )
-    elif isinstance(modules, dict):
-        advice = (
-            f"Pass the model itself: {right_call}, or parameter groups as a list of dicts: "
-            f"{owner}([{{'params': model, 'lr': {lr!r}}}])"
-        )
-    else:
-        advice = f"Pass the model itself: {right_call}"
-    raise TypeError(
-        f"{owner} expects the model (a Module) or a list of Modules, got {described}. {advice}"
-    )
-
-
-def check_number(owner: str, name: str, value: Any) -> float:
-    """``value`` as a finite Python float, or a TypeError naming ``owner`` and ``name``."""
-    return check_float(owner, name, value)  # the one number check of every module
-
-
-def check_non_negative(owner: str, name: str, value: Any, hint: str = "") -> float:
-    """``value`` as a float >= 0, or an error naming ``owner``, ``name`` and the bad value."""
-    number = check_float(owner, name, value)
-    if number < 0:
-        raise ValueError(f"{owner}: {name} must be >= 0, got {value!r}{hint}")
-    return number
-
-
-def check_fraction(owner: str, name: str, value: Any, hint: str = "") -> float:
-    """``value`` as a float in [0, 1), as PyTorch requires of betas."""
-    number = check_float(owner, name, value)
-    if not 0.0 <= number < 1.0:
-        raise ValueError(f"{owner}: {name} must be in [0, 1), got {value!r}{hint}")
-    return number
-
-
-#: How minitorch expresses one weight used in two places, for the errors that meet it.
-_TIED_FIX = (
-    "Shared weights are expressed with nn.TiedLinear(embedding): a head that reads the "
-    "embedding's W and adds its gradient into the embedding's dW, owning no parameter itself, "
-    "so the optimizer sees the weight once, with the sum of both gradients."
-)
-
-
-def _shape_and_dtype(array: Any) -> str:
-    return f"shape {np.shape(array)}, {getattr(array, 'dtype', type(array).__name__)}"
-
-
-def _attribute_paths(module: Any, array: np.ndarray) -> list[str]:
-    """The dotted names of every attribute, in ``module`` and below, that holds ``array``."""
-    paths = []
-    with contextlib.suppress(Exception):  # only for messages; a module-like object may differ
-        for prefix, submodule in module.named_modules():
-            for attr, value in vars(submodule).items():
-                if value is array:
-                    paths.append(f"{prefix}.{attr}" if prefix else attr)
-    return paths
-
-
-def _holder(module: Any, name: str | None, array: Any) -> Any:
-    """The submodule whose attribute ``name`` (dotted, e.g. ``"2.W"``) is ``array``, or None."""
-    if name is None:
-        return None
-    with contextlib.suppress(Exception):  # only for messages; a module-like object may differ
-        path, _, attr = name.rpartition(".")
-        holder = module.get_submodule(path) if path else module
-        if getattr(holder, attr) is array:
-            return holder
-    return None
 
 
 def _takes_set_to_none(zero_grad: Any) -> bool:
@@ -304,7 +184,7 @@ class Optimizer:
         self._scratch_buffers: dict[np.dtype, np.ndarray] = {}
         self._work_views: dict[tuple[np.dtype, tuple[int, ...]], tuple[np.ndarray, ...]] = {}
         self.defaults = self._checked_group(owner, {"lr": lr, **hyperparameters})
-        groups = params if _is_list_of_dicts(params) else [{"params": params}]
+        groups = params if is_list_of_dicts(params) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)
 
@@ -337,13 +217,13 @@ class Optimizer:
             raise TypeError(
                 f"{owner}: a parameter group is a dict with 'params' (a Module or a list of "
                 f"Modules) and hyperparameters, e.g. {{'params': model, 'lr': 0.1}}; got "
-                f"{_describe(param_group)}"
+                f"{describe(param_group)}"
             )
         lr = param_group.get("lr", self.defaults["lr"])
         group = {"params": check_modules(owner, param_group["params"], lr), **self.defaults}
         group = self._checked_group(owner, {**group, **param_group, "params": group["params"]})
         modules = [*self.modules, *group["params"]]
-        params = self._check_parameters(modules)
+        params = check_parameters(owner, modules, len(self._params))
         self.param_groups.append(group)
         self.modules = modules
         # The arrays this optimizer trains, held so that none is freed while it lives: their
@@ -378,71 +258,7 @@ class Optimizer:
         for group, new in zip(self.param_groups, checked, strict=True):
             group[name] = new[name]
 
-    def _check_parameters(self, modules: list[Any]) -> list[np.ndarray]:
-        """The modules' parameters, each a separate piece of memory, or an explanation why not."""
-        owner = type(self).__name__
-        params, module_of = [], []
-        for position, module in enumerate(modules):
-            module_params = self._module_parameters_and_grads(module)[0]
-            params.extend(module_params)
-            module_of.extend([position] * len(module_params))
-        if len(params) == len(self._params):  # the new group adds nothing
-            names = ", ".join(type(m).__name__ for m in modules[len(self.modules) :])
-            raise ValueError(
-                f"{owner}: the modules given ({names}) have no parameters to optimize. "
-                "Pass the model that holds the layers; a Module of your own must return its "
-                "arrays from parameters() and grads()."
-            )
-        seen: dict[int, int] = {}
-        for index, param in enumerate(params):
-            first = seen.setdefault(id(param), index)
-            if first == index:
-                continue
-            labels = self._parameter_labels(params, modules)
-            if module_of[first] != module_of[index]:
-                fix = (
-                    "Pass each Module once (the model alone, not the model and its layers; "
-                    "in one parameter group only)."
-                )
-            else:
-                held = _attribute_paths(modules[module_of[index]], param)
-                fix = "Two layers hold it"
-                if len(held) > 1:
-                    fix += " (as " + " and ".join(repr(name) for name in held) + ")"
-                fix += (
-                    ", as after head.W = embedding.W; each layer has its own gradient, and the "
-                    f"step would use them one at a time. {_TIED_FIX}"
-                )
-            raise ValueError(
-                f"{owner}: {labels[index]} is the same array as parameter {first}, so it "
-                f"would be updated twice per step. {fix}"
-            )
-        for index, param in enumerate(params):
-            for other in range(index):
-                if np.may_share_memory(param, params[other]) and np.shares_memory(
-                    param, params[other]
-                ):
-                    labels = self._parameter_labels(params, modules)
-                    raise ValueError(
-                        f"{owner}: {labels[index]} shares memory with {labels[other]}: it is a "
-                        "view of it (as after head.W = embedding.W.T), so the shared numbers "
-                        "would be updated twice per step, each time with only one of their "
-                        f"gradients. {_TIED_FIX}"
-                    )
-        return params
-
     # ------------------------------------------------------------------ the training loop
-    def _module_parameters_and_grads(self, module: Any) -> tuple[list[Any], list[Any]]:
-        params = module.parameters()
-        grads = module.grads()
-        if len(params) != len(grads):
-            raise ValueError(
-                f"{type(self).__name__}: {type(module).__name__}.parameters() returned "
-                f"{len(params)} arrays but grads() returned {len(grads)}; the two lists must "
-                "be aligned one-to-one"
-            )
-        return params, grads
-
     def _parameters_and_grads(self, caller: str = "step") -> tuple[list[Any], list[Any]]:
         """Every module's parameters and gradients, once they are checked to be the arrays
         this optimizer was built with (a cheap comparison of ids).
@@ -450,17 +266,18 @@ class Optimizer:
         The gradients are read afresh at every call: ``zero_grad`` sets them to ``None`` and
         the next backward stores new arrays, so a list kept from one step would be stale.
         """
-        modules = self.modules
+        modules, owner = self.modules, type(self).__name__
         if len(modules) == 1:  # the usual case, the model itself: its lists as they come
-            params, grads = self._module_parameters_and_grads(modules[0])
+            params, grads = module_parameters_and_grads(owner, modules[0])
         else:
             params, grads = [], []
             for module in modules:
-                module_params, module_grads = self._module_parameters_and_grads(module)
+                module_params, module_grads = module_parameters_and_grads(owner, module)
                 params.extend(module_params)
                 grads.extend(module_grads)
         if list(map(id, params)) != self._param_ids:
-            raise RuntimeError(self._parameters_changed(caller, params))
+            lr = self.defaults["lr"]
+            raise RuntimeError(parameters_changed(owner, caller, modules, self._params, params, lr))
         return params, grads
 
     def step(self) -> None:
@@ -517,12 +334,12 @@ class Optimizer:
             if isinstance(param, np.ndarray):
                 what = f"an array of {param.dtype}"
             raise TypeError(
-                f"{owner}: {self._parameter_labels()[index]} is {what}; parameters must be "
+                f"{owner}: {parameter_labels(self.modules)[index]} is {what}; parameters must be "
                 "floating-point NumPy arrays so they can be updated in place"
             )
         if np.shape(grad) != param.shape:
             raise ValueError(
-                f"{owner}: {self._parameter_labels()[index]} has shape {param.shape} but its "
+                f"{owner}: {parameter_labels(self.modules)[index]} has shape {param.shape} but its "
                 f"gradient has shape {np.shape(grad)}; grads() must return arrays aligned with "
                 "parameters() and shaped like them"
             )
@@ -552,108 +369,6 @@ class Optimizer:
                 module.zero_grad()
 
     # ------------------------------------------------------------------ explaining errors
-    def _parameter_labels(
-        self, params: list[Any] | None = None, modules: list[Any] | None = None
-    ) -> list[str]:
-        """``"parameter 3 ('2.W', Linear)"`` for each parameter the modules have now.
-
-        Names come from ``module.named_parameters()`` where a module has it (with several
-        modules, ``"'0.W' of modules[1]"``); otherwise the label names the module's class.
-        Given ``params`` (the same arrays), each label also states its array's shape and dtype.
-        Only for error messages: this walks the whole model.
-        """
-        modules = self.modules if modules is None else modules
-        labels = []
-        several = len(modules) > 1
-        for position, module in enumerate(modules):
-            module_params = list(module.parameters())
-            names: list[Any] = [None] * len(module_params)
-            with contextlib.suppress(Exception):  # a module-like object of one's own
-                named = [name for name, _ in module.named_parameters()]
-                if len(named) == len(module_params):
-                    names = named
-            for name, param in zip(names, module_params, strict=True):
-                index = len(labels)
-                holder = _holder(module, name, param)
-                if holder is None:  # no attribute holds this array (or no names at all)
-                    where = f"in {type(module).__name__}"
-                else:
-                    of = f" of modules[{position}]" if several else ""
-                    where = f"{name!r}{of}, {type(holder).__name__}"
-                if params is not None:
-                    where += f", {_shape_and_dtype(params[index])}"
-                labels.append(f"parameter {index} ({where})")
-        return labels
-    def _parameters_changed(self, caller: str, params: list[Any]) -> str:
-        """Say how ``params`` differ from the arrays this optimizer was built with, and the fix."""
-        owner = type(self).__name__
-        old, new = self._params, params
-        old_index = {id(a): i for i, a in enumerate(old)}
-        new_index = {id(a): i for i, a in enumerate(new)}
-        first = next(
-            i
-            for i in range(max(len(old), len(new)))
-            if i >= len(old) or i >= len(new) or old[i] is not new[i]
-        )
-        facts = []
-        if len(new) != len(old):
-            facts.append(
-                f"there are now {len(new)} parameter arrays, and there were {len(old)} when "
-                "the optimizer was built"
-            )
-        if first < len(new):
-            was = old_index.get(id(new[first]))
-            what = "a new array" if was is None else f"the array that was parameter {was}"
-            facts.append(f"{self._parameter_labels(new)[first]} is {what}")
-        if first < len(old):
-            now = new_index.get(id(old[first]))
-            fate = "no longer among them" if now is None else f"now parameter {now}"
-            facts.append(
-                f"the array that was parameter {first} ({_shape_and_dtype(old[first])}) is {fate}"
-            )
-        kept = sum(id(a) in new_index for a in old)
-        if (
-            first < min(len(old), len(new))
-            and id(new[first]) not in old_index
-            and np.shares_memory(new[first], old[first])
-        ):
-            cause = (
-                "Its parameters() returned a new view of the same numbers (such as self.W.T or "
-                "self.W.reshape(...)); it must return the arrays themselves, the same objects "
-                "at every call"
-            )
-        elif kept == 0 and len(new) == len(old):
-            cause = "Every array was replaced"
-            if {a.dtype for a in old} != {getattr(a, "dtype", None) for a in new}:
-                cause += (
-                    ": model.double(), model.float() and to_dtype() replace a model's arrays "
-                    "with converted copies"
-                )
-        elif kept == len(old):
-            cause = "A layer was added"
-        elif all(id(a) in old_index for a in new):
-            cause = (
-                "A layer was removed, or its parameters() no longer lists its arrays (to train "
-                f"only some layers, give the optimizer just those: {owner}([model[0], "
-                f"model[2]], lr={self.defaults['lr']!r}))"
-            )
-        else:
-            cause = (
-                "A layer was inserted, removed or replaced, or a parameter was assigned a new "
-                "array (layer.W = ...; to change its values, write into it: layer.W[...] = ...)"
-            )
-        facts_text = "; ".join(facts)
-        whose = "model's" if len(self.modules) == 1 else "modules'"
-        return (
-            f"{owner}.{caller}(): the {whose} parameters are not the arrays this optimizer was "
-            "built with, so the state it keeps for each parameter (momentum buffers, moment "
-            f"estimates) would go to another one. {facts_text[0].upper()}{facts_text[1:]}. "
-            f"{cause}. Build the "
-            "optimizer after the model is complete (after adding, removing or freezing layers "
-            "and after model.double() or model.float()); after changing a model, build a new "
-            f"optimizer for it: optimizer = {owner}(model, lr={self.defaults['lr']!r})"
-        )
-
     # ------------------------------------------------------------------ the fast path
     def apply_in_chunks(
         self, rule: Callable[..., None], *arrays: np.ndarray | None, **constants: Any
@@ -826,7 +541,7 @@ class Optimizer:
                         f"{type(value).__name__} {value!r:.60}"
                     )
                 if np.shape(value) != param.shape:
-                    label = self._parameter_labels()[index]
+                    label = parameter_labels(self.modules)[index]
                     raise ValueError(
                         f"{owner}.load_state_dict: {name!r} of parameter {index} has shape "
                         f"{np.shape(value)} in the state dict, but {label} has shape "

@@ -615,6 +615,16 @@ WARMUP_COSINE = [  # (warmup_iters, decay_iters of training.warmup_cosine_lr, mi
 ]
 
 
+def counted_from_1(step, lr, min_lr, warmup_iters, decay_iters):
+    """The CLI's schedule as it was written before WarmupCosineLR (iterations from 1)."""
+    if step <= warmup_iters:
+        return lr * step / (warmup_iters + 1)
+    if step >= decay_iters:
+        return min_lr
+    ratio = (step - 1 - warmup_iters) / (decay_iters - 1 - warmup_iters)
+    return min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr - min_lr)
+
+
 @pytest.mark.parametrize(("warmup", "decay", "min_lr"), WARMUP_COSINE)
 def test_warmup_cosine_is_trainings_warmup_cosine_lr_to_the_bit(warmup, decay, min_lr):
     """training.warmup_cosine_lr counts iterations from 1 and names the last cosine iteration
@@ -624,8 +634,8 @@ def test_warmup_cosine_is_trainings_warmup_cosine_lr_to_the_bit(warmup, decay, m
     optimizer = make_optimizer(lr=1e-3)
     scheduler = lr_scheduler.WarmupCosineLR(optimizer, warmup, decay - 1, min_lr=min_lr)
     for step in range(1, decay + 20):
-        expected = warmup_cosine_lr(
-            step, lr=1e-3, min_lr=min_lr, warmup_iters=warmup, decay_iters=decay
-        )
+        expected = counted_from_1(step, 1e-3, min_lr, warmup, decay)
         assert optimizer.lr == expected, step
+        settings = {"warmup_iters": warmup, "decay_iters": decay}
+        assert warmup_cosine_lr(step, lr=1e-3, min_lr=min_lr, **settings) == expected
         scheduler.step()

@@ -52,6 +52,7 @@ from . import nn
 from ._state import no_grad
 from .datasets.base import CLASSIFICATION, REGRESSION
 from .nn.utils import clip_grad_norm_
+from .optim.lr_scheduler import WarmupCosineLR
 from .utils.data import DataLoader
 
 __all__ = [
@@ -368,18 +369,17 @@ def warmup_cosine_lr(
 
     (nanoGPT's ``it`` is ``s − 1``.) So iteration w + 1 trains with ``lr`` and iteration D with
     ``min_lr``. The rate is a function of the iteration alone: a resumed run needs no
-    scheduler state.
+    scheduler state. The formula is the scheduler
+    :class:`minitorch.optim.lr_scheduler.WarmupCosineLR`'s (``last_epoch = s − 1``,
+    ``lr_decay_iters = D − 1``), which training loops use instead.
 
     >>> [round(warmup_cosine_lr(s, lr=1e-3, min_lr=1e-4, warmup_iters=100, decay_iters=2000), 7)
     ...  for s in (1, 100, 101, 2000, 2001)]
     [9.9e-06, 0.0009901, 0.001, 0.0001, 0.0001]
     """
-    if step <= warmup_iters:
-        return lr * step / (warmup_iters + 1)
-    if step >= decay_iters:
-        return min_lr
-    ratio = (step - 1 - warmup_iters) / (decay_iters - 1 - warmup_iters)
-    return min_lr + 0.5 * (1.0 + math.cos(math.pi * ratio)) * (lr - min_lr)
+    return WarmupCosineLR.lr_at(
+        step - 1, lr, warmup_iters=warmup_iters, lr_decay_iters=decay_iters - 1, min_lr=min_lr
+    )
 
 
 @dataclass

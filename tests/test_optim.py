@@ -917,3 +917,7 @@ def test_weight_decay_groups_follow_what_the_layers_declare():
         [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}]
     )
     assert optimizer._params == [model[0].W, model[2].W, model[0].b, model[1].gamma, model[1].beta]
+    no_biases = nn.Sequential(nn.Linear(4, 3, bias=False))
+    decay, no_decay = optim.weight_decay_groups(no_biases)
+    empty = optim.AdamW([{"params": decay}, {"params": no_decay, "weight_decay": 0.0}])
+    assert no_decay.parameters() == [] and empty.state_dict()["param_groups"]["1"]["params"] == []

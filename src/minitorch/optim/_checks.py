@@ -159,25 +159,17 @@ def module_parameters_and_grads(owner: str, module: Any) -> tuple[list[Any], lis
     return params, grads
 
 
-def check_parameters(owner: str, modules: list[Any], known: int) -> list[np.ndarray]:
+def check_parameters(owner: str, modules: list[Any]) -> list[np.ndarray]:
     """The modules' parameters, each a separate piece of memory, or an explanation why not.
 
-    ``known`` of them are already an optimizer's (its earlier parameter groups'): the modules
-    after those must add some.
+    A parameter group may have none (PyTorch allows an empty group), but not every group: see
+    :func:`check_not_empty`.
     """
     params, module_of = [], []
     for position, module in enumerate(modules):
         module_params = module_parameters_and_grads(owner, module)[0]
         params.extend(module_params)
         module_of.extend([position] * len(module_params))
-    if len(params) == known:  # the new group adds nothing
-        new = modules[module_of[known - 1] + 1 :] if known else modules
-        names = ", ".join(type(m).__name__ for m in new)
-        raise ValueError(
-            f"{owner}: the modules given ({names}) have no parameters to optimize. "
-            "Pass the model that holds the layers; a Module of your own must return its "
-            "arrays from parameters() and grads()."
-        )
     seen: dict[int, int] = {}
     for index, param in enumerate(params):
         first = seen.setdefault(id(param), index)
@@ -215,6 +207,17 @@ def check_parameters(owner: str, modules: list[Any], known: int) -> list[np.ndar
                     f"gradients. {_TIED_FIX}"
                 )
     return params
+
+
+def check_not_empty(owner: str, modules: list[Any], params: list[Any]) -> None:
+    """Refuse modules that have no parameter at all, with the fix."""
+    if not params:
+        names = ", ".join(type(m).__name__ for m in modules)
+        raise ValueError(
+            f"{owner}: the modules given ({names}) have no parameters to optimize. "
+            "Pass the model that holds the layers; a Module of your own must return its "
+            "arrays from parameters() and grads()."
+        )
 
 
 # ---------------------------------------------------------------------- explaining errors

@@ -29,6 +29,7 @@ from .._validation import check_flag
 from ._checks import (
     check_modules,
     check_non_negative,
+    check_not_empty,
     check_parameters,
     describe,
     is_list_of_dicts,
@@ -187,6 +188,7 @@ class Optimizer:
         groups = params if is_list_of_dicts(params) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)
+        check_not_empty(owner, self.modules, self._params)
 
     # ------------------------------------------------------------------ hyperparameters
     def check_hyperparameters(self, group: dict[str, Any]) -> None:
@@ -223,7 +225,7 @@ class Optimizer:
         group = {"params": check_modules(owner, param_group["params"], lr), **self.defaults}
         group = self._checked_group(owner, {**group, **param_group, "params": group["params"]})
         modules = [*self.modules, *group["params"]]
-        params = check_parameters(owner, modules, len(self._params))
+        params = check_parameters(owner, modules)
         self.param_groups.append(group)
         self.modules = modules
         # The arrays this optimizer trains, held so that none is freed while it lives: their

@@ -30,6 +30,7 @@ import sys
 
 from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PROG, CLIError, InterruptError
 from ._common import printable as _printable
+from ._course import run_course
 from ._evaluate import run_datasets, run_evaluate
 from ._options import build_parser, parse
 from ._sample import run_sample
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv[:1] in (["course"], ["check"]):  # course mode: cli/_course.py
+            return run_course(argv)
         parser = build_parser()
         try:
             args = parse(parser, argv)

@@ -1,0 +1,111 @@
+"""Course mode on the command line: ``minitorch course list | build`` and ``minitorch check``.
+
+::
+
+    minitorch course list [--json]                      # the assignments, tasks and points
+    minitorch course build 01-linear --out handout      # a student edition without the answers
+    minitorch course build 02-activations --out week2 --keep-from week1
+    minitorch check [TASK ...]                          # in an edition: its assignment's checks
+    minitorch check --assignment 01-linear              # on the reference: every task passes
+
+``check`` exits 0 only when every task checked passes, 1 otherwise. The work is done by
+:mod:`minitorch.course`; this module is its options and its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..course import ASSIGNMENTS, assignment
+from ..course.edition import build_edition, edition_info
+from ..course.runner import TIMEOUT, check_tasks, format_table
+from ._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROG, CLIError
+
+__all__ = ["run_course"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Course mode: hand out, check.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    course = commands.add_parser("course", help="the course: list its assignments, build one")
+    actions = course.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the assignments, their tasks and points")
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    build = actions.add_parser("build", help="write the student edition of an assignment")
+    build.add_argument("assignment", help="an assignment id, e.g. 01-linear")
+    build.add_argument("--out", required=True, type=Path, help="a new (or empty) folder")
+    build.add_argument(
+        "--keep-from", type=Path, default=None,
+        help="a previous edition whose earlier tasks' bodies (the student's) are kept",
+    )
+    check = commands.add_parser("check", help="run the public checks of the assignment")
+    check.add_argument("tasks", nargs="*", help="only these tasks (default: all of them)")
+    check.add_argument(
+        "--assignment", default=None,
+        help="the assignment to check (default: the edition's; needed outside an edition)",
+    )
+    check.add_argument(
+        "--timeout", type=float, default=TIMEOUT, help=f"seconds per task (default {TIMEOUT:g})"
+    )
+    return parser
+
+
+def _list(as_json: bool) -> int:
+    if as_json:
+        print(json.dumps([a.to_dict() for a in ASSIGNMENTS], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for a in ASSIGNMENTS:
+        print(f"{a.id}  {a.title}  ({a.points} points)")
+        for task in a.tasks:
+            print(f"    {task.name:<42} {task.points:>2}  {task.target}")
+    return EXIT_OK
+
+
+def _build(assignment_id: str, out: Path, keep_from: Path | None) -> int:
+    if edition_info() is not None:
+        raise CLIError("course build: this is a student edition; build editions from the reference")
+    try:
+        info = build_edition(assignment_id, out, keep_from=keep_from)
+    except KeyError as error:
+        raise CLIError(f"course build: {error.args[0]}") from None
+    except (FileExistsError, FileNotFoundError) as error:
+        raise CLIError(f"course build: {error}") from None
+    print(
+        f"{out}: the student edition of {info['assignment']} ({len(info['stubbed'])} tasks to "
+        f"write); install it with `pip install -e {out}`, then run `minitorch check`"
+    )
+    return EXIT_OK
+
+
+def _check(tasks: list[str], assignment_id: str | None, timeout: float) -> int:
+    info = edition_info()
+    if assignment_id is None:
+        if info is None:
+            raise CLIError(
+                "check: this is the reference, not a student edition; name the assignment, "
+                "e.g. `minitorch check --assignment 01-linear`"
+            )
+        assignment_id = info["assignment"]
+    try:
+        chosen = assignment(assignment_id)
+        results = check_tasks(chosen, tasks, timeout=timeout)
+    except KeyError as error:
+        raise CLIError(f"check: {error.args[0]}") from None
+    print(format_table(chosen, results), flush=True)
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILURE
+
+
+def run_course(argv: list[str]) -> int:
+    """Run ``course ...`` or ``check ...`` (``argv`` starts with the command)."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_request:
+        code = exit_request.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
+    if args.command == "check":
+        return _check(args.tasks, args.assignment, args.timeout)
+    if args.action == "list":
+        return _list(args.json)
+    return _build(args.assignment, args.out, args.keep_from)

@@ -1,0 +1,325 @@
+"""The public checks: what each task must compute, and the message when it does not.
+
+A :class:`Check` is one row of the table :data:`CHECKS`, keyed by the task's name. Its
+``cases`` draw fixed-seed float64 inputs; its ``run`` calls a function (the student's, or the
+reference's when :mod:`.make_golden` stores the expected values) and returns named outputs;
+``hints`` say, per output, what it is and how it is computed, for the message. A check may
+also (or only) test behaviour with ``behaviour``, a function that returns a message or
+``None``. The stored values live in ``golden/<assignment>.npz`` (no reference code ships in a
+student edition), under ``<task>/<case>/in/<name>`` and ``<task>/<case>/out/<name>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CHECKS", "Check", "compare", "golden_path", "run_check"]
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Check:
+    """How one task is checked (see the module's docstring)."""
+
+    cases: Callable[[np.random.Generator], dict[str, Arrays]] | None = None
+    run: Callable[[Callable, str, Arrays], dict[str, Any]] | None = None
+    hints: dict[str, str] = field(default_factory=dict)
+    behaviour: Callable[[Callable], str | None] | None = None
+    atol: float = 1e-9
+    rtol: float = 1e-7
+
+
+def golden_path(assignment_id: str) -> Path:
+    return GOLDEN_DIR / f"{assignment_id}.npz"
+
+
+# ----------------------------------------------------------------- comparing and explaining
+def _at(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def _num(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _likely(yours: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> str | None:
+    """A mistake recognised from the numbers alone: the sign, the transpose, a constant factor."""
+    if np.allclose(yours, -expected, atol=atol, rtol=rtol) and np.any(expected != 0):
+        return "every value has the wrong sign"
+    transposed = expected.ndim == 2 and yours.shape == expected.shape[::-1]
+    if transposed and np.allclose(yours, expected.T, atol=atol, rtol=rtol):
+        return "you computed its transpose"
+    nonzero = np.abs(expected) > 1e-12
+    if yours.shape == expected.shape and nonzero.sum() >= 2:
+        ratio = yours[nonzero] / expected[nonzero]
+        factor = float(np.median(ratio))
+        if factor != 0 and np.allclose(ratio, factor, rtol=1e-6) and abs(factor - 1) > 1e-6:
+            return f"every value is {_num(factor)} times the expected one (a factor missing?)"
+    return None
+
+
+def compare(
+    function: str, name: str, yours: Any, expected: Any, hint: str, atol: float, rtol: float
+) -> str | None:
+    """``None`` when ``yours`` matches ``expected``, else the one message a student acts on:
+    ``"linear_backward: dW differs at [2, 1] (yours 0.31, expected -0.12); <hint>"``."""
+    tail = f"; {hint}" if hint else ""
+    if expected is None:
+        if yours is None:
+            return None
+        return f"{function}: {name} should be None here{tail}"
+    if yours is None:
+        return f"{function}: {name} is None, expected an array of shape {expected.shape}{tail}"
+    try:
+        yours = np.asarray(yours, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{function}: {name} is {type(yours).__name__}, not an array of numbers{tail}"
+    expected = np.asarray(expected, dtype=np.float64)
+    if yours.shape != expected.shape:
+        likely = _likely(yours, expected, atol, rtol)
+        why = f" ({likely})" if likely else ""
+        return f"{function}: {name} has shape {yours.shape}, expected {expected.shape}{why}{tail}"
+    if np.allclose(yours, expected, atol=atol, rtol=rtol, equal_nan=True):
+        return None
+    error = np.abs(yours - expected)
+    error = np.where(np.isnan(error), np.inf, error)
+    where = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
+    mine, theirs = float(yours[where]), float(expected[where])
+    place = f" at {_at(where)}" if error.ndim else ""
+    likely = _likely(yours, expected, atol, rtol)
+    why = f"; {likely}" if likely else ""
+    return (
+        f"{function}: {name} differs{place} (yours {_num(mine)}, expected {_num(theirs)}, "
+        f"largest error {_num(float(error[where]))}){why}{tail}"
+    )
+
+
+def run_check(task_name: str, function: Callable, golden: Any) -> str | None:
+    """Check ``function`` for ``task_name`` against the stored values in ``golden`` (an open
+    ``.npz``): ``None`` when it passes, else the message of its first failure."""
+    check = CHECKS[task_name]
+    short = task_name.split(".")[-1] if "." in task_name else task_name
+    if check.run is not None:
+        prefix = f"{task_name}/"
+        cases = sorted({key.split("/")[1] for key in golden.files if key.startswith(prefix)})
+        if not cases:
+            raise LookupError(f"no stored values for {task_name}; run make_golden")
+        for case in cases:
+            stored = f"{prefix}{case}/"
+            inputs = {
+                k[len(stored) + 3 :]: np.array(golden[k])
+                for k in golden.files
+                if k.startswith(stored + "in/")
+            }
+            expected = {
+                k[len(stored) + 4 :]: golden[k]
+                for k in golden.files
+                if k.startswith(stored + "out/")
+            }
+            for k in golden.files:
+                if k.startswith(stored + "none/"):
+                    expected[k[len(stored) + 5 :]] = None
+            outputs = check.run(function, case, inputs)
+            for name, value in expected.items():
+                message = compare(
+                    short, name, outputs.get(name), value, check.hints.get(name, ""),
+                    check.atol, check.rtol,
+                )
+                if message is not None:
+                    return f"{message} [case {case}]"
+    if check.behaviour is not None:
+        return check.behaviour(function)
+    return None
+
+
+# ----------------------------------------------------------------- 01-linear
+def _linear_forward_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    x, W, b = rng.standard_normal((5, 4)), rng.standard_normal((4, 3)), rng.standard_normal((1, 3))
+    return {
+        "bias": {"x": x, "W": W, "b": b},
+        "no_bias": {"x": x, "W": W},
+        "batch_of_sequences": {"x": rng.standard_normal((2, 5, 4)), "W": W, "b": b},
+    }
+
+
+def _linear_forward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    y, cache = fn(a["x"], a["W"], a.get("b"))
+    return {"y": y, "cache.x": cache.x, "cache.W": cache.W, "cache.b": cache.b}
+
+
+def _linear_backward_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    x, W, b = rng.standard_normal((5, 4)), rng.standard_normal((4, 3)), rng.standard_normal((1, 3))
+    G = rng.standard_normal((5, 3))
+    return {
+        "bias": {"grad_output": G, "x": x, "W": W, "b": b},
+        "no_bias": {"grad_output": G, "x": x, "W": W},
+        "no_input_grad": {"grad_output": G, "x": x, "W": W, "b": b},
+        "batch_of_sequences": {
+            "grad_output": rng.standard_normal((2, 5, 3)),
+            "x": rng.standard_normal((2, 5, 4)),
+            "W": W,
+            "b": b,
+        },
+    }
+
+
+def _linear_backward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    from minitorch.nn.functional import LinearCache
+
+    cache = LinearCache(a["x"], a["W"], a.get("b"))
+    dx, dW, db = fn(a["grad_output"], cache, input_grad=case != "no_input_grad")
+    return {"dx": dx, "dW": dW, "db": db}
+
+
+def _linear_gradcheck(fn: Callable) -> str | None:
+    """The Linear layer, which calls the student's pair, against central differences."""
+    from minitorch.nn import Linear
+    from minitorch.testing import gradcheck
+
+    rng = np.random.default_rng(7)
+    layer = Linear(4, 3, dtype=np.float64)
+    report = gradcheck(layer, rng.standard_normal((6, 4)), raise_exception=False)
+    for row in report.rows:
+        if not row.ok:
+            where = f" at {_at(row.worst_index)}" if row.worst_index is not None else ""
+            return (
+                f"linear_backward: gradcheck of nn.Linear: {row.name} differs{where} from "
+                f"central differences (yours {_num(row.analytic)}, numeric {_num(row.numeric)})"
+            )
+    return None
+
+
+# ----------------------------------------------------------------- 04-optimizers
+_SGD_CASES = {
+    "plain": {"momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False},
+    "momentum": {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False},
+    "momentum_dampening_decay": {
+        "momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01, "nesterov": False,
+    },
+    "nesterov": {"momentum": 0.9, "dampening": 0.0, "weight_decay": 0.01, "nesterov": True},
+}
+_STEPS = 3
+
+
+def _optimizer_cases(names: Any) -> Callable[[np.random.Generator], dict[str, Arrays]]:
+    def cases(rng: np.random.Generator) -> dict[str, Arrays]:
+        return {
+            name: {
+                "param": rng.standard_normal((4, 3)),
+                "grads": rng.standard_normal((_STEPS, 4, 3)),
+            }
+            for name in names
+        }
+
+    return cases
+
+
+def _sgd_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    settings = _SGD_CASES[case]
+    param = a["param"].copy()
+    buf = np.empty_like(param) if settings["momentum"] else None
+    scratch = (np.empty_like(param), np.empty_like(param))
+    for step in range(_STEPS):
+        fn(param, a["grads"][step], buf, scratch, lr=0.1, maximize=False,
+           first_step=step == 0, **settings)
+    return {"param": param, "momentum_buffer": buf}
+
+
+_ADAM_CASES = {
+    "adam": {"weight_decay": 0.0, "decoupled_weight_decay": False, "amsgrad": False},
+    "adam_l2": {"weight_decay": 0.1, "decoupled_weight_decay": False, "amsgrad": False},
+    "adamw": {"weight_decay": 0.1, "decoupled_weight_decay": True, "amsgrad": False},
+    "adamw_amsgrad": {"weight_decay": 0.1, "decoupled_weight_decay": True, "amsgrad": True},
+}
+
+
+def _adam_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    settings = _ADAM_CASES[case]
+    param = a["param"].copy()
+    exp_avg, exp_avg_sq = np.zeros_like(param), np.zeros_like(param)
+    max_exp_avg_sq = np.zeros_like(param) if settings["amsgrad"] else None
+    scratch = (np.empty_like(param), np.empty_like(param))
+    for step in range(_STEPS):
+        fn(param, a["grads"][step], exp_avg, exp_avg_sq, max_exp_avg_sq, scratch,
+           step=step + 1, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, maximize=False,
+           **settings)
+    return {"param": param, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+
+
+def _zero_grad_behaviour(fn: Callable) -> str | None:
+    """Optimizer.zero_grad on a Linear layer: None by default, zeros in place otherwise."""
+    from minitorch.nn import Linear
+    from minitorch.optim import SGD
+
+    layer = Linear(3, 2, dtype=np.float64)
+    optimizer = SGD(layer, lr=0.1)
+    layer.dW, layer.db = np.ones_like(layer.W), np.ones_like(layer.b)
+    optimizer.zero_grad()
+    if layer.dW is not None or layer.db is not None:
+        return (
+            "zero_grad: after zero_grad() the layer's dW and db should be None (set_to_none=True "
+            "is the default, as in PyTorch); call each module's zero_grad(set_to_none=...)"
+        )
+    dW = layer.dW = np.ones_like(layer.W)
+    layer.db = np.ones_like(layer.b)
+    optimizer.zero_grad(set_to_none=False)
+    if layer.dW is not dW or not np.all(layer.dW == 0):
+        return (
+            "zero_grad: zero_grad(set_to_none=False) should fill dW with zeros in place (the same "
+            "array, every value 0); pass set_to_none on to each module's zero_grad"
+        )
+    return None
+
+
+_ADAM_HINTS = {
+    "exp_avg": "m = β₁ m + (1 − β₁) g (lerp_(m, g, 1 − β₁)), after the weight decay",
+    "exp_avg_sq": "v = β₂ v + (1 − β₂) g² (addcmul_(mul_(v, β₂), g, g, value=1 − β₂))",
+    "param": (
+        "θ −= (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε); AdamW shrinks θ by (1 − lr·λ) "
+        "first, Adam adds λθ to g; amsgrad uses max(v̂, v) for v"
+    ),
+}
+
+CHECKS: dict[str, Check] = {
+    "linear_forward": Check(
+        cases=_linear_forward_cases,
+        run=_linear_forward_run,
+        hints={
+            "y": "y = x @ W + b, y of shape (..., out); b of shape (1, out) broadcasts over rows",
+            "cache.x": "return (y, LinearCache(x, W, b)): the backward needs x",
+            "cache.W": "return (y, LinearCache(x, W, b)): the backward needs W",
+            "cache.b": "return (y, LinearCache(x, W, b)), b None without a bias",
+        },
+    ),
+    "linear_backward": Check(
+        cases=_linear_backward_cases,
+        run=_linear_backward_run,
+        hints={
+            "dW": "dW has the shape of W, (in, out): x.T @ grad_output (rows of x flattened)",
+            "dx": "dx has the shape of x: grad_output @ W.T, or None when input_grad is False",
+            "db": "db has the shape of b, (1, out): grad_output summed over the rows; None "
+            "without a bias",
+        },
+        behaviour=_linear_gradcheck,
+    ),
+    "Optimizer.zero_grad": Check(behaviour=_zero_grad_behaviour),
+    "sgd": Check(
+        cases=_optimizer_cases(_SGD_CASES),
+        run=_sgd_run,
+        hints={
+            "param": (
+                "g += λθ (weight decay); b = g at the first step, else b = μ b + (1 − dampening) "
+                "g; nesterov uses g + μ b; θ −= lr · b"
+            ),
+            "momentum_buffer": "b = g at the first step, then b = μ b + (1 − dampening) g",
+        },
+    ),
+    "adam": Check(cases=_optimizer_cases(_ADAM_CASES), run=_adam_run, hints=_ADAM_HINTS),
+}

@@ -1,0 +1,189 @@
+"""Running the checks: each task in a child process, one line per task, a score.
+
+:func:`check_tasks` runs every task of an assignment (or those named) in its own child
+process (``python -m minitorch.course.runner --child ...``), with a time limit and a memory
+limit, its printing captured, so that a task that raises, hangs, eats memory, prints or exits
+gets its own line and the others are still checked. The child imports the same minitorch as
+the parent (the edition's, or the reference's) and writes its verdict as JSON to a file the
+parent chose; the parent turns it into a :class:`TaskResult`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .syllabus import Assignment, Task
+
+__all__ = ["TaskResult", "check_tasks", "format_table"]
+
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the directory holding minitorch/
+MEMORY_LIMIT = 2 * 1024**3  # bytes of address space a task may use
+TIMEOUT = 60.0  # seconds a task may take
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The outcome of one task: its points earned of ``possible``, and the message when it
+    failed (``None`` when it passed)."""
+
+    task: Task
+    earned: int
+    message: str | None
+    seconds: float
+    printed: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.message is None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.task.name,
+            "target": self.task.target,
+            "points": self.earned,
+            "max_points": self.task.points,
+            "passed": self.passed,
+            "message": self.message,
+        }
+
+
+def _limit_memory() -> None:  # runs in the child before exec
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    except (ImportError, ValueError, OSError):  # not on this system: the time limit still holds
+        pass
+
+
+def _run_one(task: Task, assignment_id: str, timeout: float) -> TaskResult:
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="minitorch-check-") as work:
+        verdict = Path(work) / "verdict.json"
+        output = Path(work) / "output.txt"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(PACKAGE_PARENT), *filter(None, [env.get("PYTHONPATH")])]
+        )
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        command = [
+            sys.executable, "-m", "minitorch.course.runner", "--child",
+            task.name, assignment_id, str(verdict),
+        ]
+        with open(output, "wb") as sink:
+            try:
+                process = subprocess.run(
+                    command, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, cwd=work,
+                    env=env, timeout=timeout,
+                    preexec_fn=_limit_memory if os.name == "posix" else None,
+                )
+                code = process.returncode
+            except subprocess.TimeoutExpired:
+                code = None
+        seconds = time.perf_counter() - start
+        printed = output.stat().st_size > 0
+        if code is None:
+            message = (
+                f"{task.name}: did not finish within {timeout:g} s (an endless loop, or a loop "
+                "over samples where one array operation would do?)"
+            )
+            return TaskResult(task, 0, message, seconds, printed)
+        try:
+            result = json.loads(verdict.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            result = None
+        if not isinstance(result, dict) or result.get("task") != task.name:
+            message = f"{task.name}: the check stopped before its verdict (exit code {code})"
+            if code < 0:
+                message += ": killed by a signal, out of memory?"
+            return TaskResult(task, 0, message, seconds, printed)
+        message = result.get("message")
+        earned = task.points if message is None else 0
+        return TaskResult(task, earned, message, seconds, printed)
+
+
+def check_tasks(
+    assignment: Assignment, names: list[str] | None = None, timeout: float = TIMEOUT
+) -> list[TaskResult]:
+    """Run the public checks of ``assignment`` (only the tasks in ``names``, if given)."""
+    tasks = list(assignment.tasks)
+    if names:
+        known = {t.name: t for t in tasks} | {t.target: t for t in tasks}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            listed = ", ".join(t.name for t in tasks)
+            raise KeyError(
+                f"{', '.join(unknown)}: not a task of {assignment.id}; its tasks are {listed}"
+            )
+        tasks = [known[n] for n in dict.fromkeys(names)]
+    return [_run_one(task, assignment.id, timeout) for task in tasks]
+
+
+def format_table(assignment: Assignment, results: list[TaskResult]) -> str:
+    """One line per task (name, points, passed or failed, the message), then the total."""
+    width = max(len(r.task.name) for r in results)
+    lines = [f"{assignment.id}: {assignment.title}"]
+    for r in results:
+        status = "passed" if r.passed else "failed"
+        line = f"  {r.task.name:<{width}}  {r.earned:>2}/{r.task.points:<2}  {status}"
+        if r.message:
+            line += f"  {r.message}"
+        if r.printed and not r.passed:
+            line += " (what it printed is not shown)"
+        lines.append(line)
+    earned = sum(r.earned for r in results)
+    possible = sum(r.task.points for r in results)
+    lines.append(f"  {'total':<{width}}  {earned:>2}/{possible:<2}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------- the child
+def _where(error: BaseException) -> str:
+    """``" (at nn/functional/linear.py:27)"``: the last frame of the error inside minitorch,
+    outside the course's own code."""
+    frames = traceback.extract_tb(error.__traceback__)
+    package = PACKAGE_PARENT / "minitorch"
+    for frame in reversed(frames):
+        path = Path(frame.filename)
+        try:
+            relative = path.resolve().relative_to(package)
+        except ValueError:
+            continue
+        if relative.parts and relative.parts[0] != "course":
+            return f" (at {relative.as_posix()}:{frame.lineno})"
+    return ""
+
+
+def _child(task_name: str, assignment_id: str, verdict: str) -> None:
+    import numpy as np
+
+    from .checks import golden_path, run_check
+    from .syllabus import find_task
+    from .targets import resolve
+
+    _, task = find_task(task_name)
+    try:
+        with np.errstate(all="ignore"), np.load(golden_path(assignment_id)) as golden:
+            message = run_check(task.name, resolve(task.target), golden)
+    except NotImplementedError as error:
+        message = f"{task.name}: not written yet: {error}{_where(error)}"
+    except Exception as error:  # the student's error becomes the task's message
+        message = f"{task.name}: raised {type(error).__name__}: {error}{_where(error)}"
+    Path(verdict).write_text(
+        json.dumps({"task": task.name, "message": message}), encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        _child(*sys.argv[2:])
+    else:
+        sys.exit("usage: python -m minitorch.course.runner --child TASK ASSIGNMENT VERDICT")

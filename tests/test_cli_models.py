@@ -273,11 +273,11 @@ def test_a_gpt_run_records_its_recipe_metrics_and_checkpoint(gpt_run):
     assert [row["iter"] for row in rows] == ["5", "10", "12"]
     assert all(3.0 < float(row["val_loss"]) < 4.5 for row in rows)
     # The learning rate of the last iteration of each interval: warm-up, cosine, the minimum.
-    from minitorch.training import warmup_cosine_lr
+    from minitorch.optim.lr_scheduler import WarmupCosineLR
 
-    schedule = {"lr": 1e-3, "min_lr": 1e-4, "warmup_iters": 3, "decay_iters": 12}
+    schedule = {"min_lr": 1e-4, "warmup_iters": 3, "lr_decay_iters": 11}  # iterations from 0
     assert [float(row["lr"]) for row in rows] == [
-        warmup_cosine_lr(s, **schedule) for s in (5, 10, 12)
+        WarmupCosineLR.lr_at(s - 1, 1e-3, **schedule) for s in (5, 10, 12)
     ]
     assert float(rows[-1]["lr"]) == 1e-4
 

@@ -31,8 +31,9 @@ The models these loops train are built in :mod:`minitorch.models` (``build_mlp``
 
 A language model trains on random windows of a text rather than on epochs of samples
 (nanoGPT's loop): :func:`train_lm` runs iterations ``start .. stop - 1``, each one batch from
-``data.get_batch``, the learning rate of :func:`warmup_cosine_lr`, gradient clipping and a step
-of every optimizer; :func:`lm_loss` measures the loss on a fixed list of batches
+``data.get_batch``, the learning rate of its iteration (nanoGPT's warm-up and cosine:
+:meth:`minitorch.optim.lr_scheduler.WarmupCosineLR.lr_at`), gradient clipping and a step of
+every optimizer; :func:`lm_loss` measures the loss on a fixed list of batches
 (``val.eval_batches(...)``). :class:`LMProgress` holds the running totals since the last
 evaluation, as :class:`EpochProgress` does for an epoch.
 """
@@ -52,7 +53,6 @@ from . import nn
 from ._state import no_grad
 from .datasets.base import CLASSIFICATION, REGRESSION
 from .nn.utils import clip_grad_norm_
-from .optim.lr_scheduler import WarmupCosineLR
 from .utils.data import DataLoader
 
 __all__ = [
@@ -64,7 +64,6 @@ __all__ = [
     "lm_loss",
     "train_epoch",
     "train_lm",
-    "warmup_cosine_lr",
 ]
 
 
@@ -354,34 +353,6 @@ def fit(
 
 
 # ---------------------------------------------------------------------- language models
-def warmup_cosine_lr(
-    step: int, *, lr: float, min_lr: float, warmup_iters: int, decay_iters: int
-) -> float:
-    r"""The learning rate of iteration ``step`` (counted from 1): nanoGPT's ``get_lr``.
-
-    A linear warm-up over the first ``warmup_iters`` iterations, then half a cosine from
-    ``lr`` down to ``min_lr``, reached at iteration ``decay_iters`` (the last one of a run that
-    trains ``decay_iters`` iterations), and ``min_lr`` after it::
-
-        s ≤ w:          lr · s / (w + 1)
-        w < s ≤ D:      min_lr + ½ (1 + cos(π (s − 1 − w) / (D − 1 − w))) · (lr − min_lr)
-        s > D:          min_lr
-
-    (nanoGPT's ``it`` is ``s − 1``.) So iteration w + 1 trains with ``lr`` and iteration D with
-    ``min_lr``. The rate is a function of the iteration alone: a resumed run needs no
-    scheduler state. The formula is the scheduler
-    :class:`minitorch.optim.lr_scheduler.WarmupCosineLR`'s (``last_epoch = s − 1``,
-    ``lr_decay_iters = D − 1``), which training loops use instead.
-
-    >>> [round(warmup_cosine_lr(s, lr=1e-3, min_lr=1e-4, warmup_iters=100, decay_iters=2000), 7)
-    ...  for s in (1, 100, 101, 2000, 2001)]
-    [9.9e-06, 0.0009901, 0.001, 0.0001, 0.0001]
-    """
-    return WarmupCosineLR.lr_at(
-        step - 1, lr, warmup_iters=warmup_iters, lr_decay_iters=decay_iters - 1, min_lr=min_lr
-    )
-
-
 @dataclass
 class LMProgress:
     """Running totals of a language model's training since its last evaluation.
@@ -479,7 +450,9 @@ def train_lm(
     start, stop : int
         Iterations already trained, and the number to reach.
     lr_at : callable
-        Iteration (from 1) -> learning rate, e.g. a :func:`warmup_cosine_lr` with its settings.
+        Iteration (from 1) -> learning rate, e.g. nanoGPT's schedule
+        ``lambda s: WarmupCosineLR.lr_at(s - 1, lr, warmup_iters=w, lr_decay_iters=D - 1,
+        min_lr=m)`` (:class:`minitorch.optim.lr_scheduler.WarmupCosineLR` counts from 0).
     grad_clip : float or None
         Largest joint gradient norm; ``None`` or 0: no clipping.
     generator : numpy.random.Generator, optional

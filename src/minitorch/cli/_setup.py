@@ -18,7 +18,6 @@ from ..datasets import CLASSIFICATION, DATASETS, TinyShakespeare, get_dataset
 from ..datasets.mnist import DownloadError
 from ..models import GPT, build_cnn, build_mlp, cnn_layout
 from ..optim import lr_scheduler, weight_decay_groups
-from ..training import warmup_cosine_lr
 from ..utils.data import DataLoader
 from ._common import EXIT_FAILURE, CLIError, printable
 
@@ -294,18 +293,23 @@ class GPTTraining:
     eval_batches: list[tuple[np.ndarray, np.ndarray]]
 
     def lr_at(self, config: dict[str, Any]) -> Any:
-        """Iteration (from 1) -> learning rate, as the config's schedule says."""
+        """Iteration (from 1) -> learning rate, as the config's schedule says.
+
+        nanoGPT's warm-up and cosine (:class:`~minitorch.optim.lr_scheduler.WarmupCosineLR`,
+        whose iterations count from 0): config.json's ``decay_iters`` is the iteration (from 1)
+        that trains with ``min_lr``, the last of the run. A function of the iteration alone, as
+        nanoGPT's ``get_lr``: a resumed run needs no scheduler state.
+        """
         schedule = config["scheduler"]
         lr = float(config["optimizer_options"]["lr"])
+        settings = {
+            "warmup_iters": int(schedule["warmup_iters"]),
+            "lr_decay_iters": int(schedule["decay_iters"]) - 1,
+            "min_lr": float(schedule["min_lr"]),
+        }
 
         def lr_at(step: int) -> float:
-            return warmup_cosine_lr(
-                step,
-                lr=lr,
-                min_lr=float(schedule["min_lr"]),
-                warmup_iters=int(schedule["warmup_iters"]),
-                decay_iters=int(schedule["decay_iters"]),
-            )
+            return lr_scheduler.WarmupCosineLR.lr_at(step - 1, lr, **settings)
 
         return lr_at
 

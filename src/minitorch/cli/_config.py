@@ -189,11 +189,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("download", None, DATA, "fetch the MNIST files that are not in --data-root yet "
             "(checked by their MD5)", EPOCH_MODELS, flag=True, resume=True),
     Setting("samples", POSITIVE_INT, DATA, "number of points to generate (generated data sets "
-            "only; default 300)", EPOCH_MODELS, key="dataset_options.n_samples", metavar="N"),
+            "only; default 300)", ("mlp",), key="dataset_options.n_samples", metavar="N"),
     Setting("noise", NON_NEGATIVE_NUMBER, DATA, "noise of the generated points (generated data "
-            "sets only)", EPOCH_MODELS, key="dataset_options.noise", metavar="X"),
+            "sets only)", ("mlp",), key="dataset_options.noise", metavar="X"),
     Setting("classes", CLASS_COUNT, DATA, "number of classes (spiral and blobs only; default 3)",
-            EPOCH_MODELS, key="dataset_options.n_classes", metavar="K"),
+            ("mlp",), key="dataset_options.n_classes", metavar="K"),
     Setting("data_seed", NON_NEGATIVE_INT, DATA, "seed of the generated points (default: {mlp})",
             EPOCH_MODELS, 0, "data_seed", {"mlp": None, "cnn": None}, metavar="S"),
     # ------------------------------------------------------------------ model

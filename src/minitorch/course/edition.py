@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 from .syllabus import ASSIGNMENTS, Assignment, Task, assignment
-from .targets import Body, locate, module_and_qualname, source_path
+from .targets import Body, formula_place, locate, module_and_qualname, source_path
 
 __all__ = ["EDITION_FILE", "build_edition", "edition_info", "project_root", "stub_lines"]
 
@@ -42,12 +42,11 @@ def edition_info(package_dir: Path | None = None) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def stub_lines(task: Task, owner: Assignment, body: Body) -> str:
+def stub_lines(task: Task, owner: Assignment, body: Body, where: str) -> str:
     """The stub that replaces ``task``'s body: one ``raise NotImplementedError`` naming the
-    task, the assignment and where the formula is written."""
-    where = "its docstring" if body.has_docstring else "the comment above it"
+    task, the assignment and ``where`` the formula is written."""
     message = (
-        f"{task.name} is yours to write (assignment {owner.id}, task {task.name}): "
+        f"{task.name} (assignment {owner.id}) is not written yet: "
         f"implement the formula in {where}"
     )
     ind = body.indent
@@ -101,10 +100,14 @@ def build_edition(
     for path, tasks in edits.items():
         source = path.read_text(encoding="utf-8")
         lines = source.splitlines(keepends=True)
-        located = [(locate(source, module_and_qualname(t.target)[1]), a, t) for a, t in tasks]
-        for body, task_owner, task in sorted(located, key=lambda item: -item[0].start):
+        located = []
+        for task_owner, task in tasks:
+            qualname = module_and_qualname(task.target)[1]
+            where = formula_place(source, qualname) or "the assignment's text"
+            located.append((locate(source, qualname), where, task_owner, task))
+        for body, where, task_owner, task in sorted(located, key=lambda item: -item[0].start):
             if task_owner in stubbed:
-                new = stub_lines(task, task_owner, body)
+                new = stub_lines(task, task_owner, body, where)
             else:
                 new = _old_body(keep, task)
             lines[body.start - 1 : body.end] = [new]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Body", "locate", "module_and_qualname", "resolve", "source_path"]
+__all__ = ["Body", "formula_place", "locate", "module_and_qualname", "resolve", "source_path"]
 
 
 def module_and_qualname(target: str) -> tuple[str, str]:
@@ -119,3 +119,41 @@ def locate(source: str, qualname: str) -> Body:
             continue
         break
     return Body(start, end, indent, has_docstring, node)
+
+
+def _comment_above(lines: list[str], node: ast.AST) -> bool:
+    first = min(d.lineno for d in [node, *getattr(node, "decorator_list", [])])
+    return first >= 2 and lines[first - 2].strip().startswith("#")
+
+
+def formula_place(source: str, qualname: str) -> str | None:
+    """Where the formula of ``qualname`` is written, for the stub's message: ``"its
+    docstring"``, ``"the comment above it"``, ``"the comment above relu_forward"`` (a backward
+    whose pair's comment gives both formulas), or ``None`` when nothing says it."""
+    body = locate(source, qualname)
+    if body.has_docstring:
+        return "its docstring"
+    lines = source.splitlines()
+    if _comment_above(lines, body.node):
+        return "the comment above it"
+    name = qualname.rsplit(".", 1)[-1]
+    if "." in qualname:  # a method: the class's docstring (its Math block) says it
+        owner = _find_def_or_class(ast.parse(source), qualname.rsplit(".", 1)[0])
+        if ast.get_docstring(owner):
+            return f"the docstring of {owner.name}"
+    if name.endswith("_backward"):
+        pair = qualname[: -len("_backward")] + "_forward"
+        try:
+            forward = locate(source, pair)
+        except LookupError:
+            return None
+        if _comment_above(lines, forward.node):
+            return f"the comment above {pair.rsplit('.', 1)[-1]}"
+    return None
+
+
+def _find_def_or_class(tree: ast.Module, qualname: str) -> ast.ClassDef:
+    scope: Any = tree
+    for part in qualname.split("."):
+        scope = [n for n in scope.body if isinstance(n, ast.ClassDef) and n.name == part][-1]
+    return scope

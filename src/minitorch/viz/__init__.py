@@ -1,6 +1,7 @@
 """Plots: ``from minitorch import viz``.
 
-Nothing in the rest of minitorch imports this package; it is the only part that uses matplotlib.
+The core never imports this package (the command-line trainer does, when it draws a run's
+curves); it is the only part of minitorch that uses matplotlib.
 
 Plots (:mod:`minitorch.viz.plots`, :mod:`minitorch.viz.decision_boundary`). Each returns a
 :class:`matplotlib.figure.Figure`, never calls ``plt.show()``, works headless, and saves itself

@@ -13,7 +13,8 @@ How each is rounded decides whether the numbers are PyTorch's to the last bit in
   NumPy's ``np.sqrt`` too, where PyTorch 2.13's vectorised ``sqrt`` is not correctly rounded on
   this kind of CPU (about 1 float32 value in 6 is 1 ulp off).
 * ``add_``/``add`` with an array: ``x + alpha·y`` rounded once (a fused multiply-add), on BLAS's
-  axpy (:mod:`._blas`): exactly PyTorch's ``add_(y, alpha=a)``. So SGD is PyTorch's bit for bit.
+  axpy (:mod:`._blas`; NumPy's ``x += y`` when ``alpha`` is 1, the same bits): exactly
+  PyTorch's ``add_(y, alpha=a)``. So SGD is PyTorch's bit for bit.
 * ``lerp_``: ``torch.lerp``'s formula and its fused rounding, bit for bit.
 * ``addcdiv_``: ``(value·t1) / t2``, then added to ``x``, each operation rounded: PyTorch's
   order and rounding, bit for bit (float32 and float64).
@@ -22,10 +23,11 @@ How each is rounded decides whether the numbers are PyTorch's to the last bit in
   1 value in 4 differs from PyTorch's in the last bit (float32 or float64: ~1e-16 relative in
   float64). Given up for plain NumPy: Adam's, RMSprop's and Adagrad's second moments use it.
 
-The functions allocate nothing: the one intermediate array some of them need (``end − x`` in
-``lerp_``, ``value·t1·t2`` in ``addcmul_``) is scratch memory of this module, reused from call to
-call (per thread), and never returned. The functions that make a new array (``add``, ``neg``,
-``addcmul``) write it into ``out=`` when given one.
+The in-place functions allocate nothing: the one intermediate array some of them need
+(``end − x`` in ``lerp_``, ``value·t1·t2`` in ``addcmul_``) is scratch memory of this module,
+reused from call to call (per thread), and never returned. The functions that make a new array
+(``add``, ``neg``, ``addcmul``: PyTorch's ``grad.add(param, alpha=λ)``, ``-grad``, ...) write it
+into ``out=`` when given one, so an update rule can keep even those in reused memory.
 """
 
 from __future__ import annotations

@@ -51,13 +51,14 @@ def _num(value: float) -> str:
 
 def _likely(yours: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> str | None:
     """A mistake recognised from the numbers alone: the sign, the transpose, a constant factor."""
-    if np.allclose(yours, -expected, atol=atol, rtol=rtol) and np.any(expected != 0):
+    same_shape = yours.shape == expected.shape
+    if same_shape and np.any(expected != 0) and np.allclose(yours, -expected, atol=atol, rtol=rtol):
         return "every value has the wrong sign"
     transposed = expected.ndim == 2 and yours.shape == expected.shape[::-1]
     if transposed and np.allclose(yours, expected.T, atol=atol, rtol=rtol):
         return "you computed its transpose"
     nonzero = np.abs(expected) > 1e-12
-    if yours.shape == expected.shape and nonzero.sum() >= 2:
+    if same_shape and nonzero.sum() >= 2:
         ratio = yours[nonzero] / expected[nonzero]
         factor = float(np.median(ratio))
         if factor != 0 and np.allclose(ratio, factor, rtol=1e-6) and abs(factor - 1) > 1e-6:

@@ -1,0 +1,168 @@
+"""`minitorch check`: full rounds for 01-linear and 04-optimizers.
+
+The reference scores full; a fresh edition scores 0; with every task solved but one broken,
+only that task's points are lost and its message says what is wrong; a task that hangs, prints
+or exits gets its own line and the others are still checked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minitorch.course import assignment
+from minitorch.course.edition import build_edition, project_root
+from minitorch.course.targets import locate, module_and_qualname, source_path
+
+REFERENCE = project_root()
+ROUNDS = ["01-linear", "04-optimizers"]
+
+
+def _check(where: Path | None, *args: str) -> tuple[int, str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    if where is not None:
+        env["PYTHONPATH"] = str(where / "src")
+    result = subprocess.run(
+        [sys.executable, "-m", "minitorch", "check", *args], capture_output=True, text=True,
+        env=env, cwd=where or REFERENCE, timeout=300,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def _scores(output: str) -> dict[str, tuple[int, int, str, str]]:
+    rows = {}
+    for line in output.splitlines():
+        match = re.match(r"^  (\S+) +(\d+)/(\d+) +(passed|failed)(?:  (.*))?$", line)
+        if match:
+            name, earned, possible, status, message = match.groups()
+            rows[name] = (int(earned), int(possible), status, message or "")
+    return rows
+
+
+def _set_body(edition: Path, target: str, body: str | None = None) -> None:
+    """Write ``body`` (default: the reference's) as ``target``'s body in the edition."""
+    qualname = module_and_qualname(target)[1]
+    if body is None:
+        reference = source_path(REFERENCE / "src", target).read_text(encoding="utf-8")
+        located = locate(reference, qualname)
+        body = located.text(reference.splitlines(keepends=True))
+    path = source_path(edition / "src", target)
+    source = path.read_text(encoding="utf-8")
+    located = locate(source, qualname)
+    if not body.startswith(located.indent):
+        body = "".join(located.indent + line for line in body.splitlines(keepends=True))
+    lines = source.splitlines(keepends=True)
+    lines[located.start - 1 : located.end] = [body]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize("assignment_id", ROUNDS)
+def test_the_reference_scores_full(assignment_id):
+    code, output = _check(None, "--assignment", assignment_id)
+    chosen = assignment(assignment_id)
+    rows = _scores(output)
+    assert code == 0, output
+    assert rows == {t.name: (t.points, t.points, "passed", "") for t in chosen.tasks}
+    assert re.search(rf"^  total +{chosen.points}/{chosen.points}$", output, re.M), output
+
+
+@pytest.mark.parametrize("assignment_id", ROUNDS)
+def test_a_fresh_edition_scores_zero_and_names_each_stub(assignment_id, tmp_path):
+    build_edition(assignment_id, tmp_path / "fresh")
+    code, output = _check(tmp_path / "fresh")
+    chosen = assignment(assignment_id)
+    rows = _scores(output)
+    assert code == 1, output
+    assert set(rows) == {t.name for t in chosen.tasks}
+    for task in chosen.tasks:
+        earned, possible, status, message = rows[task.name]
+        assert (earned, possible, status) == (0, task.points, "failed")
+        assert f"{task.name} (assignment {assignment_id}) is not written yet" in message
+
+
+BROKEN = {  # one task per round written wrong, the message each must give
+    "01-linear": (
+        "minitorch.nn.functional.linear.linear_backward",
+        "x, W, b = cache.x, cache.W, cache.b\n"
+        "d_in, d_out = W.shape\n"
+        "G = grad_output.reshape(-1, d_out)\n"
+        "dW = G.T @ x.reshape(-1, d_in)\n"  # the transpose of xᵀ G
+        "db = None if b is None else G.sum(axis=0).reshape(b.shape)\n"
+        "dx = (G @ W.T).reshape(*grad_output.shape[:-1], d_in) if input_grad else None\n"
+        "return dx, dW, db\n",
+        r"linear_backward: dW has shape \(3, 4\), expected \(4, 3\) \(you computed its "
+        r"transpose\); dW has the shape of W, \(in, out\): x.T @ grad_output .*\[case \w+\]",
+    ),
+    "04-optimizers": (
+        "minitorch.optim.sgd.sgd",
+        "if weight_decay != 0:\n"
+        "    grad = grad + weight_decay * param\n"
+        "if momentum != 0:\n"
+        "    if first_step:\n"
+        "        buf[...] = grad\n"
+        "    else:\n"
+        "        buf[...] = momentum * buf + grad\n"  # dampening forgotten
+        "    grad = grad + momentum * buf if nesterov else buf\n"
+        "param -= lr * grad\n",
+        r"sgd: param differs at \[\d, \d\] \(yours -?[\d.]+, expected -?[\d.]+, largest error "
+        r"[\d.e-]+\); g \+= λθ .*\[case momentum_dampening_decay\]",
+    ),
+}
+
+
+@pytest.mark.parametrize("assignment_id", ROUNDS)
+def test_one_broken_task_loses_only_its_points_with_its_message(assignment_id, tmp_path):
+    edition = tmp_path / "solved"
+    build_edition(assignment_id, edition)
+    chosen = assignment(assignment_id)
+    for task in chosen.tasks:
+        _set_body(edition, task.target)
+    code, output = _check(edition)
+    assert code == 0, output
+    assert all(row[2] == "passed" for row in _scores(output).values())
+
+    target, body, message = BROKEN[assignment_id]
+    _set_body(edition, target, body)
+    code, output = _check(edition)
+    rows = _scores(output)
+    assert code == 1, output
+    for task in chosen.tasks:
+        earned, possible, status, text = rows[task.name]
+        if task.target == target:
+            assert (earned, status) == (0, "failed")
+            assert re.fullmatch(message, text), text
+        else:
+            assert (earned, possible, status) == (task.points, task.points, "passed")
+
+
+def test_a_task_that_hangs_prints_or_exits_gets_its_own_line(tmp_path):
+    edition = tmp_path / "unruly"
+    build_edition("04-optimizers", edition)
+    _set_body(edition, "minitorch.optim.adam.adam", None)
+    reference_sgd = locate(
+        source_path(REFERENCE / "src", "minitorch.optim.sgd.sgd").read_text(), "sgd"
+    )
+    sgd_text = reference_sgd.text(
+        source_path(REFERENCE / "src", "minitorch.optim.sgd.sgd").read_text()
+        .splitlines(keepends=True)
+    )
+    _set_body(edition, "minitorch.optim.sgd.sgd", "    print('debugging', param)\n" + sgd_text)
+    _set_body(edition, "minitorch.optim.optimizer.Optimizer.zero_grad", "import os\nos._exit(0)\n")
+    code, output = _check(edition, "Optimizer.zero_grad", "sgd", "adam")
+    rows = _scores(output)
+    assert code == 1, output
+    assert rows["sgd"][:3] == (4, 4, "passed")  # its printing hidden, its score kept
+    assert rows["adam"][:3] == (6, 6, "passed")
+    assert rows["Optimizer.zero_grad"][:3] == (0, 2, "failed")
+    assert "stopped before its verdict (exit code 0)" in rows["Optimizer.zero_grad"][3]
+    assert "debugging" not in output
+
+    _set_body(edition, "minitorch.optim.optimizer.Optimizer.zero_grad", "while True:\n    pass\n")
+    code, output = _check(edition, "Optimizer.zero_grad", "--timeout", "3")
+    assert code == 1
+    assert "did not finish within 3 s" in _scores(output)["Optimizer.zero_grad"][3]

@@ -139,18 +139,18 @@ def test_nn_source_has_no_import_of_anything_above_it():
 
 # ---------------------------------------------------------------------- no import cycle
 SRC = Path(minitorch.__file__).parents[1]  # the folder that holds the package
-def _module_files() -> dict[str, tuple[Path, bool]]:
-    """Every module of the package: dotted name -> (file, whether it is a package's __init__)."""
+def _module_files(src: Path, package: str) -> dict[str, tuple[Path, bool]]:
+    """Every module of ``src/package``: dotted name -> (file, whether it is an ``__init__``)."""
     found = {}
-    for path in sorted((SRC / "minitorch").rglob("*.py")):
-        parts = path.relative_to(SRC).with_suffix("").parts
+    for path in sorted((src / package).rglob("*.py")):
+        parts = path.relative_to(src).with_suffix("").parts
         is_package = parts[-1] == "__init__"
         found[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
     return found
 
 
-def _import_graph() -> dict[str, dict[str, str]]:
-    """importer -> {imported: "file:line"} over every ``import`` statement of the package.
+def _import_graph(src: Path = SRC, package: str = "minitorch") -> dict[str, dict[str, str]]:
+    """importer -> {imported: "file:line"} over every ``import`` statement of ``src/package``.
 
     The rules (see :func:`test_the_package_has_no_import_cycle`):
 
@@ -165,18 +165,18 @@ def _import_graph() -> dict[str, dict[str, str]]:
       ``minitorch.nn.functional`` depends on ``nn/functional/__init__.py``, not on
       ``nn/__init__.py``, which is what imported it).
     """
-    modules = _module_files()
+    modules = _module_files(src, package)
     graph: dict[str, dict[str, str]] = {name: {} for name in modules}
     for importer, (path, is_package) in modules.items():
-        package = importer if is_package else importer.rpartition(".")[0]
-        where = path.relative_to(SRC)
+        home = importer if is_package else importer.rpartition(".")[0]
+        where = path.relative_to(src)
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    parent = package.rsplit(".", node.level - 1)[0]
+                    parent = home.rsplit(".", node.level - 1)[0]
                     base = f"{parent}.{base}" if base else parent
                 targets = [
                     f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
@@ -250,14 +250,36 @@ def _describe(graph: dict[str, dict[str, str]], cycle: list[str]) -> str:
     return "\n  ".join(f"{a} -> {b}  ({graph[a][b]})" for a, b in steps)
 
 
-def test_the_import_graph_sees_every_kind_of_import():
-    """The graph finds the edges the rules promise (a wrong resolution would hide cycles)."""
-    graph = _import_graph()
-    assert "minitorch.nn.functional" in graph["minitorch.nn.linear"]  # from . import functional
-    assert "minitorch.nn.module" in graph["minitorch.optim.optimizer"]  # under TYPE_CHECKING
-    assert "minitorch.nn" in graph["minitorch"]  # a package's __init__ importing its parts
-    assert "minitorch" not in graph["minitorch.nn.linear"]  # no edge to the importer's packages
-    assert "minitorch.nn" not in graph["minitorch.nn.linear"]
+# A small package with every kind of import the rules name, and one cycle hidden in a function.
+PACKAGE = {
+    "pkg/__init__.py": "from .a import A\n",
+    "pkg/a.py": (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from .b import B\n"
+        "class A:\n    def parts(self):\n        from . import sub as s\n        return s\n"
+    ),
+    "pkg/b.py": "import pkg.sub.c\nfrom pkg import helpers\n",
+    "pkg/helpers.py": "import numpy\n",
+    "pkg/sub/__init__.py": "from .c import C\n",
+    "pkg/sub/c.py": "class C:\n    def back(self):\n        from .. import a\n        return a\n",
+}
+
+
+def test_the_import_graph_sees_every_kind_of_import(tmp_path):
+    """The graph has the edges the rules promise (a wrong resolution would hide a cycle)."""
+    for name, text in PACKAGE.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    graph = {k: set(v) for k, v in _import_graph(tmp_path, "pkg").items()}
+    assert graph == {
+        "pkg": {"pkg.a"},  # a package's __init__ importing its parts
+        "pkg.a": {"pkg.b", "pkg.sub"},  # under TYPE_CHECKING; in a method, a package
+        "pkg.b": {"pkg.sub", "pkg.sub.c", "pkg.helpers"},  # the packages on the way; a module
+        "pkg.helpers": set(),  # no edge to other libraries, none to the importer's package
+        "pkg.sub": {"pkg.sub.c"},
+        "pkg.sub.c": {"pkg.a"},  # from .. import a: up the tree
+    }
+    assert _cycles(_import_graph(tmp_path, "pkg")) == [["pkg.a", "pkg.b", "pkg.sub.c"]]  # shortest
     assert _cycles({"a": {"b": ""}, "b": {"c": ""}, "c": {"a": ""}, "d": {"a": ""}}) == [
         ["a", "b", "c"]
     ]
@@ -272,8 +294,8 @@ def test_the_package_has_no_import_cycle():
     ``from .linear import Linear`` is an edge from ``minitorch.nn`` to ``minitorch.nn.linear``,
     the normal way down the tree; a submodule importing its own package back (were
     ``nn/linear.py`` to say ``from .. import nn`` or ``from . import Module``) is an edge up
-    and, with the re-export, a cycle. The one import that is not an edge is the implicit one of the
-    packages that contain the importer (they are what is importing it). ``importlib``
+    and, with the re-export, a cycle. The one import that is not an edge is the implicit one
+    of the packages that contain the importer (they are what is importing it). ``importlib``
     calls are not read: the package's and ``minitorch.viz``'s lazy attributes (PEP 562) load
     their own submodules by name, the direction the tree already has. The rules for each
     statement are in :func:`_import_graph`.

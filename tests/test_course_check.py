@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from minitorch.course import assignment
+from minitorch.course.checks import checked_assignments
 from minitorch.course.edition import build_edition, project_root
 from minitorch.course.targets import locate, module_and_qualname, source_path
 
 REFERENCE = project_root()
-ROUNDS = ["01-linear", "04-optimizers"]
+ROUNDS = ["01-linear", "04-optimizers"]  # the full rounds
+CHECKED = checked_assignments()  # every task checked: the reference full, a fresh edition 0
 
 
 def _check(where: Path | None, *args: str) -> tuple[int, str]:
@@ -61,7 +63,7 @@ def _set_body(edition: Path, target: str, body: str | None = None) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
-@pytest.mark.parametrize("assignment_id", ROUNDS)
+@pytest.mark.parametrize("assignment_id", CHECKED)
 def test_the_reference_scores_full(assignment_id):
     code, output = _check(None, "--assignment", assignment_id)
     chosen = assignment(assignment_id)
@@ -71,7 +73,7 @@ def test_the_reference_scores_full(assignment_id):
     assert re.search(rf"^  total +{chosen.points}/{chosen.points}$", output, re.M), output
 
 
-@pytest.mark.parametrize("assignment_id", ROUNDS)
+@pytest.mark.parametrize("assignment_id", CHECKED)
 def test_a_fresh_edition_scores_zero_and_names_each_stub(assignment_id, tmp_path):
     build_edition(assignment_id, tmp_path / "fresh")
     code, output = _check(tmp_path / "fresh")
@@ -83,6 +85,10 @@ def test_a_fresh_edition_scores_zero_and_names_each_stub(assignment_id, tmp_path
         earned, possible, status, message = rows[task.name]
         assert (earned, possible, status) == (0, task.points, "failed")
         assert f"{task.name} (assignment {assignment_id}) is not written yet" in message
+    if assignment_id == CHECKED[-1]:  # the earlier assignments are solved in it
+        for earlier in CHECKED[:-1]:
+            code, output = _check(tmp_path / "fresh", "--assignment", earlier)
+            assert code == 0, output
 
 
 BROKEN = {  # one task per round written wrong, the message each must give

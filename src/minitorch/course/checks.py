@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CHECKS", "Check", "compare", "golden_path", "run_check"]
+__all__ = ["CHECKS", "Check", "checked_assignments", "compare", "golden_path", "run_check"]
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 Arrays = dict[str, np.ndarray]
@@ -279,6 +279,129 @@ def _zero_grad_behaviour(fn: Callable) -> str | None:
     return None
 
 
+# ----------------------------------------------------------------- 02-activations
+def _x_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    x = rng.standard_normal((6, 5)) * 3
+    x[0, :2] = (0.0, -0.0)  # the kink of ReLU: its derivative is 0 there, as in PyTorch
+    return {"matrix": {"x": x}, "batch_of_images": {"x": rng.standard_normal((2, 3, 4, 4))}}
+
+
+def _grad_x_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    return {
+        case: {**arrays, "grad_output": rng.standard_normal(arrays["x"].shape)}
+        for case, arrays in _x_cases(rng).items()
+    }
+
+
+def _forward_run(*cache_fields: str, **settings: Any) -> Callable:
+    """Run ``fn(x, **settings) -> (y, cache)``; outputs y and the named cache fields."""
+
+    def run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+        y, cache = fn(a["x"], **settings)
+        return {"y": y, **{f"cache.{f}": getattr(cache, f) for f in cache_fields}}
+
+    return run
+
+
+def _backward_run(make_cache: Callable[[Arrays], Any]) -> Callable:
+    """Run ``fn(grad_output, cache)`` with the cache the reference's forward would make."""
+
+    def run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+        return {"dx": fn(a["grad_output"], make_cache(a))}
+
+    return run
+
+
+def _relu_cache(a: Arrays) -> Any:
+    from minitorch.nn.functional import ReLUCache
+
+    return ReLUCache(a["x"])
+
+
+def _sigmoid_cache(a: Arrays) -> Any:
+    from minitorch.nn.functional import SigmoidCache
+
+    return SigmoidCache(1 / (1 + np.exp(-a["x"])))
+
+
+def _gelu_forward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    exact, exact_cache = fn(a["x"])
+    tanh, _ = fn(a["x"], approximate="tanh")
+    return {"y": exact, "cache.slope": exact_cache.slope, "y (approximate='tanh')": tanh}
+
+
+def _gelu_backward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    from scipy import special
+
+    from minitorch.nn.functional import GELUCache
+
+    x, G = a["x"], a["grad_output"]
+    slope = special.ndtr(x) + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+    return {
+        "dx": fn(G, GELUCache(x, "none", slope)),
+        "dx (approximate='tanh')": fn(G, GELUCache(x, "tanh", None)),
+    }
+
+
+# ----------------------------------------------------------------- 03-losses
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _mse_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    shape = (4, 3)
+    return {
+        reduction: {
+            "predictions": rng.standard_normal(shape),
+            "targets": rng.standard_normal(shape),
+            "grad_output": rng.standard_normal(shape) if reduction == "none" else np.array(0.7),
+        }
+        for reduction in _REDUCTIONS
+    }
+
+
+def _mse_forward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    loss, cache = fn(a["predictions"], a["targets"], reduction=case)
+    return {"loss": loss, "cache.diff": cache.diff}
+
+
+def _mse_backward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    from minitorch.nn.functional.reduction import reduce_loss_forward
+    from minitorch.nn.functional.regression_loss import MSELossCache
+
+    diff = a["predictions"] - a["targets"]
+    _, reduction = reduce_loss_forward(diff * diff, case, name="mse_loss")
+    return {"dx": fn(a["grad_output"], MSELossCache(diff, reduction))}
+
+
+def _log_softmax_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    logits = rng.standard_normal((4, 6)) * 3
+    huge = logits.copy()
+    huge[1] += 1000.0  # exp overflows here unless the maximum is subtracted first
+    huge[2] -= 1000.0
+    return {
+        "rows": {"x": logits, "grad_output": rng.standard_normal(logits.shape)},
+        "large_logits": {"x": huge, "grad_output": rng.standard_normal(logits.shape)},
+        "dim_0": {"x": logits.T.copy(), "grad_output": rng.standard_normal(logits.T.shape)},
+    }
+
+
+def _dim(case: str) -> int:
+    return 0 if case == "dim_0" else -1
+
+
+def _log_softmax_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    return {"y": fn(a["x"], dim=_dim(case))}
+
+
+def _log_softmax_backward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    from minitorch.nn.functional import LogSoftmaxCache
+
+    x = a["x"]
+    shifted = x - x.max(axis=_dim(case), keepdims=True)
+    y = shifted - np.log(np.exp(shifted).sum(axis=_dim(case), keepdims=True))
+    return {"dx": fn(a["grad_output"], LogSoftmaxCache(y, _dim(case)))}
+
+
 _ADAM_HINTS = {
     "exp_avg": "m = β₁ m + (1 − β₁) g (lerp_(m, g, 1 − β₁)), after the weight decay",
     "exp_avg_sq": "v = β₂ v + (1 − β₂) g² (addcmul_(mul_(v, β₂), g, g, value=1 − β₂))",
@@ -310,6 +433,79 @@ CHECKS: dict[str, Check] = {
         },
         behaviour=_linear_gradcheck,
     ),
+    "relu_forward": Check(
+        cases=_x_cases,
+        run=_forward_run("x"),
+        hints={"y": "y = max(0, x), element by element", "cache.x": "return (y, ReLUCache(x))"},
+    ),
+    "relu_backward": Check(
+        cases=_grad_x_cases,
+        run=_backward_run(_relu_cache),
+        hints={"dx": "dx = grad_output ⊙ [x > 0]: the gradient passes where x > 0, is 0 at x = 0"},
+    ),
+    "sigmoid_forward": Check(
+        cases=_x_cases,
+        run=_forward_run("y"),
+        hints={
+            "y": "y = 1 / (1 + exp(−x))",
+            "cache.y": "return (y, SigmoidCache(y)): the backward needs the output y",
+        },
+    ),
+    "sigmoid_backward": Check(
+        cases=_grad_x_cases,
+        run=_backward_run(_sigmoid_cache),
+        hints={"dx": "dx = grad_output ⊙ y ⊙ (1 − y), y = σ(x) the cached output"},
+    ),
+    "gelu_forward": Check(
+        cases=_x_cases,
+        run=_gelu_forward_run,
+        hints={
+            "y": "GELU(x) = x·Φ(x), Φ the standard normal CDF (normal_cdf)",
+            "cache.slope": "cache the derivative slope = Φ(x) + x·φ(x), φ the normal density",
+            "y (approximate='tanh')": "0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))",
+        },
+        atol=1e-7,
+        rtol=1e-6,
+    ),
+    "gelu_backward": Check(
+        cases=_grad_x_cases,
+        run=_gelu_backward_run,
+        hints={
+            "dx": "exact: dx = grad_output ⊙ cache.slope",
+            "dx (approximate='tanh')": (
+                "0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²), times "
+                "grad_output"
+            ),
+        },
+        atol=1e-7,
+        rtol=1e-6,
+    ),
+    "mse_loss_forward": Check(
+        cases=_mse_cases,
+        run=_mse_forward_run,
+        hints={
+            "loss": "ℓ = (x − y)² element by element, then reduced: mean, sum or none "
+            "(reduce_loss_forward)",
+            "cache.diff": "cache diff = predictions − targets for the backward",
+        },
+    ),
+    "mse_loss_backward": Check(
+        cases=_mse_cases,
+        run=_mse_backward_run,
+        hints={"dx": "dx = 2 (x − y) ⊙ s, s = reduce_loss_backward(grad_output, ...) (1/N for "
+               "mean)"},
+    ),
+    "log_softmax": Check(
+        cases=_log_softmax_cases,
+        run=_log_softmax_run,
+        hints={"y": "(x − max x) − log Σ exp(x − max x) along dim: subtract the maximum first, "
+               "or exp overflows"},
+    ),
+    "log_softmax_backward": Check(
+        cases=_log_softmax_cases,
+        run=_log_softmax_backward_run,
+        hints={"dx": "dx = g − exp(y) · Σ_dim g, y the cached log-softmax"},
+    ),
     "Optimizer.zero_grad": Check(behaviour=_zero_grad_behaviour),
     "sgd": Check(
         cases=_optimizer_cases(_SGD_CASES),
@@ -324,3 +520,12 @@ CHECKS: dict[str, Check] = {
     ),
     "adam": Check(cases=_optimizer_cases(_ADAM_CASES), run=_adam_run, hints=_ADAM_HINTS),
 }
+
+
+def checked_assignments() -> list[str]:
+    """The ids of the assignments whose every task has its public checks (so far)."""
+    from .syllabus import ASSIGNMENTS
+
+    return [
+        a.id for a in ASSIGNMENTS if all(name in CHECKS for t in a.tasks for name in t.tests)
+    ]

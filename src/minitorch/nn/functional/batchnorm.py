@@ -4,8 +4,8 @@ Each channel c is normalised over every axis but the channel axis 1: the batch, 
 length or the pixels. For (N, C) that is the N rows; for (N, C, L) the N·L positions; for
 (N, C, H, W) the N·H·W pixels. ``m`` below is that count. Inside, x is viewed as (N, C, L),
 every axis after the channels as one, so that one set of formulas serves every rank: a
-channel's statistics are sums over the axes n and l (``np.einsum("ncl->c", x)``, which sums
-without the temporary arrays ``x.sum(axis=(0, 2))`` of a product would need).
+channel's statistics are sums over the axes n and l (``channel_sum(x)`` and
+``channel_dot(a, b)`` = Σ a ⊙ b, from ``_fast.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
+from ._fast import channel_dot, channel_sum
 
 
 class BatchNormCache(NamedTuple):
@@ -70,9 +72,9 @@ def batch_norm_forward(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {x.shape}; use a larger batch, or eval mode"
             )
-        mean = np.einsum("ncl->c", x3) / m
+        mean = channel_sum(x3) / m
         centred = x3 - _per_channel(mean, x3.shape[2])
-        var = np.einsum("ncl,ncl->c", centred, centred) / m  # biased: divides by m
+        var = channel_dot(centred, centred) / m  # Σ (x − μ)² / m: biased, as in the paper
         if running_mean is not None:
             running_mean *= 1 - momentum
             running_mean += momentum * mean.reshape(running_mean.shape)
@@ -108,9 +110,10 @@ def batch_norm_backward(
     dγ = Σ G ⊙ x̂                 per channel, shape (C,)
 
     Batch statistics (training): μ and σ depend on every x of the channel, which gives the
-    compact formula (Σ over the m values of the channel)::
+    compact formula (Σ over the m values of the channel, so dβ/m = mean(G) and dγ/m =
+    mean(G ⊙ x̂), LayerNorm's backward over the batch instead of the features)::
 
-        dx = γ / (m·√(σ² + ε)) ⊙ (m·G − dβ − x̂ ⊙ dγ)
+        dx = γ / √(σ² + ε) ⊙ (G − mean(G) − x̂ ⊙ mean(G ⊙ x̂))
 
     Running statistics (evaluation): they are constants, so the layer is affine::
 
@@ -122,14 +125,14 @@ def batch_norm_backward(
     x_hat, inv_std, gamma = cache.x_hat, cache.inv_std, cache.gamma
     m = x_hat.size // x_hat.shape[1]
     G = grad_output.reshape(x_hat.shape)  # (N, C, L)
-    dbeta = np.einsum("ncl->c", G)
-    dgamma = np.einsum("ncl,ncl->c", G, x_hat)
+    dbeta = channel_sum(G)
+    dgamma = channel_dot(G, x_hat)
     if not input_grad:
         return None, dgamma, dbeta
     scale = inv_std if gamma is None else gamma * inv_std  # γ / √(σ² + ε), per channel
-    length = x_hat.shape[2]
-    dx = G * _per_channel(scale, length)
-    if cache.batch_statistics:  # the same formula as above, spread over in-place steps
-        dx -= x_hat * _per_channel(scale * dgamma / m, length)
-        dx -= _per_channel(scale * dbeta / m, length)
+    L = x_hat.shape[2]  # a per-channel value (C,) is used as (C, L) rows: see _per_channel
+    if not cache.batch_statistics:  # running statistics: the affine layer's dx = γ/σ ⊙ G
+        return (G * _per_channel(scale, L)).reshape(grad_output.shape), dgamma, dbeta
+    mean_G, mean_G_xhat = _per_channel(dbeta / m, L), _per_channel(dgamma / m, L)
+    dx = (G - mean_G - x_hat * mean_G_xhat) * _per_channel(scale, L)
     return dx.reshape(grad_output.shape), dgamma, dbeta

@@ -49,9 +49,9 @@ def layer_norm_forward(
     var = row_mean(xmu * xmu)
     rstd = 1.0 / np.sqrt(var + eps)
     xhat = xmu * rstd
-    y = xhat if gamma is None else xhat * gamma.reshape(-1)
+    y = xhat.copy() if gamma is None else xhat * gamma.reshape(-1)  # y = γ ⊙ x̂ + β
     if beta is not None:
-        y = y + beta.reshape(-1)
+        y += beta.reshape(-1)
     cache = LayerNormCache(xhat, rstd, gamma, beta is not None, normalized_shape, x.shape)
     return y.reshape(x.shape), cache
 

@@ -7,6 +7,7 @@
   complex, object, string and date arrays are refused with a ``TypeError`` naming the module.
 * :func:`index_input` is its twin for integer indices (tokens, positions): an Embedding's and
   a GPT's input.
+* :func:`check_size` checks a layer's size (a dimension, a vocabulary): a positive int.
 * :func:`check_int`, :func:`check_float`, :func:`check_flag` and :func:`check_choice` check a
   constructor's hyperparameters, naming the module and the argument.
 """
@@ -99,6 +100,19 @@ def index_input(
             f"{owner}: index {bad} is out of range; {what} must be in [0, {num_embeddings})"
         )
     return indices
+
+
+def is_size(value: Any) -> bool:
+    """Whether ``value`` is a positive int (not a bool, not a float): a valid size."""
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, Integral) and value > 0
+
+
+def check_size(owner: str, name: str, value: Any) -> int:
+    """``value`` as a positive int, the size of a layer's dimension; anything else (0, 2.5,
+    True) is a ``ValueError`` naming the module and the argument."""
+    if not is_size(value):
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 def check_int(owner: str, name: str, value: Any, minimum: int | None = None) -> int:

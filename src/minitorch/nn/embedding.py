@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
-from .._validation import index_input
+from .._validation import check_size, index_input
 from . import functional as F
 from .module import Module, accumulate_grad
 
@@ -49,11 +49,8 @@ class Embedding(Module):
         self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, dtype=None
     ) -> None:
         super().__init__()
-        for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"Embedding: {name} must be a positive int, got {value!r}")
-        self.num_embeddings = int(num_embeddings)
-        self.embedding_dim = int(embedding_dim)
+        self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
                 raise TypeError(f"Embedding: padding_idx must be an int, got {padding_idx!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
-from .._validation import check_flag, float_input
+from .._validation import check_flag, check_size, float_input
 from . import functional as F
 from . import init
 from .module import Module, accumulate_grad
@@ -53,13 +53,10 @@ class Linear(Module):
 
     def __init__(self, input_dim: int, output_dim: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
-        for name, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"Linear: {name} must be a positive int, got {value!r}")
+        self.input_dim = check_size("Linear", "input_dim", input_dim)
+        self.output_dim = check_size("Linear", "output_dim", output_dim)
         bias = check_flag("Linear", "bias", bias)
         dtype = _state.parameter_dtype("Linear", dtype)
-        self.input_dim = int(input_dim)
-        self.output_dim = int(output_dim)
         self.W = init.kaiming_normal_(np.empty((self.input_dim, self.output_dim), dtype=dtype))
         self.b = np.zeros((1, self.output_dim), dtype=dtype) if bias else None
         self.x = None

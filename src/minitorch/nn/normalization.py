@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
-from .._validation import check_flag, check_float, float_input
+from .._validation import check_flag, check_float, float_input, is_size
 from . import functional as F
 from .module import Module, accumulate_grad
 
@@ -73,10 +73,7 @@ class LayerNorm(Module):
         normalized_shape = (
             tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else ()
         )
-        if not normalized_shape or any(
-            isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0
-            for n in normalized_shape
-        ):
+        if not normalized_shape or not all(is_size(n) for n in normalized_shape):
             raise ValueError(
                 "LayerNorm: normalized_shape must be a positive int or a tuple of positive ints "
                 f"(the trailing shape to normalize over), got {shape_argument!r}"

@@ -726,6 +726,9 @@ def test_axpy_rounds_once_and_writes_in_place_for_every_layout(dtype):
     view = strided[:, ::2]
     blas_module.axpy(view, x, -0.37)
     assert np.array_equal(view, want) and not strided[:, 1::2].any()
+    scaled = y.copy()
+    assert blas_module.scal(scaled, 0.9) is scaled
+    assert np.array_equal(scaled, y * dtype(0.9))
 
 
 def test_axpy_computes_float16_in_numpy():

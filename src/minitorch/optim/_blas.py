@@ -1,13 +1,12 @@
-"""BLAS's axpy on NumPy arrays, in place: ``y += a·x`` rounded once.
+"""BLAS's level-1 routines on NumPy arrays, in place: ``y += a·x`` (axpy) and ``x *= a`` (scal).
 
-The update PyTorch's optimizers are made of, ``y.add_(x, alpha=a)``, runs here on BLAS
-(saxpy/daxpy, from SciPy, which minitorch depends on): one pass over memory, and ``y + a·x``
-with a single rounding (a fused multiply-add), which is exactly what PyTorch computes; NumPy's
-``y += a * x`` rounds ``a·x`` first and differs in the last bit for about 1 value in 400 (and
-takes two passes). Measured on 1M float32 parameters (2-core AMD EPYC), SGD with momentum: 145
-us against 390 us for the same passes in NumPy; on 64 values a BLAS call costs 0.3 us, a NumPy
-one 0.7 us. (``x *= a`` stays NumPy's: the same numbers, and faster than BLAS's scal on one
-thread.) :mod:`minitorch.optim._inplace` is the only user.
+The two updates PyTorch's optimizers are made of, ``y.add_(x, alpha=a)`` and ``x.mul_(a)``, run
+here on BLAS (saxpy/daxpy, sscal/dscal, from SciPy, which minitorch depends on): one pass over
+memory each, and ``y + a·x`` with a single rounding (a fused multiply-add), which is exactly what
+PyTorch computes; NumPy's ``y += a * x`` rounds ``a·x`` first and differs in the last bit for
+about 1 value in 400. Measured on 1M float32 parameters (2-core AMD EPYC), SGD with momentum:
+145 us against 390 us for the same passes in NumPy; on 64 values a BLAS call costs 0.3 us, a
+NumPy one 0.7 us. :mod:`minitorch.optim._inplace` is the only user.
 """
 
 from __future__ import annotations
@@ -18,22 +17,22 @@ from typing import Any
 
 import numpy as np
 
-_BLAS: dict[np.dtype, Callable[..., np.ndarray]] = {}
+_BLAS: dict[np.dtype, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {}
 
 #: Values per BLAS call: BLAS counts in 32-bit integers.
 _BLAS_MAX = 1 << 30
 
 
-def _blas_for(dtype: np.dtype) -> Any:
-    """BLAS's axpy for float32 or float64 (``None`` otherwise), imported at the first step
-    (40 ms)."""
+def _blas_for(dtype: np.dtype) -> tuple[Any, Any]:
+    """(axpy, scal) of BLAS for float32 or float64 (``(None, None)`` otherwise), imported at the
+    first step (40 ms)."""
     if not _BLAS:
         from scipy.linalg import blas
 
         _keep_scipy_blas_on_one_thread()
-        _BLAS[np.dtype(np.float32)] = blas.saxpy
-        _BLAS[np.dtype(np.float64)] = blas.daxpy
-    return _BLAS.get(dtype)
+        _BLAS[np.dtype(np.float32)] = (blas.saxpy, blas.sscal)
+        _BLAS[np.dtype(np.float64)] = (blas.daxpy, blas.dscal)
+    return _BLAS.get(dtype, (None, None))
 
 
 def _keep_scipy_blas_on_one_thread() -> None:
@@ -68,7 +67,7 @@ def _keep_scipy_blas_on_one_thread() -> None:
 def _blas_in_place(
     routine: Callable[..., np.ndarray], target: np.ndarray, *args: Any, **kwargs: Any
 ) -> None:
-    """Run ``routine(*args, target, **kwargs)`` (axpy's x comes first) so it writes
+    """Run ``routine(*args, target, **kwargs)`` (axpy's x, scal's alpha come first) so it writes
     ``target`` in place: on 1-D views of contiguous arrays, in pieces of ``_BLAS_MAX`` values, or
     for a strided view on a contiguous copy written back (the same numbers either way)."""
     work = target if target.flags.c_contiguous else np.ascontiguousarray(target)
@@ -89,7 +88,7 @@ def axpy(y: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
     ``x`` and ``y`` have the same shape and dtype; otherwise (and for float16, which BLAS lacks)
     this computes NumPy's ``y += alpha * x``.
     """
-    routine = _blas_for(y.dtype)
+    routine = _blas_for(y.dtype)[0]
     if routine is None or x.dtype != y.dtype or x.shape != y.shape:
         y += alpha * x
         return y
@@ -100,3 +99,18 @@ def axpy(y: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
         return y
     _blas_in_place(routine, y, x, a=alpha)
     return y
+
+
+def scal(x: np.ndarray, alpha: float) -> np.ndarray:
+    """``x *= alpha`` in place (BLAS's scal for float32 and float64: the same numbers)."""
+    routine = _blas_for(x.dtype)[1]
+    if routine is None:
+        x *= alpha
+        return x
+    if x.flags.c_contiguous and x.size < _BLAS_MAX:  # the usual case
+        flat = x.reshape(-1)
+        if routine(alpha, flat) is not flat:
+            raise RuntimeError("scal did not write in place")
+        return x
+    _blas_in_place(routine, x, alpha)
+    return x

@@ -158,9 +158,14 @@ def test_no_token_sequence_of_a_stubbed_body_survives_anywhere(edition):
             file_tokens = _tokens(text)
         else:
             file_tokens = [t for line in text.splitlines() for t in _safe_tokens(line)]
+        runs: dict[int, set[tuple[str, ...]]] = {}  # the file's runs of each length
         for target, toks in tokens.items():
             size = min(WINDOW, len(toks))
-            found = {tuple(file_tokens[i : i + size]) for i in range(len(file_tokens) - size + 1)}
+            if size not in runs:
+                runs[size] = {
+                    tuple(file_tokens[i : i + size]) for i in range(len(file_tokens) - size + 1)
+                }
+            found = runs[size]
             for i in range(len(toks) - size + 1):
                 if tuple(toks[i : i + size]) in found:
                     covered[target][i : i + size] = [True] * size

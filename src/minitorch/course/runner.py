@@ -136,7 +136,8 @@ def format_table(assignment: Assignment, results: list[TaskResult]) -> str:
     lines = [f"{assignment.id}: {assignment.title}"]
     for r in results:
         status = "passed" if r.passed else "failed"
-        line = f"  {r.task.name:<{width}}  {r.earned:>2}/{r.task.points:<2}  {status}"
+        score = f"{r.earned:>2}/{r.task.points}"
+        line = f"  {r.task.name:<{width}}  {score:<5}  {status}"
         if r.message:
             line += f"  {r.message}"
         if r.printed and not r.passed:
@@ -144,7 +145,7 @@ def format_table(assignment: Assignment, results: list[TaskResult]) -> str:
         lines.append(line)
     earned = sum(r.earned for r in results)
     possible = sum(r.task.points for r in results)
-    lines.append(f"  {'total':<{width}}  {earned:>2}/{possible:<2}")
+    lines.append(f"  {'total':<{width}}  {earned:>2}/{possible}")
     return "\n".join(lines)
 
 

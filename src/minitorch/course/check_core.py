@@ -1,0 +1,185 @@
+"""What a public check is, and the message when a task fails it.
+
+A :class:`Check` is one row of the table :data:`minitorch.course.checks.CHECKS`, keyed by the
+task's name. Its
+``cases`` draw fixed-seed float64 inputs; its ``run`` calls a function (the student's, or the
+reference's when :mod:`.make_golden` stores the expected values) and returns named outputs;
+``hints`` say, per output, what it is and how it is computed, for the message. A check may
+also (or only) test behaviour with ``behaviour``, a function that returns a message or
+``None``. The stored values live in ``golden/<assignment>.npz`` (no reference code ships in a
+student edition), under ``<task>/<case>/in/<name>`` and ``<task>/<case>/out/<name>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Arrays",
+    "Check",
+    "at_index",
+    "compare",
+    "golden_path",
+    "load_cache",
+    "number",
+    "run_check",
+    "store_cache",
+]
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Check:
+    """How one task is checked (see the module's docstring)."""
+
+    cases: Callable[[np.random.Generator], dict[str, Arrays]] | None = None
+    run: Callable[[Callable, str, Arrays], dict[str, Any]] | None = None
+    hints: dict[str, str] = field(default_factory=dict)
+    behaviour: Callable[[Callable], str | None] | None = None
+    atol: float = 1e-9
+    rtol: float = 1e-7
+
+
+def golden_path(assignment_id: str) -> Path:
+    return GOLDEN_DIR / f"{assignment_id}.npz"
+
+
+# ----------------------------------------------------------------- comparing and explaining
+def at_index(index: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _likely(yours: np.ndarray, expected: np.ndarray, atol: float, rtol: float) -> str | None:
+    """A mistake recognised from the numbers alone: the sign, the transpose, a constant factor."""
+    same_shape = yours.shape == expected.shape
+    if same_shape and np.any(expected != 0) and np.allclose(yours, -expected, atol=atol, rtol=rtol):
+        return "every value has the wrong sign"
+    transposed = expected.ndim == 2 and yours.shape == expected.shape[::-1]
+    if transposed and np.allclose(yours, expected.T, atol=atol, rtol=rtol):
+        return "you computed its transpose"
+    nonzero = np.abs(expected) > 1e-12
+    if same_shape and nonzero.sum() >= 2:
+        ratio = yours[nonzero] / expected[nonzero]
+        factor = float(np.median(ratio))
+        if factor != 0 and np.allclose(ratio, factor, rtol=1e-6) and abs(factor - 1) > 1e-6:
+            return f"every value is {number(factor)} times the expected one (a factor missing?)"
+    return None
+
+
+def compare(
+    function: str, name: str, yours: Any, expected: Any, hint: str, atol: float, rtol: float
+) -> str | None:
+    """``None`` when ``yours`` matches ``expected``, else the one message a student acts on:
+    ``"linear_backward: dW differs at [2, 1] (yours 0.31, expected -0.12); <hint>"``."""
+    tail = f"; {hint}" if hint else ""
+    if expected is None:
+        if yours is None:
+            return None
+        return f"{function}: {name} should be None here{tail}"
+    if yours is None:
+        return f"{function}: {name} is None, expected an array of shape {expected.shape}{tail}"
+    try:
+        yours = np.asarray(yours, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{function}: {name} is {type(yours).__name__}, not an array of numbers{tail}"
+    expected = np.asarray(expected, dtype=np.float64)
+    if yours.shape != expected.shape:
+        likely = _likely(yours, expected, atol, rtol)
+        why = f" ({likely})" if likely else ""
+        return f"{function}: {name} has shape {yours.shape}, expected {expected.shape}{why}{tail}"
+    if np.allclose(yours, expected, atol=atol, rtol=rtol, equal_nan=True):
+        return None
+    error = np.abs(yours - expected)
+    error = np.where(np.isnan(error), np.inf, error)
+    where = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
+    mine, theirs = float(yours[where]), float(expected[where])
+    place = f" at {at_index(where)}" if error.ndim else ""
+    likely = _likely(yours, expected, atol, rtol)
+    why = f"; {likely}" if likely else ""
+    return (
+        f"{function}: {name} differs{place} (yours {number(mine)}, expected {number(theirs)}, "
+        f"largest error {number(float(error[where]))}){why}{tail}"
+    )
+
+
+def run_check(task_name: str, check: Check, function: Callable, golden: Any) -> str | None:
+    """Check ``function`` for ``task_name`` against the stored values in ``golden`` (an open
+    ``.npz``): ``None`` when it passes, else the message of its first failure."""
+    short = task_name.split(".")[-1] if "." in task_name else task_name
+    if check.run is not None:
+        prefix = f"{task_name}/"
+        cases = sorted({key.split("/")[1] for key in golden.files if key.startswith(prefix)})
+        if not cases:
+            raise LookupError(f"no stored values for {task_name}; run make_golden")
+        for case in cases:
+            stored = f"{prefix}{case}/"
+            inputs = {
+                k[len(stored) + 3 :]: np.array(golden[k])
+                for k in golden.files
+                if k.startswith(stored + "in/")
+            }
+            expected = {
+                k[len(stored) + 4 :]: golden[k]
+                for k in golden.files
+                if k.startswith(stored + "out/")
+            }
+            for k in golden.files:
+                if k.startswith(stored + "none/"):
+                    expected[k[len(stored) + 5 :]] = None
+            outputs = check.run(function, case, inputs)
+            for name, value in expected.items():
+                message = compare(
+                    short, name, outputs.get(name), value, check.hints.get(name, ""),
+                    check.atol, check.rtol,
+                )
+                if message is not None:
+                    return f"{message} [case {case}]"
+    if check.behaviour is not None:
+        return check.behaviour(function)
+    return None
+
+
+
+
+def store_cache(cache: Any) -> Arrays:
+    """A cache's fields as arrays to store (``cache.<field>``): arrays, numbers, flags and
+    tuples of ints (shapes, strides); ``None``, strings and nested caches are left out (the
+    check's case gives them)."""
+    stored = {}
+    for name, value in cache._asdict().items():
+        if isinstance(value, tuple) and not all(isinstance(v, (int, np.integer)) for v in value):
+            continue
+        if isinstance(value, (np.ndarray, bool, int, float, np.number, tuple)):
+            stored[f"cache.{name}"] = np.asarray(value)
+    return stored
+
+
+def load_cache(cache_type: Any, arrays: Arrays, **given: Any) -> Any:
+    """The cache ``store_cache`` stored, rebuilt: integer vectors become tuples (shapes,
+    strides), 0-d arrays numbers or flags, missing fields ``None`` (or as ``given``)."""
+    values = {}
+    for name in cache_type._fields:
+        if name in given:
+            values[name] = given[name]
+            continue
+        value = arrays.get(f"cache.{name}")
+        if value is None:
+            values[name] = None
+        elif value.ndim == 0:
+            values[name] = value.item()
+        elif value.dtype.kind in "iu" and value.ndim == 1:
+            values[name] = tuple(int(v) for v in value)
+        else:
+            values[name] = value
+    return cache_type(**values)

@@ -18,6 +18,12 @@ def row_sum(x: np.ndarray) -> np.ndarray:
     return np.einsum("...j->...", x)[..., None]
 
 
+def row_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Σⱼ aⱼ bⱼ over the last axis, keeping it: ``(a * b).sum(axis=-1, keepdims=True)``, in one
+    pass without forming the product."""
+    return np.einsum("...j,...j->...", a, b)[..., None]
+
+
 def row_mean(x: np.ndarray) -> np.ndarray:
     """(1/D) Σⱼ xⱼ over the last axis (D values), keeping it: ``x.mean(axis=-1, keepdims=True)``."""
     return np.einsum("...j->...", x)[..., None] / x.shape[-1]

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._fast import row_sum
+from ._fast import row_dot, row_sum
 from .dropout import dropout_forward
 
 
@@ -135,12 +135,13 @@ def attention_forward(
     Returns ``(O, cache)``.
     """
     scale = 1.0 / math.sqrt(q.shape[-1])
-    scores = (q @ k.swapaxes(-1, -2)) * scale
+    scores = q @ k.swapaxes(-1, -2)
+    scores *= scale  # S = q kᵀ / √d (+ mask), then its softmax, all in the memory of S:
     if mask is not None:
         scores += mask
-    # softmax along the keys j, shifted by the row maximum so that exp never overflows
-    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    weights = e / row_sum(e)  # row_sum(e) = e.sum(axis=-1, keepdims=True), see _fast.py
+    scores -= scores.max(axis=-1, keepdims=True)  # S − max S, so that exp never overflows
+    weights = np.exp(scores, out=scores)  # e = exp(S − max S)
+    weights /= row_sum(weights)  # P = e / Σⱼ e  (row_sum(e) = e.sum(-1, keepdims=True))
     dropped, dropout = dropout_forward(weights, dropout_p, training, generator)
     dropout_mask = dropout.mask
     output = np.matmul(dropped, v, out=out)
@@ -179,8 +180,10 @@ def attention_backward(
     dP = G @ v.swapaxes(-1, -2)
     if M is not None:
         dP *= M
-    D = row_sum(G * cache.output)  # Dᵢ = Gᵢ·Oᵢ = Σⱼ dPᵢⱼ Pᵢⱼ
-    dS = P * (dP - D)
+    D = row_dot(G, cache.output)  # Dᵢ = Gᵢ·Oᵢ = Σⱼ dPᵢⱼ Pᵢⱼ
+    dS = dP  # dS = P ⊙ (dP − D), written over dP (one T×T array per head fewer)
+    dS -= D
+    dS *= P
     dq = np.matmul(dS, k, out=dq_out)
     dq *= scale
     dk = np.matmul(dS.swapaxes(-1, -2), q, out=dk_out)

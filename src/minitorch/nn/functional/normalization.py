@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._fast import row_mean
+from ._fast import row_dot, row_mean
 
 
 class LayerNormCache(NamedTuple):
@@ -39,16 +39,17 @@ def layer_norm_forward(
 
     Shapes: x (..., *normalized_shape); gamma and beta ``normalized_shape``, or ``None`` (no
     scale, no shift). Returns ``(y, cache)``, a :class:`LayerNormCache`.
-    (``row_mean(a)`` is ``a.mean(axis=-1, keepdims=True)``, see ``_fast.py``.)
+    (``row_mean(a)`` is ``a.mean(axis=-1, keepdims=True)`` and ``row_dot(a, b)`` is
+    ``(a * b).sum(axis=-1, keepdims=True)``, see ``_fast.py``.)
     """
     normalized_shape = tuple(normalized_shape)
     D = int(np.prod(normalized_shape, dtype=np.int64))
     rows = x.reshape(-1, D)
     mu = row_mean(rows)
-    xmu = rows - mu
-    var = row_mean(xmu * xmu)
+    xhat = rows - mu  # x − μ, made x̂ in place below
+    var = row_dot(xhat, xhat) / D  # (1/D) Σⱼ (xⱼ − μ)²
     rstd = 1.0 / np.sqrt(var + eps)
-    xhat = xmu * rstd
+    xhat *= rstd  # x̂ = (x − μ) / √(σ² + ε)
     y = xhat.copy() if gamma is None else xhat * gamma.reshape(-1)  # y = γ ⊙ x̂ + β
     if beta is not None:
         y += beta.reshape(-1)

@@ -74,13 +74,18 @@ def _slow_unless_a_round(ids: list[str]) -> list:
 def test_the_stored_values_are_the_reference_s_and_it_passes_every_check(assignment_id):
     """In process, fast: golden/<id>.npz holds what the reference computes today (a change
     of the core's numbers shows here: run make_golden), and every check passes on it."""
-    stored = np.load(golden_path(assignment_id))
     now = golden_arrays(assignment_id)
-    assert sorted(stored.files) == sorted(now)
+    if not now:  # checked by behaviour only
+        assert not golden_path(assignment_id).exists()
+        stored = {}
+    else:
+        stored = dict(np.load(golden_path(assignment_id)))
+    assert sorted(stored) == sorted(now)
     for key, value in now.items():
         np.testing.assert_allclose(stored[key], value, rtol=1e-12, atol=1e-14, err_msg=key)
     for task in assignment(assignment_id).tasks:
-        assert run_check(task.name, resolve(task.target), stored) is None, task.name
+        values = type("Stored", (), {"files": list(stored), "__getitem__": stored.__getitem__})
+        assert run_check(task.name, resolve(task.target), values()) is None, task.name
 
 
 @pytest.mark.parametrize("assignment_id", _slow_unless_a_round(CHECKED))

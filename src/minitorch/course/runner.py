@@ -166,6 +166,18 @@ def _where(error: BaseException) -> str:
     return ""
 
 
+class _NoValues:
+    """The stored values of an assignment checked by behaviour only: none."""
+
+    files: tuple[str, ...] = ()
+
+    def __enter__(self) -> _NoValues:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
 def _child(task_name: str, assignment_id: str, verdict: str) -> None:
     import numpy as np
 
@@ -174,8 +186,9 @@ def _child(task_name: str, assignment_id: str, verdict: str) -> None:
     from .targets import resolve
 
     _, task = find_task(task_name)
+    path = golden_path(assignment_id)
     try:
-        with np.errstate(all="ignore"), np.load(golden_path(assignment_id)) as golden:
+        with np.errstate(all="ignore"), (np.load(path) if path.exists() else _NoValues()) as golden:
             message = run_check(task.name, resolve(task.target), golden)
     except NotImplementedError as error:  # a stub: its message names the task
         named = str(error).startswith(f"{task.name} (")

@@ -37,6 +37,7 @@ from ._checks import (
     parameter_labels,
     parameters_changed,
 )
+from ._inplace import scratch_for
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -182,8 +183,6 @@ class Optimizer:
         self._params: list[np.ndarray] = []
         self._group_sizes: list[int] = []
         self._zero_grad_takes_flag: list[bool] = []
-        self._scratch_buffers: dict[np.dtype, np.ndarray] = {}
-        self._work_views: dict[tuple[np.dtype, tuple[int, ...]], tuple[np.ndarray, ...]] = {}
         self.defaults = self._checked_group(owner, {"lr": lr, **hyperparameters})
         groups = params if is_list_of_dicts(params) else [{"params": params}]
         for group in groups:
@@ -379,34 +378,16 @@ class Optimizer:
 
         ``arrays`` are the parameter, its gradient and its state arrays, all shaped like the
         parameter (``None`` for state an option turns off). For each aligned piece (see
-        :func:`chunks`) this calls ``rule(*pieces, work, **constants)``, where ``work`` is a
-        pair of scratch arrays shaped like the piece, with garbage contents. The built-in
-        optimizers write their rule once, as such a function (e.g. :func:`~.sgd.sgd_update`),
-        and their ``update_parameter`` calls this.
+        :func:`chunks`) this calls ``rule(*pieces, scratch, **constants)``, where ``scratch``
+        is a pair of scratch arrays shaped like the piece, with garbage contents
+        (:func:`~._inplace.scratch_for`). The built-in optimizers write their rule once, as
+        such a function (e.g. :func:`~.sgd.sgd`), and their ``update_parameter`` calls this.
         """
         if arrays[0].size <= CHUNK_SIZE:  # the usual case for small models: no cutting
-            rule(*arrays, self._work(arrays[0]), **constants)
+            rule(*arrays, scratch_for(arrays[0]), **constants)
             return
         for pieces in chunks(*arrays):
-            rule(*pieces, self._work(pieces[0]), **constants)
-
-    def _work(self, like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Two scratch arrays shaped and typed like ``like``, reused from step to step.
-
-        They are views of one ``(2, n)`` buffer per dtype, grown to the largest piece seen, so
-        the hot loop allocates nothing after the first step; the views are kept per shape.
-        """
-        key = (like.dtype, like.shape)
-        work = self._work_views.get(key)
-        if work is None:
-            size = like.size
-            buffer = self._scratch_buffers.get(like.dtype)
-            if buffer is None or buffer.shape[1] < size:
-                buffer = self._scratch_buffers[like.dtype] = np.empty((2, size), like.dtype)
-                self._work_views = {k: v for k, v in self._work_views.items() if k[0] != like.dtype}
-            work = (buffer[0, :size].reshape(like.shape), buffer[1, :size].reshape(like.shape))
-            self._work_views[key] = work
-        return work
+            rule(*pieces, scratch_for(pieces[0]), **constants)
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self) -> StateDict:

@@ -7,6 +7,7 @@
     minitorch course build 02-activations --out week2 --keep-from week1
     minitorch check [TASK ...]                          # in an edition: its assignment's checks
     minitorch check --assignment 01-linear              # on the reference: every task passes
+    minitorch course grade handout --assignment 01-linear --results results.json
 
 ``check`` exits 0 only when every task checked passes, 1 otherwise. The work is done by
 :mod:`minitorch.course`; this module is its options and its output.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from ..course import ASSIGNMENTS, assignment
 from ..course.edition import build_edition, edition_info
+from ..course.grading import grade, write_results
 from ..course.runner import TIMEOUT, check_tasks, format_table
 from ._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROG, CLIError
 
@@ -27,9 +29,9 @@ __all__ = ["run_course"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Course mode: hand out, check.")
+    parser = argparse.ArgumentParser(prog=PROG, description="Course mode: hand out, check, grade.")
     commands = parser.add_subparsers(dest="command", required=True)
-    course = commands.add_parser("course", help="the course: list its assignments, build one")
+    course = commands.add_parser("course", help="the course: list, build an edition, grade")
     actions = course.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="the assignments, their tasks and points")
     listing.add_argument("--json", action="store_true", help="print them as JSON")
@@ -40,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
         "--keep-from", type=Path, default=None,
         help="a previous edition whose earlier tasks' bodies (the student's) are kept",
     )
+    grade = actions.add_parser("grade", help="grade a submission into Gradescope's results.json")
+    grade.add_argument("submission", type=Path, help="the student's edition (a directory)")
+    grade.add_argument("--assignment", required=True, help="the assignment to grade")
+    grade.add_argument("--results", type=Path, default=Path("results.json"),
+                       help="where to write Gradescope's results (default results.json)")
+    grade.add_argument("--timeout", type=float, default=TIMEOUT,
+                       help=f"seconds per task (default {TIMEOUT:g})")
     check = commands.add_parser("check", help="run the public checks of the assignment")
     check.add_argument("tasks", nargs="*", help="only these tasks (default: all of them)")
     check.add_argument(
@@ -97,6 +106,19 @@ def _check(tasks: list[str], assignment_id: str | None, timeout: float) -> int:
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILURE
 
 
+def _grade(submission: Path, assignment_id: str, results: Path, timeout: float) -> int:
+    try:
+        graded, task_results = grade(submission, assignment_id, timeout=timeout)
+    except KeyError as error:
+        raise CLIError(f"course grade: {error.args[0]}") from None
+    except FileNotFoundError as error:
+        raise CLIError(f"course grade: {error}") from None
+    write_results(results, graded)
+    print(format_table(assignment(assignment_id), task_results))
+    print(f"{results}: score {graded['score']} in {graded['execution_time']:.1f} s")
+    return EXIT_OK
+
+
 def run_course(argv: list[str]) -> int:
     """Run ``course ...`` or ``check ...`` (``argv`` starts with the command)."""
     try:
@@ -108,4 +130,6 @@ def run_course(argv: list[str]) -> int:
         return _check(args.tasks, args.assignment, args.timeout)
     if args.action == "list":
         return _list(args.json)
+    if args.action == "grade":
+        return _grade(args.submission, args.assignment, args.results, args.timeout)
     return _build(args.assignment, args.out, args.keep_from)

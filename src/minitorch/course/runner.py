@@ -66,20 +66,45 @@ def _limit_memory() -> None:  # runs in the child before exec
         pass
 
 
-def _run_one(task: Task, assignment_id: str, timeout: float) -> TaskResult:
+# Grading: the submission's minitorch, with this (the grader's) course package in place of the
+# submission's own copy, so the checks and the stored values are the grader's.
+_GRADE_BOOTSTRAP = """
+import importlib.util, pathlib, sys
+course, submission = sys.argv[1], sys.argv[2]
+import minitorch
+if not pathlib.Path(minitorch.__file__).resolve().is_relative_to(pathlib.Path(submission)):
+    sys.exit(f"grading imported {minitorch.__file__}, not the submission's minitorch")
+spec = importlib.util.spec_from_file_location(
+    "minitorch.course", course + "/__init__.py", submodule_search_locations=[course])
+module = importlib.util.module_from_spec(spec)
+sys.modules["minitorch.course"] = minitorch.course = module
+spec.loader.exec_module(module)
+from minitorch.course.runner import _child
+_child(*sys.argv[3:])
+"""
+
+
+def _command(task: Task, assignment_id: str, verdict: Path, submission: Path | None) -> list:
+    if submission is None:
+        return [sys.executable, "-m", "minitorch.course.runner", "--child",
+                task.name, assignment_id, str(verdict)]
+    course = str(Path(__file__).resolve().parent)
+    return [sys.executable, "-c", _GRADE_BOOTSTRAP, course, str(submission.resolve()),
+            task.name, assignment_id, str(verdict)]
+
+
+def _run_one(
+    task: Task, assignment_id: str, timeout: float, submission: Path | None = None
+) -> TaskResult:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="minitorch-check-") as work:
         verdict = Path(work) / "verdict.json"
         output = Path(work) / "output.txt"
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(PACKAGE_PARENT), *filter(None, [env.get("PYTHONPATH")])]
-        )
+        first = PACKAGE_PARENT if submission is None else submission.resolve() / "src"
+        env["PYTHONPATH"] = os.pathsep.join([str(first), *filter(None, [env.get("PYTHONPATH")])])
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        command = [
-            sys.executable, "-m", "minitorch.course.runner", "--child",
-            task.name, assignment_id, str(verdict),
-        ]
+        command = _command(task, assignment_id, verdict, submission)
         with open(output, "wb") as sink:
             try:
                 process = subprocess.run(
@@ -113,9 +138,13 @@ def _run_one(task: Task, assignment_id: str, timeout: float) -> TaskResult:
 
 
 def check_tasks(
-    assignment: Assignment, names: list[str] | None = None, timeout: float = TIMEOUT
+    assignment: Assignment,
+    names: list[str] | None = None,
+    timeout: float = TIMEOUT,
+    submission: Path | None = None,
 ) -> list[TaskResult]:
-    """Run the public checks of ``assignment`` (only the tasks in ``names``, if given)."""
+    """Run the public checks of ``assignment`` (only the tasks in ``names``, if given) on this
+    minitorch, or on the student edition at ``submission`` with this package's checks."""
     tasks = list(assignment.tasks)
     if names:
         known = {t.name: t for t in tasks} | {t.target: t for t in tasks}
@@ -127,7 +156,9 @@ def check_tasks(
             )
         tasks = [known[n] for n in dict.fromkeys(names)]
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(lambda task: _run_one(task, assignment.id, timeout), tasks))
+        return list(
+            pool.map(lambda task: _run_one(task, assignment.id, timeout, submission), tasks)
+        )
 
 
 def format_table(assignment: Assignment, results: list[TaskResult]) -> str:
@@ -154,7 +185,7 @@ def _where(error: BaseException) -> str:
     """``" (at nn/functional/linear.py:27)"``: the last frame of the error inside minitorch,
     outside the course's own code."""
     frames = traceback.extract_tb(error.__traceback__)
-    package = PACKAGE_PARENT / "minitorch"
+    package = Path(sys.modules["minitorch"].__file__).resolve().parent  # the student's
     for frame in reversed(frames):
         path = Path(frame.filename)
         try:

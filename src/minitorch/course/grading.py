@@ -1,0 +1,57 @@
+"""Grading a submission into Gradescope's ``results.json``.
+
+``grade(submission, assignment_id)`` runs the public checks of the assignment on a student's
+edition (a directory holding ``src/minitorch``) with the grader's own check code and stored
+values (never the submission's copy of them), each task in a child process, and returns
+Gradescope's results: ``score``, ``execution_time`` and one test per task with ``name``,
+``score``, ``max_score``, ``status``, ``output`` (the teaching message) and ``visibility``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from .runner import TIMEOUT, TaskResult, check_tasks
+from .syllabus import assignment
+
+__all__ = ["grade", "results_json", "write_results"]
+
+
+def results_json(results: list[TaskResult], seconds: float) -> dict:
+    """Gradescope's results.json for these task results."""
+    return {
+        "score": sum(r.earned for r in results),
+        "execution_time": round(seconds, 3),
+        "tests": [
+            {
+                "name": r.task.name,
+                "score": r.earned,
+                "max_score": r.task.points,
+                "status": "passed" if r.passed else "failed",
+                "output": r.message or "passed",
+                "visibility": "visible",
+            }
+            for r in results
+        ],
+    }
+
+
+def grade(
+    submission: Path | str, assignment_id: str, timeout: float = TIMEOUT
+) -> tuple[dict, list[TaskResult]]:
+    """Grade the edition at ``submission`` on ``assignment_id``'s public checks."""
+    submission = Path(submission)
+    if not (submission / "src" / "minitorch" / "__init__.py").is_file():
+        raise FileNotFoundError(
+            f"{submission} holds no student edition (no src/minitorch/__init__.py)"
+        )
+    chosen = assignment(assignment_id)
+    start = time.perf_counter()
+    results = check_tasks(chosen, timeout=timeout, submission=submission)
+    return results_json(results, time.perf_counter() - start), results
+
+
+def write_results(path: Path | str, results: dict) -> None:
+    Path(path).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", "utf-8")

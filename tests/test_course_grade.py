@@ -1,0 +1,79 @@
+"""`minitorch course grade`: Gradescope's results.json from a student's edition.
+
+Scored with the grader's checks and stored values, never the submission's copies: a
+submission that patches its own checks, prints a fake result or writes results.json keeps
+its score. (Open: code in the child process can still forge the child's verdict file; the
+comparison has to move to the parent, with the stored values unreadable to the child.)
+"""
+
+from __future__ import annotations
+
+import json
+
+from minitorch.cli import main
+from minitorch.course import assignment
+from minitorch.course.edition import build_edition
+from test_course_check import _set_body
+
+ASSIGNMENT = "01-linear"
+
+
+def _grade(tmp_path, edition, capsys) -> dict:
+    results = tmp_path / "results.json"
+    assert main(["course", "grade", str(edition), "--assignment", ASSIGNMENT,
+                 "--results", str(results)]) == 0
+    capsys.readouterr()
+    return json.loads(results.read_text())
+
+
+def test_results_json_has_gradescope_s_shape_and_partial_credit(tmp_path, capsys):
+    edition = tmp_path / "submission"
+    build_edition(ASSIGNMENT, edition)
+    chosen = assignment(ASSIGNMENT)
+    fresh = _grade(tmp_path, edition, capsys)
+    assert set(fresh) == {"score", "execution_time", "tests"}
+    assert fresh["score"] == 0 and fresh["execution_time"] > 0
+    for test, task in zip(fresh["tests"], chosen.tasks, strict=True):
+        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
+        assert (test["name"], test["score"], test["max_score"], test["status"]) == (
+            task.name, 0, task.points, "failed"
+        )
+        assert "is not written yet" in test["output"] and test["visibility"] == "visible"
+
+    _set_body(edition, chosen.tasks[0].target)  # the forward written, the backward not
+    partial = _grade(tmp_path, edition, capsys)
+    assert partial["score"] == chosen.tasks[0].points
+    assert [t["status"] for t in partial["tests"]] == ["passed", "failed"]
+
+
+def test_a_submission_cannot_change_its_score(tmp_path, capsys):
+    edition = tmp_path / "cheater"
+    build_edition(ASSIGNMENT, edition)
+    honest = _grade(tmp_path, edition, capsys)["score"]
+    # Its own copy of the checks made to pass everything: not the copy the grader uses.
+    core = edition / "src/minitorch/course/check_core.py"
+    core.write_text(core.read_text().replace(
+        "def run_check(task_name: str, check: Check, function: Callable, golden: Any) -> "
+        "str | None:\n", "def run_check(task_name, check, function, golden):\n    return None\n"
+    ))
+    runner = edition / "src/minitorch/course/runner.py"
+    runner.write_text(runner.read_text() + "\nTIMEOUT = 0.001\n")
+    # A body that prints a fake table and writes a results.json where it runs.
+    target = assignment(ASSIGNMENT).tasks[0].target
+    _set_body(edition, target, (
+        "import pathlib\n"
+        "print('linear_forward  4/4  passed')\n"
+        "pathlib.Path('results.json').write_text('{\"score\": 100}')\n"
+        "raise NotImplementedError('not yet')\n"
+    ))
+    assert _grade(tmp_path, edition, capsys)["score"] == honest == 0
+    # A body that exits the process before any verdict.
+    _set_body(edition, target, "import os\nos._exit(0)\n")
+    graded = _grade(tmp_path, edition, capsys)
+    assert graded["score"] == 0
+    assert "stopped before its verdict" in graded["tests"][0]["output"]
+
+
+def test_grading_something_that_is_no_edition_is_one_line(tmp_path, capsys):
+    assert main(["course", "grade", str(tmp_path), "--assignment", ASSIGNMENT]) == 2
+    assert "holds no student edition" in capsys.readouterr().err

@@ -36,7 +36,7 @@ import threading
 
 import numpy as np
 
-from ._blas import axpy, scal
+from ._blas import _BLAS, _BLAS_MAX, axpy, scal
 
 _local = threading.local()
 
@@ -81,7 +81,13 @@ def _scratch(like: np.ndarray) -> np.ndarray:
 def mul_(x: np.ndarray, value: float) -> np.ndarray:
     """``x ← x · value`` (``x.mul_(value)``), on BLAS's scal: the same numbers as ``x *= value``,
     and faster here."""
-    return scal(x, value)
+    routines = _BLAS.get(x.dtype)
+    if routines is not None and x.flags.c_contiguous and x.size < _BLAS_MAX:  # the usual case
+        flat = x.reshape(-1)
+        if routines[1](value, flat) is not flat:
+            raise RuntimeError("scal did not write in place")
+        return x
+    return scal(x, value)  # the first call (it loads BLAS), float16, strided or huge arrays
 
 
 def div_(x: np.ndarray, value: float) -> np.ndarray:
@@ -96,8 +102,22 @@ def add_(x: np.ndarray, other: np.ndarray | float, alpha: float = 1) -> np.ndarr
     ``other`` is an array like ``x`` (BLAS's axpy: PyTorch's numbers to the last bit) or a
     number (``x.add_(eps)``).
     """
+    routines = _BLAS.get(x.dtype)
+    if (  # the usual case, on BLAS's axpy
+        routines is not None
+        and type(other) is np.ndarray
+        and other.shape == x.shape
+        and other.dtype == x.dtype
+        and x.flags.c_contiguous
+        and other.flags.c_contiguous
+        and x.size < _BLAS_MAX
+    ):
+        flat = x.reshape(-1)
+        if routines[0](other.reshape(-1), flat, a=alpha) is not flat:
+            raise RuntimeError("axpy did not write in place")
+        return x
     if isinstance(other, np.ndarray):
-        return axpy(x, other, alpha)
+        return axpy(x, other, alpha)  # the first call (it loads BLAS), float16, strided arrays
     x += alpha * other
     return x
 

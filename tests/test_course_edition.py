@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -247,3 +248,31 @@ def test_build_refuses_a_non_empty_folder_and_a_folder_that_is_no_edition(tmp_pa
                  "--keep-from", str(tmp_path / "full")]) == 2
     assert "is not a student edition" in capsys.readouterr().err
     assert assignment("01-linear")
+
+
+def test_the_edition_s_package_data_holds_the_stored_values_and_edition_json(edition):
+    out, _, _ = edition
+    ours = (out / "pyproject.toml").read_text().splitlines()
+    theirs = (REFERENCE / "pyproject.toml").read_text().splitlines()
+    assert len(ours) == len(theirs)
+    changed = [(a, b) for a, b in zip(ours, theirs, strict=True) if a != b]
+    assert len(changed) <= 1  # none once the reference declares them itself
+    line = next(x for x in ours if x.startswith("minitorch = ["))
+    assert '"course/golden/*.npz"' in line and '"course/edition.json"' in line
+
+
+@pytest.mark.slow
+def test_the_edition_builds_a_wheel_with_the_course_data(edition, tmp_path):
+    out = tmp_path / "copy"  # pip writes build/ and *.egg-info where it builds
+    shutil.copytree(edition[0], out)
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(out)], capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    import zipfile
+
+    names = zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist()
+    assert "minitorch/course/edition.json" in names
+    assert "minitorch/course/golden/01-linear.npz" in names

@@ -14,6 +14,7 @@ student wrote in a previous edition. The edition says which it is in
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from .targets import Body, formula_place, locate, module_and_qualname, source_pa
 __all__ = ["EDITION_FILE", "build_edition", "edition_info", "project_root", "stub_lines"]
 
 EDITION_FILE = "edition.json"
+COURSE_DATA = ("course/golden/*.npz", f"course/{EDITION_FILE}")  # package data an edition needs
 _PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "*.egg-info", ".*")
 
@@ -71,6 +73,20 @@ def _old_body(keep_from: Path, task: Task) -> str:
     return body.text(source.splitlines(keepends=True))
 
 
+def _declare_course_data(pyproject: Path) -> None:
+    """Add the stored values and edition.json to the edition's package data (so that a plain
+    ``pip install DIR`` ships them too), where the reference's pyproject.toml does not yet."""
+    if not pyproject.is_file():
+        return
+    text = pyproject.read_text(encoding="utf-8")
+    match = re.search(r'^minitorch = \[(.*)\]$', text, flags=re.M)
+    missing = [p for p in COURSE_DATA if f'"{p}"' not in (match.group(1) if match else "")]
+    if match is None or not missing:
+        return
+    entries = match.group(1) + "".join(f', "{p}"' for p in missing)
+    pyproject.write_text(text[: match.start(1)] + entries + text[match.end(1) :], "utf-8")
+
+
 def build_edition(
     assignment_id: str, out: Path | str, keep_from: Path | str | None = None
 ) -> dict:
@@ -91,6 +107,7 @@ def build_edition(
         if (root / name).is_file():
             shutil.copy2(root / name, out / name)
     shutil.copytree(root / "src" / "minitorch", out / "src" / "minitorch", ignore=_IGNORED)
+    _declare_course_data(out / "pyproject.toml")
 
     index = ASSIGNMENTS.index(owner)
     stubbed = list(ASSIGNMENTS[index:])

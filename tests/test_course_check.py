@@ -198,6 +198,9 @@ def test_a_task_that_hangs_prints_or_exits_gets_its_own_line(tmp_path):
     assert "debugging" not in output
 
     _set_body(edition, "minitorch.optim.optimizer.Optimizer.zero_grad", "while True:\n    pass\n")
-    code, output = _check(edition, "Optimizer.zero_grad", "--timeout", "3")
+    _set_body(edition, "minitorch.optim.adam.adam", "hog = np.ones(1 << 40)\n")  # 8 TB
+    code, output = _check(edition, "Optimizer.zero_grad", "adam", "--timeout", "5")
+    rows = _scores(output)
     assert code == 1
-    assert "did not finish within 3 s" in _scores(output)["Optimizer.zero_grad"][3]
+    assert "did not finish within 5 s" in rows["Optimizer.zero_grad"][3]
+    assert rows["adam"][3].startswith("adam: raised MemoryError"), rows["adam"]

@@ -26,7 +26,10 @@ from .syllabus import Assignment, Task
 __all__ = ["TaskResult", "check_tasks", "format_table"]
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the directory holding minitorch/
-MEMORY_LIMIT = 2 * 1024**3  # bytes of address space a task may use
+MEMORY_LIMIT = 4 * 1024**3  # bytes of address space a task may use
+# One BLAS thread per task: two tasks run at once, and a many-core machine's per-thread BLAS
+# buffers would otherwise count against the memory limit.
+_ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 TIMEOUT = 60.0  # seconds a task may take
 WORKERS = 2  # tasks checked at once
 
@@ -100,7 +103,7 @@ def _run_one(
     with tempfile.TemporaryDirectory(prefix="minitorch-check-") as work:
         verdict = Path(work) / "verdict.json"
         output = Path(work) / "output.txt"
-        env = dict(os.environ)
+        env = {**os.environ, **_ONE_THREAD}
         first = PACKAGE_PARENT if submission is None else submission.resolve() / "src"
         env["PYTHONPATH"] = os.pathsep.join([str(first), *filter(None, [env.get("PYTHONPATH")])])
         env["PYTHONDONTWRITEBYTECODE"] = "1"

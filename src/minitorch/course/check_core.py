@@ -1,13 +1,13 @@
 """What a public check is, and the message when a task fails it.
 
 A :class:`Check` is one row of the table :data:`minitorch.course.checks.CHECKS`, keyed by the
-task's name. Its
-``cases`` draw fixed-seed float64 inputs; its ``run`` calls a function (the student's, or the
-reference's when :mod:`.make_golden` stores the expected values) and returns named outputs;
-``hints`` say, per output, what it is and how it is computed, for the message. A check may
-also (or only) test behaviour with ``behaviour``, a function that returns a message or
-``None``. The stored values live in ``golden/<assignment>.npz`` (no reference code ships in a
-student edition), under ``<task>/<case>/in/<name>`` and ``<task>/<case>/out/<name>``.
+task's name. Its ``cases`` draw fixed-seed float64 inputs; its ``run`` calls a function (the
+student's, or the reference's when :mod:`.make_golden` stores the expected values) and returns
+named outputs; ``hints`` say, per output, what it is and how it is computed, for the message
+(a key ``"d(*"`` serves every output whose name starts with ``d(``). A check may also (or
+only) test behaviour with ``behaviour``, a function that returns a message or ``None``. The
+stored values live in ``golden/<assignment>.npz`` (no reference code ships in a student
+edition), under ``<task>/<case>/in/<name>`` and ``<task>/<case>/out/<name>``.
 """
 
 from __future__ import annotations
@@ -113,10 +113,19 @@ def compare(
     )
 
 
+def _hint(check: Check, name: str) -> str:
+    """The hint of output ``name``: its own, or that of a ``prefix*`` key it starts with."""
+    if name in check.hints:
+        return check.hints[name]
+    for key, hint in check.hints.items():
+        if key.endswith("*") and name.startswith(key[:-1]):
+            return hint
+    return ""
+
+
 def run_check(task_name: str, check: Check, function: Callable, golden: Any) -> str | None:
     """Check ``function`` for ``task_name`` against the stored values in ``golden`` (an open
     ``.npz``): ``None`` when it passes, else the message of its first failure."""
-    short = task_name.split(".")[-1] if "." in task_name else task_name
     if check.run is not None:
         prefix = f"{task_name}/"
         cases = sorted({key.split("/")[1] for key in golden.files if key.startswith(prefix)})
@@ -140,7 +149,7 @@ def run_check(task_name: str, check: Check, function: Callable, golden: Any) -> 
             outputs = check.run(function, case, inputs)
             for name, value in expected.items():
                 message = compare(
-                    short, name, outputs.get(name), value, check.hints.get(name, ""),
+                    task_name, name, outputs.get(name), value, _hint(check, name),
                     check.atol, check.rtol,
                 )
                 if message is not None:

@@ -106,7 +106,13 @@ GPT_CHECKS: dict[str, Check] = {
     "GPT.backward": Check(
         cases=_gpt_cases,
         run=_backward_run,
-        hints={"returned (None)": "token indices have no gradient: return None"},
+        hints={
+            "returned (None)": "token indices have no gradient: return None",
+            "d(*": (
+                "g = head.backward(G as (N·T, V)); ln_f.backward; each block's backward, last "
+                "first; drop.backward; wpe gets Σₙ g[n]; wte.backward(g)"
+            ),
+        },
         atol=1e-8, rtol=1e-6,
     ),
     "lm_loss": Check(

@@ -10,8 +10,10 @@ parent chose; the parent turns it into a :class:`TaskResult`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -109,15 +111,21 @@ def _run_one(
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         command = _command(task, assignment_id, verdict, submission)
         with open(output, "wb") as sink:
+            posix = os.name == "posix"
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, cwd=work, env=env,
+                preexec_fn=_limit_memory if posix else None, start_new_session=posix,
+            )
             try:
-                process = subprocess.run(
-                    command, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, cwd=work,
-                    env=env, timeout=timeout,
-                    preexec_fn=_limit_memory if os.name == "posix" else None,
-                )
-                code = process.returncode
+                code = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 code = None
+            finally:  # the task's whole process group: what it started dies with it
+                if posix:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(process.pid, signal.SIGKILL)
+                process.kill()
+                process.wait()
         seconds = time.perf_counter() - start
         printed = output.stat().st_size > 0
         if code is None:

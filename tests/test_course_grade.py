@@ -2,8 +2,9 @@
 
 Scored with the grader's checks and stored values, never the submission's copies: a
 submission that patches its own checks, prints a fake result or writes results.json keeps
-its score. (Open: code in the child process can still forge the child's verdict file; the
-comparison has to move to the parent, with the stored values unreadable to the child.)
+its score; the child only hands over the student's outputs, and the parent compares them with
+the stored values, so a forged verdict scores nothing. (Open: the stored values are readable
+to the child, which could copy them into its outputs: they must become unreadable to it.)
 """
 
 from __future__ import annotations
@@ -72,6 +73,18 @@ def test_a_submission_cannot_change_its_score(tmp_path, capsys):
     graded = _grade(tmp_path, edition, capsys)
     assert graded["score"] == 0
     assert "stopped before its verdict" in graded["tests"][0]["output"]
+    # A body that writes a passing verdict for itself and exits: the parent compares the
+    # outputs itself, and there are none.
+    backward = assignment(ASSIGNMENT).tasks[1]
+    _set_body(edition, backward.target, (
+        "import json, os, sys\n"
+        f"open(sys.argv[-1], 'w').write(json.dumps({{'task': {backward.name!r}, "
+        "'message': None}))\n"
+        "os._exit(0)\n"
+    ))
+    graded = _grade(tmp_path, edition, capsys)
+    assert graded["score"] == 0
+    assert "stopped before handing over its outputs" in graded["tests"][1]["output"]
 
 
 def test_grading_something_that_is_no_edition_is_one_line(tmp_path, capsys):

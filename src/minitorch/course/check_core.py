@@ -22,8 +22,11 @@ import numpy as np
 __all__ = [
     "Arrays",
     "Check",
+    "NotNumbers",
     "at_index",
+    "collect_outputs",
     "compare",
+    "compare_outputs",
     "golden_path",
     "load_cache",
     "number",
@@ -89,6 +92,8 @@ def compare(
         return f"{function}: {name} should be None here{tail}"
     if yours is None:
         return f"{function}: {name} is None, expected an array of shape {expected.shape}{tail}"
+    if isinstance(yours, NotNumbers):
+        return f"{function}: {name} is {yours.type_name}, not an array of numbers{tail}"
     try:
         yours = np.asarray(yours, dtype=np.float64)
     except (TypeError, ValueError):
@@ -123,42 +128,78 @@ def _hint(check: Check, name: str) -> str:
     return ""
 
 
-def run_check(task_name: str, check: Check, function: Callable, golden: Any) -> str | None:
-    """Check ``function`` for ``task_name`` against the stored values in ``golden`` (an open
-    ``.npz``): ``None`` when it passes, else the message of its first failure."""
-    if check.run is not None:
-        prefix = f"{task_name}/"
-        cases = sorted({key.split("/")[1] for key in golden.files if key.startswith(prefix)})
-        if not cases:
-            raise LookupError(f"no stored values for {task_name}; run make_golden")
-        for case in cases:
-            stored = f"{prefix}{case}/"
-            inputs = {
-                k[len(stored) + 3 :]: np.array(golden[k])
-                for k in golden.files
-                if k.startswith(stored + "in/")
-            }
-            expected = {
-                k[len(stored) + 4 :]: golden[k]
-                for k in golden.files
-                if k.startswith(stored + "out/")
-            }
-            for k in golden.files:
-                if k.startswith(stored + "none/"):
-                    expected[k[len(stored) + 5 :]] = None
-            outputs = check.run(function, case, inputs)
-            for name, value in expected.items():
-                message = compare(
-                    task_name, name, outputs.get(name), value, _hint(check, name),
-                    check.atol, check.rtol,
-                )
-                if message is not None:
-                    return f"{message} [case {case}]"
-    if check.behaviour is not None:
-        return check.behaviour(function)
+def _cases(task_name: str, golden: Any) -> list[str]:
+    prefix = f"{task_name}/"
+    cases = sorted({key.split("/")[1] for key in golden.files if key.startswith(prefix)})
+    if not cases:
+        raise LookupError(f"no stored values for {task_name}; run make_golden")
+    return cases
+
+
+def _stored(task_name: str, case: str, kind: str, golden: Any) -> dict[str, np.ndarray]:
+    start = f"{task_name}/{case}/{kind}/"
+    return {k[len(start) :]: np.array(golden[k]) for k in golden.files if k.startswith(start)}
+
+
+class NotNumbers:
+    """An output that is no array of numbers (its type's name), as the child reports it."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+
+def collect_outputs(task_name: str, check: Check, function: Callable, golden: Any) -> Arrays:
+    """``function``'s outputs on every stored case of its check, as arrays to hand over:
+    ``out/<case>/<name>`` (float64), ``none/<case>/<name>``, ``bad/<case>/<name>`` (the
+    type's name, for an output that is no array of numbers). This is all the child process,
+    where the student's code runs, sends back; the parent compares."""
+    collected: Arrays = {}
+    if check.run is None:
+        return collected
+    for case in _cases(task_name, golden):
+        outputs = check.run(function, case, _stored(task_name, case, "in", golden))
+        for name, value in outputs.items():
+            if value is None:
+                collected[f"none/{case}/{name}"] = np.array(0)
+                continue
+            try:
+                collected[f"out/{case}/{name}"] = np.array(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                collected[f"bad/{case}/{name}"] = np.array(type(value).__name__)
+    return collected
+
+
+def compare_outputs(task_name: str, check: Check, outputs: Any, golden: Any) -> str | None:
+    """The message of the first output in ``outputs`` (what :func:`collect_outputs` made)
+    that differs from the stored values in ``golden``, or ``None``."""
+    if check.run is None:
+        return None
+    for case in _cases(task_name, golden):
+        expected: dict[str, Any] = _stored(task_name, case, "out", golden)
+        expected.update(dict.fromkeys(_stored(task_name, case, "none", golden)))
+        for name, value in expected.items():
+            yours: Any = None
+            if f"out/{case}/{name}" in outputs:
+                yours = outputs[f"out/{case}/{name}"]
+            elif f"bad/{case}/{name}" in outputs:
+                yours = NotNumbers(str(outputs[f"bad/{case}/{name}"]))
+            message = compare(
+                task_name, name, yours, value, _hint(check, name), check.atol, check.rtol
+            )
+            if message is not None:
+                return f"{message} [case {case}]"
     return None
 
 
+def run_check(task_name: str, check: Check, function: Callable, golden: Any) -> str | None:
+    """Check ``function`` for ``task_name`` in this process against the stored values in
+    ``golden`` (an open ``.npz``): ``None`` when it passes, else the message of its first
+    failure (the stored values first, then the behaviour)."""
+    outputs = collect_outputs(task_name, check, function, golden)
+    message = compare_outputs(task_name, check, outputs, golden)
+    if message is None and check.behaviour is not None:
+        message = check.behaviour(function)
+    return message
 
 
 def store_cache(cache: Any) -> Arrays:

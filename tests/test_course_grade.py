@@ -10,6 +10,9 @@ to the child, which could copy them into its outputs: they must become unreadabl
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from minitorch.cli import main
 from minitorch.course import assignment
@@ -78,7 +81,7 @@ def test_a_submission_cannot_change_its_score(tmp_path, capsys):
     backward = assignment(ASSIGNMENT).tasks[1]
     _set_body(edition, backward.target, (
         "import json, os, sys\n"
-        f"open(sys.argv[-1], 'w').write(json.dumps({{'task': {backward.name!r}, "
+        f"open(sys.argv[-2], 'w').write(json.dumps({{'task': {backward.name!r}, "
         "'message': None}))\n"
         "os._exit(0)\n"
     ))
@@ -90,3 +93,29 @@ def test_a_submission_cannot_change_its_score(tmp_path, capsys):
 def test_grading_something_that_is_no_edition_is_one_line(tmp_path, capsys):
     assert main(["course", "grade", str(tmp_path), "--assignment", ASSIGNMENT]) == 2
     assert "holds no student edition" in capsys.readouterr().err
+
+
+def test_a_body_that_looks_up_the_stored_values_passes_check_but_not_the_hidden_test(
+    tmp_path, capsys
+):
+    edition = tmp_path / "lookup"
+    build_edition(ASSIGNMENT, edition)
+    forward = assignment(ASSIGNMENT).tasks[0]
+    _set_body(edition, forward.target, (
+        "import numpy as np\n"
+        "from minitorch.course.checks import golden_path\n"
+        "g = np.load(golden_path('01-linear'))\n"
+        "for k in g.files:\n"
+        "    case = k.split('/')[1]\n"
+        "    if k.startswith('linear_forward/') and k.endswith('/in/x') and np.array_equal(\n"
+        "            g[k], x) and (f'linear_forward/{case}/in/b' in g.files) == (b is not None):\n"
+        "        return g[f'linear_forward/{case}/out/y'], LinearCache(x, W, b)\n"
+        "raise ValueError('an input I have not seen')\n"
+    ))
+    env = {**os.environ, "PYTHONPATH": str(edition / "src")}
+    public = subprocess.run([sys.executable, "-m", "minitorch", "check", forward.name],
+                            capture_output=True, text=True, env=env, cwd=edition, timeout=300)
+    assert public.returncode == 0, public.stdout + public.stderr  # the public check is fooled
+    graded = _grade(tmp_path, edition, capsys)
+    assert graded["tests"][0]["score"] == 0
+    assert graded["tests"][0]["output"].endswith("(a hidden test: fresh inputs)")

@@ -111,7 +111,7 @@ def _grade(submission: Path, assignment_id: str, results: Path, timeout: float) 
         graded, task_results = grade(submission, assignment_id, timeout=timeout)
     except KeyError as error:
         raise CLIError(f"course grade: {error.args[0]}") from None
-    except FileNotFoundError as error:
+    except (FileNotFoundError, RuntimeError) as error:
         raise CLIError(f"course grade: {error}") from None
     write_results(results, graded)
     print(format_table(assignment(assignment_id), task_results))

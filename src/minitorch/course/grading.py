@@ -5,6 +5,7 @@ edition (a directory holding ``src/minitorch``) with the grader's own check code
 values (never the submission's copy of them), each task in a child process, and returns
 Gradescope's results: ``score``, ``execution_time`` and one test per task with ``name``,
 ``score``, ``max_score``, ``status``, ``output`` (the teaching message) and ``visibility``.
+A task keeps its points only if it also passes a hidden test on fresh inputs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import json
 import time
 from pathlib import Path
 
-from .runner import TIMEOUT, TaskResult, check_tasks
+from .edition import edition_info
+from .runner import TIMEOUT, TaskResult, check_tasks, hidden_tasks
 from .syllabus import assignment
 
 __all__ = ["grade", "results_json", "write_results"]
@@ -39,17 +41,23 @@ def results_json(results: list[TaskResult], seconds: float) -> dict:
 
 
 def grade(
-    submission: Path | str, assignment_id: str, timeout: float = TIMEOUT
+    submission: Path | str, assignment_id: str, timeout: float = TIMEOUT, hidden: bool = True
 ) -> tuple[dict, list[TaskResult]]:
-    """Grade the edition at ``submission`` on ``assignment_id``'s public checks."""
+    """Grade the edition at ``submission`` on ``assignment_id``'s public checks, then (with
+    ``hidden``) each task that passed them on a hidden test: fresh inputs, the expected
+    outputs computed by the reference in this process, never in the student's."""
     submission = Path(submission)
     if not (submission / "src" / "minitorch" / "__init__.py").is_file():
         raise FileNotFoundError(
             f"{submission} holds no student edition (no src/minitorch/__init__.py)"
         )
+    if edition_info() is not None:
+        raise RuntimeError("grade from the reference: hidden tests need the reference's code")
     chosen = assignment(assignment_id)
     start = time.perf_counter()
     results = check_tasks(chosen, timeout=timeout, submission=submission)
+    if hidden:
+        results = hidden_tasks(chosen, results, submission, timeout=timeout)
     return results_json(results, time.perf_counter() - start), results
 
 

@@ -19,30 +19,38 @@ import numpy as np
 
 from .checks import CHECKS, golden_path
 from .edition import edition_info
-from .syllabus import ASSIGNMENTS, assignment
+from .syllabus import ASSIGNMENTS, Task, assignment
 from .targets import resolve
 
-__all__ = ["golden_arrays", "main"]
+__all__ = ["golden_arrays", "main", "task_arrays"]
+
+
+def task_arrays(task: Task, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """``task``'s check inputs drawn from ``rng`` and the reference's outputs on them, keyed
+    ``<task>/<case>/in|out|none/<name>`` (empty for a check by behaviour only)."""
+    arrays: dict[str, np.ndarray] = {}
+    check = CHECKS.get(task.name)
+    if check is None or check.run is None:
+        return arrays
+    function = resolve(task.target)
+    for case, inputs in check.cases(rng).items():
+        outputs = check.run(function, case, {k: v.copy() for k, v in inputs.items()})
+        for name, value in inputs.items():
+            arrays[f"{task.name}/{case}/in/{name}"] = np.asarray(value)
+        for name, value in outputs.items():
+            if value is None:
+                arrays[f"{task.name}/{case}/none/{name}"] = np.array(0)
+            else:
+                arrays[f"{task.name}/{case}/out/{name}"] = np.array(value, dtype=np.float64)
+    return arrays
 
 
 def golden_arrays(assignment_id: str) -> dict[str, np.ndarray]:
-    """The arrays ``golden/<assignment_id>.npz`` holds, computed by the reference now."""
+    """The arrays ``golden/<assignment_id>.npz`` holds, computed by the reference now (each
+    task's inputs drawn from a generator seeded by its name)."""
     arrays: dict[str, np.ndarray] = {}
     for task in assignment(assignment_id).tasks:
-        check = CHECKS.get(task.name)
-        if check is None or check.run is None:
-            continue
-        rng = np.random.default_rng(zlib.crc32(task.name.encode()))
-        function = resolve(task.target)
-        for case, inputs in check.cases(rng).items():
-            outputs = check.run(function, case, {k: v.copy() for k, v in inputs.items()})
-            for name, value in inputs.items():
-                arrays[f"{task.name}/{case}/in/{name}"] = np.asarray(value)
-            for name, value in outputs.items():
-                if value is None:
-                    arrays[f"{task.name}/{case}/none/{name}"] = np.array(0)
-                else:
-                    arrays[f"{task.name}/{case}/out/{name}"] = np.array(value, dtype=np.float64)
+        arrays.update(task_arrays(task, np.random.default_rng(zlib.crc32(task.name.encode()))))
     return arrays
 
 

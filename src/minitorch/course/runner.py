@@ -22,10 +22,11 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .syllabus import Assignment, Task
 
-__all__ = ["TaskResult", "check_tasks", "format_table"]
+__all__ = ["TaskResult", "check_tasks", "format_table", "hidden_tasks"]
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]  # the directory holding minitorch/
 MEMORY_LIMIT = 4 * 1024**3  # bytes of address space a task may use
@@ -89,27 +90,57 @@ _child(*sys.argv[3:])
 """
 
 
-def _command(task: Task, assignment_id: str, verdict: Path, submission: Path | None) -> list:
+def _command(
+    task: Task, assignment_id: str, verdict: Path, submission: Path | None, values: str
+) -> list:
     if submission is None:
         return [sys.executable, "-m", "minitorch.course.runner", "--child",
-                task.name, assignment_id, str(verdict)]
+                task.name, assignment_id, str(verdict), values]
     course = str(Path(__file__).resolve().parent)
     return [sys.executable, "-c", _GRADE_BOOTSTRAP, course, str(submission.resolve()),
-            task.name, assignment_id, str(verdict)]
+            task.name, assignment_id, str(verdict), values]
+
+
+class _Values:
+    """Arrays held in memory, read as an open ``.npz`` is (``files``, ``[key]``)."""
+
+    def __init__(self, arrays: dict) -> None:
+        self.arrays = arrays
+        self.files = list(arrays)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.arrays[key]
 
 
 def _run_one(
-    task: Task, assignment_id: str, timeout: float, submission: Path | None = None
+    task: Task,
+    assignment_id: str,
+    timeout: float,
+    submission: Path | None = None,
+    hidden_seed: int | None = None,
 ) -> TaskResult:
+    """Check one task in a child process. With ``hidden_seed``, on fresh inputs drawn from it
+    (a hidden test): the reference computes the expected outputs here, in the parent, and the
+    child gets the inputs only."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="minitorch-check-") as work:
         verdict = Path(work) / "verdict.json"
+        expected = None
+        values = ""
+        if hidden_seed is not None:
+            import numpy as np
+
+            from .make_golden import task_arrays
+
+            expected = _Values(task_arrays(task, np.random.default_rng(hidden_seed)))
+            values = str(Path(work) / "inputs.npz")
+            np.savez(values, **{k: v for k, v in expected.arrays.items() if "/in/" in k})
         output = Path(work) / "output.txt"
         env = {**os.environ, **_ONE_THREAD}
         first = PACKAGE_PARENT if submission is None else submission.resolve() / "src"
         env["PYTHONPATH"] = os.pathsep.join([str(first), *filter(None, [env.get("PYTHONPATH")])])
         env["PYTHONDONTWRITEBYTECODE"] = "1"
-        command = _command(task, assignment_id, verdict, submission)
+        command = _command(task, assignment_id, verdict, submission, values)
         with open(output, "wb") as sink:
             posix = os.name == "posix"
             process = subprocess.Popen(
@@ -143,7 +174,11 @@ def _run_one(
             if code < 0:
                 message += ": killed by a signal, out of memory?"
             return TaskResult(task, 0, message, seconds, printed)
-        message = _compare_in_parent(task, assignment_id, Path(work), result.get("message"))
+        message = _compare_in_parent(
+            task, assignment_id, Path(work), result.get("message"), expected
+        )
+        if message is not None and hidden_seed is not None:
+            message += " (a hidden test: fresh inputs)"
         earned = task.points if message is None else 0
         return TaskResult(task, earned, message, seconds, printed)
 
@@ -170,6 +205,26 @@ def check_tasks(
         return list(
             pool.map(lambda task: _run_one(task, assignment.id, timeout, submission), tasks)
         )
+
+
+def hidden_tasks(
+    assignment: Assignment, results: list[TaskResult], submission: Path, timeout: float = TIMEOUT
+) -> list[TaskResult]:
+    """The hidden tests: each task that passed its public checks and is checked against stored
+    values runs again on fresh inputs (a random seed drawn now), which the reference, here in
+    the parent, computes the expected outputs of; the task keeps its points only if it passes.
+    """
+    import secrets
+
+    from .checks import CHECKS
+
+    def again(result: TaskResult) -> TaskResult:
+        if not result.passed or CHECKS[result.task.name].run is None:
+            return result
+        return _run_one(result.task, assignment.id, timeout, submission, secrets.randbits(62))
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(again, results))
 
 
 def format_table(assignment: Assignment, results: list[TaskResult]) -> str:
@@ -220,10 +275,11 @@ class _NoValues:
         return None
 
 
-def _child(task_name: str, assignment_id: str, verdict: str) -> None:
+def _child(task_name: str, assignment_id: str, verdict: str, values: str = "") -> None:
     """Run the student's function on the stored inputs, hand its outputs to the parent in
     ``outputs.npz`` beside ``verdict`` (the parent compares them with the stored values), and
-    write what else happened (an error, the behaviour check's message) to ``verdict``."""
+    write what else happened (an error, the behaviour check's message) to ``verdict``. With
+    ``values``, the inputs are that file's (a hidden test) and the behaviour is not checked."""
     import numpy as np
 
     from .check_core import collect_outputs
@@ -233,13 +289,14 @@ def _child(task_name: str, assignment_id: str, verdict: str) -> None:
 
     _, task = find_task(task_name)
     check = CHECKS[task.name]
-    path = golden_path(assignment_id)
+    path = Path(values) if values else golden_path(assignment_id)
     try:
         with np.errstate(all="ignore"), (np.load(path) if path.exists() else _NoValues()) as golden:
             function = resolve(task.target)
             outputs = collect_outputs(task.name, check, function, golden)
             np.savez(Path(verdict).with_name("outputs.npz"), **outputs)
-            message = check.behaviour(function) if check.behaviour is not None else None
+            behaviour = check.behaviour if not values else None
+            message = behaviour(function) if behaviour is not None else None
     except NotImplementedError as error:  # a stub: its message names the task
         named = str(error).startswith(f"{task.name} (")
         message = f"{error}" if named else f"{task.name}: raised NotImplementedError: {error}"
@@ -252,7 +309,11 @@ def _child(task_name: str, assignment_id: str, verdict: str) -> None:
 
 
 def _compare_in_parent(
-    task: Task, assignment_id: str, work: Path, child_message: str | None
+    task: Task,
+    assignment_id: str,
+    work: Path,
+    child_message: str | None,
+    expected: _Values | None = None,
 ) -> str | None:
     """The task's message: the parent's own comparison of the child's outputs with the stored
     values first, then what the child reported (its error, the behaviour check). A check with
@@ -268,12 +329,15 @@ def _compare_in_parent(
     outputs = work / "outputs.npz"
     if not outputs.is_file():
         return child_message or f"{task.name}: the check stopped before handing over its outputs"
-    with np.load(golden_path(assignment_id)) as golden, np.load(outputs) as yours:
-        return compare_outputs(task.name, check, yours, golden) or child_message
+    with np.load(outputs) as yours:
+        if expected is not None:
+            return compare_outputs(task.name, check, yours, expected) or child_message
+        with np.load(golden_path(assignment_id)) as golden:
+            return compare_outputs(task.name, check, yours, golden) or child_message
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "--child":
         _child(*sys.argv[2:])
     else:
-        sys.exit("usage: python -m minitorch.course.runner --child TASK ASSIGNMENT VERDICT")
+        sys.exit("usage: python -m minitorch.course.runner --child TASK ID VERDICT [INPUTS]")

@@ -144,8 +144,9 @@ BROKEN = {  # one task per round written wrong, the message each must give
         "        buf[...] = momentum * buf + grad\n"  # dampening forgotten
         "    grad = grad + momentum * buf if nesterov else buf\n"
         "param -= lr * grad\n",
-        r"sgd: param differs at \[\d, \d\] \(yours -?[\d.]+, expected -?[\d.]+, largest error "
-        r"[\d.e-]+\); g \+= λθ .*\[case momentum_dampening_decay\]",
+        r"sgd: momentum_buffer differs at \[\d, \d\] \(yours -?[\d.]+, expected -?[\d.]+, "
+        r"largest error [\d.e-]+\); b = g at the first step, then b = μ b \+ \(1 − dampening\) g "
+        r"\[case momentum_dampening_decay\]",
     ),
 }
 

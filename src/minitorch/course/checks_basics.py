@@ -105,7 +105,7 @@ def _sgd_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
     for step in range(_STEPS):
         fn(param, a["grads"][step], buf, scratch, lr=0.1, maximize=False,
            first_step=step == 0, **settings)
-    return {"param": param, "momentum_buffer": buf}
+    return {"momentum_buffer": buf, "param": param}  # the buffer first: where errors start
 
 
 _ADAM_CASES = {
@@ -126,7 +126,7 @@ def _adam_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
         fn(param, a["grads"][step], exp_avg, exp_avg_sq, max_exp_avg_sq, scratch,
            step=step + 1, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, maximize=False,
            **settings)
-    return {"param": param, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    return {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq, "param": param}  # the moments first
 
 
 def _zero_grad_behaviour(fn: Callable) -> str | None:

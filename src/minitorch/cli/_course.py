@@ -8,6 +8,7 @@
     minitorch check [TASK ...]                          # in an edition: its assignment's checks
     minitorch check --assignment 01-linear              # on the reference: every task passes
     minitorch course grade handout --assignment 01-linear --results results.json
+    minitorch course autograder 01-linear --out autograder.zip   # for Gradescope
 
 ``check`` exits 0 only when every task checked passes, 1 otherwise. The work is done by
 :mod:`minitorch.course`; this module is its options and its output.
@@ -20,6 +21,7 @@ import json
 from pathlib import Path
 
 from ..course import ASSIGNMENTS, assignment
+from ..course.autograder import write_autograder
 from ..course.edition import build_edition, edition_info
 from ..course.grading import grade, write_results
 from ..course.runner import TIMEOUT, check_tasks, format_table
@@ -49,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="where to write Gradescope's results (default results.json)")
     grade.add_argument("--timeout", type=float, default=TIMEOUT,
                        help=f"seconds per task (default {TIMEOUT:g})")
+    zipped = actions.add_parser("autograder", help="write a Gradescope autograder zip")
+    zipped.add_argument("assignment", help="an assignment id, e.g. 01-linear")
+    zipped.add_argument("--out", type=Path, default=Path("autograder.zip"),
+                        help="the zip to write (default autograder.zip)")
     check = commands.add_parser("check", help="run the public checks of the assignment")
     check.add_argument("tasks", nargs="*", help="only these tasks (default: all of them)")
     check.add_argument(
@@ -130,6 +136,15 @@ def run_course(argv: list[str]) -> int:
         return _check(args.tasks, args.assignment, args.timeout)
     if args.action == "list":
         return _list(args.json)
+    if args.action == "autograder":
+        if edition_info() is not None:
+            raise CLIError("course autograder: build it from the reference, not an edition")
+        try:
+            print(f"{write_autograder(args.assignment, args.out)}: Gradescope's autograder of "
+                  f"{args.assignment}")
+        except KeyError as error:
+            raise CLIError(f"course autograder: {error.args[0]}") from None
+        return EXIT_OK
     if args.action == "grade":
         return _grade(args.submission, args.assignment, args.results, args.timeout)
     return _build(args.assignment, args.out, args.keep_from)

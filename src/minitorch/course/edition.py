@@ -25,7 +25,7 @@ __all__ = ["EDITION_FILE", "build_edition", "edition_info", "project_root", "stu
 
 EDITION_FILE = "edition.json"
 COURSE_DATA = ("course/golden/*.npz", f"course/{EDITION_FILE}")  # package data an edition needs
-_PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")
+PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "*.egg-info", ".*")
 
 
@@ -103,7 +103,7 @@ def build_edition(
         )
     root = project_root()
     out.mkdir(parents=True, exist_ok=True)
-    for name in _PROJECT_FILES:
+    for name in PROJECT_FILES:
         if (root / name).is_file():
             shutil.copy2(root / name, out / name)
     shutil.copytree(root / "src" / "minitorch", out / "src" / "minitorch", ignore=_IGNORED)

@@ -40,17 +40,22 @@ def results_json(results: list[TaskResult], seconds: float) -> dict:
     }
 
 
+def _edition_in(submission: Path) -> Path:
+    """The edition in ``submission``: the folder itself, or the one folder in it (an upload
+    of the edition's folder) holding ``src/minitorch``."""
+    for candidate in (submission, *sorted(p for p in submission.glob("*") if p.is_dir())):
+        if (candidate / "src" / "minitorch" / "__init__.py").is_file():
+            return candidate
+    raise FileNotFoundError(f"{submission} holds no student edition (no src/minitorch/__init__.py)")
+
+
 def grade(
     submission: Path | str, assignment_id: str, timeout: float = TIMEOUT, hidden: bool = True
 ) -> tuple[dict, list[TaskResult]]:
     """Grade the edition at ``submission`` on ``assignment_id``'s public checks, then (with
     ``hidden``) each task that passed them on a hidden test: fresh inputs, the expected
     outputs computed by the reference in this process, never in the student's."""
-    submission = Path(submission)
-    if not (submission / "src" / "minitorch" / "__init__.py").is_file():
-        raise FileNotFoundError(
-            f"{submission} holds no student edition (no src/minitorch/__init__.py)"
-        )
+    submission = _edition_in(Path(submission))
     if edition_info() is not None:
         raise RuntimeError("grade from the reference: hidden tests need the reference's code")
     chosen = assignment(assignment_id)

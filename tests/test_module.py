@@ -406,3 +406,23 @@ def test_named_no_weight_decay_is_declared_by_the_layers():
             return [self.gamma, self.W]
 
     assert nn.Sequential(Scale()).named_no_weight_decay() == {"0.gamma"}
+
+
+def test_a_module_of_ones_own_may_return_a_tuple():
+    """module(x) keeps what a forward returns as it is: a tuple of arrays of different shapes
+    (an output and its attention weights, say) is neither refused nor copied into one array."""
+
+    class TwoOutputs(nn.Module):
+        def forward(self, x):
+            return x * 2, x.sum(axis=1)
+
+        def backward(self, grad_output):
+            grad_y, grad_s = grad_output
+            return 2 * grad_y + grad_s[:, None]
+
+    module = TwoOutputs()
+    x = np.ones((3, 4))
+    y, s = module(x)
+    assert y.shape == (3, 4) and s.shape == (3,)
+    dx = module.backward((np.ones((3, 4)), np.ones(3)))
+    np.testing.assert_array_equal(dx, np.full((3, 4), 3.0))

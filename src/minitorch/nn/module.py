@@ -18,6 +18,8 @@ from .. import _state
 from .._validation import float_input
 
 ArrayDict = dict[str, np.ndarray]
+#: The output spec of a forward that returned no single array (nothing to check it against).
+_UNCHECKED = (None, None)
 #: Device names of PyTorch that ``Module.to`` recognises (to refuse all but the CPU clearly).
 _DEVICES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "npu")
 
@@ -174,8 +176,11 @@ class Module:
         if not _state.grad_enabled():
             return self._forward_without_cache(*args, **kwargs)
         output = self.forward(*args, **kwargs)
-        # What the backward's grad_output must look like: the shape and dtype of this output.
-        self._output_spec = (np.shape(output), getattr(output, "dtype", None))
+        # What the backward's grad_output must look like: the shape and dtype of this output
+        # (a module of one's own may return something else, a tuple say: nothing to check).
+        self._output_spec = (
+            (output.shape, output.dtype) if isinstance(output, np.ndarray) else _UNCHECKED
+        )
         # Count the forwards whose cache a backward may still want, so that backward can refuse
         # when a later forward overwrote it. An eval-mode forward with nothing pending counts
         # for nothing (evaluation loops).
@@ -527,6 +532,8 @@ class Module:
                 f"{type(self).__name__}.backward() was called before forward(): there is no "
                 "cached forward. Run the forward pass on a batch first."
             )
+        if spec is _UNCHECKED:
+            return grad_output, self.needs_input_grad
         shape, dtype = spec
         return self._check_grad_shape(grad_output, shape, dtype), self.needs_input_grad
 

@@ -119,6 +119,13 @@ def build_parser() -> Parser:
 
     parser.subcommands["sample"] = _add_sample(commands)
 
+    # Course mode has parsers of its own (cli/_course.py, reached before this one); these two
+    # entries only list it in `minitorch --help`.
+    commands.add_parser(
+        "course", help="the course: list, build a student edition, grade (minitorch course -h)"
+    )
+    commands.add_parser("check", help="check your work in a student edition (minitorch check -h)")
+
     parser.subcommands["datasets"] = commands.add_parser(
         "datasets",
         help="list the data sets 'minitorch train --dataset' accepts",

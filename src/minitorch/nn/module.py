@@ -535,6 +535,9 @@ class Module:
         if spec is _UNCHECKED:
             return grad_output, self.needs_input_grad
         shape, dtype = spec
+        G = grad_output
+        if type(G) is np.ndarray and G.dtype == dtype and G.shape == shape:
+            return G, self.needs_input_grad  # the usual case: nothing to convert or refuse
         return self._check_grad_shape(grad_output, shape, dtype), self.needs_input_grad
 
     def _saved(self, value: Any, what: str = "input") -> Any:

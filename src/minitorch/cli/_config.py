@@ -15,8 +15,6 @@ later on.
 
 from __future__ import annotations
 
-import argparse
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -74,16 +72,8 @@ DATA, MODEL, OPTIMIZATION, GPT_TRAINING, RUN = (
 DATASET_NAMES = [*DATASETS, *TEXT_DATASETS]
 
 
-def dataset_name(text: str) -> str:
-    """The argparse type of ``--dataset``: a known name, or a guess at the one meant."""
-    name = text.strip().lower().replace("_", "-")
-    if name in DATASET_NAMES:
-        return name
-    close = difflib.get_close_matches(name, DATASET_NAMES, n=1)
-    guess = f" (did you mean {close[0]!r}?)" if close else ""
-    raise argparse.ArgumentTypeError(
-        f"unknown data set {text!r}{guess}; choose one of: {', '.join(DATASET_NAMES)}"
-    )
+#: The argparse type of ``--dataset``: a known name, or a guess at the one meant.
+dataset_name = choice_parser("data set", DATASET_NAMES, separator="-")
 
 
 @dataclass(frozen=True)

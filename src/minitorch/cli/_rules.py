@@ -246,12 +246,17 @@ FRACTION = Number(low=0, high=1, high_open=True)  # dropout, momentum
 DECAY_FACTOR = Number(low=0, high=1, low_open=True, example="0.1")  # gamma
 
 
-def choice_parser(kind: str, options: list[str]) -> Callable[[str], str]:
+def choice_parser(
+    kind: str, options: list[str], separator: str = "_"
+) -> Callable[[str], str]:
     """An argparse type for a case-insensitive choice whose error lists the options (and
-    guesses a typo): ``--activation Leaky-ReLU`` is ``leaky_relu``."""
+    guesses a typo): ``--activation Leaky-ReLU`` is ``leaky_relu``. ``-`` and ``_`` both
+    become ``separator`` (the data sets' names use ``-``: ``fashion_mnist`` is
+    ``fashion-mnist``)."""
 
     def check(text: str) -> str:
-        name = text.strip().lower().replace("-", "_")
+        other = "-" if separator == "_" else "_"
+        name = text.strip().lower().replace(other, separator)
         if name in options:
             return name
         close = difflib.get_close_matches(name, options, n=1)

@@ -13,19 +13,9 @@ The losses live by kind: :mod:`.regression_loss` (MSE, L1, Huber), :mod:`.binary
 BCE with logits), :mod:`.multiclass_loss` (NLL, cross-entropy), all reduced by
 :mod:`.reduction`. This module gathers them under one name, as ``torch.nn.functional`` does.
 
-Every loss first computes an *unreduced* loss ℓ, one value per element (regression, BCE) or per
-sample (cross-entropy, NLL), and then reduces it with :func:`reduce_loss_forward`:
-
-* ``'mean'``: L = Σᵢ ℓᵢ / D, with D the number of elements, or for class-index targets the sum of
-  the weights of the targets that are not ignored (as PyTorch);
-* ``'sum'``:  L = Σᵢ ℓᵢ;
-* ``'none'``: L = ℓ itself, an array.
-
-:func:`reduce_loss_backward` turns ``grad_output`` into the *scale* s = dL_total/dℓ of each
-unreduced value: ``grad_output / D`` for ``'mean'``, ``grad_output`` for ``'sum'`` (both scalars,
-default 1) and, for ``'none'``, the array ``grad_output`` of ℓ's shape (default ones). Each loss's
-backward is then just the chain rule ``dL/dx = s ⊙ dℓ/dx``. This pair is the one place where the
-reductions are written; a loss of your own can use it too.
+Every loss computes an *unreduced* loss ℓ first and reduces it with the one pair of
+:mod:`.reduction` (``reduce_loss_forward`` / ``reduce_loss_backward``), whose docstring gives the
+three reductions and the chain rule each backward ends with.
 
 ``mean``/``sum`` losses are returned as a NumPy floating scalar of the predictions' dtype, so
 ``float(loss)`` and ``loss.item()`` both work. The keyword ``name`` of each forward is only used in

@@ -16,11 +16,13 @@ import math
 import numpy as np
 
 from .. import _state
+from .._validation import check_choice
 
 __all__ = [
     "calculate_gain",
     "constant_",
     "he_normal_",
+    "kaiming_std",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
@@ -93,9 +95,27 @@ def ones_(array: np.ndarray) -> np.ndarray:
     return constant_(array, 1.0)
 
 
-def _kaiming_std(array, a, mode, nonlinearity) -> float:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+def kaiming_std(
+    array: np.ndarray, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> float:
+    """He (Kaiming) initialisation's standard deviation for ``array``: ``std = gain / √fan``.
+
+    Math
+    ----
+    fan_in, fan_out = the fans of ``array`` (see the module's docstring): a Linear weight
+    (input_dim, output_dim) has fan_in = input_dim, fan_out = output_dim; a kernel
+    (C_out, C_in, kH, kW) has fan_in = C_in·kH·kW, fan_out = C_out·kH·kW.
+    fan  = fan_in for ``mode='fan_in'`` (keeps the forward's variance), fan_out for
+    ``mode='fan_out'`` (keeps the backward's); any other mode is a ValueError.
+    gain = calculate_gain(nonlinearity, a): √(2 / (1 + a²)) for ``'leaky_relu'`` (√2 at the
+    default a = 0, the spec's ``randn * sqrt(2 / input_dim)``), √2 for ``'relu'``, 1 for
+    ``'linear'``.
+    std  = gain / √fan, a Python float.
+
+    :func:`kaiming_normal_` draws N(0, std²); :func:`kaiming_uniform_` draws U(−√3·std, √3·std).
+    Only ``array``'s shape is read (at least 2 dimensions).
+    """
+    check_choice("kaiming_std", "mode", mode, ("fan_in", "fan_out"))
     fan_in, fan_out = _fans(array)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
@@ -113,7 +133,7 @@ def kaiming_normal_(
     With the defaults (gain √2) this is ``randn * sqrt(2 / fan_in)``, minitorch's default for
     Linear weights.
     """
-    return normal_(array, 0.0, _kaiming_std(array, a, mode, nonlinearity), generator)
+    return normal_(array, 0.0, kaiming_std(array, a, mode, nonlinearity), generator)
 
 
 he_normal_ = kaiming_normal_
@@ -131,7 +151,7 @@ def kaiming_uniform_(
     PyTorch initialises ``nn.Linear`` with ``kaiming_uniform_(W, a=sqrt(5))``, which gives
     ``bound = 1 / sqrt(fan_in)``.
     """
-    bound = math.sqrt(3.0) * _kaiming_std(array, a, mode, nonlinearity)
+    bound = math.sqrt(3.0) * kaiming_std(array, a, mode, nonlinearity)
     return uniform_(array, -bound, bound, generator)
 
 

@@ -57,11 +57,19 @@ class Linear(Module):
         self.output_dim = check_size("Linear", "output_dim", output_dim)
         bias = check_flag("Linear", "bias", bias)
         dtype = _state.parameter_dtype("Linear", dtype)
-        self.W = init.kaiming_normal_(np.empty((self.input_dim, self.output_dim), dtype=dtype))
-        self.b = np.zeros((1, self.output_dim), dtype=dtype) if bias else None
+        self.W = np.empty((self.input_dim, self.output_dim), dtype=dtype)
+        self.b = np.empty((1, self.output_dim), dtype=dtype) if bias else None
         self.x = None
         self.dW = None
         self.db = None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw W again, He normal (``init.kaiming_normal_``: N(0, 2 / input_dim)), and zero b,
+        in place, as ``torch.nn.Linear.reset_parameters`` (whose default is Kaiming uniform)."""
+        init.kaiming_normal_(self.W)
+        if self.b is not None:
+            init.zeros_(self.b)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         name = f"Linear({self.input_dim} -> {self.output_dim})"

@@ -12,17 +12,26 @@ from typing import NamedTuple
 import numpy as np
 
 from .activation import _IEEE
-from .reduction import ReductionCache, _as_float_array, reduce_loss_backward, reduce_loss_forward
+from .reduction import (
+    ReductionCache,
+    _as_float_array,
+    _loss_scalar,
+    reduce_loss_backward,
+    reduce_loss_forward,
+)
 
 __all__ = [
     "CrossEntropyCache",
     "NLLLossCache",
+    "SoftmaxCrossEntropyCache",
     "cross_entropy",
     "cross_entropy_backward",
     "cross_entropy_forward",
     "nll_loss",
     "nll_loss_backward",
     "nll_loss_forward",
+    "softmax_cross_entropy_backward",
+    "softmax_cross_entropy_forward",
 ]
 
 
@@ -34,6 +43,13 @@ class NLLLossCache(NamedTuple):
     ignored: np.ndarray | None  # where yᵢ = ignore_index; None when none is
     unbatched: bool  # the input was (C,)
     reduction: ReductionCache
+
+
+class SoftmaxCrossEntropyCache(NamedTuple):
+    """What the plain pair's backward needs: p = softmax(x) and the target classes."""
+
+    probs: np.ndarray  # (N, C)
+    targets: np.ndarray  # (N,), integers in [0, C)
 
 
 class CrossEntropyCache(NamedTuple):
@@ -50,6 +66,8 @@ class CrossEntropyCache(NamedTuple):
     ignored: np.ndarray | None = None  # where yᵢ = ignore_index; None when none is
     weight_b: np.ndarray | None = None  # the class weights as (1, C, 1, ...), or None
     smoothing: float = 0.0  # ε
+    # the plain case (see _plain_cross_entropy): the cache of softmax_cross_entropy_forward
+    plain: SoftmaxCrossEntropyCache | None = None
 
 
 # Scores (logits for cross-entropy, log-probabilities for NLL) have shape (N, C), (N, C, d1, ...)
@@ -343,6 +361,58 @@ def _log_softmax_and_softmax(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return shifted, exponentials
 
 
+def softmax_cross_entropy_forward(
+    logits: np.ndarray, targets: np.ndarray
+) -> tuple[np.floating, SoftmaxCrossEntropyCache]:
+    """The mean softmax cross-entropy of class-index targets: the loss of every classifier.
+
+    Math
+    ----
+    log pᵢ = log_softmax(xᵢ) over the C classes, and p = softmax(x), both from
+    :func:`_log_softmax_and_softmax` (the stable log-softmax, max subtracted first)
+    L = −(1/N) Σᵢ log pᵢ[yᵢ]        a scalar: the mean over the N rows of −log p at the target
+
+    Shapes: logits (N, C); targets (N,) integers in [0, C); L a NumPy scalar of the logits'
+    dtype. The cache holds p (N, C) and the targets for the backward. This is the plain path of
+    :func:`cross_entropy_forward` (``CrossEntropyLoss()`` with its defaults), which checks the
+    inputs first.
+    """
+    log_probs, probs = _log_softmax_and_softmax(logits)
+    n = logits.shape[0]
+    loss = -log_probs[np.arange(n), targets].sum() / n
+    return loss, SoftmaxCrossEntropyCache(probs, targets)
+
+
+def softmax_cross_entropy_backward(
+    grad_output: float | np.floating, cache: SoftmaxCrossEntropyCache
+) -> np.ndarray:
+    """dL/dx of :func:`softmax_cross_entropy_forward`.
+
+    Math
+    ----
+    s     = grad_output / N           the scale each row's loss receives from the mean
+    dL/dx = s·(p − onehot(y))         (N, C), p = softmax(x) from the cache
+
+    computed as p·s, then s subtracted at each row's target class (no one-hot matrix is
+    built). grad_output is a scalar (1 for the loss itself).
+    """
+    probs, targets = cache.probs, cache.targets
+    n = probs.shape[0]
+    scale = grad_output / n
+    grad = probs * scale
+    grad[np.arange(n), targets] -= scale
+    return grad
+
+
+def _plain_cross_entropy(logits, index, reduction, weight_b, ignored, smoothing) -> bool:
+    """Whether ``cross_entropy_forward``'s case is the plain pair's: (N, C) logits, class
+    indices none of which is ignored, no class weights, no smoothing, the mean."""
+    return (
+        logits.ndim == 2 and reduction == "mean" and weight_b is None and ignored is None
+        and smoothing == 0 and index.size > 0
+    )
+
+
 def cross_entropy_forward(
     logits: np.ndarray,
     targets: np.ndarray,
@@ -388,7 +458,6 @@ def cross_entropy_forward(
         if class_weight is None
         else class_weight.reshape((1, n_classes) + (1,) * (logits.ndim - 2))
     )
-    log_probs, probs = _log_softmax_and_softmax(logits)
     smoothing = float(label_smoothing)
 
     if kind == "probabilities":
@@ -398,6 +467,7 @@ def cross_entropy_forward(
                 f"probability targets leave it negative (the default is -100), and give a sample "
                 f"you want to skip all-zero probabilities instead"
             )
+        log_probs, probs = _log_softmax_and_softmax(logits)
         target_probs = targets.astype(dtype, copy=False)
         if smoothing > 0:
             target_probs = target_probs * (1 - smoothing) + smoothing / n_classes
@@ -409,8 +479,19 @@ def cross_entropy_forward(
         return loss, CrossEntropyCache(probs, unbatched, reduce_cache, weighted_targets)
 
     index, sample_weight, ignored = _class_index_targets(
-        name, targets, n_classes, class_weight, ignore_index, log_probs.dtype
+        name, targets, n_classes, class_weight, ignore_index, dtype
     )
+    if not unbatched and _plain_cross_entropy(
+        logits, index, reduction, weight_b, ignored, smoothing
+    ):
+        with np.errstate(over="ignore"):  # a total beyond the dtype's range is inf
+            loss, plain = softmax_cross_entropy_forward(logits, index)
+        # divisor 1: reduce_loss_backward only checks grad_output; the pair divides by N
+        checker = ReductionCache("mean", index.shape, 1, dtype, name)
+        return _loss_scalar(dtype, loss), CrossEntropyCache(
+            plain.probs, False, checker, plain=plain
+        )
+    log_probs, probs = _log_softmax_and_softmax(logits)
     unreduced = _weighted_nll(log_probs, index, sample_weight, ignored)
     if smoothing > 0:
         weighted_log_probs = log_probs if weight_b is None else log_probs * weight_b
@@ -454,6 +535,11 @@ def cross_entropy_backward(
         grad -= weighted_targets
         grad *= _class_dim(scale)
         return grad[0] if unbatched else grad
+
+    if cache.plain is not None:  # the plain case: the pair's own backward
+        return softmax_cross_entropy_backward(
+            reduce_loss_backward(grad_output, cache.reduction), cache.plain
+        )
 
     # class-index targets
     index, sample_weight, ignored = cache.index, cache.sample_weight, cache.ignored

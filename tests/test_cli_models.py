@@ -494,7 +494,7 @@ SAMPLE_MISTAKES: dict[str, tuple[str, list[str], str]] = {
     ),
     "negative tokens": ("gpt", ["--tokens", "-1"], "--tokens: must be a whole number, 0 or more"),
     "tokens with a fraction": ("gpt", ["--tokens", "2.5"], "--tokens: expected a whole number"),
-    "temperature zero": ("gpt", ["--temperature", "0"], "--temperature: must be a positive number"),
+    "temperature < 0": ("gpt", ["--temperature", "-1"], "--temperature: must be a number, 0 or"),
     "temperature not a number": ("gpt", ["--temperature", "hot"], "expected a number, got 'hot'"),
     "temperature infinite": ("gpt", ["--temperature", "inf"], "expected a finite number"),
     "top-k zero": ("gpt", ["--top-k", "0"], "--top-k: must be a positive whole number"),

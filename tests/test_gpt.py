@@ -257,7 +257,7 @@ def test_errors_teach():
     with pytest.raises(ValueError, match=r"n_embd \(10\) must be divisible by n_head \(4\)"):
         GPT(11, 8, 2, 4, 10)
     with pytest.raises(ValueError, match="temperature must be"):
-        model.generate(tokens((1, 2)), 3, temperature=0)
+        model.generate(tokens((1, 2)), 3, temperature=-0.5)  # 0 is greedy decoding
     with pytest.raises(ValueError, match="top_k must be >= 1"):
         model.generate(tokens((1, 2)), 3, top_k=0)
     with pytest.raises(ValueError, match="T >= 1"):

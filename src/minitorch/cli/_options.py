@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 from .. import __version__
 from ._common import EXIT_USAGE, PROG
 from ._config import SETTING, SETTINGS, Setting
-from ._rules import NON_NEGATIVE_INT, POSITIVE_INT, POSITIVE_NUMBER
+from ._rules import NON_NEGATIVE_INT, NON_NEGATIVE_NUMBER, POSITIVE_INT, POSITIVE_NUMBER
 
 DESCRIPTION = """\
 Train and evaluate neural networks built with minitorch: multilayer perceptrons, LeNet-style
@@ -84,6 +84,7 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 positive_int = POSITIVE_INT.option_type()
 non_negative_int = NON_NEGATIVE_INT.option_type()
 positive_float = POSITIVE_NUMBER.option_type()
+non_negative_float = NON_NEGATIVE_NUMBER.option_type()
 
 
 # ---------------------------------------------------------------------- the parser
@@ -195,9 +196,10 @@ def _add_sample(commands: Any) -> Parser:
     )
     sample.add_argument(
         "--temperature",
-        type=positive_float,
+        type=non_negative_float,
         metavar="T",
-        help=f"below 1: safer, more repetitive; above 1: more random (default: {d['temperature']})",
+        help="below 1: safer, more repetitive; above 1: more random; 0: greedy, always the "
+        f"likeliest character (default: {d['temperature']})",
     )
     sample.add_argument(
         "--top-k",

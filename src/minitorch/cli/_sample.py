@@ -56,12 +56,15 @@ def run_sample(args: argparse.Namespace) -> int:
         ) from None
 
     manual_seed(int(settings["seed"]))
-    ids = model.generate(
-        vocab.encode(prompt)[None],
-        max_new_tokens=int(settings["tokens"]),
-        temperature=float(settings["temperature"]),
-        top_k=int(settings["top_k"]),
-    )
+    try:
+        ids = model.generate(
+            vocab.encode(prompt)[None],
+            max_new_tokens=int(settings["tokens"]),
+            temperature=float(settings["temperature"]),
+            top_k=int(settings["top_k"]),
+        )
+    except ValueError as error:  # NaN/inf logits or an overflowing temperature: nothing to print
+        raise CLIError(f"{run}: {error}") from None
     sys.stdout.write(vocab.decode(ids[0]) + "\n")
     sys.stdout.flush()
     return EXIT_OK

@@ -171,9 +171,16 @@ class GPT(nn.Module):
         the last position's logits are divided by ``temperature`` (below 1: more confident,
         above: more random), all but the ``top_k`` largest are set to −∞ if ``top_k`` is
         given, and the next token is drawn from their softmax with minitorch's global
-        generator (so ``minitorch.manual_seed`` makes it reproducible). Runs under
-        :class:`minitorch.no_grad` and in evaluation mode (no dropout); the model's modes are
-        restored afterwards. Returns the (N, T + max_new_tokens) integer array.
+        generator (so ``minitorch.manual_seed`` makes it reproducible). ``temperature=0``
+        means greedy decoding: the likeliest token every time (the first of tied ones), no
+        draw. Runs under :class:`minitorch.no_grad` and in evaluation mode (no dropout); the
+        model's modes are restored afterwards. Returns the (N, T + max_new_tokens) integer
+        array.
+
+        Nothing is invented: logits with a NaN or a +inf (a diverged or damaged model), a row
+        with no finite logit, or a temperature so small that the scaled logits overflow
+        float64 raise a ``ValueError`` naming the cause, as ``torch.multinomial`` refuses
+        such probabilities.
         """
         idx = np.asarray(idx)
         if not np.issubdtype(idx.dtype, np.integer) or idx.ndim != 2 or idx.shape[1] == 0:
@@ -183,18 +190,21 @@ class GPT(nn.Module):
                 + ("; for one prompt use idx[None]" if idx.ndim == 1 else "")
             )
         max_new_tokens = check_int("GPT.generate", "max_new_tokens", max_new_tokens, 0)
-        temperature = check_float(
-            "GPT.generate", "temperature", temperature, 0, low_inclusive=False
-        )
+        temperature = check_float("GPT.generate", "temperature", temperature, 0)
         if top_k is not None:
             top_k = min(check_int("GPT.generate", "top_k", top_k, 1), self.vocab_size)
         modes = [(module, module.training) for module in self.modules()]
         self.eval()
         try:
-            with _state.no_grad():
+            # A damaged model's NaN or inf is reported by scaled_logits, not as NumPy's warning.
+            with _state.no_grad(), np.errstate(over="ignore", invalid="ignore"):
                 for _ in range(max_new_tokens):
                     logits = self(idx[:, -self.block_size :])[:, -1, :].astype(np.float64)
-                    idx_next = sample_next_token(logits / temperature, top_k)
+                    scaled = scaled_logits(logits, temperature, "GPT.generate")
+                    if temperature == 0:  # greedy decoding
+                        idx_next = scaled.argmax(axis=-1)
+                    else:
+                        idx_next = sample_next_token(scaled, top_k)
                     idx = np.concatenate([idx, idx_next[:, None]], axis=1)
         finally:
             for module, training in modes:
@@ -210,13 +220,67 @@ class GPT(nn.Module):
         )
 
 
+def check_logits(logits: np.ndarray, owner: str) -> np.ndarray:
+    """``logits`` (N, V) as an array, refused (``ValueError``) when sampling from them would
+    invent a token: a NaN or a +inf anywhere, or a row whose logits are all −inf (its softmax
+    is NaN). −inf alone is allowed (a masked token). ``torch.multinomial`` refuses the same
+    rows ("probability tensor contains either inf, nan or element < 0")."""
+    logits = np.asarray(logits)
+    if logits.ndim != 2 or logits.shape[1] == 0:
+        raise ValueError(f"{owner}: logits must have shape (N, V) with V >= 1, got {logits.shape}")
+    if logits.dtype.kind not in "fiu":
+        raise TypeError(f"{owner}: logits must be real numbers, got an array of {logits.dtype}")
+    if logits.dtype.kind != "f" or np.isfinite(logits).all():
+        return logits
+    for bad, what in ((np.isnan(logits), "NaN"), (logits == np.inf, "+inf")):
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{owner}: the logits contain {what} (row {row}, token {column}, "
+                f"{int(bad.sum())} value(s) in all); nothing can be sampled from them. The "
+                "model's weights or its input overflowed: check the checkpoint, or a training "
+                "run that diverged (a smaller learning rate, gradient clipping)"
+            )
+    dead = ~np.isfinite(logits).any(axis=-1)
+    if dead.any():
+        raise ValueError(
+            f"{owner}: every logit of row {int(np.argmax(dead))} is -inf; no token can be drawn"
+        )
+    return logits
+
+
+def scaled_logits(logits: np.ndarray, temperature: float, owner: str) -> np.ndarray:
+    """``logits / temperature`` after :func:`check_logits`, shifted so that each row's largest
+    is 0 (the softmax is the same); a ``ValueError`` when the division overflows float64 (a
+    temperature such as 1e-320 turns the logits into ±inf, and the draw into noise, which
+    ``torch.multinomial`` refuses too). A shifted logit far below its row's largest may round
+    to −inf: its probability is 0 either way. ``temperature == 0`` returns the logits
+    unchanged: the caller decodes greedily (their argmax)."""
+    logits = check_logits(logits, owner)
+    if temperature == 0:
+        return logits
+    with np.errstate(over="ignore"):
+        scaled = logits / temperature
+        if not np.isfinite(scaled[np.isfinite(logits)]).all():
+            largest = float(np.abs(logits[np.isfinite(logits)]).max())
+            raise ValueError(
+                f"{owner}: temperature {temperature!r} is too small: the logits (up to "
+                f"{largest:.3g} in size) divided by it overflow float64; use a temperature of "
+                f"at least {largest / np.finfo(np.float64).max:.3g}, or 0 for greedy decoding "
+                "(always the likeliest token)"
+            )
+        return scaled - scaled.max(axis=-1, keepdims=True)
+
+
 def sample_next_token(logits: np.ndarray, top_k: int | None = None) -> np.ndarray:
     """One token per row of ``logits`` (N, V), drawn from softmax(logits) with the global generator.
 
     With ``top_k``, only the k largest logits of a row compete (ties with the k-th included,
     as ``torch.topk`` then ``logits < v[-1]`` in nanoGPT). Sampling by inverse CDF: the
-    first token whose cumulative probability exceeds u ~ U(0, 1).
+    first token whose cumulative probability exceeds u ~ U(0, 1). Logits with a NaN, a +inf
+    or a row of −inf are refused first (:func:`check_logits`).
     """
+    logits = check_logits(logits, "sample_next_token")
     if top_k is not None:
         kth = np.partition(logits, -top_k, axis=-1)[:, -top_k, None]
         logits = np.where(logits < kth, -np.inf, logits)

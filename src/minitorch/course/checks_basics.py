@@ -55,12 +55,19 @@ def _linear_backward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
 
 
 def _linear_gradcheck(fn: Callable) -> str | None:
-    """The Linear layer, which calls the student's pair, against central differences."""
+    """The Linear layer, which calls the student's pair, against central differences (its
+    weights drawn here, so that the check does not need kaiming_std, a later task)."""
     from minitorch.nn import Linear
     from minitorch.testing import gradcheck
 
     rng = np.random.default_rng(7)
-    layer = Linear(4, 3, dtype=np.float64)
+
+    class Drawn(Linear):
+        def reset_parameters(self) -> None:
+            self.W[...] = rng.standard_normal(self.W.shape)
+            self.b[...] = rng.standard_normal(self.b.shape)
+
+    layer = Drawn(4, 3, dtype=np.float64)
     report = gradcheck(layer, rng.standard_normal((6, 4)), raise_exception=False)
     for row in report.rows:
         if not row.ok:
@@ -69,6 +76,46 @@ def _linear_gradcheck(fn: Callable) -> str | None:
                 f"linear_backward: gradcheck of nn.Linear: {row.name} differs{where} from "
                 f"central differences (yours {number(row.analytic)}, numeric {number(row.numeric)})"
             )
+    return None
+
+
+_KAIMING_CASES = {  # shape, a, mode, nonlinearity
+    "linear_default": ((5, 3), 0.0, "fan_in", "leaky_relu"),
+    "linear_fan_out_relu": ((5, 3), 0.0, "fan_out", "relu"),
+    "pytorch_linear_a_sqrt5": ((7, 4), 5**0.5, "fan_in", "leaky_relu"),
+    "tanh": ((7, 4), 0.0, "fan_in", "tanh"),
+    "kernel_fan_in": ((8, 3, 3, 3), 0.0, "fan_in", "relu"),
+    "kernel_fan_out_linear": ((8, 3, 3, 3), 0.0, "fan_out", "linear"),
+}
+
+
+def _kaiming_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    return {case: {"shape": np.array(shape)} for case, (shape, *_) in _KAIMING_CASES.items()}
+
+
+def _kaiming_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    _, slope, mode, nonlinearity = _KAIMING_CASES[case]
+    shape = tuple(int(n) for n in a["shape"])
+    return {"std": fn(np.empty(shape), a=slope, mode=mode, nonlinearity=nonlinearity)}
+
+
+def _kaiming_drawn(fn: Callable) -> str | None:
+    """nn.Linear draws its weights with the student's std: N(0, 2 / input_dim), b zeros."""
+    import minitorch
+    from minitorch.nn import Linear
+
+    minitorch.manual_seed(0)
+    layer = Linear(400, 300, dtype=np.float64)
+    expected = (2 / 400) ** 0.5
+    std, mean = float(layer.W.std()), float(layer.W.mean())
+    if abs(std / expected - 1) > 0.01 or abs(mean) > 0.01 * expected:
+        return (
+            f"kaiming_std: nn.Linear(400, 300)'s W has std {number(std)} and mean "
+            f"{number(mean)}, expected std {number(expected)} (√(2 / 400)) and mean 0: "
+            "kaiming_normal_ draws N(0, kaiming_std(W)²)"
+        )
+    if np.any(layer.b != 0):
+        return "kaiming_std: nn.Linear's b should start at zeros"
     return None
 
 
@@ -311,6 +358,38 @@ def _log_softmax_backward_run(fn: Callable, case: str, a: Arrays) -> dict[str, A
     return {"dx": fn(a["grad_output"], LogSoftmaxCache(a["y"], _dim(case)))}
 
 
+def _cross_entropy_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    logits = rng.standard_normal((5, 4)) * 3
+    huge = logits.copy()
+    huge[1] += 1000.0  # exp overflows here unless the maximum is subtracted first
+    return {
+        case: {"x": x, "targets": rng.integers(0, 4, 5), "grad_output": np.array(g)}
+        for case, x, g in (("rows", logits, 1.0), ("large_logits", huge, 0.5))
+    }
+
+
+def _cross_entropy_forward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    loss, cache = fn(a["x"], a["targets"])
+    return {"loss": loss, "cache.probs": cache.probs, "cache.targets": cache.targets}
+
+
+def _cross_entropy_backward_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    from minitorch.nn import functional
+
+    drawn = _cross_entropy_cases(rng)
+    for a in drawn.values():
+        _, cache = functional.softmax_cross_entropy_forward(a["x"], a["targets"])
+        a.update(store_cache(cache))
+    return drawn
+
+
+def _cross_entropy_backward_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    from minitorch.nn.functional import SoftmaxCrossEntropyCache
+
+    cache = SoftmaxCrossEntropyCache(a["cache.probs"], a["cache.targets"])
+    return {"dx": fn(float(a["grad_output"]), cache)}
+
+
 _ADAM_HINTS = {
     "exp_avg": "m = β₁ m + (1 − β₁) g (lerp_(m, g, 1 − β₁)), after the weight decay",
     "exp_avg_sq": "v = β₂ v + (1 − β₂) g² (addcmul_(mul_(v, β₂), g, g, value=1 − β₂))",
@@ -414,6 +493,30 @@ BASIC_CHECKS: dict[str, Check] = {
         cases=_log_softmax_backward_cases,
         run=_log_softmax_backward_run,
         hints={"dx": "dx = g − exp(y) · Σ_dim g, y the cached log-softmax"},
+    ),
+    "kaiming_std": Check(
+        cases=_kaiming_cases,
+        run=_kaiming_run,
+        hints={"std": "std = gain / √fan: fan = shape[0] (fan_in) or shape[1] (fan_out) for a "
+               "(in, out) weight, times kH·kW for a kernel (C_out, C_in, kH, kW), whose fan_in "
+               "is C_in·kH·kW; gain = calculate_gain(nonlinearity, a)"},
+        behaviour=_kaiming_drawn,
+    ),
+    "softmax_cross_entropy_forward": Check(
+        cases=_cross_entropy_cases,
+        run=_cross_entropy_forward_run,
+        hints={
+            "loss": "L = −(1/N) Σᵢ log pᵢ[yᵢ], log p = log_softmax(x) along the classes (the "
+            "maximum subtracted first)",
+            "cache.probs": "cache p = softmax(x), (N, C), for the backward",
+            "cache.targets": "cache the targets (N,) as given",
+        },
+    ),
+    "softmax_cross_entropy_backward": Check(
+        cases=_cross_entropy_backward_cases,
+        run=_cross_entropy_backward_run,
+        hints={"dx": "dx = (grad_output / N)·(p − onehot(y)): p times the scale, the scale "
+               "subtracted at each row's target class"},
     ),
     "Optimizer.zero_grad": Check(behaviour=_zero_grad_behaviour),
     "sgd": Check(

@@ -73,6 +73,7 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
         (
             _task(f"{_F}.linear.linear_forward", 4),
             _task(f"{_F}.linear.linear_backward", 6),
+            _task("minitorch.nn.init.kaiming_std", 2),
         ),
     ),
     Assignment(
@@ -90,13 +91,15 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
     ),
     Assignment(
         "03-losses",
-        "Losses: mean squared error, a stable log-softmax",
+        "Losses: mean squared error, a stable log-softmax, cross-entropy",
         "Loss functions: MSE, cross-entropy with a numerically stable log-softmax",
         (
             _task(f"{_F}.regression_loss.mse_loss_forward", 2),
             _task(f"{_F}.regression_loss.mse_loss_backward", 2),
             _task(f"{_F}.activation.log_softmax", 3),
             _task(f"{_F}.activation.log_softmax_backward", 3),
+            _task(f"{_F}.multiclass_loss.softmax_cross_entropy_forward", 2),
+            _task(f"{_F}.multiclass_loss.softmax_cross_entropy_backward", 2),
         ),
     ),
     Assignment(

@@ -26,7 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
+import traceback
+from pathlib import Path
 
 from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PROG, CLIError, InterruptError
 from ._common import printable as _printable
@@ -45,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     0: done; 1: the system failed (a full disk, a folder that cannot be written); 2: a mistake
     in the command or a file that cannot be used (one ``minitorch: error: ...`` line on
     stderr, saying what happened and what to do); 130: stopped by Ctrl-C (after saving a
-    checkpoint, when training). A user's situation never shows a traceback.
+    checkpoint, when training). A user's situation never shows a traceback; in a student
+    edition, reaching a task not written yet is one line too (exit 2): the stub's message, where
+    it is, and ``minitorch check TASK``.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
@@ -73,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     except CLIError as error:
         _report(f"{PROG}: error: {error}")
         return error.exit_code
+    except NotImplementedError as error:
+        line = _stub_reached(error)
+        if line is None:
+            raise  # not a course stub: a bug, whose traceback is wanted
+        _report(f"{PROG}: error: {line}")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         _report(f"{PROG}: stopped by Ctrl-C", after_ctrl_c=True)
         return EXIT_INTERRUPTED
@@ -88,6 +99,36 @@ def main(argv: list[str] | None = None) -> int:
         reason = error.strerror or str(error)
         _report(f"{PROG}: error: {reason}{where}; check the disk and the paths given")
         return EXIT_FAILURE
+
+
+_STUB = re.compile(r"^(?P<task>\S+) \(assignment (?P<assignment>[\w-]+)\) is not written yet")
+
+
+def _stub_reached(error: NotImplementedError) -> str | None:
+    """The line for a stub of a student edition that was reached (its message, the file and
+    line of the stub, what to do), or ``None`` for any other NotImplementedError."""
+    message = str(error)
+    match = _STUB.match(message)
+    if match is None:
+        return None
+    frames = traceback.extract_tb(error.__traceback__)
+    where = ""
+    if frames:
+        path = Path(frames[-1].filename)
+        parts = path.parts[path.parts.index("minitorch") + 1 :] if "minitorch" in path.parts else ()
+        where = f" (at {'/'.join(parts) or path.name}:{frames[-1].lineno})"
+    task, owner = match.group("task"), match.group("assignment")
+    from ..course import ASSIGNMENTS
+    from ..course.edition import edition_info
+
+    order = [a.id for a in ASSIGNMENTS]
+    edition = (edition_info() or {}).get("assignment")
+    if edition in order and owner in order and order.index(owner) > order.index(edition):
+        return (
+            f"{message}{where}; this command needs a task of {owner}, a later assignment than "
+            f"this edition's ({edition}): it runs in the edition of {owner} onwards"
+        )
+    return f"{message}{where}; this command needs it: write it, then `{PROG} check {task}`"
 
 
 def _report(message: str, after_ctrl_c: bool = False) -> None:

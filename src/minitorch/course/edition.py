@@ -1,8 +1,9 @@
 """The student edition: a copy of minitorch with the assignment's answers taken out.
 
 ``build_edition(assignment_id, out)`` copies the installable project (``pyproject.toml``,
-``README.md``, ``LICENSE``, ``src/minitorch`` with its package data; never the reference's tests,
-benchmarks, ``.git`` or compiled files) and replaces the body of every task of the assignment
+``README.md``, ``LICENSE``, ``src/minitorch`` with its package data) and the student's
+``notebooks/``, ``docs/`` and ``examples/`` (never the reference's tests, benchmarks, ``.git``
+or compiled files) and replaces the body of every task of the assignment
 and of every later one with a stub that keeps the signature and the docstring (the math and the
 shapes are the assignment's text) and raises ``NotImplementedError`` naming the task, the
 assignment and where the formula is. Only the body's lines change; every other byte of the file
@@ -26,6 +27,7 @@ __all__ = ["EDITION_FILE", "build_edition", "edition_info", "project_root", "stu
 EDITION_FILE = "edition.json"
 COURSE_DATA = ("course/golden/*.npz", f"course/{EDITION_FILE}")  # package data an edition needs
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE")
+PROJECT_DIRS = ("notebooks", "docs", "examples")  # the student's reading and running, if present
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "*.egg-info", ".*")
 
 
@@ -106,6 +108,9 @@ def build_edition(
     for name in PROJECT_FILES:
         if (root / name).is_file():
             shutil.copy2(root / name, out / name)
+    for name in PROJECT_DIRS:
+        if (root / name).is_dir():
+            shutil.copytree(root / name, out / name, ignore=_IGNORED)
     shutil.copytree(root / "src" / "minitorch", out / "src" / "minitorch", ignore=_IGNORED)
     _declare_course_data(out / "pyproject.toml")
 

@@ -468,7 +468,7 @@ def test_load_state_dict_refuses_another_schedulers_state():
     with pytest.raises(KeyError, match=r"missing: \['T_max', 'eta_min'\]; unexpected: \['gamma'"):
         cosine.load_state_dict(step_state)
     scheduler = lr_scheduler.StepLR(make_optimizer(), 3)
-    with pytest.raises(ValueError, match=r"StepLR: step_size must be a positive number"):
+    with pytest.raises(ValueError, match=r"StepLR.load_state_dict: step_size must be a positive"):
         scheduler.load_state_dict({**step_state, "step_size": 0})
     assert scheduler.step_size == 3
 

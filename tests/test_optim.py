@@ -796,7 +796,7 @@ def test_load_state_dict_refuses_mismatches():
         optim.SGD(model).load_state_dict({**state, "param_groups": {"0": group, "1": group}})
     invalid = {**state, "param_groups": {"0": {**group, "lr": -1.0}}}
     target = optim.SGD(model, lr=0.3)
-    with pytest.raises(ValueError, match=r"SGD: lr must be >= 0"):
+    with pytest.raises(ValueError, match=r"SGD.load_state_dict: parameter group 0: lr must be >="):
         target.load_state_dict(invalid)
     assert target.lr == 0.3 and target.momentum == 0.0 and target.state == {}
 

@@ -482,28 +482,29 @@ class Module:
 
         The arrays are updated in place, so an optimizer built before loading keeps working on
         the loaded weights. With ``strict=True`` (the default) the keys must match exactly;
-        shapes must always match.
+        shapes must always match. Loading is all or nothing: every key, shape and dtype is
+        checked (:func:`_loadable`) before any array is written, so a wrong entry leaves the
+        model as it was.
         """
+        owner = f"{type(self).__name__}.load_state_dict"
         targets = dict(self.named_parameters())
         targets.update(self.named_buffers())
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
             raise KeyError(
-                f"{type(self).__name__}.load_state_dict: keys do not match; "
+                f"{owner}: keys do not match; "
                 f"missing: {missing or 'none'}; unexpected: {unexpected or 'none'}. "
                 "Was the state saved from a model with the same layers? "
                 "Pass strict=False to load the matching keys only."
             )
-        for name, target in targets.items():
-            if name not in state_dict:
-                continue
-            value = np.asarray(state_dict[name])
-            if value.shape != np.shape(target):
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: {name!r} has shape "
-                    f"{value.shape} in the state dict but {np.shape(target)} in the model"
-                )
+        checked = {
+            name: _loadable(owner, name, state_dict[name], target)
+            for name, target in targets.items()
+            if name in state_dict
+        }
+        for name, value in checked.items():  # every entry fits: now write them all
+            target = targets[name]
             if isinstance(target, np.ndarray):
                 np.copyto(target, value, casting="unsafe")
             else:  # a buffer kept as a Python number cannot be updated in place
@@ -590,3 +591,48 @@ class Module:
             lines.append(f"  ({name}): {child_text}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _loadable(owner: str, name: str, value: Any, target: Any) -> np.ndarray:
+    """``value``, the state dict's entry ``name``, as an array that can be copied into
+    ``target`` without changing its meaning; a ``ValueError`` naming the entry otherwise.
+
+    Its shape must be the target's; a floating target takes real numbers (any float or int
+    dtype, as ``torch.Tensor.copy_``) whose finite values fit its dtype (1e39 would become
+    float32's inf); an integer target (``num_batches_tracked``) takes integers only: a float
+    count is refused, not truncated."""
+    target_dtype = np.asarray(target).dtype
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:  # a ragged list
+        raise ValueError(f"{owner}: {name!r} is not an array ({error})") from None
+    if array.shape != np.shape(target):
+        raise ValueError(
+            f"{owner}: {name!r} has shape {array.shape} in the state dict but "
+            f"{np.shape(target)} in the model; nothing was loaded"
+        )
+    allowed = "fiu" if target_dtype.kind == "f" else "iu"
+    if array.dtype.kind not in allowed:
+        wanted = "real numbers" if target_dtype.kind == "f" else "whole numbers (a count)"
+        raise ValueError(
+            f"{owner}: {name!r} must hold {wanted} for the model's {target_dtype} array, got "
+            f"an array of {array.dtype}; nothing was loaded"
+        )
+    if target_dtype.kind == "f" and array.dtype.kind == "f" and array.size:
+        limit = np.finfo(target_dtype).max
+        finite = array[np.isfinite(array)]
+        if finite.size and np.abs(finite).max() > limit:
+            raise ValueError(
+                f"{owner}: {name!r} holds {np.abs(finite).max():.3g}, beyond "
+                f"{target_dtype}'s range (±{limit:.3g}); it would load as inf. Nothing was "
+                "loaded; was the state saved from a float64 model? Build the model with "
+                "dtype=np.float64 to load it"
+            )
+    if target_dtype.kind in "iu" and array.size:
+        info = np.iinfo(target_dtype)
+        if array.min() < info.min or array.max() > info.max:
+            raise ValueError(
+                f"{owner}: {name!r} holds {array.max()}, beyond {target_dtype}'s range; "
+                "nothing was loaded"
+            )
+    return array

@@ -144,7 +144,12 @@ class LRScheduler:
                 f"{owner}.load_state_dict: {name} holds {len(values)} learning rates, but the "
                 f"optimizer has {groups} parameter groups"
             )
-        return [check_non_negative(owner, name, _scalar(lr)) for lr in values]
+        try:
+            return [check_non_negative(owner, name, _scalar(lr)) for lr in values]
+        except (TypeError, ValueError) as error:
+            raise type(error)(
+                f"{owner}.load_state_dict: {str(error).removeprefix(owner + ': ')}"
+            ) from None
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`'s output and set each group's ``"lr"`` to the saved rate.
@@ -182,9 +187,11 @@ class LRScheduler:
             for name in self.hyperparameter_names:
                 setattr(self, name, state_dict[name])
             self.check_hyperparameters()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError) as error:
             vars(self).update(previous)
-            raise
+            raise type(error)(
+                f"{owner}.load_state_dict: {str(error).removeprefix(owner + ': ')}"
+            ) from None
         self.last_epoch, self.base_lrs = int(last_epoch), base_lrs
         self._set_lrs(last_lr)
 

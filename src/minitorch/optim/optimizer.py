@@ -453,7 +453,12 @@ class Optimizer:
         saved = state_dict.get("param_groups")
         if saved is None and "hyperparameters" in state_dict:  # saved before parameter groups
             saved = {"0": {**state_dict["hyperparameters"], "params": range(len(self._params))}}
-        saved = saved if isinstance(saved, dict) else {}
+        if saved is not None and not isinstance(saved, dict):
+            raise ValueError(
+                f"{owner}.load_state_dict: 'param_groups' must be a dict of groups, as "
+                f"state_dict() gives it, got {type(saved).__name__} {saved!r:.60}"
+            )
+        saved = saved or {}
         if len(saved) != len(self.param_groups):
             raise ValueError(
                 f"{owner}.load_state_dict: the state dict has {len(saved)} parameter groups, "
@@ -462,8 +467,20 @@ class Optimizer:
         loaded, stop = [], 0
         for number, size in enumerate(self._group_sizes):
             start, stop = stop, stop + size
-            group = dict(saved.get(str(number), {}))
-            positions = np.asarray(group.pop("params", []), dtype=np.int64).tolist()
+            group = saved.get(str(number), {})
+            if not isinstance(group, dict):
+                raise ValueError(
+                    f"{owner}.load_state_dict: parameter group {number} must be a dict of "
+                    f"hyperparameters, got {type(group).__name__} {group!r:.60}"
+                )
+            group = dict(group)
+            positions = np.asarray(group.pop("params", []))
+            if positions.size and positions.dtype.kind not in "iu":
+                raise ValueError(
+                    f"{owner}.load_state_dict: 'params' of parameter group {number} must be "
+                    f"parameter positions (whole numbers), got {positions.tolist()!r:.60}"
+                )
+            positions = positions.astype(np.int64).reshape(-1).tolist()
             missing = [name for name in self.hyperparameter_names if name not in group]
             unexpected = [name for name in group if name not in self.hyperparameter_names]
             if missing or unexpected:
@@ -479,10 +496,16 @@ class Optimizer:
                 )
             for name, value in group.items():
                 if isinstance(self.param_groups[number][name], tuple):  # betas: list or array
-                    group[name] = tuple(np.asarray(value).tolist())
+                    group[name] = tuple(np.atleast_1d(np.asarray(value)).tolist())
                 elif isinstance(value, (np.ndarray, np.generic)) and np.ndim(value) == 0:
                     group[name] = value.item()
-            self.check_hyperparameters(group)
+            try:
+                self.check_hyperparameters(group)
+            except (TypeError, ValueError) as error:  # name where the bad value was read
+                why = str(error).removeprefix(f"{owner}: ")
+                raise type(error)(
+                    f"{owner}.load_state_dict: parameter group {number}: {why}"
+                ) from None
             loaded.append(group)
         return loaded
 
@@ -506,8 +529,19 @@ class Optimizer:
         groups = self._loaded_groups(state_dict)
         params = self._parameters_and_grads("load_state_dict")[0]
         new_state: dict[int, dict[str, Any]] = {}
-        for key, entries in state_dict.get("state", {}).items():
-            index = int(key)
+        saved_state = state_dict.get("state", {})
+        if not isinstance(saved_state, dict):
+            raise ValueError(
+                f"{owner}.load_state_dict: 'state' must be a dict (parameter position -> its "
+                f"entries), got {type(saved_state).__name__} {saved_state!r:.60}"
+            )
+        for key, entries in saved_state.items():
+            index = _position(key)
+            if index is None or not isinstance(entries, dict):
+                raise ValueError(
+                    f"{owner}.load_state_dict: 'state' must map parameter positions ('0', "
+                    f"'1', ...) to dicts of entries, got {key!r}: {type(entries).__name__}"
+                )
             if not 0 <= index < len(params):
                 raise ValueError(
                     f"{owner}.load_state_dict: state for parameter {index}, but the modules have "
@@ -555,3 +589,14 @@ class Optimizer:
             lines.extend(f"{indent}{name}: {group[name]}" for name in self.hyperparameter_names)
         lines.append(")")
         return "\n".join(lines)
+
+
+def _position(key: Any) -> int | None:
+    """A saved state's key as a parameter position (``0``, ``"0"``), or ``None``."""
+    if isinstance(key, (bool, np.bool_)):
+        return None
+    if isinstance(key, (int, np.integer)):
+        return int(key)
+    if isinstance(key, str) and key.lstrip("-").isdigit():
+        return int(key)
+    return None

@@ -9,13 +9,14 @@
 # parameters. Every later assignment (activations, losses, optimizers, a digit classifier, a
 # CNN, a GPT) runs through the two functions you write here.
 #
-# **What you write**, in `src/minitorch/nn/functional/linear.py` (the docstrings there are the
-# assignment's text):
+# **What you write**, in `src/minitorch/nn/functional/linear.py` and `src/minitorch/nn/init.py`
+# (the docstrings there are the assignment's text):
 #
 # | task | what it computes |
 # |------|------------------|
 # | `linear_forward(x, W, b)` | $y = xW + b$ and the cache the backward needs |
 # | `linear_backward(G, cache)` | $\partial L/\partial x$, $\partial L/\partial W$, $\partial L/\partial b$ |
+# | `kaiming_std(W)` (in `nn/init.py`) | the spec's initialisation: $\mathrm{std} = \sqrt{2 / D_\text{in}}$ |
 #
 # The module `nn.Linear` already calls your pair; it keeps the cache between its forward and
 # its backward. When a cell below stops with `NotImplementedError`, that task is next: write it,
@@ -37,7 +38,7 @@ info = edition_info()
 print("minitorch:", minitorch.__path__[0])
 print("edition:", info["assignment"] if info else "the reference (every task solved)")
 for task in ASSIGNMENT.tasks:
-    print(f"  {task.name:<20} {task.points:>2} points   {task.target}")
+    print(f"  {task.name:<32} {task.points:>2} points   {task.target}")
 
 # %% [markdown]
 # ## 1. The forward pass
@@ -77,22 +78,44 @@ print(y)                                      # work out the first row by hand: 
 # A gradient always has the shape of what it is the gradient of: that alone tells you which
 # side each transpose goes on. With more leading dimensions, they are flattened into the batch
 # for $\partial L/\partial W$ and $\partial L/\partial b$.
+
+# %%
+G = np.ones_like(y)
+dx, dW, db = linear_backward(G, cache)
+print("dx", dx.shape, "dW", dW.shape, "db", db.shape)
+print("dW =", dW.tolist())                     # x.T @ G: each column is x's column sums
+
+# %% [markdown]
+# ## 3. The spec's initialisation
 #
-# `gradcheck` compares your backward with central differences,
+# Weights drawn with too small a spread shrink the signal at every layer, too large a spread
+# blows it up. He (Kaiming) initialisation keeps the variance of a ReLU network's activations
+# level from layer to layer: $W \sim \mathcal{N}(0, \mathrm{std}^2)$ with
+#
+# $$\mathrm{std} = \frac{\text{gain}}{\sqrt{\text{fan}}}, \qquad
+#   \text{gain} = \sqrt{\frac{2}{1 + a^2}} \ (\texttt{leaky\_relu}, \sqrt2 \text{ at } a = 0),
+#   \quad \sqrt2 \ (\texttt{relu}), \quad 1 \ (\texttt{linear})$$
+#
+# where fan is $D_\text{in}$ (`mode='fan_in'`, the default: the spec's
+# `randn(D_in, D_out) * sqrt(2 / D_in)`) or $D_\text{out}$ (`mode='fan_out'`); for a
+# convolution kernel $(C_\text{out}, C_\text{in}, k_H, k_W)$ the fans are
+# $C_\text{in} k_H k_W$ and $C_\text{out} k_H k_W$. `nn.Linear` draws its `W` with your std.
+#
+# With the layer built, `gradcheck` compares your backward with central differences,
 # $\frac{f(\theta + \varepsilon) - f(\theta - \varepsilon)}{2\varepsilon}$, entry by entry, in
 # float64.
 
 # %%
+from minitorch.nn import init
 from minitorch.testing import gradcheck
 
-G = np.ones_like(y)
-dx, dW, db = linear_backward(G, cache)
-print("dx", dx.shape, "dW", dW.shape, "db", db.shape)
+print("std for W (64, 128):", init.kaiming_std(np.empty((64, 128))), " sqrt(2/64) =", np.sqrt(2 / 64))
+print("fan_out, linear:   ", init.kaiming_std(np.empty((64, 128)), mode="fan_out", nonlinearity="linear"))
 layer = nn.Linear(3, 2, dtype=np.float64)
 print(gradcheck(layer, np.random.default_rng(0).standard_normal((4, 3)), raise_exception=False))
 
 # %% [markdown]
-# ## 3. Check your work
+# ## 4. Check your work
 #
 # The same checks `minitorch check` runs: each task in its own process, against stored
 # reference values, with a message saying what is wrong when it is.
@@ -101,7 +124,7 @@ print(gradcheck(layer, np.random.default_rng(0).standard_normal((4, 3)), raise_e
 print(format_table(ASSIGNMENT, check_tasks(ASSIGNMENT)))
 
 # %% [markdown]
-# ## 4. Fit a line with your layer
+# ## 5. Fit a line with your layer
 #
 # One `nn.Linear(1, 1)` is a line, $\hat y = w x + b$. We fit it to noisy points, three of
 # which are outliers, by gradient descent: forward, loss, backward, then

@@ -6,7 +6,7 @@
 # Training needs one number that says how wrong the network is, and its gradient with respect
 # to the network's output: that gradient, $\partial L/\partial \hat y$, is where every backward
 # pass starts. This week you write the loss of regression, the mean squared error, and the
-# heart of classification's cross-entropy, the log-softmax, written so that it never
+# loss of classification, the cross-entropy, on top of a log-softmax written so that it never
 # overflows.
 #
 # **What you write**:
@@ -15,6 +15,7 @@
 # |------|------|------------------|
 # | `mse_loss_forward` / `mse_loss_backward` | `nn/functional/regression_loss.py` | $\frac1D\sum (x - y)^2$ and $\partial L/\partial x$ |
 # | `log_softmax` / `log_softmax_backward` | `nn/functional/activation.py` | $\log \operatorname{softmax}(x)$, stably, and its backward |
+# | `softmax_cross_entropy_forward` / `_backward` | `nn/functional/multiclass_loss.py` | the mean cross-entropy of class indices, and $\partial L/\partial x$ |
 #
 # When a cell below stops with `NotImplementedError`, that task is next.
 
@@ -35,7 +36,7 @@ info = edition_info()
 print("minitorch:", minitorch.__path__[0])
 print("edition:", info["assignment"] if info else "the reference (every task solved)")
 for task in ASSIGNMENT.tasks:
-    print(f"  {task.name:<22} {task.points:>2} points   {task.target}")
+    print(f"  {task.name:<32} {task.points:>2} points   {task.target}")
 
 # %% [markdown]
 # ## 1. Mean squared error
@@ -88,13 +89,31 @@ report = gradcheck(nn.LogSoftmax(dim=1), np.random.default_rng(0).standard_norma
 print(report)
 
 # %% [markdown]
-# ## 3. Check your work
+# ## 3. Cross-entropy
+#
+# Logits $x$ of shape $(N, C)$ and class indices $y \in \{0, \dots, C-1\}^N$. With
+# $\log p_i = \log\operatorname{softmax}(x_i)$ (the stable one) and $p = \operatorname{softmax}(x)$:
+#
+# $$L = -\frac1N \sum_{i} \log p_{i, y_i}, \qquad
+#   \frac{\partial L}{\partial x} = \frac{g}{N}\,\bigl(p - \operatorname{onehot}(y)\bigr)$$
+#
+# ($g$ the incoming scalar gradient, 1 for the loss itself). `nn.CrossEntropyLoss()` with its
+# defaults runs this pair; the backward needs only $p$ and $y$ from the cache.
+
+# %%
+labels = np.array([2, 0])
+loss, cache = F.softmax_cross_entropy_forward(scores, labels)
+print("loss", loss)                                       # (0.4076 + 2.4076) / 2
+print("dL/dx", F.softmax_cross_entropy_backward(1.0, cache), sep="\n")
+
+# %% [markdown]
+# ## 4. Check your work
 
 # %%
 print(format_table(ASSIGNMENT, check_tasks(ASSIGNMENT)))
 
 # %% [markdown]
-# ## 4. Train with your losses
+# ## 5. Train with your losses
 #
 # Two small networks, each trained by full-batch gradient descent
 # ($\theta \leftarrow \theta - \eta\,\partial L/\partial\theta$; the optimizers are next week):

@@ -36,7 +36,7 @@ info = edition_info()
 print("minitorch:", minitorch.__path__[0])
 print("edition:", info["assignment"] if info else "the reference (every task solved)")
 for task in ASSIGNMENT.tasks:
-    print(f"  {task.name:<20} {task.points:>2} points   {task.target}")
+    print(f"  {task.name:<32} {task.points:>2} points   {task.target}")
 
 # %% [markdown]
 # ## 1. `zero_grad`

@@ -39,7 +39,7 @@ info = edition_info()
 print("minitorch:", minitorch.__path__[0])
 print("edition:", info["assignment"] if info else "the reference (every task solved)")
 for task in ASSIGNMENT.tasks:
-    print(f"  {task.name:<24} {task.points:>2} points   {task.target}")
+    print(f"  {task.name:<32} {task.points:>2} points   {task.target}")
 
 # %% [markdown]
 # ## 1. A sample

@@ -82,6 +82,9 @@ def test_the_stored_values_are_the_reference_s_and_it_passes_every_check(assignm
         stored = dict(np.load(golden_path(assignment_id)))
     assert sorted(stored) == sorted(now)
     for key, value in now.items():
+        if value.dtype.kind == "U":  # an observation in words (what a call raised)
+            assert stored[key] == value, key
+            continue
         np.testing.assert_allclose(stored[key], value, rtol=1e-12, atol=1e-14, err_msg=key)
     for task in assignment(assignment_id).tasks:
         values = type("Stored", (), {"files": list(stored), "__getitem__": stored.__getitem__})

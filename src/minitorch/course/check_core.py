@@ -4,10 +4,17 @@ A :class:`Check` is one row of the table :data:`minitorch.course.checks.CHECKS`,
 task's name. Its ``cases`` draw fixed-seed float64 inputs; its ``run`` calls a function (the
 student's, or the reference's when :mod:`.make_golden` stores the expected values) and returns
 named outputs; ``hints`` say, per output, what it is and how it is computed, for the message
-(a key ``"d(*"`` serves every output whose name starts with ``d(``). A check may also (or
-only) test behaviour with ``behaviour``, a function that returns a message or ``None``. The
-stored values live in ``golden/<assignment>.npz`` (no reference code ships in a student
-edition), under ``<task>/<case>/in/<name>`` and ``<task>/<case>/out/<name>``.
+(a key ``"d(*"`` serves every output whose name starts with ``d(``). A check of behaviour
+(what a batch holds, which order an epoch draws, how often a token is sampled) has a ``run``
+that only *observes* (the student's code run on the case's inputs, its observations handed
+back as arrays) and a ``judge`` that decides, in the process that compares (never the
+student's): ``judge(case, inputs, yours, expected)`` returns the message or ``None``, from the
+observations and the reference's on the same inputs (or from a property of the inputs where
+the exact random draw is not the student's to match). A check may also run ``behaviour``, a
+function of the student's function that returns a message or ``None``, in the student's
+process (an extra test that can only fail a task). The stored values live in
+``golden/<assignment>.npz`` (no reference code ships in a student edition), under
+``<task>/<case>/in/<name>`` and ``<task>/<case>/out/<name>``.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ class Check:
     run: Callable[[Callable, str, Arrays], dict[str, Any]] | None = None
     hints: dict[str, str] = field(default_factory=dict)
     behaviour: Callable[[Callable], str | None] | None = None
+    judge: Callable[[str, Arrays, dict[str, Any], dict[str, Any]], str | None] | None = None
     atol: float = 1e-9
     rtol: float = 1e-7
 
@@ -150,9 +158,10 @@ class NotNumbers:
 
 def collect_outputs(task_name: str, check: Check, function: Callable, golden: Any) -> Arrays:
     """``function``'s outputs on every stored case of its check, as arrays to hand over:
-    ``out/<case>/<name>`` (float64), ``none/<case>/<name>``, ``bad/<case>/<name>`` (the
-    type's name, for an output that is no array of numbers). This is all the child process,
-    where the student's code runs, sends back; the parent compares."""
+    ``out/<case>/<name>`` (float64), ``none/<case>/<name>``, ``text/<case>/<name>`` (a
+    string), ``bad/<case>/<name>`` (the type's name, for an output that is no array of
+    numbers). This is all the child process, where the student's code runs, sends back; the
+    parent compares."""
     collected: Arrays = {}
     if check.run is None:
         return collected
@@ -162,6 +171,9 @@ def collect_outputs(task_name: str, check: Check, function: Callable, golden: An
             if value is None:
                 collected[f"none/{case}/{name}"] = np.array(0)
                 continue
+            if isinstance(value, str):
+                collected[f"text/{case}/{name}"] = np.array(value)
+                continue
             try:
                 collected[f"out/{case}/{name}"] = np.array(value, dtype=np.float64)
             except (TypeError, ValueError):
@@ -169,22 +181,41 @@ def collect_outputs(task_name: str, check: Check, function: Callable, golden: An
     return collected
 
 
+def _yours(outputs: Any, case: str, name: str) -> Any:
+    """Output ``name`` of ``case`` as the child handed it over: an array, a string, a
+    :class:`NotNumbers`, or ``None`` (``None``, or not handed over)."""
+    if f"out/{case}/{name}" in outputs:
+        return np.array(outputs[f"out/{case}/{name}"])
+    if f"text/{case}/{name}" in outputs:
+        return str(outputs[f"text/{case}/{name}"])
+    if f"bad/{case}/{name}" in outputs:
+        return NotNumbers(str(outputs[f"bad/{case}/{name}"]))
+    return None
+
+
 def compare_outputs(task_name: str, check: Check, outputs: Any, golden: Any) -> str | None:
     """The message of the first output in ``outputs`` (what :func:`collect_outputs` made)
-    that differs from the stored values in ``golden``, or ``None``."""
+    that differs from the stored values in ``golden`` (or that the check's ``judge`` finds
+    wrong), or ``None``."""
     if check.run is None:
         return None
     for case in _cases(task_name, golden):
         expected: dict[str, Any] = _stored(task_name, case, "out", golden)
         expected.update(dict.fromkeys(_stored(task_name, case, "none", golden)))
+        expected.update({k: str(v) for k, v in _stored(task_name, case, "text", golden).items()})
+        if check.judge is not None:
+            keys = outputs.files if hasattr(outputs, "files") else list(outputs)
+            handed = {key.split("/", 2)[2] for key in keys if key.split("/")[1] == case}
+            yours = {name: _yours(outputs, case, name) for name in handed | set(expected)}
+            inputs = _stored(task_name, case, "in", golden)
+            message = check.judge(case, inputs, yours, expected)
+            if message is not None:
+                return f"{message} [case {case}]"
+            continue
         for name, value in expected.items():
-            yours: Any = None
-            if f"out/{case}/{name}" in outputs:
-                yours = outputs[f"out/{case}/{name}"]
-            elif f"bad/{case}/{name}" in outputs:
-                yours = NotNumbers(str(outputs[f"bad/{case}/{name}"]))
             message = compare(
-                task_name, name, yours, value, _hint(check, name), check.atol, check.rtol
+                task_name, name, _yours(outputs, case, name), value, _hint(check, name),
+                check.atol, check.rtol,
             )
             if message is not None:
                 return f"{message} [case {case}]"

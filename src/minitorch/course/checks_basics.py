@@ -176,27 +176,67 @@ def _adam_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
     return {"exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq, "param": param}  # the moments first
 
 
-def _zero_grad_behaviour(fn: Callable) -> str | None:
-    """Optimizer.zero_grad on a Linear layer: None by default, zeros in place otherwise."""
-    from minitorch.nn import Linear
+_GRADS = ("0.dW", "0.db", "2.dW", "2.db")  # the two Linear layers of a Sequential
+
+
+def _zero_grad_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    i, h, o = (int(v) for v in rng.integers(2, 6, 3))
+    shapes = ((i, h), (1, h), (h, o), (1, o))
+    grads = {f"grad {name}": rng.standard_normal(shape) for name, shape in zip(
+        _GRADS, shapes, strict=True)}
+    return {"two_layers": {"sizes": np.array([i, h, o], dtype=np.float64), **grads}}
+
+
+def _zero_grad_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    """Observe Optimizer.zero_grad on Linear, ReLU, Linear: which gradients are None after
+    zero_grad(), and after zero_grad(set_to_none=False) whether each is the same array, and
+    its values."""
+    from minitorch.nn import Linear, ReLU, Sequential
     from minitorch.optim import SGD
 
-    layer = Linear(3, 2, dtype=np.float64)
-    optimizer = SGD(layer, lr=0.1)
-    layer.dW, layer.db = np.ones_like(layer.W), np.ones_like(layer.b)
-    optimizer.zero_grad()
-    if layer.dW is not None or layer.db is not None:
+    i, h, o = (int(v) for v in a["sizes"])
+    model = Sequential(Linear(i, h, dtype=np.float64), ReLU(), Linear(h, o, dtype=np.float64))
+    optimizer = SGD(model, lr=0.1)
+    slots = [(model[int(name[0])], name[2:]) for name in _GRADS]
+
+    def given() -> list[np.ndarray]:
+        for (layer, field), name in zip(slots, _GRADS, strict=True):
+            setattr(layer, field, a[f"grad {name}"].copy())
+        return [getattr(layer, field) for layer, field in slots]
+
+    given()
+    fn(optimizer)
+    none = [float(getattr(layer, field) is None) for layer, field in slots]
+    before = given()
+    fn(optimizer, set_to_none=False)
+    after = [getattr(layer, field) for layer, field in slots]
+    values = [np.full(g.size, np.nan) if v is None else np.ravel(v) for g, v in zip(
+        before, after, strict=True)]
+    return {
+        "None after zero_grad()": none,
+        "the same arrays after zero_grad(set_to_none=False)": [
+            float(v is g) for g, v in zip(before, after, strict=True)],
+        "values after zero_grad(set_to_none=False)": np.concatenate(values),
+    }
+
+
+def _zero_grad_judge(case: str, a: Arrays, yours: dict, expected: dict) -> str | None:
+    def same(name: str) -> bool:
+        mine, wanted = yours[name], expected[name]
+        return (isinstance(mine, np.ndarray) and mine.shape == wanted.shape
+                and np.array_equal(mine, wanted))
+
+    if not same("None after zero_grad()"):
         return (
-            "zero_grad: after zero_grad() the layer's dW and db should be None (set_to_none=True "
-            "is the default, as in PyTorch); call each module's zero_grad(set_to_none=...)"
+            "zero_grad: after zero_grad() every layer's dW and db should be None (set_to_none="
+            "True is the default, as in PyTorch); call each module's zero_grad(set_to_none=...)"
         )
-    dW = layer.dW = np.ones_like(layer.W)
-    layer.db = np.ones_like(layer.b)
-    optimizer.zero_grad(set_to_none=False)
-    if layer.dW is not dW or not np.all(layer.dW == 0):
+    if not (same("the same arrays after zero_grad(set_to_none=False)")
+            and same("values after zero_grad(set_to_none=False)")):
         return (
-            "zero_grad: zero_grad(set_to_none=False) should fill dW with zeros in place (the same "
-            "array, every value 0); pass set_to_none on to each module's zero_grad"
+            "zero_grad: zero_grad(set_to_none=False) should fill every dW and db with zeros in "
+            "place (the same array, every value 0); pass set_to_none on to each module's "
+            "zero_grad"
         )
     return None
 
@@ -518,7 +558,8 @@ BASIC_CHECKS: dict[str, Check] = {
         hints={"dx": "dx = (grad_output / N)·(p − onehot(y)): p times the scale, the scale "
                "subtracted at each row's target class"},
     ),
-    "Optimizer.zero_grad": Check(behaviour=_zero_grad_behaviour),
+    "Optimizer.zero_grad": Check(cases=_zero_grad_cases, run=_zero_grad_run,
+                                 judge=_zero_grad_judge),
     "sgd": Check(
         cases=_optimizer_cases(_SGD_CASES),
         run=_sgd_run,

@@ -3,7 +3,8 @@
 A small float64 GPT (2 layers, 2 heads, 8 features) with the reference's weights (stored)
 is run on stored token indices. ``GPT.backward`` runs after the student's ``GPT.forward``
 (the backward reads what the forward's layers cached), so it is checked once the forward is
-written. Sampling is checked by its frequencies, which any correct sampler matches.
+written. Sampling is judged by the frequencies of the tokens drawn (in the grading process),
+which any correct sampler matches.
 """
 
 from __future__ import annotations
@@ -65,33 +66,58 @@ def _lm_loss_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
     return {"loss": loss, "model.training after": float(model.training)}
 
 
-def _sample_behaviour(fn: Callable) -> str | None:
+_DRAWS = 40000  # rows of the same logits: the frequencies of the tokens drawn
+
+
+def _sample_cases(rng: np.random.Generator) -> dict[str, Arrays]:
+    cases = {}
+    for case in ("softmax", "top_k"):
+        vocab = int(rng.integers(3, 8))
+        cases[case] = {"logits": rng.standard_normal((1, vocab)) * 1.5,
+                       "seed": np.array(float(rng.integers(1 << 31)))}
+        if case == "top_k":
+            cases[case]["top_k"] = np.array(float(rng.integers(1, vocab)))
+    return cases
+
+
+def _sample_run(fn: Callable, case: str, a: Arrays) -> dict[str, Any]:
+    """Observe sample_next_token: the tokens it draws for many rows of the same logits."""
     import minitorch
 
-    minitorch.manual_seed(3)
-    logits = np.array([[2.0, 0.5, -1.0, 1.0, 0.0]])
-    rows = np.repeat(logits, 40000, axis=0)
-    p = np.exp(logits[0] - logits[0].max())
-    p /= p.sum()
-    for top_k in (None, 2):
-        tokens = np.asarray(fn(rows, top_k=top_k))
-        if tokens.shape != (len(rows),) or tokens.dtype.kind not in "iu":
-            return (
-                "sample_next_token: it should return one integer token per row of logits, "
-                f"shape ({len(rows)},), got {tokens.dtype} of shape {tokens.shape}"
-            )
-        wanted = p.copy()
-        if top_k is not None:
-            wanted[np.argsort(logits[0])[:-top_k]] = 0
-            wanted /= wanted.sum()
-        seen = np.bincount(tokens, minlength=len(wanted)) / len(tokens)
-        worst = int(np.argmax(np.abs(seen - wanted)))
-        if abs(seen[worst] - wanted[worst]) > 0.01:
-            return (
-                f"sample_next_token: with top_k={top_k} token {worst} was drawn "
-                f"{seen[worst]:.3f} of the time, softmax(logits) gives it {wanted[worst]:.3f}; "
-                "draw from softmax of the logits (only the top_k largest compete)"
-            )
+    minitorch.manual_seed(int(a["seed"]))
+    top_k = int(a["top_k"]) if "top_k" in a else None
+    tokens = np.asarray(fn(np.repeat(a["logits"], _DRAWS, axis=0), top_k=top_k))
+    return {"tokens": tokens, "integer tokens": float(tokens.dtype.kind in "iu")}
+
+
+def _sample_judge(case: str, a: Arrays, yours: dict, expected: dict) -> str | None:
+    """Any correct sampler draws each token about as often as softmax(logits) says: judged by
+    the frequencies (within five standard errors), not by the reference's own draw."""
+    logits = a["logits"][0]
+    top_k = int(a["top_k"]) if "top_k" in a else None
+    tokens, integer = yours["tokens"], yours["integer tokens"]
+    if not (isinstance(tokens, np.ndarray) and tokens.shape == (_DRAWS,)
+            and isinstance(integer, np.ndarray) and integer.item() == 1.0):
+        shape = tokens.shape if isinstance(tokens, np.ndarray) else None
+        return (
+            "sample_next_token: it should return one integer token per row of logits, "
+            f"shape ({_DRAWS},), got shape {shape}"
+        )
+    wanted = np.exp(logits - logits.max())
+    if top_k is not None:
+        wanted[np.argsort(logits)[:-top_k]] = 0
+    wanted /= wanted.sum()
+    if tokens.min() < 0 or tokens.max() >= len(wanted):
+        return f"sample_next_token: tokens should lie in [0, {len(wanted)}), one per logit"
+    seen = np.bincount(tokens.astype(np.int64), minlength=len(wanted)) / _DRAWS
+    allowed = 5 * np.sqrt(wanted * (1 - wanted) / _DRAWS) + 1e-3
+    worst = int(np.argmax(np.abs(seen - wanted) - allowed))
+    if abs(seen[worst] - wanted[worst]) > allowed[worst]:
+        return (
+            f"sample_next_token: with top_k={top_k} token {worst} was drawn "
+            f"{seen[worst]:.3f} of the time, softmax(logits) gives it {wanted[worst]:.3f}; "
+            "draw from softmax of the logits (only the top_k largest compete)"
+        )
     return None
 
 
@@ -122,5 +148,5 @@ GPT_CHECKS: dict[str, Check] = {
                "under no_grad", "model.training after": "restore the model's mode"},
         atol=1e-8, rtol=1e-6,
     ),
-    "sample_next_token": Check(behaviour=_sample_behaviour),
+    "sample_next_token": Check(cases=_sample_cases, run=_sample_run, judge=_sample_judge),
 }

@@ -22,24 +22,33 @@ from .edition import edition_info
 from .syllabus import ASSIGNMENTS, Task, assignment
 from .targets import resolve
 
-__all__ = ["golden_arrays", "main", "task_arrays"]
+__all__ = ["golden_arrays", "main", "reference_arrays", "task_arrays"]
 
 
 def task_arrays(task: Task, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """``task``'s check inputs drawn from ``rng`` and the reference's outputs on them, keyed
-    ``<task>/<case>/in|out|none/<name>`` (empty for a check by behaviour only)."""
-    arrays: dict[str, np.ndarray] = {}
+    ``<task>/<case>/in|out|none|text/<name>`` (empty for a task without checked outputs)."""
     check = CHECKS.get(task.name)
     if check is None or check.run is None:
-        return arrays
+        return {}
+    return reference_arrays(task, check.cases(rng))
+
+
+def reference_arrays(task: Task, cases: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The inputs of every case in ``cases`` and the reference's outputs on them, keyed as
+    :func:`task_arrays`'s (the expected values of a hidden test, computed by the grader)."""
+    arrays: dict[str, np.ndarray] = {}
+    check = CHECKS[task.name]
     function = resolve(task.target)
-    for case, inputs in check.cases(rng).items():
+    for case, inputs in cases.items():
         outputs = check.run(function, case, {k: v.copy() for k, v in inputs.items()})
         for name, value in inputs.items():
             arrays[f"{task.name}/{case}/in/{name}"] = np.asarray(value)
         for name, value in outputs.items():
             if value is None:
                 arrays[f"{task.name}/{case}/none/{name}"] = np.array(0)
+            elif isinstance(value, str):
+                arrays[f"{task.name}/{case}/text/{name}"] = np.array(value)
             else:
                 arrays[f"{task.name}/{case}/out/{name}"] = np.array(value, dtype=np.float64)
     return arrays

@@ -213,7 +213,7 @@ def test_the_rules_read_as_pytorchs_lines():
         (
             sgd.sgd,
             [
-                "grad = add(grad, param, alpha=weight_decay, out=scratch[0])",
+                "grad = decayed_grad(grad, param, weight_decay, maximize, scratch)",
                 "add_(mul_(buf, momentum), grad, alpha=1 - dampening)",
                 "add_(param, grad, alpha=-lr)",
             ],

@@ -8,7 +8,8 @@ import numpy as np
 
 from .._validation import check_flag
 from ._checks import check_non_negative
-from ._inplace import add, add_, addcdiv_, addcmul_, neg
+from ._grad import decayed_grad
+from ._inplace import add_, addcdiv_, addcmul_
 from .optimizer import Optimizer
 
 if TYPE_CHECKING:
@@ -135,9 +136,7 @@ def adagrad(
     PyTorch's new tensors (``-grad``, ``grad.add(...)``, ``state_sum.sqrt()``) are written into
     ``scratch``, two arrays of that shape.
     """
-    grad = neg(grad, out=scratch[0]) if maximize else grad
-    if weight_decay != 0:
-        grad = add(grad, param, alpha=weight_decay, out=scratch[0])
+    grad = decayed_grad(grad, param, weight_decay, maximize, scratch)
 
     clr = lr / (1 + (step - 1) * lr_decay)
 

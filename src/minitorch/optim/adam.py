@@ -12,7 +12,8 @@ import numpy as np
 
 from .._validation import check_flag
 from ._checks import check_fraction, check_non_negative
-from ._inplace import add, add_, addcdiv_, addcmul_, div_, lerp_, mul_, neg
+from ._grad import decayed_grad
+from ._inplace import add_, addcdiv_, addcmul_, div_, lerp_, mul_
 from .optimizer import Optimizer
 
 if TYPE_CHECKING:
@@ -176,12 +177,12 @@ def adam(
     (``-grad``, ``grad.add(...)``, ``exp_avg_sq.sqrt()``) are written into ``scratch``, two
     arrays of that shape.
     """
-    grad = neg(grad, out=scratch[0]) if maximize else grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
+    if decoupled_weight_decay:  # AdamW: θ shrinks; g is not decayed
+        if weight_decay != 0:
             mul_(param, 1 - lr * weight_decay)
-        else:
-            grad = add(grad, param, alpha=weight_decay, out=scratch[0])
+        grad = decayed_grad(grad, param, 0.0, maximize, scratch)
+    else:
+        grad = decayed_grad(grad, param, weight_decay, maximize, scratch)
 
     lerp_(exp_avg, grad, 1 - beta1)
     addcmul_(mul_(exp_avg_sq, beta2), grad, grad, value=1 - beta2)

@@ -8,7 +8,8 @@ import numpy as np
 
 from .._validation import check_flag
 from ._checks import check_non_negative
-from ._inplace import add, add_, addcdiv_, addcmul, addcmul_, lerp_, mul_, neg, sqrt_
+from ._grad import decayed_grad
+from ._inplace import add_, addcdiv_, addcmul, addcmul_, lerp_, mul_, sqrt_
 from .optimizer import Optimizer
 
 if TYPE_CHECKING:
@@ -152,9 +153,7 @@ def rmsprop(
     (``-grad``, ``grad.add(...)``, ``square_avg.sqrt()``) are written into ``scratch``, two
     arrays of that shape.
     """
-    grad = neg(grad, out=scratch[0]) if maximize else grad
-    if weight_decay != 0:
-        grad = add(grad, param, alpha=weight_decay, out=scratch[0])
+    grad = decayed_grad(grad, param, weight_decay, maximize, scratch)
 
     addcmul_(mul_(square_avg, alpha), grad, grad, value=1 - alpha)
 

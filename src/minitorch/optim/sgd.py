@@ -8,7 +8,8 @@ import numpy as np
 
 from .._validation import check_flag
 from ._checks import check_non_negative, check_number
-from ._inplace import add, add_, mul_, neg
+from ._grad import decayed_grad
+from ._inplace import add, add_, mul_
 from .optimizer import Optimizer
 
 if TYPE_CHECKING:
@@ -147,9 +148,7 @@ def sgd(
     ``grad.add(...)``) are written into ``scratch``, two arrays of that shape. The numbers are
     PyTorch's, bit for bit.
     """
-    grad = neg(grad, out=scratch[0]) if maximize else grad
-    if weight_decay != 0:
-        grad = add(grad, param, alpha=weight_decay, out=scratch[0])
+    grad = decayed_grad(grad, param, weight_decay, maximize, scratch)
     if momentum != 0:
         if first_step:
             buf[...] = grad  # buf = grad.clone()

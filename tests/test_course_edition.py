@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import keyword
 import os
 import shutil
 import subprocess
@@ -43,35 +44,122 @@ def _body_tokens(text: str) -> list[str]:
     return _tokens("".join(s[indent:] if s.strip() else "\n" for s in lines))
 
 
-def _idioms() -> set[str]:
-    """Lines the reference writes in three places or more (``with np.errstate(**_IEEE):``, the
-    one validation helper's call): the house's idioms, not any one task's answer."""
-    counts: dict[str, int] = {}
-    for path in (REFERENCE / "src" / "minitorch").rglob("*.py"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key = line.split("#", 1)[0].strip()
-            counts[key] = counts.get(key, 0) + 1
-    return {line for line, n in counts.items() if n >= 3 and line}
+def _logical_lines(text: str) -> list[tuple[str, ...]]:
+    """The code tokens of each logical line (a statement, or a compound statement's header)."""
+    lines, current = [], []
+    for t in tokenize.generate_tokens(io.StringIO(text).readline):
+        if t.type == tokenize.NEWLINE or t.type == tokenize.ENDMARKER:
+            if current:
+                lines.append(tuple(current))
+            current = []
+        elif t.type not in _SKIPPED:
+            current.append(t.string)
+    return lines
 
 
-def _answer_mask(text: str, idioms: set[str]) -> list[bool]:
-    """For each code token of a body: is it part of the answer (not of an idiom line)?"""
+def _dedented(text: str) -> str:
     lines = text.splitlines(keepends=True)
     indent = min(len(s) - len(s.lstrip()) for s in lines if s.strip())
-    mask = []
-    for line in lines:
-        stripped = line.split("#", 1)[0].strip()
-        try:
-            count = len(_tokens(line[indent:].strip() + "\n")) if stripped else 0
-        except (tokenize.TokenError, IndentationError, SyntaxError):
-            return []  # a statement over several lines: every token counts
-        mask += [stripped not in idioms] * count
-    return mask
+    return "".join(s[indent:] if s.strip() else "\n" for s in lines)
 
 
-def _windows(tokens: list[str]) -> set[tuple[str, ...]]:
-    size = min(WINDOW, len(tokens))
-    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+_WORDS = {"return", "else", "try", "finally", "pass", "break", "continue", "None", "True",
+          "False", "is", "not", "if", "elif", "and", "or"}
+
+
+def _is_name(token: str) -> bool:
+    return token.isidentifier() and not keyword.iskeyword(token)
+
+
+def generic(line: tuple[str, ...]) -> bool:
+    """Whether a logical line of a body is too generic to be anyone's answer: a line of
+    keywords, names, attributes, strings and calls only, which computes nothing itself, such
+    as ``else:``, ``return y, cache``, ``y, dim = cache.y, cache.dim``, ``optimizer.step()``,
+    ``model.backward(loss_fn.backward())``, ``with np.errstate(**_IEEE):``, ``if task ==
+    CLASSIFICATION:``; and one operation of two names, ``grad *= weight``, ``diff =
+    predictions - targets``. A line with any other arithmetic, indexing or number (``dW = x.T @ G``,
+    ``return y[0]``, ``mask = x > 0``) is distinctive: it must not appear anywhere else in an
+    edition once its task is a stub, nor any run of WINDOW of its tokens.
+    """
+    allowed = set(".,:()=") | {"**", "==", "!="}
+    if all(_is_name(t) or keyword.iskeyword(t) or t in allowed or t[:1] in "\"'" for t in line):
+        return True
+    # one operation of two names: ``grad *= weight``, ``diff = predictions - targets``
+    update = len(line) == 3 and line[1].endswith("=") and _is_name(line[0]) and _is_name(line[2])
+    binary = len(line) == 5 and line[1] == "=" and all(map(_is_name, line[::2]))
+    return update or binary
+
+
+def _distinctive(text: str) -> set[tuple[str, ...]]:
+    """A body's distinctive lines: not :func:`generic`, and not an input check (an ``if``
+    whose block is a ``raise``, and the ``raise``: the validation, not the formula)."""
+    lines = _logical_lines(_dedented(text))
+    checks = {i for i, line in enumerate(lines) if line[:1] == ("raise",)}
+    checks |= {i - 1 for i in checks if i and lines[i - 1][:1] in (("if",), ("elif",))}
+    return {line for i, line in enumerate(lines) if i not in checks and not generic(line)}
+
+
+def scan_for_leaks(root: Path, bodies: dict[str, str]) -> list[str]:
+    """Every place under ``root`` where a stubbed body survives: a distinctive line of it (see
+    :func:`generic`) as a line anywhere, a run of WINDOW tokens of one such line (a long line
+    copied in part), or a comment of it. Python files and notebook code cells are read as
+    code; notebooks' markdown, the docs and every other text file line by line."""
+    distinctive = {t: _distinctive(b) for t, b in bodies.items()}
+    comments = {
+        t: [line.split("#", 1)[1].strip() for line in b.splitlines()
+            if "#" in line and len(line.split("#", 1)[1].strip()) >= 25]
+        for t, b in bodies.items()
+    }
+    leaks = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        pieces = _readable_pieces(path)
+        if pieces is None:
+            continue
+        file_lines: set[tuple[str, ...]] = set()
+        file_tokens: list[str] = []
+        for kind, text in pieces:
+            if kind == "code":
+                try:
+                    file_lines.update(_logical_lines(text))
+                    file_tokens += _tokens(text)
+                    continue
+                except (tokenize.TokenError, IndentationError, SyntaxError):
+                    pass  # a cell that is not Python (a magic): read as text
+            for line in text.splitlines():
+                line_tokens = _safe_tokens(line)
+                file_lines.add(tuple(line_tokens))
+                file_tokens += line_tokens
+        whole = "\n".join(text for _, text in pieces)
+        runs = {tuple(file_tokens[i : i + WINDOW]) for i in range(len(file_tokens) - WINDOW + 1)}
+        where = path.relative_to(root)
+        for target in bodies:
+            for line in sorted(distinctive[target] & file_lines):
+                leaks.append(f"{where}: {target}: the line {' '.join(line)!r}")
+            for line in sorted(distinctive[target]):  # a long line copied in part
+                found = [line[i : i + WINDOW] for i in range(len(line) - WINDOW + 1)
+                         if line[i : i + WINDOW] in runs]
+                if found:
+                    leaks.append(f"{where}: {target}: the tokens {' '.join(found[0])!r}")
+            leaks += [f"{where}: {target}: the comment {c!r}" for c in comments[target]
+                      if c in whole]
+    return leaks
+
+
+def _readable_pieces(path: Path) -> list[tuple[str, str]] | None:
+    """A file as ("code" | "text", text) pieces: a notebook's cells, a Python file, or text
+    (``None`` for a file of numbers only, such as .npz)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
+    if path.suffix == ".py":
+        return [("code", text)]
+    if path.suffix == ".ipynb":
+        cells = json.loads(text)["cells"]
+        return [("code" if c["cell_type"] == "code" else "text",
+                 "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+                for c in cells]
+    return [("text", text)]
 
 
 @pytest.fixture(scope="module")
@@ -92,13 +180,20 @@ def _run(edition_dir: Path, code: str) -> subprocess.CompletedProcess:
 def test_the_edition_is_the_installable_project_and_nothing_else(edition):
     out, info, seconds = edition
     assert seconds < 2.0, f"building an edition took {seconds:.2f} s"
-    expected = {"pyproject.toml", "README.md", "src"} | (
-        {"LICENSE"} if (REFERENCE / "LICENSE").exists() else set()
-    )
+    expected = {"pyproject.toml", "README.md", "src"} | {
+        name for name in ("LICENSE", "notebooks", "docs", "examples")
+        if (REFERENCE / name).exists()
+    }
     assert {p.name for p in out.iterdir()} == expected
     files = [p for p in out.rglob("*") if p.is_file()]
     assert not [p for p in files if "__pycache__" in p.parts or p.suffix in (".pyc", ".pyo")]
     assert (out / "src/minitorch/datasets/data").is_dir()  # the package data came along
+    for folder in ("notebooks", "docs", "examples"):  # the student's, byte for byte
+        theirs = sorted(p.relative_to(REFERENCE) for p in (REFERENCE / folder).rglob("*")
+                        if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints"
+                        not in p.parts and p.suffix != ".pyc")
+        ours = sorted(p.relative_to(out) for p in (out / folder).rglob("*") if p.is_file())
+        assert ours == theirs, folder
     recorded = json.loads((out / "src/minitorch/course/edition.json").read_text())
     assert recorded == info and info["assignment"] == ASSIGNMENTS[0].id
     assert info["stubbed"] == [t.target for a in ASSIGNMENTS for t in a.tasks]
@@ -107,8 +202,8 @@ def test_the_edition_is_the_installable_project_and_nothing_else(edition):
 def test_only_the_bodies_changed_byte_for_byte(edition):
     out, _, _ = edition
     stubbed_files = {source_path(out / "src", t.target) for a in ASSIGNMENTS for t in a.tasks}
-    for path in (out / "src").rglob("*"):
-        if not path.is_file() or path.name == "edition.json":
+    for path in out.rglob("*"):
+        if not path.is_file() or path.name in ("edition.json", "pyproject.toml"):
             continue
         original = REFERENCE / path.relative_to(out)
         if path not in stubbed_files:
@@ -133,53 +228,64 @@ def test_only_the_bodies_changed_byte_for_byte(edition):
         assert restored == (REFERENCE / path.relative_to(out)).read_text(encoding="utf-8"), path
 
 
-def test_no_token_sequence_of_a_stubbed_body_survives_anywhere(edition):
-    """No file of the edition holds a stubbed body: neither its code (as runs of WINDOW
-    tokens: less than half of a body's answer may be found elsewhere, in pieces such as the
-    shared ``with np.errstate(...)`` line or a sibling optimizer's weight-decay line) nor its
-    comments, nor its lines in a file that is not Python (the README, the package data)."""
+def test_no_line_of_a_stubbed_body_survives_anywhere(edition):
+    """No file of the edition (its code, notebooks, docs, examples, package data) holds any
+    distinctive line of a stubbed body, any run of WINDOW tokens touching one, or a comment
+    of it: only the generic lines :func:`generic` names may be found elsewhere."""
     out, _, _ = edition
     bodies = {t.target: _reference_body(t) for a in ASSIGNMENTS for t in a.tasks}
-    tokens = {target: _body_tokens(text) for target, text in bodies.items()}
-    covered = {target: [False] * len(toks) for target, toks in tokens.items()}
-    comments = {
-        target: [line.split("#", 1)[1].strip() for line in text.splitlines()
-                 if "#" in line and len(line.split("#", 1)[1].strip()) >= 25]
-        for target, text in bodies.items()
-    }
-    leaks = []
-    for path in out.rglob("*"):
-        if not path.is_file():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:  # .npz: numbers only
-            continue
-        if path.suffix == ".py":
-            file_tokens = _tokens(text)
-        else:
-            file_tokens = [t for line in text.splitlines() for t in _safe_tokens(line)]
-        runs: dict[int, set[tuple[str, ...]]] = {}  # the file's runs of each length
-        for target, toks in tokens.items():
-            size = min(WINDOW, len(toks))
-            if size not in runs:
-                runs[size] = {
-                    tuple(file_tokens[i : i + size]) for i in range(len(file_tokens) - size + 1)
-                }
-            found = runs[size]
-            for i in range(len(toks) - size + 1):
-                if tuple(toks[i : i + size]) in found:
-                    covered[target][i : i + size] = [True] * size
-            leaks += [(path, target, c) for c in comments[target] if c in text]
-    idioms = _idioms()
-    for target, marks in covered.items():
-        answer = _answer_mask(bodies[target], idioms)
-        if len(answer) != len(marks):
-            answer = [True] * len(marks)
-        found = sum(m and a for m, a in zip(marks, answer, strict=True))
-        if found > sum(answer) / 2:
-            leaks.append((out, target, f"{found} of its {sum(answer)} answer tokens elsewhere"))
-    assert not leaks, "\n".join(f"{p.relative_to(out)}: {t}: {s}" for p, t, s in leaks)
+    leaks = scan_for_leaks(out, bodies)
+    known = [leak for leak in leaks if leak.split(": ")[:2] in [list(k) for k in KNOWN_LEAKS]]
+    assert not [leak for leak in leaks if leak not in known], "\n".join(leaks)
+    for where, target in KNOWN_LEAKS:  # each still there: the list only shrinks
+        assert [where, target] in [leak.split(": ")[:2] for leak in known], (where, target)
+
+
+# Lines of stubbed bodies the edition still repeats, in files whose owners rework them; each
+# is a leak and listed so that it is fixed, not forgotten (the test fails once one is gone).
+KNOWN_LEAKS = {
+    ("docs/contract.md", "minitorch.nn.functional.activation.softmax"): "its code in the text",
+    ("docs/contract.md", "minitorch.nn.functional.normalization.layer_norm_backward"): "same",
+    ("src/minitorch/models/gpt.py", "minitorch.nn.functional.attention.attention_forward"):
+        "the max-subtracted softmax of generate's logits",
+    ("src/minitorch/models/gpt.py", "minitorch.models.gpt.sample_next_token"): "the same",
+    ("src/minitorch/nn/functional/conv.py", "minitorch.nn.functional.conv.col2im"):
+        "the padding and unpadding of conv2d's helpers, shared with max pooling",
+    ("src/minitorch/nn/functional/conv.py", "minitorch.nn.functional.pooling.max_pool2d_backward"):
+        "the same",
+    ("src/minitorch/nn/functional/pooling.py", "minitorch.nn.functional.conv.col2im"): "same",
+    ("src/minitorch/nn/functional/pooling.py",
+     "minitorch.nn.functional.pooling.max_pool2d_forward"): "the window loop of avg pooling",
+    ("src/minitorch/nn/functional/pooling.py",
+     "minitorch.nn.functional.pooling.max_pool2d_backward"): "avg pooling's backward padding",
+    ("src/minitorch/training.py", "minitorch.training.train_epoch"):
+        "the timer line, shared with the GPT trainer's loop",
+}
+
+
+def test_the_scan_reads_notebook_cells_docs_and_examples(tmp_path):
+    """A stubbed body's line in a notebook's code cell, a notebook's markdown, a doc or an
+    example is found; a generic line (``return y, cache``) is not."""
+    target = "minitorch.nn.functional.linear.linear_backward"
+    body = _reference_body(next(t for a in ASSIGNMENTS for t in a.tasks if t.target == target))
+    line = next(ln.strip() for ln in body.splitlines() if "@" in ln)
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": [f"{line}\n"]}
+    markdown = {"cell_type": "markdown", "metadata": {}, "source": [f"    {line}\n"]}
+    for name, text in {
+        "notebooks/code.ipynb": json.dumps({"cells": [cell], "nbformat": 4}),
+        "notebooks/text.ipynb": json.dumps({"cells": [markdown], "nbformat": 4}),
+        "docs/guide.md": f"Write\n\n    {line}\n",
+        "examples/mine.py": f"def f(grad_output, x, W):\n    {line}\n",
+        "examples/fine.py": "def f(y, cache):\n    return y, cache\n",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    found = {leak.split(": ")[0] for leak in scan_for_leaks(tmp_path, {target: body})}
+    assert found == {"notebooks/code.ipynb", "notebooks/text.ipynb", "docs/guide.md",
+                     "examples/mine.py"}
+    assert generic(("return", "y", ",", "cache")) and not generic(("y", "=", "x", "@", "W", "+",
+                                                                   "b"))
 
 
 def _safe_tokens(line: str) -> list[str]:
@@ -195,16 +301,54 @@ def test_the_edition_imports_and_a_stub_fails_with_its_own_error(edition):
         "import numpy as np, minitorch\n"
         "from minitorch import nn\n"
         f"assert minitorch.__file__.startswith({str(out)!r})\n"
-        "try:\n"
-        "    nn.Linear(3, 2)(np.ones((4, 3)))\n"
-        "except NotImplementedError as error:\n"
-        "    print(error)\n"
+        "for make in (lambda: nn.Linear(3, 2), lambda: nn.functional.linear_forward(\n"
+        "        np.ones((4, 3)), np.ones((3, 2)))):\n"
+        "    try:\n"
+        "        make()\n"
+        "    except NotImplementedError as error:\n"
+        "        print(error)\n"
     ))
     assert result.returncode == 0, result.stderr
     first = ASSIGNMENTS[0]
-    task = first.tasks[0]
-    assert f"{task.name} (assignment {first.id}) is not written yet" in result.stdout
-    assert "formula in its docstring" in result.stdout
+    constructing, forward = result.stdout.splitlines()
+    assert constructing.startswith(f"kaiming_std (assignment {first.id}) is not written yet")
+    assert forward.startswith(f"linear_forward (assignment {first.id}) is not written yet")
+    assert "formula in its docstring" in forward
+
+
+@pytest.mark.parametrize(
+    ("argv", "task"),
+    [
+        (["train", "--epochs", "1"], "kaiming_std"),
+        (["train", "--dataset", "spiral", "--epochs", "1", "--model", "mlp"], "kaiming_std"),
+    ],
+)
+def test_the_cli_reaching_a_stub_says_so_in_one_line(edition, tmp_path, argv, task):
+    out, _, _ = edition
+    env = {**os.environ, "PYTHONPATH": str(out / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "minitorch", *argv, "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, env=env, cwd=out, timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(f"minitorch: error: {task} (assignment 01-linear) is not written")
+    assert f"`minitorch check {task}`" in lines[0] and "(at nn/init.py:" in lines[0]
+
+
+def test_a_stub_of_a_later_assignment_names_it(tmp_path):
+    edition = tmp_path / "week3"
+    build_edition("03-losses", edition)
+    env = {**os.environ, "PYTHONPATH": str(edition / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "minitorch", "train", "--epochs", "1", "--out",
+         str(tmp_path / "run")], capture_output=True, text=True, env=env, cwd=edition,
+        timeout=300,
+    )
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "(assignment 05-data) is not written yet" in result.stderr
+    assert "a later assignment than this edition's (03-losses)" in result.stderr
 
 
 def test_earlier_assignments_stay_solved_and_keep_from_takes_the_students(tmp_path):

@@ -226,7 +226,7 @@ def _normal_cdf_and_density(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(Φ(x), φ(x)): the standard normal CDF (see :func:`normal_cdf`) and density
     φ(x) = e^{−x²/2}/√(2π), which the float32 erf computes on the way."""
     if x.dtype != np.float32:
-        xc = np.clip(x, -_GELU_CLIP, _GELU_CLIP)  # φ is 0 beyond; x² cannot overflow
+        xc = _gelu_clipped(x)  # φ is 0 beyond; x² cannot overflow
         return special.ndtr(x), _INV_SQRT_2PI * np.exp(-0.5 * xc * xc)
     if x.ndim == 0:  # the in-place steps below need an array, not a NumPy scalar
         cdf, density = _normal_cdf_and_density(x.reshape(1))
@@ -254,9 +254,14 @@ def _normal_cdf_and_density(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, gauss
 
 
+def _gelu_clipped(x: np.ndarray) -> np.ndarray:
+    """x clipped to ±_GELU_CLIP, beyond which GELU's tanh is ±1 and φ is 0 anyway."""
+    return np.clip(x, -_GELU_CLIP, _GELU_CLIP)
+
+
 def _gelu_tanh(x: np.ndarray) -> np.ndarray:
     """tanh(√(2/π)·(x + 0.044715·x³)), with x clipped where the result is ±1 anyway."""
-    xc = np.clip(x, -_GELU_CLIP, _GELU_CLIP)
+    xc = _gelu_clipped(x)
     return np.tanh(_SQRT_2_OVER_PI * (xc + _GELU_KAPPA * xc**3))
 
 
@@ -267,7 +272,7 @@ def gelu_backward(grad_output: np.ndarray, cache: GELUCache) -> np.ndarray:
     with np.errstate(**_IEEE):
         if cache.approximate == "none":
             return grad_output * cache.slope
-        xc = np.clip(x, -_GELU_CLIP, _GELU_CLIP)
+        xc = _gelu_clipped(x)
         tanh_inner = _gelu_tanh(x)
         d_inner = _SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * xc * xc)
         return grad_output * (0.5 * (1 + tanh_inner) + 0.5 * x * (1 - tanh_inner**2) * d_inner)

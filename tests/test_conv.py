@@ -365,7 +365,7 @@ def test_dropout2d_eval_p1_and_seeding():
     a = nn.Dropout2d(0.5)(x)
     minitorch.manual_seed(7)
     np.testing.assert_array_equal(nn.Dropout2d(0.5)(x), a)
-    with pytest.raises(ValueError, match=r"Dropout2d: p must be between 0 and 1, got 1.5"):
+    with pytest.raises(ValueError, match=r"Dropout2d: p must be in \[0, 1\], got 1.5"):
         nn.Dropout2d(1.5)
 
 

@@ -184,7 +184,7 @@ def test_dropout_p1_and_errors():
     zeros = nn.Dropout(1.0)
     np.testing.assert_array_equal(zeros(x), 0 * x)
     np.testing.assert_array_equal(zeros.backward(x), 0 * x)
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
         nn.Dropout(1.5)
     assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
 

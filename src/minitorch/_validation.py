@@ -133,12 +133,16 @@ def check_float(
     *,
     low_inclusive: bool = True,
     high_inclusive: bool = True,
+    infinite: bool = False,
 ) -> float:
-    """``value`` as a finite Python float, optionally within [low, high] (bounds as told)."""
+    """``value`` as a finite Python float, optionally within [low, high] (bounds as told).
+
+    With ``infinite=True``, ±inf count as numbers too (bounds still apply; NaN never passes);
+    the string ``'inf'`` stays refused, as every string."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
         raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} {value!r}")
     number = float(value)
-    if not math.isfinite(number):
+    if math.isnan(number) or (math.isinf(number) and not infinite):
         raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
     too_low = low is not None and (number < low if low_inclusive else number <= low)
     too_high = high is not None and (number > high if high_inclusive else number >= high)

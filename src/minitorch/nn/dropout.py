@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import float_input
+from .._validation import check_float, float_input
 from . import functional as F
 from .module import Module
 
@@ -25,9 +25,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{type(self).__name__}: p must be between 0 and 1, got {p}")
-        self.p = float(p)
+        self.p = check_float(type(self).__name__, "p", p, 0, 1)
         self.cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
-from .._validation import check_size, index_input
+from .._validation import check_int, check_size, index_input
 from . import functional as F
 from .module import Module, accumulate_grad
 
@@ -52,8 +52,7 @@ class Embedding(Module):
         self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
-                raise TypeError(f"Embedding: padding_idx must be an int, got {padding_idx!r}")
+            padding_idx = check_int("Embedding", "padding_idx", padding_idx)
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(
                     f"Embedding: padding_idx must be within num_embeddings "

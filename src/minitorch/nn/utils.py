@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_float
+
 __all__ = ["clip_grad_norm_"]
 
 
@@ -66,9 +68,14 @@ def clip_grad_norm_(
         Whose gradients (``grads()``) to clip; ``None`` gradients are skipped, and a gradient
         shared by two modules (a tied weight) counts once.
     max_norm : float
-        The largest norm allowed.
+        The largest norm allowed: a number >= 0 (``inf``: no clipping). A negative one, which
+        PyTorch accepts and which flips every gradient (gradient ascent), is refused, as are
+        NaN, strings and booleans.
     norm_type : float
-        p of the p-norm (default 2; ``float('inf')`` for the largest magnitude).
+        p of the p-norm, a number > 0 (default 2; ``float('inf')`` or ``'inf'`` for the
+        largest magnitude). PyTorch's 0 (a count of non-zeros), negative p and −inf (the
+        smallest magnitude) are no norm to clip by and are refused, as are ``'fro'``, NaN and
+        booleans.
     error_if_nonfinite : bool
         Raise ``RuntimeError`` when the total norm is NaN or infinite (default ``False``: as in
         PyTorch, the gradients are then scaled by a NaN coefficient and become NaN).
@@ -88,8 +95,12 @@ def clip_grad_norm_(
         gᵢ  ← c · gᵢ                                   (only when c < 1: c = 1 changes nothing)
     """
     grads = _gradients(modules, "clip_grad_norm_")
-    max_norm = float(max_norm)
-    norm_type = float(norm_type)
+    max_norm = check_float("clip_grad_norm_", "max_norm", max_norm, 0, infinite=True)
+    if norm_type == "inf":  # PyTorch's spelling, float('inf') of the string
+        norm_type = math.inf
+    norm_type = check_float(
+        "clip_grad_norm_", "norm_type", norm_type, 0, low_inclusive=False, infinite=True
+    )
     dtype = grads[0].dtype if grads else np.dtype(np.float32)
     if not grads:
         return dtype.type(0.0)

@@ -90,6 +90,27 @@ def test_every_target_is_a_function_whose_body_is_the_formula(owner, task):
     )
 
 
+_SHAPES = re.compile(r"shape|\((?:[A-Z]|N\b|T\b|D\b|B\b|\.\.\.)")  # "Shapes:", "(N, C)"
+
+
+@pytest.mark.parametrize(("owner", "task"), TASKS, ids=IDS)
+def test_every_target_has_its_own_docstring_with_its_math_and_shapes(owner, task):
+    """The assignment's text is the target's own docstring (not a neighbour's comment, not the
+    class's): it states the formula or the behaviour at some length, and where the function
+    takes or returns arrays it names their shapes."""
+    function = resolve(task.target)
+    doc = inspect.getdoc(function) if function.__doc__ else None
+    assert doc, f"{task.target} has no docstring of its own"
+    assert len(doc) >= 60, f"{task.target}: its docstring is too short to state the formula"
+    assert re.search(r"[=−·⊙Σ√]|returns?|yields?|draws?|the number of", doc, re.I), (
+        f"{task.target}: its docstring states no formula or behaviour"
+    )
+    signature = inspect.signature(function)
+    annotations = [str(p.annotation) for p in signature.parameters.values()]
+    if any("ndarray" in a for a in [*annotations, str(signature.return_annotation)]):
+        assert _SHAPES.search(doc), f"{task.target}: its docstring names no shapes"
+
+
 @pytest.mark.parametrize(("owner", "task"), TASKS, ids=IDS)
 def test_every_test_name_is_a_check_or_not_written_yet(owner, task):
     # The checks exist for the first assignments so far (checked_assignments()); a later

@@ -122,6 +122,15 @@ class GPT(nn.Module):
 
     # ------------------------------------------------------------------ computation
     def forward(self, idx: np.ndarray) -> np.ndarray:
+        """Logits of the next token at every position: (N, T) token indices -> (N, T, V).
+
+        x = drop(wte(idx) + wpe(0..T−1))          (N, T, n_embd): token plus position
+        x = block(x) for each block, in order       (N, T, n_embd)
+        logits = head(ln_f(x))                      (N, T, V), each position a row of head
+
+        ``idx`` holds integers in [0, V) with 1 ≤ T ≤ block_size (else a clear error). Each
+        module caches what its backward needs.
+        """
         idx = np.asarray(idx)
         if not np.issubdtype(idx.dtype, np.integer) or idx.ndim != 2:
             raise TypeError(
@@ -146,6 +155,15 @@ class GPT(nn.Module):
         return logits.reshape(N, T, -1)
 
     def backward(self, grad_output: np.ndarray) -> None:
+        """Backpropagate G = dL/dlogits (N, T, V) through the forward's modules in reverse.
+
+        g = ln_f.backward(head.backward(G))       (N, T, n_embd)
+        g = block.backward(g) for each block, last first
+        g = drop.backward(g)
+        wpe gets Σₙ g (T, n_embd), its rows shared by the batch's sequences; wte gets g
+        Every parameter's gradient accumulates in place (a tied head adds into wte.dW); token
+        indices have no gradient, so it returns ``None``.
+        """
         G, _ = self._begin_backward(grad_output)  # token indices have no gradient: None
         N, T, V = G.shape
         g = self.head.backward(G.reshape(N * T, V))

@@ -176,6 +176,10 @@ def adam(
     The in-place helpers are PyTorch's tensor methods (:mod:`._inplace`); PyTorch's new tensors
     (``-grad``, ``grad.add(...)``, ``exp_avg_sq.sqrt()``) are written into ``scratch``, two
     arrays of that shape.
+
+    AdamW: θ = θ·(1 − lr·λ), g = ∇;  Adam: g = ∇ + λθ   (−∇ to maximize)
+    m = β₁ m + (1 − β₁) g;  v = β₂ v + (1 − β₂) g²;  amsgrad: v̂ = max(v̂, v), used for v
+    θ = θ − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
     """
     if decoupled_weight_decay:  # AdamW: θ shrinks; g is not decayed
         if weight_decay != 0:

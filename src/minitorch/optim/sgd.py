@@ -147,6 +147,11 @@ def sgd(
     PyTorch's tensor methods (:mod:`._inplace`); PyTorch's new tensors (``-grad``,
     ``grad.add(...)``) are written into ``scratch``, two arrays of that shape. The numbers are
     PyTorch's, bit for bit.
+
+    g = ∇ (−∇ to maximize) + λθ                  (``decayed_grad``)
+    b = g at the first step, else b = μ b + (1 − dampening) g
+    g = g + μ b with nesterov, else g = b          (only with momentum μ ≠ 0)
+    θ = θ − lr · g
     """
     grad = decayed_grad(grad, param, weight_decay, maximize, scratch)
     if momentum != 0:

@@ -117,10 +117,20 @@ class LogSoftmaxCache(NamedTuple):
 
 # ReLU(x) = max(0, x);  dReLU/dx = 1 if x > 0 else 0
 def relu_forward(x: np.ndarray) -> tuple[np.ndarray, ReLUCache]:
+    """y = ReLU(x) = max(0, x), element by element.
+
+    Shapes: x any shape; y the shape of x. Cache: ``ReLUCache(x)``, the input, for the
+    backward.
+    """
     return maximum(x, 0), ReLUCache(x)  # maximum = np.maximum, faster (see _fast.py)
 
 
 def relu_backward(grad_output: np.ndarray, cache: ReLUCache) -> np.ndarray:
+    """dx = grad_output ⊙ [x > 0]: the gradient passes where x > 0 and is 0 elsewhere (also at
+    x = 0, as in PyTorch).
+
+    Shapes: grad_output and the cached x the same shape; dx that shape.
+    """
     return times_mask(grad_output, cache.x > 0)  # grad_output ⊙ [x > 0] (see _fast.py)
 
 
@@ -150,11 +160,20 @@ def elu_backward(grad_output: np.ndarray, cache: ELUCache) -> np.ndarray:
 
 # σ(x) = 1 / (1 + e⁻ˣ);  σ' = σ(1 − σ), computed from the cached output
 def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, SigmoidCache]:
+    """y = σ(x) = 1 / (1 + e⁻ˣ), element by element, without overflow for large |x|.
+
+    Shapes: x any shape; y the shape of x. Cache: ``SigmoidCache(y)``, the output, since the
+    derivative is cheapest from it.
+    """
     y = special.expit(x)
     return y, SigmoidCache(y)
 
 
 def sigmoid_backward(grad_output: np.ndarray, cache: SigmoidCache) -> np.ndarray:
+    """dx = grad_output ⊙ y ⊙ (1 − y), since σ'(x) = σ(x)(1 − σ(x)) and y = σ(x) is cached.
+
+    Shapes: grad_output and the cached y the same shape; dx that shape.
+    """
     y = cache.y
     return grad_output * y * (1 - y)
 
@@ -188,6 +207,7 @@ def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, 
     Cache: ``GELUCache(x, approximate, slope)``. For the exact form the forward has Φ(x) and the
     normal density φ(x) at hand, so it computes the derivative slope = Φ(x) + x·φ(x) there
     and the backward is one product; for tanh, slope is ``None``.
+    Shapes: x any shape; y (and slope) the shape of x.
     """
     with np.errstate(**_IEEE):
         if approximate == "none":
@@ -267,7 +287,10 @@ def _gelu_tanh(x: np.ndarray) -> np.ndarray:
 
 def gelu_backward(grad_output: np.ndarray, cache: GELUCache) -> np.ndarray:
     """dGELU/dx = Φ(x) + x·φ(x)  (exact: the slope the forward cached);
-    0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)  (tanh)."""
+    0.5·(1 + tanh u) + 0.5·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)  (tanh).
+
+    dx = grad_output ⊙ dGELU/dx. Shapes: grad_output and the cached x the same shape; dx
+    that shape."""
     x = cache.x
     with np.errstate(**_IEEE):
         if cache.approximate == "none":
@@ -310,6 +333,8 @@ def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
     """softmax(x)ᵢ = e^{xᵢ − max x} / Σⱼ e^{xⱼ − max x} along ``dim`` (shift for stability).
 
     A row of −inf gives NaN, as in PyTorch (there is no distribution over nothing).
+    Shapes: x any shape (e.g. attention scores (N, H, T, T) with ``dim=-1``); the result the
+    shape of x, summing to 1 along ``dim``.
     """
     with np.errstate(**_IEEE):  # x − max x may overflow to −inf, whose exp is the 0 it should be
         e = np.exp(x - x.max(axis=dim, keepdims=True))
@@ -317,7 +342,11 @@ def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
 
 
 def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
-    """log softmax(x)ᵢ = (xᵢ − max x) − log Σⱼ e^{xⱼ − max x} along ``dim``."""
+    """log softmax(x)ᵢ = (xᵢ − max x) − log Σⱼ e^{xⱼ − max x} along ``dim``.
+
+    Subtracting the maximum first keeps every exponent ≤ 0, so logits of ±1e4 give finite
+    results. Shapes: x any shape (e.g. (N, C) with ``dim=-1``); the result the shape of x.
+    """
     with np.errstate(**_IEEE):  # as in softmax: −inf where x − max x overflows, NaN for −inf rows
         shifted = x - x.max(axis=dim, keepdims=True)
         shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
@@ -330,7 +359,11 @@ def softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, SoftmaxCa
 
 
 def softmax_backward(grad_output: np.ndarray, cache: SoftmaxCache) -> np.ndarray:
-    """dx = y ⊙ (g − Σ_dim g ⊙ y): the Jacobian diag(y) − y yᵀ applied without forming it."""
+    """dx = y ⊙ (g − Σ_dim g ⊙ y): the Jacobian diag(y) − y yᵀ applied without forming it.
+
+    g = grad_output; y the cached softmax and ``dim`` its axis (``SoftmaxCache(y, dim)``).
+    Shapes: g and y the same shape; dx that shape.
+    """
     y, dim = cache.y, cache.dim
     with np.errstate(**_IEEE):
         return y * (grad_output - (grad_output * y).sum(axis=dim, keepdims=True))
@@ -342,7 +375,11 @@ def log_softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, LogSo
 
 
 def log_softmax_backward(grad_output: np.ndarray, cache: LogSoftmaxCache) -> np.ndarray:
-    """dx = g − softmax(x) · Σ_dim g, with softmax(x) = exp(y)."""
+    """dx = g − softmax(x) · Σ_dim g, with softmax(x) = exp(y).
+
+    g = grad_output; y the cached log-softmax and ``dim`` its axis (``LogSoftmaxCache(y,
+    dim)``). Shapes: g and y the same shape; dx that shape.
+    """
     y, dim = cache.y, cache.dim
     with np.errstate(**_IEEE):
         return grad_output - np.exp(y) * grad_output.sum(axis=dim, keepdims=True)

@@ -150,6 +150,8 @@ def binary_cross_entropy_with_logits_backward(
 
     σ(x) comes from the forward's e^{−|x|}: 1/(1 + e^{−|x|}) for x ≥ 0 and
     e^{−|x|}/(1 + e^{−|x|}) for x < 0, the two overflow-free forms of 1/(1 + e^{−x}).
+    Times the reduction's scale s. Shapes: logits, targets, weight and pos_weight one shape
+    (any); dx that shape.
     """
     logits, exp_neg_abs, targets = cache.logits, cache.exp_neg_abs, cache.targets
     weight, pos_weight = cache.weight, cache.pos_weight

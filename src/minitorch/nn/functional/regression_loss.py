@@ -64,7 +64,12 @@ def mse_loss_forward(
 
 
 def mse_loss_backward(grad_output: float | np.ndarray | None, cache: MSELossCache) -> np.ndarray:
-    """dℓ/dx = 2(x − y), so dL/dx = 2(x − y) ⊙ s (s from :func:`reduce_loss_backward`)."""
+    """dℓ/dx = 2(x − y), so dL/dx = 2(x − y) ⊙ s (s from :func:`reduce_loss_backward`).
+
+    x − y is the cached ``diff``; s is 1/N for ``'mean'``, 1 for ``'sum'`` (times a scalar
+    grad_output) and grad_output itself for ``'none'``. Shapes: diff the predictions' shape;
+    grad_output a scalar, or that shape for ``'none'``; dx the predictions' shape.
+    """
     s = reduce_loss_backward(grad_output, cache.reduction)
     return 2 * cache.diff * s
 

@@ -209,14 +209,21 @@ class DataLoader:
         self.num_workers = 0
 
     def __len__(self) -> int:
-        """The number of batches in one epoch."""
+        """The number of batches in one epoch: ⌈N / batch_size⌉ for N samples, or
+        ⌊N / batch_size⌋ with ``drop_last`` (the last, smaller batch dropped)."""
         samples = len(self.dataset)
         if self.drop_last:
             return samples // self.batch_size
         return -(-samples // self.batch_size)  # ceil(samples / batch_size) in integers
 
     def __iter__(self) -> Iterator[Any]:
-        """Start an epoch: draw its order of indices now, then yield its batches one by one."""
+        """Start an epoch: draw its order of indices now, then yield its batches one by one.
+
+        The order is a permutation of 0..N−1 drawn from the loader's generator when
+        ``shuffle`` (a new one every epoch), else 0..N−1; with ``drop_last`` it is cut to a
+        multiple of ``batch_size``. The batches come from :meth:`_batches`, fetched with the
+        dataset's ``__getitems__`` when it has one, else sample by sample.
+        """
         samples = len(self.dataset)
         if self.shuffle:
             # Looked up here, not in __init__, so that manual_seed() called after building the
@@ -233,6 +240,15 @@ class DataLoader:
     def _batches(
         self, order: np.ndarray, fetch_batch: Callable[[np.ndarray], Any] | None
     ) -> Iterator[Any]:
+        """Yield ``collate_fn(samples)`` for each run of ``batch_size`` indices of ``order``.
+
+        ``order`` (1-D integer array) is cut into consecutive slices ``order[k·B : (k+1)·B]``
+        (B = batch_size, the last one shorter); each slice's samples are fetched at once with
+        ``fetch_batch(indices)`` when given (its result checked: one sample per index), else
+        as ``[dataset[i] for i in indices]``, and collated: with ``default_collate`` samples
+        ``(x, y)`` of shapes ``(D,)`` and ``()`` become a batch ``(X, y)`` of shapes ``(B, D)``
+        and ``(B,)``.
+        """
         for start in range(0, len(order), self.batch_size):
             indices = order[start : start + self.batch_size]
             if fetch_batch is not None:

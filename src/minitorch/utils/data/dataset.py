@@ -157,6 +157,13 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
+        """Sample ``index``: ``(X[i], y[i], ...)``, row i of every array, in the arrays' order.
+
+        ``index`` is an int in [−N, N) (negative counts from the end, as for a list; anything
+        else is refused by ``_check_index``, which returns the position i in [0, N)). With
+        arrays of shapes ``(N, D)`` and ``(N,)`` the sample is ``(x, y)``, x of shape ``(D,)``
+        and y a scalar: views, not copies.
+        """
         position = _check_index(index, len(self), "TensorDataset")
         return tuple(array[position] for array in self.tensors)
 

@@ -8,6 +8,8 @@
     minitorch check [TASK ...]                          # in an edition: its assignment's checks
     minitorch check --assignment 01-linear              # on the reference: every task passes
     minitorch course grade handout --assignment 01-linear --results results.json
+    minitorch course hidden 01-linear --out hidden-01            # an instructor's hidden tests
+    minitorch course grade handout --assignment 01-linear --hidden-tests hidden-01
     minitorch course autograder 01-linear --out autograder.zip   # for Gradescope
 
 ``check`` exits 0 only when every task checked passes, 1 otherwise. The work is done by
@@ -24,7 +26,8 @@ from ..course import ASSIGNMENTS, assignment
 from ..course.autograder import write_autograder
 from ..course.edition import build_edition, edition_info
 from ..course.grading import grade, write_results
-from ..course.runner import TIMEOUT, check_tasks, format_table
+from ..course.hidden import HiddenTestsError, write_hidden
+from ..course.runner import GRADE_USER, TIMEOUT, GradingError, check_tasks, format_table
 from ._common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, PROG, CLIError
 
 __all__ = ["run_course"]
@@ -51,10 +54,26 @@ def _parser() -> argparse.ArgumentParser:
                        help="where to write Gradescope's results (default results.json)")
     grade.add_argument("--timeout", type=float, default=TIMEOUT,
                        help=f"seconds per task (default {TIMEOUT:g})")
+    grade.add_argument("--hidden-tests", type=Path, default=None, metavar="DIR",
+                       help="the hidden tests' inputs (written by `course hidden`); fresh "
+                       "inputs for the tasks it does not hold")
+    grade.add_argument("--user", default=GRADE_USER,
+                       help=f"as root: the user the student's code runs as (default {GRADE_USER})")
+    grade.add_argument("--python", default=None,
+                       help="as root: a Python that user can run (default: this one)")
+    grade.add_argument("--allow-readable-reference", action="store_true",
+                       help="as root: grade even if that user can read the reference or the "
+                       "hidden tests (the student's code could too)")
+    hidden = actions.add_parser("hidden", help="write the inputs of hidden tests for grading")
+    hidden.add_argument("assignment", help="an assignment id, e.g. 01-linear")
+    hidden.add_argument("--out", required=True, type=Path, help="the folder to write")
+    hidden.add_argument("--seed", type=int, default=None, help="draw them from this seed")
     zipped = actions.add_parser("autograder", help="write a Gradescope autograder zip")
     zipped.add_argument("assignment", help="an assignment id, e.g. 01-linear")
     zipped.add_argument("--out", type=Path, default=Path("autograder.zip"),
                         help="the zip to write (default autograder.zip)")
+    zipped.add_argument("--hidden-tests", type=Path, default=None, metavar="DIR",
+                        help="bundle these hidden tests (written by `course hidden`)")
     check = commands.add_parser("check", help="run the public checks of the assignment")
     check.add_argument("tasks", nargs="*", help="only these tasks (default: all of them)")
     check.add_argument(
@@ -112,16 +131,32 @@ def _check(tasks: list[str], assignment_id: str | None, timeout: float) -> int:
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAILURE
 
 
-def _grade(submission: Path, assignment_id: str, results: Path, timeout: float) -> int:
+def _grade(args: argparse.Namespace) -> int:
     try:
-        graded, task_results = grade(submission, assignment_id, timeout=timeout)
+        graded, task_results = grade(
+            args.submission, args.assignment, timeout=args.timeout,
+            hidden_tests=args.hidden_tests, user=args.user, python=args.python,
+            allow_readable=args.allow_readable_reference,
+        )
     except KeyError as error:
         raise CLIError(f"course grade: {error.args[0]}") from None
-    except (FileNotFoundError, RuntimeError) as error:
+    except (FileNotFoundError, GradingError, RuntimeError, HiddenTestsError) as error:
         raise CLIError(f"course grade: {error}") from None
-    write_results(results, graded)
-    print(format_table(assignment(assignment_id), task_results))
-    print(f"{results}: score {graded['score']} in {graded['execution_time']:.1f} s")
+    write_results(args.results, graded)
+    print(format_table(assignment(args.assignment), task_results))
+    print(f"{args.results}: score {graded['score']} in {graded['execution_time']:.1f} s")
+    return EXIT_OK
+
+
+def _hidden(assignment_id: str, out: Path, seed: int | None) -> int:
+    if edition_info() is not None:
+        raise CLIError("course hidden: draw hidden tests on the reference, not an edition")
+    try:
+        written = write_hidden(assignment_id, out, seed)
+    except KeyError as error:
+        raise CLIError(f"course hidden: {error.args[0]}") from None
+    print(f"{out}: the inputs of {len(written)} hidden tests of {assignment_id} (keep it "
+          "from the students; grade with --hidden-tests)")
     return EXIT_OK
 
 
@@ -140,11 +175,15 @@ def run_course(argv: list[str]) -> int:
         if edition_info() is not None:
             raise CLIError("course autograder: build it from the reference, not an edition")
         try:
-            print(f"{write_autograder(args.assignment, args.out)}: Gradescope's autograder of "
-                  f"{args.assignment}")
+            written = write_autograder(args.assignment, args.out, args.hidden_tests)
         except KeyError as error:
             raise CLIError(f"course autograder: {error.args[0]}") from None
+        except HiddenTestsError as error:
+            raise CLIError(f"course autograder: {error}") from None
+        print(f"{written}: Gradescope's autograder of {args.assignment}")
         return EXIT_OK
     if args.action == "grade":
-        return _grade(args.submission, args.assignment, args.results, args.timeout)
+        return _grade(args)
+    if args.action == "hidden":
+        return _hidden(args.assignment, args.out, args.seed)
     return _build(args.assignment, args.out, args.keep_from)

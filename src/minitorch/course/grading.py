@@ -5,7 +5,10 @@ edition (a directory holding ``src/minitorch``) with the grader's own check code
 values (never the submission's copy of them), each task in a child process, and returns
 Gradescope's results: ``score``, ``execution_time`` and one test per task with ``name``,
 ``score``, ``max_score``, ``status``, ``output`` (the teaching message) and ``visibility``.
-A task keeps its points only if it also passes a hidden test on fresh inputs.
+A task keeps its points only if it also passes a hidden test on fresh inputs (or on the
+instructor's, ``hidden_tests``). The student's code sees copies of what it needs only; as root
+it runs as an unprivileged user who can read neither the reference nor the hidden tests
+(:func:`minitorch.course.runner.grading`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import time
 from pathlib import Path
 
 from .edition import edition_info
-from .runner import TIMEOUT, TaskResult, check_tasks, hidden_tasks
+from .hidden import hidden_files
+from .runner import GRADE_USER, TIMEOUT, TaskResult, check_tasks, grading, hidden_tasks
 from .syllabus import assignment
 
 __all__ = ["grade", "results_json", "write_results"]
@@ -50,19 +54,31 @@ def _edition_in(submission: Path) -> Path:
 
 
 def grade(
-    submission: Path | str, assignment_id: str, timeout: float = TIMEOUT, hidden: bool = True
+    submission: Path | str,
+    assignment_id: str,
+    timeout: float = TIMEOUT,
+    hidden: bool = True,
+    hidden_tests: Path | str | None = None,
+    user: str = GRADE_USER,
+    python: str | None = None,
+    allow_readable: bool = False,
 ) -> tuple[dict, list[TaskResult]]:
     """Grade the edition at ``submission`` on ``assignment_id``'s public checks, then (with
-    ``hidden``) each task that passed them on a hidden test: fresh inputs, the expected
-    outputs computed by the reference in this process, never in the student's."""
+    ``hidden``) each task that passed them on a hidden test: the inputs of ``hidden_tests``
+    (a folder written by ``minitorch course hidden``) for the tasks it holds, fresh inputs for
+    the others; the expected outputs computed by the reference in this process, never in the
+    student's. As root, the student's code runs as ``user`` with the Python ``python``."""
     submission = _edition_in(Path(submission))
     if edition_info() is not None:
         raise RuntimeError("grade from the reference: hidden tests need the reference's code")
     chosen = assignment(assignment_id)
+    files = {} if hidden_tests is None else hidden_files(chosen.id, hidden_tests)
     start = time.perf_counter()
-    results = check_tasks(chosen, timeout=timeout, submission=submission)
-    if hidden:
-        results = hidden_tasks(chosen, results, submission, timeout=timeout)
+    folder = None if hidden_tests is None else Path(hidden_tests).resolve()
+    with grading(submission, user, python, files, folder, allow_readable) as graded:
+        results = check_tasks(chosen, timeout=timeout, graded=graded)
+        if hidden:
+            results = hidden_tasks(chosen, results, graded, timeout=timeout)
     return results_json(results, time.perf_counter() - start), results
 
 

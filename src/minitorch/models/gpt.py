@@ -171,7 +171,7 @@ class GPT(nn.Module):
         for block in reversed(self.blocks):
             g = block.backward(g)
         g = self.drop.backward(g)
-        self.wpe.backward(g.sum(axis=0))  # every sample used the same positions
+        self.wpe.backward(g.sum(axis=0))  # one position row serves the whole batch
         self.wte.backward(g)
         return None
 

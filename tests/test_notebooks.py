@@ -38,11 +38,10 @@ def _generator():
 make_notebooks = _generator()
 
 try:
+    import ipykernel  # noqa: F401  (the kernel the notebooks run in)
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
-
-    import ipykernel  # noqa: F401  (the kernel the notebooks run in)
 
     TOOLS = None
 except ImportError as missing:

@@ -6,12 +6,14 @@ the test starts on 127.0.0.1 (http.server in a thread): no test touches the netw
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.server
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,7 +22,7 @@ import pytest
 
 import minitorch
 from minitorch import transforms as T
-from minitorch.datasets import MNIST, FashionMNIST
+from minitorch.datasets import MNIST, FashionMNIST, _download
 from minitorch.datasets.mnist import DownloadError
 from minitorch.utils.data import BatchedSamples, DataLoader, default_collate, random_split
 
@@ -289,6 +291,14 @@ DAMAGE = [
         "4,294,967,295 images of 28×28 pixels",
         _gz(idx_labels(LABELS, 2**32 - 1)),
     ),
+    (  # zeros deflate 1000:1: refused before inflating, by the file's size
+        "gzip-bomb",
+        "images",
+        True,
+        _gz(idx_images(IMAGES, 2**32 - 1) + bytes(1 << 20)),
+        "holds at most",
+        _gz(idx_labels(LABELS, 2**32 - 1)),
+    ),
     ("extra-bytes", "labels", False, LABEL_BYTES + b"\x01", "is longer than its header says"),
     ("extra-bytes-gz", "images", True, _gz(IMAGE_BYTES + b"\x00"), "longer than its header"),
     ("gzip-cut", "images", True, _gz(IMAGE_BYTES)[:-200], "not a valid gzip file"),
@@ -377,6 +387,7 @@ class Server:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.short: set[str] = set()
+        self.trickle: set[str] = set()  # paths sent a byte at a time, 20 ms apart
         self.requests: list[str] = []
         owner = self
 
@@ -392,6 +403,13 @@ class Server:
                 announced = len(content) + (1000 if self.path in owner.short else 0)
                 self.send_header("Content-Length", str(announced))
                 self.end_headers()
+                if self.path in owner.trickle:
+                    with contextlib.suppress(OSError):  # the client gives up: a closed pipe
+                        for byte in content:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(0.02)
+                    return
                 self.wfile.write(
                     content[: len(content) // 2] if self.path in owner.short else content
                 )
@@ -523,6 +541,7 @@ DOWNLOAD_FAILURES = [
     ("too-large", "limit", "more than the 100 expected"),
     ("offline", "offline", "Connection refused"),
     ("not-http", "ftp", "not an http:// or https:// address"),
+    ("trickling", "trickle", "s in all ("),  # each byte within the timeout, the whole not
 ]
 
 
@@ -546,6 +565,10 @@ def test_a_failed_download_saves_nothing_and_says_where_to_put_the_files(
         monkeypatch.setattr(MNIST, "mirrors", [f"http://127.0.0.1:{_unused_port()}/"])
     elif spoil == "ftp":
         monkeypatch.setattr(MNIST, "mirrors", ["ftp://127.0.0.1/"])
+    elif spoil == "trickle":
+        server.trickle.add(first)
+        monkeypatch.setattr(_download, "DEADLINE_SLACK_SECONDS", 0.3)
+        monkeypatch.setattr(_download, "MIN_BYTES_PER_SECOND", 1e12)
     with pytest.raises(DownloadError) as info:
         MNIST(tmp_path, download=True)
     message = str(info.value)

@@ -9,7 +9,7 @@ from .. import manual_seed
 from ._common import EXIT_OK, CLIError
 from ._options import SAMPLE_DEFAULTS
 from ._run import RunFolder
-from ._setup import A_RUN_OF, TEXT_DATASETS, gpt_from_config, model_of
+from ._setup import A_RUN_OF, gpt_from_config, model_of, text_split
 
 
 def _character(char: str) -> str:
@@ -35,7 +35,7 @@ def run_sample(args: argparse.Namespace) -> int:
     prompt = settings["prompt"]
     if not prompt:
         raise CLIError("--prompt is empty; give it at least one character (default: a new line)")
-    vocab = TEXT_DATASETS[config["dataset"]].source(train=True).vocab
+    vocab = text_split(config, train=True).vocab
     unknown = list(dict.fromkeys(char for char in prompt if char not in vocab))
     if unknown:
         shown = ", ".join(_character(char) for char in unknown[:10])

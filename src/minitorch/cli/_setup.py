@@ -316,8 +316,16 @@ class GPTTraining:
 
 def load_text(config: dict[str, Any]) -> tuple[Any, Any]:
     """The training and validation splits of the text a GPT configuration names."""
-    source = TEXT_DATASETS[config["dataset"]].source
-    return source(train=True), source(train=False)
+    return text_split(config, train=True), text_split(config, train=False)
+
+
+def text_split(config: dict[str, Any], train: bool) -> Any:
+    """One split of the configuration's text; a damaged or unreadable file is a one-line
+    :class:`CLIError` (``train``, ``evaluate`` and ``sample`` alike)."""
+    try:
+        return TEXT_DATASETS[config["dataset"]].source(train=train)
+    except (ValueError, OSError) as error:
+        raise CLIError(printable(str(error) or type(error).__name__)) from None
 
 
 def eval_windows(config: dict[str, Any], split: Any) -> list[tuple[np.ndarray, np.ndarray]]:

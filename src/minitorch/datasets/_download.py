@@ -14,6 +14,7 @@ download starts, so that ``import minitorch`` stays cheap.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +25,12 @@ CHUNK_BYTES = 1 << 20
 
 #: How long to wait for a server before giving up on it, in seconds.
 TIMEOUT_SECONDS = 30.0
+
+#: A whole download may take ``DEADLINE_SLACK_SECONDS + max_bytes / MIN_BYTES_PER_SECOND``
+#: seconds: a mirror that trickles (a byte a second, each read within ``timeout``) is given up
+#: as a whole, not read forever.
+MIN_BYTES_PER_SECOND = 20_000
+DEADLINE_SLACK_SECONDS = 60.0
 
 
 class DownloadError(OSError):
@@ -58,6 +65,10 @@ def fetch(
     timeout : float
         Seconds to wait for a server to answer or send more data.
 
+    The whole download is bounded in time too: a mirror still sending after
+    ``DEADLINE_SLACK_SECONDS + max_bytes / MIN_BYTES_PER_SECOND`` seconds is given up (and
+    the next one tried), however often it sends a byte.
+
     Returns
     -------
     str
@@ -79,7 +90,7 @@ def fetch(
                 raise _AttemptFailedError("not an http:// or https:// address")
             request = urllib.request.Request(url, headers={"User-Agent": "minitorch"})
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                _save(response, Path(target), md5, max_bytes)
+                _save(response, Path(target), md5, max_bytes, _deadline(max_bytes))
             return url
         except urllib.error.HTTPError as error:
             failures.append(f"{url}: HTTP {error.code} {error.reason}")
@@ -90,9 +101,20 @@ def fetch(
     raise DownloadError("; ".join(failures) if failures else "no address to download from")
 
 
-def _save(response, target: Path, md5: str, max_bytes: int) -> None:
-    """Stream ``response`` into ``target`` atomically, checking its length and MD5 on the way."""
+def _deadline(max_bytes: int) -> float:
+    """When (``time.monotonic()``) a download of at most ``max_bytes`` must have finished."""
+    return time.monotonic() + DEADLINE_SLACK_SECONDS + max_bytes / MIN_BYTES_PER_SECOND
+
+
+def _save(response, target: Path, md5: str, max_bytes: int, deadline: float) -> None:
+    """Stream ``response`` into ``target`` atomically, checking its length and MD5 on the way,
+    and giving up at ``deadline``."""
     from .._atomic import atomic_write  # minitorch's one way to write a file
+
+    started = time.monotonic()
+    # read1 returns what has arrived (up to a chunk), so the deadline is checked while a slow
+    # mirror trickles; read(n) would wait for n bytes, each byte restarting the socket timeout.
+    read = getattr(response, "read1", response.read)
 
     announced = response.headers.get("Content-Length")
     length = int(announced) if announced is not None and announced.strip().isdigit() else None
@@ -105,7 +127,14 @@ def _save(response, target: Path, md5: str, max_bytes: int) -> None:
     # Any exception inside the block removes the temporary file; the target is only ever
     # replaced by a complete, verified file.
     with atomic_write(target) as out:
-        while chunk := response.read(CHUNK_BYTES):
+        while chunk := read(CHUNK_BYTES):
+            if time.monotonic() > deadline:
+                seconds = time.monotonic() - started
+                raise _AttemptFailedError(
+                    f"the download took more than {seconds:.0f} s in all ({received:,} bytes "
+                    f"arrived, {received / max(seconds, 1e-9):,.0f} bytes/s; nothing was saved); "
+                    "the mirror is too slow: try again later"
+                )
             received += len(chunk)
             if received > max_bytes:
                 raise _AttemptFailedError(

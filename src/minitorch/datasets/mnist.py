@@ -55,6 +55,10 @@ LABEL_MAGIC = 2049
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _READ_CHUNK = 1 << 22
+
+#: Deflate's largest compression ratio (a run of one byte: 258 bytes per 2 bits, about 1032:1);
+#: a gzip file never inflates to more than this many times its size.
+_DEFLATE_MAX_RATIO = 1032
 _KIND = {IMAGE_MAGIC: "image", LABEL_MAGIC: "label"}
 
 
@@ -97,8 +101,11 @@ class _IdxReader:
             self.shape = struct.unpack(f">{len(shape)}I", header[4:])
             self._check_shape(shape)
             self.data_bytes = math.prod(self.shape)
-            if not self.compressed:
-                self._check_file_length(os.fstat(raw.fileno()).st_size, header_bytes)
+            file_bytes = os.fstat(raw.fileno()).st_size
+            if self.compressed:
+                self._check_inflation(file_bytes, header_bytes)
+            else:
+                self._check_file_length(file_bytes, header_bytes)
         except BaseException:
             self.close()
             raise
@@ -162,6 +169,18 @@ class _IdxReader:
             f"is longer than its header says: it declares {what}, {expected:,} bytes with the "
             f"header, but the file has {file_bytes:,}"
         )
+
+    def _check_inflation(self, file_bytes: int, header_bytes: int) -> None:
+        """A gzip file cannot hold more than ``_DEFLATE_MAX_RATIO`` times its size: refuse a
+        header that declares more before inflating anything (a 100 KB file that claims 4·10⁹
+        images), so memory is bounded by the file as well as by the header."""
+        expected = header_bytes + self.data_bytes
+        if expected > _DEFLATE_MAX_RATIO * file_bytes:
+            self.fail(
+                f"is damaged or not what it claims: its header declares {self._contents()}, "
+                f"{expected:,} bytes, but a gzip file of {file_bytes:,} bytes holds at most "
+                f"{_DEFLATE_MAX_RATIO * file_bytes:,}"
+            )
 
     # -- reading --------------------------------------------------------------------------------
 

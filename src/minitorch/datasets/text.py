@@ -342,7 +342,7 @@ class CharDataset:
                 )
             _check_digest(raw, sha256, f"the text file {file_path}", "copy it again")
         return cls(
-            raw.decode(encoding),
+            _decoded(raw, encoding, file_path),
             train,
             train_fraction=train_fraction,
             vocab=vocab,
@@ -486,6 +486,25 @@ _RESTORE_BUNDLED = (
     "reinstall mini-torch, or copy it again from the source listed in "
     "minitorch/datasets/data/README.md"
 )
+
+
+def _decoded(raw: bytes, encoding: str, path: Path) -> str:
+    """``raw`` decoded; a file in another encoding (or an unknown encoding's name) is a
+    ``ValueError`` naming the file, where decoding failed and the fix."""
+    try:
+        return raw.decode(encoding)
+    except LookupError:
+        raise ValueError(
+            f"minitorch.datasets: unknown encoding {encoding!r} for the text file {path}; "
+            "give a Python codec's name, e.g. encoding='utf-8' or 'latin-1'"
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"minitorch.datasets: the text file {path} is not {encoding} text: byte "
+            f"0x{raw[error.start]:02X} at position {error.start:,} ({error.reason}); pass the "
+            "file's encoding, e.g. CharDataset.from_file(path, encoding='latin-1'), or "
+            "convert it to UTF-8"
+        ) from None
 
 
 def _check_digest(raw: bytes, expected: str, where: str, restore: str) -> None:

@@ -152,7 +152,7 @@ class GPT(nn.Module):
             x = block(x)
         x = self.ln_f(x)
         logits = self.head(x.reshape(N * T, self.n_embd))  # every position is a row
-        return logits.reshape(N, T, -1)
+        return logits.reshape(N, T, self.vocab_size)  # sizes named: N = 0 has no -1 to infer
 
     def backward(self, grad_output: np.ndarray) -> None:
         """Backpropagate G = dL/dlogits (N, T, V) through the forward's modules in reverse.

@@ -179,6 +179,11 @@ class AdaptiveAvgPool2d(Module):
         if x.ndim != 4:
             hint = "; a single image needs a batch dimension: x[None]" if x.ndim == 3 else ""
             raise ValueError(f"{name} expects input of shape (N, C, H, W), got {x.shape}{hint}")
+        if 0 in x.shape[2:]:  # an average of nothing: PyTorch refuses it too
+            raise ValueError(
+                f"{name}: got an input of shape {x.shape}; each image needs at least one "
+                "pixel to average (the batch and the channels may be empty)"
+            )
         y, self.cache = F.adaptive_avg_pool2d_forward(x, self._size_for(x.shape))
         return y
 

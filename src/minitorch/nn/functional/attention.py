@@ -139,7 +139,7 @@ def attention_forward(
     scores *= scale  # S = q kᵀ / √d (+ mask), then its softmax, all in the memory of S:
     if mask is not None:
         scores += mask
-    scores -= scores.max(axis=-1, keepdims=True)  # S − max S, so that exp never overflows
+    scores -= scores.max(axis=-1, keepdims=True, initial=-np.inf)  # S − max S: exp never overflows
     weights = np.exp(scores, out=scores)  # e = exp(S − max S)
     weights /= row_sum(weights)  # P = e / Σⱼ e  (row_sum(e) = e.sum(-1, keepdims=True))
     dropped, dropout = dropout_forward(weights, dropout_p, training, generator)

@@ -10,6 +10,7 @@ channel's statistics are sums over the axes n and l (``channel_sum(x)`` and
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -65,7 +66,7 @@ def batch_norm_forward(
     """
     n, c = x.shape[:2]
     m = x.size // c
-    x3 = x.reshape(n, c, -1)  # (N, C, L)
+    x3 = x.reshape(n, c, math.prod(x.shape[2:]))  # (N, C, L); L named, so N = 0 works
     if training:
         if m <= 1:
             raise ValueError(

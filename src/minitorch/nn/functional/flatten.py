@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -21,7 +22,8 @@ def flatten_forward(
     A view, no copy, when x is contiguous. Returns ``(y, FlattenCache(x.shape))``.
     """
     start, end = start_dim % x.ndim, end_dim % x.ndim
-    return x.reshape(*x.shape[:start], -1, *x.shape[end + 1 :]), FlattenCache(x.shape)
+    merged = math.prod(x.shape[start : end + 1])  # named, not -1: an empty batch works too
+    return x.reshape(*x.shape[:start], merged, *x.shape[end + 1 :]), FlattenCache(x.shape)
 
 
 def flatten_backward(grad_output: np.ndarray, cache: FlattenCache) -> np.ndarray:

@@ -13,6 +13,7 @@ from minitorch.cli import main
 from minitorch.course import assignment
 from minitorch.course.edition import build_edition
 from test_course_check import _set_body
+from test_course_root import AS_ROOT, child_python
 
 ASSIGNMENT = "01-linear"
 
@@ -34,7 +35,9 @@ def test_the_autograder_grades_a_submission_into_results_json(tmp_path, capsys):
     build_edition(ASSIGNMENT, root / "submission" / "handout")
     forward = assignment(ASSIGNMENT).tasks[0]
     _set_body(root / "submission" / "handout", forward.target)
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable}
+    # As root, the student's code runs as nobody: the Python must be one nobody can run.
+    python = child_python() if AS_ROOT else sys.executable
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": python}
     env.pop("PYTHONPATH", None)
     run = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
                          capture_output=True, text=True, timeout=300)

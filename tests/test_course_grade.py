@@ -3,8 +3,9 @@
 Scored with the grader's checks and stored values, never the submission's copies: a
 submission that patches its own checks, prints a fake result or writes results.json keeps
 its score; the child only hands over the student's outputs, and the parent compares them with
-the stored values, so a forged verdict scores nothing. (Open: the stored values are readable
-to the child, which could copy them into its outputs: they must become unreadable to it.)
+the stored values, so a forged verdict scores nothing. Graded from this checkout (readable to
+every user), as root these runs pass --allow-readable-reference; tests/test_course_root.py
+grades from the autograder's layout, where the reference is unreadable to the student's code.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from minitorch.cli import main
 from minitorch.course import assignment
 from minitorch.course.edition import build_edition
 from test_course_check import _set_body
+from test_course_root import grade_flags
 
 ASSIGNMENT = "01-linear"
 
@@ -25,7 +27,7 @@ ASSIGNMENT = "01-linear"
 def _grade(tmp_path, edition, capsys) -> dict:
     results = tmp_path / "results.json"
     assert main(["course", "grade", str(edition), "--assignment", ASSIGNMENT,
-                 "--results", str(results)]) == 0
+                 "--results", str(results), *grade_flags()]) == 0
     capsys.readouterr()
     return json.loads(results.read_text())
 
@@ -82,7 +84,8 @@ def test_a_submission_cannot_change_its_score(tmp_path, capsys):
     backward = assignment(ASSIGNMENT).tasks[1]
     _set_body(edition, backward.target, (
         "import json, os, sys\n"
-        f"open(sys.argv[-2], 'w').write(json.dumps({{'task': {backward.name!r}, "
+        "verdict = next(a for a in sys.argv if a.endswith('verdict.json'))\n"
+        f"open(verdict, 'w').write(json.dumps({{'task': {backward.name!r}, "
         "'message': None}))\n"
         "os._exit(0)\n"
     ))
@@ -103,9 +106,8 @@ def test_a_body_that_looks_up_the_stored_values_passes_check_but_not_the_hidden_
     build_edition(ASSIGNMENT, edition)
     forward = assignment(ASSIGNMENT).tasks[0]
     _set_body(edition, forward.target, (
-        "import numpy as np\n"
-        "from minitorch.course.checks import golden_path\n"
-        "g = np.load(golden_path('01-linear'))\n"
+        "import pathlib, numpy as np, minitorch\n"
+        "g = np.load(pathlib.Path(minitorch.__file__).parent / 'course/golden/01-linear.npz')\n"
         "for k in g.files:\n"
         "    case = k.split('/')[1]\n"
         "    if k.startswith('linear_forward/') and k.endswith('/in/x') and np.array_equal(\n"

@@ -20,7 +20,10 @@ ASSIGNMENT = "01-linear"
 
 def test_the_autograder_grades_a_submission_into_results_json(tmp_path, capsys):
     zipped = tmp_path / "autograder.zip"
-    assert main(["course", "autograder", ASSIGNMENT, "--out", str(zipped)]) == 0
+    hidden = tmp_path / "hidden"  # the instructor's hidden tests, bundled
+    assert main(["course", "hidden", ASSIGNMENT, "--out", str(hidden), "--seed", "5"]) == 0
+    assert main(["course", "autograder", ASSIGNMENT, "--out", str(zipped), "--hidden-tests",
+                 str(hidden)]) == 0
     capsys.readouterr()
     root = tmp_path / "autograder"
     with zipfile.ZipFile(zipped) as archive:
@@ -28,6 +31,7 @@ def test_the_autograder_grades_a_submission_into_results_json(tmp_path, capsys):
         archive.extractall(root / "source")
     assert {"setup.sh", "run_autograder", "pyproject.toml"} <= set(names)
     assert "src/minitorch/course/golden/01-linear.npz" in names
+    assert "hidden/linear_forward.npz" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     for script in ("setup.sh", "run_autograder"):
         assert subprocess.run(["bash", "-n", str(root / "source" / script)]).returncode == 0
@@ -42,6 +46,7 @@ def test_the_autograder_grades_a_submission_into_results_json(tmp_path, capsys):
     run = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
+    assert (root / "source").stat().st_mode & 0o777 == 0o700  # the reference: root's only
     results = json.loads((root / "results" / "results.json").read_text())
     assert results["score"] == forward.points
     statuses = [t["status"] for t in results["tests"]]

@@ -10,11 +10,16 @@
 * :func:`check_size` checks a layer's size (a dimension, a vocabulary): a positive int.
 * :func:`check_int`, :func:`check_float`, :func:`check_flag` and :func:`check_choice` check a
   constructor's hyperparameters, naming the module and the argument.
+* :func:`quiet_nonfinite` marks a method whose inf or NaN results PyTorch returns without a
+  word (an average over ±inf, a +inf attention mask): NumPy's RuntimeWarning is silenced there,
+  never the result changed.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
@@ -177,3 +182,17 @@ def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) ->
         options = " or ".join(quoted) if len(quoted) == 2 else "one of " + ", ".join(quoted)
         raise ValueError(f"{owner}: {name} must be {options}, got {value!r}")
     return value
+
+
+def quiet_nonfinite(method: Callable) -> Callable:
+    """``method`` run under ``np.errstate(invalid, divide, over="ignore")``: where its inputs
+    hold inf or NaN it returns the inf or NaN PyTorch returns, without NumPy's RuntimeWarning
+    (``inf - inf`` in an average or a softmax). Only for operations whose non-finite result is
+    PyTorch's too; a check that must refuse stays a check."""
+
+    @functools.wraps(method)
+    def quiet(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return method(*args, **kwargs)
+
+    return quiet

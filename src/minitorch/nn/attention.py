@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import _state
-from .._validation import check_flag, check_float, check_int, float_input
+from .._validation import check_flag, check_float, check_int, float_input, quiet_nonfinite
 from . import functional as F
 from . import init
 from .linear import Linear
@@ -117,6 +117,7 @@ class MultiheadAttention(Module):
     def needs_input_grad(self, value: bool) -> None:
         self.in_proj.needs_input_grad = bool(value)
 
+    @quiet_nonfinite  # a +inf mask gives NaN rows, as PyTorch's
     def forward(self, x: np.ndarray, attn_mask: np.ndarray | None = None) -> np.ndarray:
         E, H = self.embed_dim, self.num_heads
         x = float_input(x, "MultiheadAttention", self.in_proj.W.dtype)
@@ -147,6 +148,7 @@ class MultiheadAttention(Module):
             self._causal_masks = {"key": key, "mask": F.causal_mask(T, dtype)}
         return self._causal_masks["mask"]
 
+    @quiet_nonfinite  # a +inf mask gives NaN rows, as PyTorch's
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         G, _ = self._begin_backward(grad_output)  # in_proj skips dx unless needs_input_grad
         N, T, E = G.shape

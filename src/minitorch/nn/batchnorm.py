@@ -84,7 +84,8 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         self.num_features = check_int(name, "num_features", num_features, 1)
-        self.eps = check_float(name, "eps", eps, 0.0)
+        # eps = 0 divides a constant channel by 0; PyTorch refuses it too ("eps must be positive")
+        self.eps = check_float(name, "eps", eps, 0.0, low_inclusive=False)
         self.momentum = None if momentum is None else check_float(name, "momentum", momentum, 0, 1)
         self.affine = check_flag(name, "affine", affine)
         self.track_running_stats = check_flag(name, "track_running_stats", track_running_stats)

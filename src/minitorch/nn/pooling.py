@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import float_input
+from .._validation import float_input, quiet_nonfinite
 from . import functional as F
 from .functional.conv import check_window_fits, conv_output_size, pair
+from .functional.pooling import adaptive_window_means
 from .module import Module
 
 
@@ -119,6 +120,7 @@ class AvgPool2d(_Pool2d):
                                                                                (N, C, H, W)
     """
 
+    @quiet_nonfinite  # an average over +inf and -inf is NaN, as PyTorch's
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = self._check_input(x)
         y, self.cache = F.avg_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
@@ -173,6 +175,7 @@ class AdaptiveAvgPool2d(Module):
             for n, size in zip(input_shape[2:], self.output_size, strict=True)
         )
 
+    @quiet_nonfinite  # an average over +inf and -inf is NaN, as PyTorch's
     def forward(self, x: np.ndarray) -> np.ndarray:
         name = f"AdaptiveAvgPool2d(output_size={self.output_size})"
         x = float_input(x, name)
@@ -184,7 +187,10 @@ class AdaptiveAvgPool2d(Module):
                 f"{name}: got an input of shape {x.shape}; each image needs at least one "
                 "pixel to average (the batch and the channels may be empty)"
             )
-        y, self.cache = F.adaptive_avg_pool2d_forward(x, self._size_for(x.shape))
+        size = self._size_for(x.shape)
+        y, self.cache = F.adaptive_avg_pool2d_forward(x, size)
+        if size != (1, 1) and not np.isfinite(x).all():  # 0 · inf: NaN outside the window
+            y = adaptive_window_means(x, size)
         return y
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:

@@ -104,8 +104,9 @@ def clip_grad_norm_(
     dtype = grads[0].dtype if grads else np.dtype(np.float32)
     if not grads:
         return dtype.type(0.0)
-    norms = np.array([_norm(g, norm_type) for g in grads])
-    total = _norm(norms, norm_type)
+    with np.errstate(over="ignore"):  # a norm past the dtype's range is inf, as PyTorch's
+        norms = np.array([_norm(g, norm_type) for g in grads])
+        total = _norm(norms, norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is "
@@ -115,6 +116,7 @@ def clip_grad_norm_(
         )
     coefficient = max_norm / (total + 1e-6)
     if not coefficient >= 1.0:  # also when NaN: then, as in PyTorch, the gradients become NaN
-        for grad in grads:
-            grad *= grad.dtype.type(coefficient)
+        with np.errstate(invalid="ignore"):  # inf · 0 is NaN, quietly as in PyTorch
+            for grad in grads:
+                grad *= grad.dtype.type(coefficient)
     return dtype.type(total)

@@ -302,33 +302,36 @@ class Optimizer:
         # a parameter that is not a floating array, needs the full check and its message.
         all_arrays = self._all_arrays
         stop = 0
-        for group, size in zip(self.param_groups, self._group_sizes, strict=True):
-            start, stop = stop, stop + size
-            lr = group["lr"]
-            if type(lr) is not float or not 0.0 <= lr < math.inf:  # set by hand, or by a scheduler
-                group["lr"] = check_non_negative(type(self).__name__, "lr", lr)
-            for index in range(start, stop):
-                grad = grads[index]
-                if grad is None:
-                    continue
-                param = params[index]
-                if (
-                    not all_arrays
-                    or type(grad) is not np.ndarray
-                    or grad.shape != param.shape
-                    or grad.dtype != param.dtype
-                    or param.dtype.kind != "f"
-                ):
-                    self._check_pair(index, param, grad)
-                    grad = np.asarray(grad, dtype=param.dtype)  # a list, or another float dtype
-                state = states.get(index)
-                if state is None:
-                    state = states[index] = {}
-                self.update_parameter(param, grad, state, group)
-                if flush:
-                    for value in state.values():
-                        if type(value) is np.ndarray:
-                            flush_subnormal_(value)
+        # An infinite or NaN gradient gives inf/NaN parameters quietly, as PyTorch's step does
+        # (NumPy would warn at the update's division or subtraction).
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            for group, size in zip(self.param_groups, self._group_sizes, strict=True):
+                start, stop = stop, stop + size
+                lr = group["lr"]
+                if type(lr) is not float or not 0.0 <= lr < math.inf:  # by hand, or a scheduler
+                    group["lr"] = check_non_negative(type(self).__name__, "lr", lr)
+                for index in range(start, stop):
+                    grad = grads[index]
+                    if grad is None:
+                        continue
+                    param = params[index]
+                    if (
+                        not all_arrays
+                        or type(grad) is not np.ndarray
+                        or grad.shape != param.shape
+                        or grad.dtype != param.dtype
+                        or param.dtype.kind != "f"
+                    ):
+                        self._check_pair(index, param, grad)
+                        grad = np.asarray(grad, dtype=param.dtype)  # a list, or another float dtype
+                    state = states.get(index)
+                    if state is None:
+                        state = states[index] = {}
+                    self.update_parameter(param, grad, state, group)
+                    if flush:
+                        for value in state.values():
+                            if type(value) is np.ndarray:
+                                flush_subnormal_(value)
 
     def _check_pair(self, index: int, param: Any, grad: Any) -> None:
         owner = type(self).__name__

@@ -186,6 +186,20 @@ def adaptive_avg_pool2d_forward(
     return A_H @ x @ A_W.T, AdaptiveAvgPool2dCache(A_H, A_W)
 
 
+def adaptive_window_means(x: np.ndarray, output_size: Pair) -> np.ndarray:
+    """Each adaptive window's mean, taken window by window (PyTorch's windows, as
+    :func:`adaptive_pool_matrix`'s): what ``A_H x A_Wᵀ`` computes, for inputs holding ±inf or
+    NaN, where the matrices' zeros would turn ``0 · inf`` into NaN outside the window."""
+    (h, w), (ho, wo) = x.shape[2:], output_size
+    y = np.empty((*x.shape[:2], ho, wo), dtype=x.dtype)
+    for i in range(ho):
+        top, bottom = (i * h) // ho, -((-(i + 1) * h) // ho)
+        for j in range(wo):
+            left, right = (j * w) // wo, -((-(j + 1) * w) // wo)
+            y[:, :, i, j] = x[:, :, top:bottom, left:right].mean(axis=(-2, -1))
+    return y
+
+
 def adaptive_avg_pool2d_backward(
     grad_output: np.ndarray, cache: AdaptiveAvgPool2dCache
 ) -> np.ndarray:

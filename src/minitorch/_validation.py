@@ -10,6 +10,8 @@
 * :func:`check_size` checks a layer's size (a dimension, a vocabulary): a positive int.
 * :func:`check_int`, :func:`check_float`, :func:`check_flag` and :func:`check_choice` check a
   constructor's hyperparameters, naming the module and the argument.
+* :func:`check_memory` refuses an array larger than the machine's memory before it is
+  allocated, naming the layer, the array, its size and the setting to lower.
 * :func:`quiet_nonfinite` marks a method whose inf or NaN results PyTorch returns without a
   word (an average over ±inf, a +inf attention mask): NumPy's RuntimeWarning is silenced there,
   never the result changed.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
@@ -196,3 +199,35 @@ def quiet_nonfinite(method: Callable) -> Callable:
             return method(*args, **kwargs)
 
     return quiet
+
+
+@functools.cache
+def machine_memory() -> int | None:
+    """The machine's physical memory in bytes (``None`` where the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX
+        return None
+
+
+def _bytes_text(count: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if count < 1024 or unit == "PiB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.3g} {unit}"
+        count /= 1024
+    return f"{count:.3g} EiB"  # pragma: no cover
+
+
+def check_memory(owner: str, what: str, shape: tuple[int, ...], dtype: Any, lower: str) -> None:
+    """Refuse (``MemoryError``) an array of ``shape`` and ``dtype`` larger than the machine's
+    memory, before anything is allocated: the message names ``owner`` (the layer), ``what``
+    the array is, its size, and ``lower``, the arguments that make it smaller (NumPy's own
+    "Unable to allocate 304. GiB for an array with shape (10201, 8000000)" names none)."""
+    total = machine_memory()
+    needed = math.prod(int(n) for n in shape) * np.dtype(dtype).itemsize
+    if total is not None and needed > total:
+        raise MemoryError(
+            f"{owner}: {what} would need {_bytes_text(needed)} (shape {tuple(shape)}, "
+            f"{np.dtype(dtype)}), more than this machine's {_bytes_text(total)} of memory; "
+            f"lower {lower}"
+        )

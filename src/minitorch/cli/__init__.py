@@ -31,7 +31,15 @@ import sys
 import traceback
 from pathlib import Path
 
-from ._common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, PROG, CLIError, InterruptError
+from ._common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    PROG,
+    CLIError,
+    InterruptError,
+    memory_message,
+)
 from ._common import printable as _printable
 from ._course import run_course
 from ._evaluate import run_datasets, run_evaluate
@@ -87,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _report(f"{PROG}: stopped by Ctrl-C", after_ctrl_c=True)
         return EXIT_INTERRUPTED
+    except MemoryError as error:  # a batch, a layer or an evaluation too large for the machine
+        _report(f"{PROG}: error: {memory_message(error, argv)}")
+        return EXIT_FAILURE
     except BrokenPipeError:
         # The reader of our output went away (e.g. `minitorch datasets | head -1`). Point stdout
         # at /dev/null so that Python's final flush does not fail too, and exit quietly.

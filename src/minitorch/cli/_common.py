@@ -112,3 +112,23 @@ def display_path(path: Path) -> str:
 def shell_path(path: Path) -> str:
     """``path`` as :func:`display_path`, quoted to be pasted into a command."""
     return shell_quote(_relative(Path(path)))
+
+
+#: What to lower when a command runs out of memory, by command.
+_MEMORY_SETTINGS = {
+    "train": "--batch-size, or the model's size (--hidden, --channels; a GPT's --n-embd, "
+    "--n-layer, --block-size, --eval-batches)",
+    "evaluate": "the run's batch_size in its config.json (evaluation runs in batches of it)",
+    "sample": "--tokens",
+}
+
+
+def memory_message(error: MemoryError, argv: list[str]) -> str:
+    """One line for a ``MemoryError``: what ran out (minitorch's own check names the layer and
+    the array) and the setting of this command to lower."""
+    command = next((word for word in argv if word in _MEMORY_SETTINGS), None)
+    lower = _MEMORY_SETTINGS.get(command, "the batch size or the model's size")
+    reason = str(error) or "NumPy could not allocate an array"
+    if "; lower " in reason:  # minitorch's check_memory: it named the layer's own arguments
+        return f"out of memory: {reason} (for this command: {lower})"
+    return f"out of memory: {reason}; lower {lower}"

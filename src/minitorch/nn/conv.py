@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
-from .._validation import check_flag, check_int, float_input
+from .._validation import check_flag, check_int, check_memory, float_input
 from . import functional as F
 from . import init
 from .functional.conv import check_window_fits, conv_output_size, pair
@@ -110,6 +110,10 @@ class Conv2d(Module):
                 f"got {x.shape}{hint}"
             )
         check_window_fits(self._name(), x.shape, self.kernel_size, self.padding, self.dilation)
+        _, _, Ho, Wo = self.output_shape(x.shape)
+        patches = (self.in_channels * self.kernel_size[0] * self.kernel_size[1], Ho * Wo * len(x))
+        lower = "the batch size, the image size or kernel_size (or raise stride)"
+        check_memory(self._name(), "the patch matrix (im2col)", patches, x.dtype, lower)
         # The last forward's patch matrix is dead now (each backward belongs to the forward
         # just before it): its memory is reused for this one's.
         old_cols = None if self.cache is None else self.cache.cols

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
-from .._validation import check_int, check_size, index_input
+from .._validation import check_int, check_memory, check_size, index_input
 from . import functional as F
 from .module import Module, accumulate_grad
 
@@ -62,7 +62,8 @@ class Embedding(Module):
         self.padding_idx = padding_idx
         dtype = _state.parameter_dtype("Embedding", dtype)
         shape = (self.num_embeddings, self.embedding_dim)
-        self.W = _state.generator().standard_normal(shape).astype(dtype)
+        check_memory("Embedding", "the table W", shape, dtype, "num_embeddings or embedding_dim")
+        self.W = _normal_table(shape, dtype)
         if padding_idx is not None:
             self.W[padding_idx] = 0
         self.cache = None
@@ -89,3 +90,16 @@ class Embedding(Module):
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         return text if self.padding_idx is None else f"{text}, padding_idx={self.padding_idx}"
+
+
+def _normal_table(shape: tuple[int, int], dtype: np.dtype) -> np.ndarray:
+    """N(0, 1) draws of the global generator in ``dtype``, drawn a block of rows at a time, so
+    a float32 table never needs its float64 twin in memory (the same numbers as one draw of
+    the whole table: the generator's stream is consumed in order)."""
+    table = np.empty(shape, dtype=dtype)
+    rows = max(1, (1 << 20) // max(1, shape[1]))  # about 8 MB of float64 at a time
+    for start in range(0, shape[0], rows):
+        table[start : start + rows] = _state.generator().standard_normal(
+            (min(rows, shape[0] - start), shape[1])
+        )
+    return table

@@ -334,6 +334,21 @@ def test_the_cli_reaching_a_stub_says_so_in_one_line(edition, tmp_path, argv, ta
     assert f"`minitorch check {task}`" in lines[0] and "(at nn/init.py:" in lines[0]
 
 
+def test_evaluate_reaching_a_stub_says_so_in_one_line(edition, tmp_path):
+    """A run the reference trained, evaluated in the edition: rebuilding its model reaches the
+    first stub (the Linear layer's initialisation), one line."""
+    run = tmp_path / "run"
+    assert main(["train", "--dataset", "spiral", "--epochs", "1", "--out", str(run)]) == 0
+    out, _, _ = edition
+    env = {**os.environ, "PYTHONPATH": str(out / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run([sys.executable, "-m", "minitorch", "evaluate", str(run)],
+                            capture_output=True, text=True, env=env, cwd=out, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "kaiming_std (assignment 01-linear) is not written yet" in result.stderr
+    assert "`minitorch check kaiming_std`" in result.stderr
+
+
 def test_a_stub_of_a_later_assignment_names_it(tmp_path):
     edition = tmp_path / "week3"
     build_edition("03-losses", edition)

@@ -51,7 +51,7 @@ def gpt_run(tmp_path_factory):
     from test_cli_models import TINY_GPT
 
     run = tmp_path_factory.mktemp("gpt") / "run"
-    options = ["--iters", "2", "--eval-interval", "2", "--out", str(run)]
+    options = ["--iters", "2", "--warmup-iters", "1", "--eval-interval", "2", "--out", str(run)]
     assert main(["train", *TINY_GPT, *options]) == 0
     return run
 
@@ -73,7 +73,7 @@ def damaged_bundled_text(monkeypatch):
 COMMANDS = [
     ("sample", lambda run, tmp: ["sample", str(run), "--tokens", "5"]),
     ("evaluate", lambda run, tmp: ["evaluate", str(run)]),
-    ("train", lambda run, tmp: ["train", "--model", "gpt", "--iters", "1", "--quiet",
+    ("train", lambda run, tmp: ["train", "--model", "gpt", "--iters", "200", "--quiet",
                                 "--out", str(tmp / "new")]),
 ]  # fmt: skip
 

@@ -130,7 +130,7 @@ def gpt_run(tmp_path_factory):
     from test_cli_models import TINY_GPT
 
     run = tmp_path_factory.mktemp("gpt") / "run"
-    options = ["--iters", "2", "--eval-interval", "2", "--out", str(run)]
+    options = ["--iters", "2", "--warmup-iters", "1", "--eval-interval", "2", "--out", str(run)]
     assert main(["train", *TINY_GPT, *options]) == 0
     return run
 

@@ -360,6 +360,32 @@ def test_a_process_killed_mid_save_leaves_the_old_file_and_the_next_save_tidies_
     np.testing.assert_array_equal(minitorch.load(path)["W"], np.full(3, 2.0))
 
 
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait(timeout=30)
+    return process.pid
+
+
+# (id, the name of the orphan beside the file saved: ckpt.npz), all of a process that is gone
+ORPHANS = [
+    ("same-file", ".ckpt.npz.{pid}-0123456789abcdef.tmp"),
+    ("another-checkpoint", ".epoch-3.npz.{pid}-0123456789abcdef.tmp"),
+    ("the-run-config", ".config.json.{pid}-fedcba9876543210.tmp"),
+    ("a-dotted-name", ".run.v2.metrics.csv.{pid}-00000000000000ff.tmp"),
+]
+
+
+@pytest.mark.parametrize("name", [r[1] for r in ORPHANS], ids=[r[0] for r in ORPHANS])
+def test_the_next_save_to_a_folder_removes_every_orphan_of_a_killed_process(name, tmp_path):
+    orphan = tmp_path / name.format(pid=_dead_pid())
+    orphan.write_bytes(b"x" * 1000)
+    old = time.time() - 2 * STALE_AFTER_SECONDS
+    os.utime(orphan, (old, old))
+    minitorch.save({"W": np.ones(2)}, tmp_path / "ckpt.npz")
+    assert not orphan.exists()
+    assert temporaries(tmp_path) == []
+
+
 def test_temporaries_of_running_processes_and_other_files_are_left_alone(tmp_path):
     old = time.time() - 2 * STALE_AFTER_SECONDS
     mine = tmp_path / f".ckpt.npz.{os.getpid()}-{'0' * 16}.tmp"  # a save in progress here

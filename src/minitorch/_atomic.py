@@ -7,7 +7,9 @@ trainer's ``config.json``, ``metrics.csv`` and ``curves.png``):
   renamed over the target, so a crash, a full disk or Ctrl-C mid-write leaves the old file;
 * whatever goes wrong (any exception, ``KeyboardInterrupt`` included) the temporary file is
   removed, and temporary files left by a process that was killed outright (``kill -9``, a
-  power cut) are removed by the next successful write of the same file;
+  power cut) are removed by the next successful write to the same folder (whichever file it
+  writes: a run that saved ``epoch-3.npz`` when it was killed leaves nothing once the next
+  one saves ``epoch-1.npz``);
 * the new file gets the permissions any other new file gets (``0o666`` less the umask), or,
   when it replaces a file, that file's permissions, as writing into the file would keep them.
 """
@@ -27,7 +29,7 @@ from typing import IO, Any
 #: A temporary file older than this whose process is gone is left over from a crash.
 STALE_AFTER_SECONDS = 60.0
 
-_TEMPORARY = re.compile(r"\.(?P<pid>\d+)-[0-9a-f]{16}\.tmp")
+_TEMPORARY = re.compile(r"\..+\.(?P<pid>\d+)-[0-9a-f]{16}\.tmp")
 
 
 def _temporary_path(target: Path) -> Path:
@@ -112,7 +114,8 @@ def _keep_permissions_of(target: Path, descriptor: int) -> None:
 
 
 def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
-    """Remove temporary files of ``target`` left by processes that no longer run.
+    """Remove the temporary files in ``target``'s folder left by processes that no longer run
+    (those of any file :func:`atomic_write` wrote there, not only ``target``'s).
 
     A temporary file is stale when the process that made it (its name says which) has ended
     and the file has not been written to for :data:`STALE_AFTER_SECONDS`; a write in progress
@@ -122,7 +125,6 @@ def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
     target = Path(target)
     if os.name != "posix":
         return []
-    prefix = f".{target.name}"
     removed = []
     try:
         entries = list(os.scandir(target.parent))
@@ -130,9 +132,7 @@ def remove_stale_temporaries(target: str | os.PathLike) -> list[Path]:
         return []
     now = time.time()
     for entry in entries:
-        if not entry.name.startswith(prefix):
-            continue
-        match = _TEMPORARY.fullmatch(entry.name[len(prefix) :])
+        match = _TEMPORARY.fullmatch(entry.name)
         if match is None:
             continue
         pid = int(match["pid"])

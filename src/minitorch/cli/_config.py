@@ -474,6 +474,19 @@ def _check_gpt_config(config: dict[str, Any], fail: Callable[[str], NoReturn]) -
     optimizer_rules = _rules_under("optimizer_options", "gpt")
     check_section(config["optimizer_options"], "optimizer_options", optimizer_rules, fail)
     check_section(config["scheduler"], "scheduler", GPT_SCHEDULER_RULES, fail)
+    schedule, lr = config["scheduler"], config["optimizer_options"]["lr"]
+    if schedule["min_lr"] > lr:
+        fail(
+            f'"scheduler.min_lr" ({schedule["min_lr"]:g}) is above "optimizer_options.lr" '
+            f"({lr:g}): the cosine decay would raise the learning rate; give --min-lr at most "
+            "--lr"
+        )
+    if schedule["warmup_iters"] >= schedule["decay_iters"]:
+        fail(
+            f'"scheduler.warmup_iters" ({schedule["warmup_iters"]}) is not shorter than the run '
+            f'("scheduler.decay_iters" {schedule["decay_iters"]}): the learning rate would never '
+            "reach --lr nor decay; give --warmup-iters below --iters"
+        )
     if config["n_embd"] % config["n_head"]:
         fail(
             f'"n_embd" ({config["n_embd"]}) must be divisible by "n_head" ({config["n_head"]}): '

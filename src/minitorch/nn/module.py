@@ -420,9 +420,13 @@ class Module:
 
         As PyTorch's ``.double()``, integer buffers (BatchNorm's ``num_batches_tracked``) keep
         their dtype. The arrays are replaced, so build optimizers *after* converting a model
-        (an optimizer built before refuses its next step and says so).
+        (an optimizer built before refuses its next step and says so). A dtype that is not
+        floating point (``np.int32``: weights rounded to integers, updates lost) is refused, as
+        a layer's constructor refuses it.
         """
-        dtype = np.dtype(dtype)
+        if dtype is None:
+            raise TypeError(f"{type(self).__name__}.to_dtype: give a dtype, e.g. np.float64")
+        dtype = _state.parameter_dtype(f"{type(self).__name__}.to_dtype", dtype)
         names = self._attribute_names()
         buffers = [b for _, b in self.named_buffers() if np.asarray(b).dtype.kind == "f"]
         for array in [*self.parameters(), *self.grads(), *buffers]:

@@ -95,7 +95,9 @@ print(format_table(ASSIGNMENT, check_tasks(ASSIGNMENT)))
 #
 # Two deep MLPs on the bundled digits, six hidden layers of 64, the same initial weights, the
 # same plain SGD: one with `BatchNorm1d` after every hidden Linear. Its layers' inputs stay
-# standardised, so the gradient reaches the first layers and it trains much faster.
+# standardised, so the gradient reaches the first layers and it trains; without it, the
+# sigmoids' small slopes leave the first layers almost no gradient, and in ten epochs the
+# network does not leave chance level (10%).
 
 # %%
 from minitorch.datasets import Digits

@@ -17,6 +17,7 @@ import pytest
 
 from minitorch.cli import main
 from minitorch.course import assignment
+from minitorch.course.checks import checked_assignments
 from minitorch.course.edition import build_edition
 from minitorch.course.hidden import HiddenTestsError, hidden_files, write_hidden
 from minitorch.course.runner import check_tasks, grading, hidden_tasks
@@ -150,6 +151,14 @@ def test_course_hidden_writes_the_inputs_only_one_file_per_task(tmp_path, capsys
             assert a.files and all(k.startswith(f"{task.name}/") and "/in/" in k for k in a.files)
             assert a.files == b.files and all(np.array_equal(a[k], b[k]) for k in a.files)
     assert hidden_files("01-linear", tmp_path / "a").keys() == {t.name for t in chosen.tasks}
+
+
+@pytest.mark.parametrize("assignment_id", checked_assignments())
+def test_what_course_hidden_writes_passes_the_validation(assignment_id, tmp_path):
+    written = write_hidden(assignment_id, tmp_path, seed=4)
+    checked = {t.name for t in assignment(assignment_id).tasks}
+    assert hidden_files(assignment_id, tmp_path) == {p.name[: -len(".npz")]: p for p in written}
+    assert set(hidden_files(assignment_id, tmp_path)) == checked
 
 
 _SPY = """

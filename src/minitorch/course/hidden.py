@@ -116,8 +116,8 @@ def load_hidden(task: Task, path: Path) -> dict[str, dict[str, np.ndarray]]:
             )
         for name, value in inputs.items():
             like = np.asarray(wanted[name])
-            if value.ndim != like.ndim or value.dtype.kind not in "fiu" or (
-                    like.dtype.kind == "f" and value.dtype.kind != "f"):
+            kinds = {"f": "f", "i": "iu", "u": "iu", "b": "b"}.get(like.dtype.kind, "")
+            if value.ndim != like.ndim or value.dtype.kind not in kinds:
                 raise refuse(
                     f"{case}/{name} is {value.dtype} of shape {value.shape}, expected "
                     f"{like.dtype} with {like.ndim} dimensions (e.g. {like.shape})"

@@ -209,7 +209,8 @@ def test_bad_inputs_name_the_layer_and_both_shapes(make, shape, match):
     [
         ({"num_features": 0}, ValueError, r"BatchNorm2d: num_features must be >= 1, got 0"),
         ({"num_features": 2.0}, TypeError, r"num_features must be an int"),
-        ({"eps": -1e-5}, ValueError, r"BatchNorm2d: eps must be non-negative"),
+        ({"eps": -1e-5}, ValueError, r"BatchNorm2d: eps must be positive"),
+        ({"eps": 0}, ValueError, r"BatchNorm2d: eps must be positive, got 0"),  # as PyTorch
         ({"momentum": 1.5}, ValueError, r"BatchNorm2d: momentum must be in \[0, 1\]"),
         ({"momentum": "0.1"}, TypeError, r"momentum must be a number"),
         ({"affine": 1}, TypeError, r"BatchNorm2d: affine must be True or False"),

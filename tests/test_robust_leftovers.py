@@ -12,6 +12,7 @@ import pytest
 
 from minitorch import nn
 from minitorch.cli import main
+from parity import HAVE_TORCH, torch
 
 # (id, dtype, error words)
 BAD_DTYPES = [
@@ -64,3 +65,119 @@ def test_a_schedule_that_cannot_work_is_refused_before_the_run(options, words, t
     for word in words:
         assert word in lines[0]
     assert not run.exists()
+
+
+# --------------------------------------------- cross-entropy with class-probability targets
+def _soft(rows, dtype=np.float64):
+    return np.array(rows, dtype=dtype)
+
+
+# (id, targets (2, 3), words of the ValueError: the argument, the sample, the cause)
+BAD_SOFT_TARGETS = [
+    ("negative", _soft([[0.5, 0.6, -0.1], [0, 0, 1]]), ["targets", "sample 0", "-0.1 at class 2",
+                                                        "cannot be negative"]),
+    ("negative-second-row", _soft([[0, 0, 1], [1.2, -0.2, 0]]), ["sample 1", "-0.2 at class 1"]),
+    ("sums-above-one", _soft([[0, 0, 1], [0.5, 0.5, 0.5]]), ["sample 1", "sum to 1.5, not 1",
+                                                             "targets.sum(axis=1"]),
+    ("sums-below-one", _soft([[0.2, 0.2, 0.2], [0, 0, 1]]), ["sample 0", "sum to 0.6"]),
+    ("multi-hot", _soft([[1, 1, 0], [0, 0, 1]]), ["sum to 2", "BCEWithLogitsLoss"]),
+    ("counts", _soft([[3, 0, 1], [0, 2, 0]]), ["sample 0", "sum to 4"]),
+    ("nan", _soft([[np.nan, 0, 1], [0, 0, 1]]), ["sample 0", "NaN or inf"]),
+    ("inf", _soft([[0, 0, 1], [np.inf, 0, 0]]), ["sample 1", "NaN or inf"]),
+    ("float32-off-by-1e-4", _soft([[0.3, 0.3, 0.4001], [0, 0, 1]], np.float32), ["sample 0",
+                                                                                "not 1"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("targets, words", [r[1:] for r in BAD_SOFT_TARGETS],
+                         ids=[r[0] for r in BAD_SOFT_TARGETS])  # fmt: skip
+@pytest.mark.parametrize("call", ["module", "functional"])
+def test_soft_targets_that_are_no_distribution_are_refused(targets, words, call):
+    """PyTorch documents the rule (each sample's targets a distribution) but does not check it
+    and returns a number; minitorch refuses it (README's table of differences)."""
+    logits = np.linspace(-1, 1, 6).reshape(2, 3).astype(targets.dtype)
+    with pytest.raises(ValueError) as caught:
+        if call == "module":
+            nn.CrossEntropyLoss()(logits, targets)
+        else:
+            nn.functional.cross_entropy_forward(logits, targets)
+    message = str(caught.value)
+    assert message.startswith("CrossEntropyLoss:" if call == "module" else "cross_entropy:")
+    for word in words:
+        assert word in message, message
+
+
+def test_soft_targets_of_more_dimensions_name_the_position():
+    logits, targets = np.zeros((2, 3, 4)), np.full((2, 3, 4), 1 / 3)
+    targets[1, :, 2] = [0.5, 0.5, 0.5]
+    with pytest.raises(ValueError, match=r"targets of sample \(1, 2\).*sum to 1.5"):
+        nn.CrossEntropyLoss()(logits, targets)
+
+
+# (id, targets, dtype): distributions within rounding, and all-zero samples (skipped)
+GOOD_SOFT_TARGETS = [
+    ("dirichlet-float64", np.random.default_rng(0).dirichlet(np.ones(7), 5), np.float64),
+    ("float32-softmax", None, np.float32),
+    ("float32-1000-classes", np.random.default_rng(1).dirichlet(np.ones(1000), 4), np.float32),
+    ("all-zero-sample", np.array([[0.0, 0, 0], [0.2, 0.3, 0.5]]), np.float64),
+    ("one-hot", np.eye(4)[[3, 0, 1]], np.float64),
+]
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch is the reference")
+@pytest.mark.parametrize("targets, dtype", [r[1:] for r in GOOD_SOFT_TARGETS],
+                         ids=[r[0] for r in GOOD_SOFT_TARGETS])  # fmt: skip
+def test_soft_targets_that_are_distributions_give_torchs_loss(targets, dtype):
+    rng = np.random.default_rng(2)
+    if targets is None:  # a float32 softmax: rows sum to 1 within a few ulp, not exactly
+        targets = nn.functional.softmax(rng.standard_normal((6, 50)).astype(np.float32) * 3)
+    targets = targets.astype(dtype)
+    logits = rng.standard_normal(targets.shape).astype(dtype)
+    loss_fn = nn.CrossEntropyLoss()
+    loss = loss_fn(logits, targets)
+    grad = loss_fn.backward()
+    x = torch.tensor(logits, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(x, torch.tensor(targets))
+    expected.backward()
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(loss, expected.item(), rtol=tol)
+    np.testing.assert_allclose(grad, x.grad.numpy(), rtol=tol, atol=tol * 1e-3)
+
+
+# ------------------------------------------------- regression losses at the float32 limit
+# (id, x, y): float32 values whose difference or square overflows, and infinities
+HUGE_REGRESSION = [
+    ("3e38-minus-minus-3e38", 3e38, -3e38),
+    ("square-of-3e38", 3e38, 0.0),
+    ("minus-3e38-minus-3e38", -3e38, 3e38),
+    ("inf-minus-inf", np.inf, np.inf),
+    ("inf", np.inf, 0.0),
+    ("minus-inf", -np.inf, 1.0),
+]
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch is the reference")
+@pytest.mark.parametrize("x, y", [r[1:] for r in HUGE_REGRESSION],
+                         ids=[r[0] for r in HUGE_REGRESSION])  # fmt: skip
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss", ["MSELoss", "L1Loss", "HuberLoss"])
+def test_regression_losses_overflow_quietly_to_torchs_values(loss, reduction, x, y):
+    """No RuntimeWarning (the suite makes it an error): PyTorch's inf or NaN, forward and
+    backward."""
+    predictions = np.array([x, 1.5, -2.0], dtype=np.float32)
+    targets = np.array([y, 1.0, -2.0], dtype=np.float32)
+    loss_fn = getattr(nn, loss)(reduction=reduction)
+    value = loss_fn(predictions, targets)
+    grad_output = np.ones(3, np.float32) if reduction == "none" else None
+    grad = loss_fn.backward(grad_output) if grad_output is not None else loss_fn.backward()
+    xt = torch.tensor(predictions, requires_grad=True)
+    expected = getattr(torch.nn, loss)(reduction=reduction)(xt, torch.tensor(targets))
+    expected.backward(torch.ones(3) if reduction == "none" else None)
+    np.testing.assert_allclose(value, expected.detach().numpy(), rtol=1e-6)
+    expected_grad = xt.grad.numpy()
+    if loss == "L1Loss" and x == y == np.inf:
+        # PyTorch's sign(NaN) is 0, hiding the NaN input; minitorch's gradient keeps it
+        assert np.isnan(grad[0]) and expected_grad[0] == 0
+        grad, expected_grad = grad[1:], expected_grad[1:]
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
+    assert np.asarray(value).dtype == np.float32 and grad.dtype == np.float32

@@ -218,6 +218,52 @@ def _class_index_targets(
     return index, sample_weight, ignored
 
 
+def _class_probability_targets(name: str, targets: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Check batched class-probability targets (N, C, d1, ...) and return them in ``dtype``.
+
+    Each sample's targets must be a distribution over the C classes (axis 1): no negative
+    value, and a sum of 1 within C·eps of the coarser of the two dtypes (the rounding of C
+    values summed), or all zeros: a sample that counts for nothing (it still counts in the
+    mean's N, as in PyTorch). PyTorch documents the same rule but does not check it; anything
+    else would give a loss and gradient that belong to no distribution, so it is refused here.
+    """
+    if targets.size == 0:
+        return targets.astype(dtype, copy=False)
+    n_classes = targets.shape[1]
+
+    def where(position: tuple[int, ...]) -> str:
+        sample = position[0] if len(position) == 1 else position
+        return f"the targets of sample {sample}"
+
+    negative = targets < 0
+    if negative.any():
+        position = tuple(int(i) for i in np.argwhere(negative)[0])
+        raise ValueError(
+            f"{name}: targets are class probabilities, but {where(position[:1] + position[2:])} "
+            f"hold {float(targets[position]):.9g} at class {position[1]}; a probability cannot be "
+            f"negative. Pass a distribution per sample, e.g. softmax of scores, or class indices "
+            f"(integers) for hard labels."
+        )
+    sums = targets.sum(axis=1)
+    tolerance = n_classes * max(np.finfo(targets.dtype).eps, np.finfo(dtype).eps)
+    distribution = (np.abs(sums - 1) <= tolerance) | (sums == 0)
+    if not distribution.all():
+        position = tuple(int(i) for i in np.argwhere(~distribution)[0])
+        total = sums[position]
+        fix = (
+            "they hold NaN or inf"
+            if not np.isfinite(total)
+            else f"they sum to {float(total):.9g}, not 1 (tolerance {float(tolerance):.3g})"
+        )
+        raise ValueError(
+            f"{name}: targets are class probabilities, but {where(position)} are no "
+            f"distribution over the {n_classes} classes: {fix}. Normalise each sample "
+            f"(targets / targets.sum(axis=1, keepdims=True)); for several true labels per sample "
+            f"(multi-hot rows) use BCEWithLogitsLoss; all zeros skip a sample."
+        )
+    return targets.astype(dtype, copy=False)
+
+
 def _take_class(scores: np.ndarray, index: np.ndarray) -> np.ndarray:
     """scores[n, index[n, ...], ...] for every sample: shape (N, d1, ...)."""
     if scores.ndim == 2:  # the common (N, C) case: plain fancy indexing
@@ -433,7 +479,9 @@ def cross_entropy_forward(
       ``'mean'`` divides by Σ w[yᵢ] over the targets that are not ignored.
     * class probabilities tᵢ (floats, the logits' shape), smoothed to t' = (1 − ε)·t + ε/C:
       ℓᵢ = −Σ_c w_c·t'ᵢ_c·log pᵢ_c;  ``'mean'`` divides by the number of samples N·d1·...
-      (ignore_index does not apply).
+      (ignore_index does not apply). Each tᵢ must be a distribution (no negative value, a sum
+      of 1; all zeros skip the sample), as PyTorch documents; PyTorch does not check it, this
+      refuses it (see :func:`_class_probability_targets`).
 
     Shapes: logits (N, C), (N, C, d1, ...) or (C,); class-index targets (N,), (N, d1, ...) or
     (); probability targets the logits' shape; weight (C,); ℓ (N,), (N, d1, ...) or ().
@@ -468,7 +516,7 @@ def cross_entropy_forward(
                 f"you want to skip all-zero probabilities instead"
             )
         log_probs, probs = _log_softmax_and_softmax(logits)
-        target_probs = targets.astype(dtype, copy=False)
+        target_probs = _class_probability_targets(name, targets, dtype)
         if smoothing > 0:
             target_probs = target_probs * (1 - smoothing) + smoothing / n_classes
         weighted_targets = target_probs if weight_b is None else target_probs * weight_b

@@ -1,5 +1,8 @@
 """Regression losses as stateless forward/backward pairs: squared, absolute and Huber error.
 
+Where the inputs are huge (x − y or (x − y)² beyond the dtype's range) or infinite, the loss is
+the inf or NaN PyTorch returns, without NumPy's RuntimeWarning (``quiet_nonfinite``).
+
 Each ``name_forward(predictions, targets, reduction) -> (loss, cache)`` computes the unreduced
 loss ℓ element by element and reduces it (:mod:`.reduction`); ``name_backward(grad_output,
 cache)`` is ``dL/dx = s ⊙ dℓ/dx``, s the reduction's scale.
@@ -11,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..._validation import quiet_nonfinite
 from .reduction import ReductionCache, _same_shape_pair, reduce_loss_backward, reduce_loss_forward
 
 
@@ -46,6 +50,7 @@ __all__ = [
 ]
 
 
+@quiet_nonfinite
 def mse_loss_forward(
     predictions: np.ndarray,
     targets: np.ndarray,
@@ -63,17 +68,20 @@ def mse_loss_forward(
     return loss, MSELossCache(diff, reduce_cache)
 
 
+@quiet_nonfinite
 def mse_loss_backward(grad_output: float | np.ndarray | None, cache: MSELossCache) -> np.ndarray:
     """dℓ/dx = 2(x − y), so dL/dx = 2(x − y) ⊙ s (s from :func:`reduce_loss_backward`).
 
     x − y is the cached ``diff``; s is 1/N for ``'mean'``, 1 for ``'sum'`` (times a scalar
     grad_output) and grad_output itself for ``'none'``. Shapes: diff the predictions' shape;
-    grad_output a scalar, or that shape for ``'none'``; dx the predictions' shape.
+    grad_output a scalar, or that shape for ``'none'``; dx the predictions' shape. (2s first,
+    as PyTorch: x − y = 3e38 in float32 with ``'mean'`` gives 3e38·2/N, not an overflowed 2(x − y).)
     """
     s = reduce_loss_backward(grad_output, cache.reduction)
-    return 2 * cache.diff * s
+    return 2 * s * cache.diff
 
 
+@quiet_nonfinite
 def l1_loss_forward(
     predictions: np.ndarray,
     targets: np.ndarray,
@@ -94,6 +102,7 @@ def l1_loss_backward(grad_output: float | np.ndarray | None, cache: L1LossCache)
     return np.sign(cache.diff) * s
 
 
+@quiet_nonfinite
 def huber_loss_forward(
     predictions: np.ndarray,
     targets: np.ndarray,

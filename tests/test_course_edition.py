@@ -235,27 +235,7 @@ def test_no_line_of_a_stubbed_body_survives_anywhere(edition):
     out, _, _ = edition
     bodies = {t.target: _reference_body(t) for a in ASSIGNMENTS for t in a.tasks}
     leaks = scan_for_leaks(out, bodies)
-    known = [leak for leak in leaks if leak.split(": ")[:2] in [list(k) for k in KNOWN_LEAKS]]
-    assert not [leak for leak in leaks if leak not in known], "\n".join(leaks)
-
-
-# Lines of stubbed bodies the edition still repeats, in files being reworked; each is a leak,
-# listed so that it is fixed, not forgotten: the list may only shrink (no new entry).
-KNOWN_LEAKS = {
-    ("src/minitorch/models/gpt.py", "minitorch.models.gpt.sample_next_token"):
-        "the max-subtracted softmax of the sampling, repeated in gpt.py",
-    ("src/minitorch/nn/functional/conv.py", "minitorch.nn.functional.conv.col2im"):
-        "the padding and unpadding of conv2d's helpers, shared with max pooling",
-    ("src/minitorch/nn/functional/conv.py", "minitorch.nn.functional.pooling.max_pool2d_backward"):
-        "the same",
-    ("src/minitorch/nn/functional/pooling.py", "minitorch.nn.functional.conv.col2im"): "same",
-    ("src/minitorch/nn/functional/pooling.py",
-     "minitorch.nn.functional.pooling.max_pool2d_forward"): "the window loop of avg pooling",
-    ("src/minitorch/nn/functional/pooling.py",
-     "minitorch.nn.functional.pooling.max_pool2d_backward"): "avg pooling's backward padding",
-    ("src/minitorch/training.py", "minitorch.training.train_epoch"):
-        "the timer line, shared with the GPT trainer's loop",
-}
+    assert not leaks, "\n".join(leaks)
 
 
 def test_the_scan_reads_notebook_cells_docs_and_examples(tmp_path):

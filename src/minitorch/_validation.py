@@ -187,6 +187,9 @@ def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) ->
     return value
 
 
+QUIET_NONFINITE = {"invalid": "ignore", "divide": "ignore", "over": "ignore"}  # np.errstate's
+
+
 def quiet_nonfinite(method: Callable) -> Callable:
     """``method`` run under ``np.errstate(invalid, divide, over="ignore")``: where its inputs
     hold inf or NaN it returns the inf or NaN PyTorch returns, without NumPy's RuntimeWarning
@@ -195,7 +198,7 @@ def quiet_nonfinite(method: Callable) -> Callable:
 
     @functools.wraps(method)
     def quiet(*args: Any, **kwargs: Any) -> Any:
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        with np.errstate(**QUIET_NONFINITE):
             return method(*args, **kwargs)
 
     return quiet

@@ -40,10 +40,11 @@ evaluation, as :class:`EpochProgress` does for an epoch.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -118,6 +119,17 @@ class EpochProgress:
         )
 
 
+@contextlib.contextmanager
+def timed(progress: Any) -> Iterator[None]:
+    """Add the seconds the ``with`` block takes to ``progress.seconds``, also when the block
+    ends early (a return, Ctrl-C, an error)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        progress.seconds += time.perf_counter() - started
+
+
 def train_epoch(
     model: nn.Module,
     loader: Any,
@@ -169,10 +181,9 @@ def train_epoch(
     classification = task == CLASSIFICATION
     total_batches = len(loader)
     model.train()
-    started = time.perf_counter()
     # Skipping consumes the batches already trained, so the rest come in the same order.
     batches = itertools.islice(iter(loader), totals.batches, None)
-    try:
+    with timed(totals):
         for inputs, targets in batches:
             predictions = model(inputs)
             loss = float(loss_fn(predictions, targets))
@@ -190,8 +201,6 @@ def train_epoch(
                 on_batch(totals, loss)
             if totals.batches < total_batches and should_stop is not None and should_stop():
                 return totals, False
-    finally:
-        totals.seconds += time.perf_counter() - started
     return totals, True
 
 
@@ -477,8 +486,7 @@ def train_lm(
     loss_fn = nn.CrossEntropyLoss()
     model.train()
     reached = start
-    started = time.perf_counter()
-    try:
+    with timed(totals):
         for step in range(start + 1, stop + 1):
             lr = float(lr_at(step))
             for optimizer in optimizers:
@@ -499,8 +507,6 @@ def train_lm(
                 on_step(step, totals, loss)
             if step < stop and should_stop is not None and should_stop():
                 break
-    finally:
-        totals.seconds += time.perf_counter() - started
     return totals, reached
 
 

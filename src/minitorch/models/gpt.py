@@ -268,12 +268,10 @@ def check_logits(logits: np.ndarray, owner: str) -> np.ndarray:
 
 
 def scaled_logits(logits: np.ndarray, temperature: float, owner: str) -> np.ndarray:
-    """``logits / temperature`` after :func:`check_logits`, shifted so that each row's largest
-    is 0 (the softmax is the same); a ``ValueError`` when the division overflows float64 (a
-    temperature such as 1e-320 turns the logits into ±inf, and the draw into noise, which
-    ``torch.multinomial`` refuses too). A shifted logit far below its row's largest may round
-    to −inf: its probability is 0 either way. ``temperature == 0`` returns the logits
-    unchanged: the caller decodes greedily (their argmax)."""
+    """``logits / temperature`` after :func:`check_logits`; a ``ValueError`` when the division
+    overflows float64 (a temperature such as 1e-320 turns the logits into ±inf, and the draw
+    into noise, which ``torch.multinomial`` refuses too). ``temperature == 0`` returns the
+    logits unchanged: the caller decodes greedily (their argmax)."""
     logits = check_logits(logits, owner)
     if temperature == 0:
         return logits
@@ -287,7 +285,7 @@ def scaled_logits(logits: np.ndarray, temperature: float, owner: str) -> np.ndar
                 f"at least {largest / np.finfo(np.float64).max:.3g}, or 0 for greedy decoding "
                 "(always the likeliest token)"
             )
-        return scaled - scaled.max(axis=-1, keepdims=True)
+        return scaled
 
 
 def sample_next_token(logits: np.ndarray, top_k: int | None = None) -> np.ndarray:
@@ -302,7 +300,8 @@ def sample_next_token(logits: np.ndarray, top_k: int | None = None) -> np.ndarra
     if top_k is not None:
         kth = np.partition(logits, -top_k, axis=-1)[:, -top_k, None]
         logits = np.where(logits < kth, -np.inf, logits)
-    probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    with np.errstate(over="ignore"):  # a logit far below its row's largest: probability 0
+        probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
     cdf = np.cumsum(probs, axis=-1)
     u = _state.generator().random((logits.shape[0], 1)) * cdf[:, -1:]
     return (cdf <= u).sum(axis=-1)

@@ -105,22 +105,39 @@ def window_slices(
             yield i, j, rows, cols
 
 
+def padded_full(
+    shape: tuple[int, ...], padding: Pair, dtype: Any, value: float = 0.0, axes: Pair = (2, 3)
+) -> np.ndarray:
+    """An array of ``value`` of ``shape`` grown by ``2·padding`` along the two image ``axes``
+    (H and W; (2, 3) for (N, C, H, W), (1, 2) for im2col's (C, H, W, N))."""
+    grown = list(shape)
+    for axis, pad in zip(axes, padding, strict=True):
+        grown[axis] += 2 * pad
+    return np.full(grown, value, dtype=dtype)
+
+
+def unpadded(padded: np.ndarray, padding: Pair, axes: Pair = (2, 3)) -> np.ndarray:
+    """The view of ``padded`` without its ``padding`` rows and columns (the inverse of
+    :func:`padded_full`'s growth)."""
+    index = [slice(None)] * padded.ndim
+    for axis, pad in zip(axes, padding, strict=True):
+        index[axis] = slice(pad, padded.shape[axis] - pad)
+    return padded[tuple(index)]
+
+
 def _batch_last(x: np.ndarray, padding: Pair) -> np.ndarray:
     """x (N, C, H, W) as (C, H + 2·padH, W + 2·padW, N), zero-padded: one copy."""
-    (n, c, h, w), (ph, pw) = x.shape, padding
-    xp = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
-    xp[:, ph : ph + h, pw : pw + w, :] = x.transpose(1, 2, 3, 0)
+    xp = padded_full((*x.shape[1:], len(x)), padding, x.dtype, axes=(1, 2))
+    unpadded(xp, padding, axes=(1, 2))[...] = x.transpose(1, 2, 3, 0)
     return xp
 
 
 def pad2d(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
     """``x`` (N, C, H, W) with ``padding`` rows and columns of ``value`` on each side."""
-    ph, pw = padding
-    if ph == 0 and pw == 0:
+    if padding == (0, 0):
         return x
-    n, c, h, w = x.shape
-    padded = np.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
-    padded[:, :, ph : ph + h, pw : pw + w] = x
+    padded = padded_full(x.shape, padding, x.dtype, value)
+    unpadded(padded, padding)[...] = x
     return padded
 
 
@@ -219,7 +236,7 @@ def col2im(
     """
     kh, kw = pair("col2im", "kernel_size", kernel_size, 1)
     stride, dilation = pair("col2im", "stride", stride, 1), pair("col2im", "dilation", dilation, 1)
-    (ph, pw) = padding = pair("col2im", "padding", padding, 0)
+    padding = pair("col2im", "padding", padding, 0)
     n, c, h, w = input_shape
     ho, wo = conv_output_size((h, w), (kh, kw), stride, padding, dilation)
     if cols.shape != (c * kh * kw, ho * wo * n):
@@ -228,11 +245,11 @@ def col2im(
             f"must have shape {(c * kh * kw, ho * wo * n)}, got {cols.shape}"
         )
     patches = cols.reshape(c, kh, kw, ho, wo, n)
-    padded = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)  # (C, Hp, Wp, N)
+    padded = padded_full((c, h, w, n), padding, cols.dtype, axes=(1, 2))  # (C, Hp, Wp, N)
     for i, j, rows, columns in window_slices((kh, kw), stride, dilation, (ho, wo)):
         padded[:, rows, columns, :] += patches[:, i, j]  # im2col's copy, run backwards
     # Crop the padding, back to batch-first (N, C, H, W).
-    return np.ascontiguousarray(padded[:, ph : ph + h, pw : pw + w, :].transpose(3, 0, 1, 2))
+    return np.ascontiguousarray(unpadded(padded, padding, axes=(1, 2)).transpose(3, 0, 1, 2))
 
 
 def conv2d_forward(

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .conv import Pair, conv_output_size, pad2d, window_slices
+from .conv import Pair, conv_output_size, pad2d, padded_full, unpadded, window_slices
 
 
 class MaxPool2dCache(NamedTuple):
@@ -41,18 +41,23 @@ class AdaptiveAvgPool2dCache(NamedTuple):
     A_W: np.ndarray  # (Wo, W): of the columns
 
 
+def pool_windows(kernel_size: Pair, stride: Pair, output_size: Pair):
+    """``(rows, cols)`` for each kernel offset, row-major: ``xp[:, :, rows, cols]`` is every
+    window's pixel under that offset (:func:`~minitorch.nn.functional.conv.window_slices`
+    without dilation)."""
+    for _, _, rows, cols in window_slices(kernel_size, stride, (1, 1), output_size):
+        yield rows, cols
+
+
 def _scatter(
     parts, input_shape: tuple[int, ...], kernel_size: Pair, stride: Pair, padding: Pair, dtype
 ) -> np.ndarray:
     """Add ``parts[k]`` (N, C, Ho, Wo), one per kernel offset k, back onto the input pixels."""
-    n, c, h, w = input_shape
-    (ph, pw), size = padding, conv_output_size((h, w), kernel_size, stride, padding)
-    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=dtype)
-    for part, (_, _, rows, cols) in zip(
-        parts, window_slices(kernel_size, stride, (1, 1), size), strict=False
-    ):
+    size = conv_output_size(input_shape[2:], kernel_size, stride, padding)
+    padded = padded_full(input_shape, padding, dtype)
+    for part, (rows, cols) in zip(parts, pool_windows(kernel_size, stride, size), strict=False):
         padded[:, :, rows, cols] += part
-    return padded[:, :, ph : ph + h, pw : pw + w]
+    return unpadded(padded, padding)
 
 
 def max_pool2d_forward(
@@ -75,7 +80,7 @@ def max_pool2d_forward(
     windows = np.stack(
         [
             xp[:, :, rows, cols]
-            for _, _, rows, cols in window_slices(kernel_size, stride, (1, 1), size)
+            for rows, cols in pool_windows(kernel_size, stride, size)
         ]
     )
     y = windows[0].copy()
@@ -108,16 +113,16 @@ def max_pool2d_backward(grad_output: np.ndarray, cache: MaxPool2dCache) -> np.nd
     (a pixel that is the maximum of several overlapping windows gets the sum).
     """
     is_max, stride, padding = cache.is_max, cache.stride, cache.padding
-    (n, c, h, w), (kh, kw) = cache.x_shape, cache.kernel_size
-    (ph, pw), size = padding, conv_output_size((h, w), (kh, kw), stride, padding)
-    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad_output.dtype)
+    (h, w), (kh, kw) = cache.x_shape[2:], cache.kernel_size
+    size = conv_output_size((h, w), (kh, kw), stride, padding)
+    padded = padded_full(cache.x_shape, padding, grad_output.dtype)
     side_by_side = stride[0] >= kh and stride[1] >= kw  # windows share no pixel
-    for k, (_, _, rows, cols) in enumerate(window_slices((kh, kw), stride, (1, 1), size)):
+    for k, (rows, cols) in enumerate(pool_windows((kh, kw), stride, size)):
         if side_by_side:  # each pixel is written once: write it directly
             np.multiply(grad_output, is_max[k], out=padded[:, :, rows, cols])
         else:
             padded[:, :, rows, cols] += grad_output * is_max[k]
-    return padded[:, :, ph : ph + h, pw : pw + w]
+    return unpadded(padded, padding)
 
 
 def avg_pool2d_forward(
@@ -133,7 +138,8 @@ def avg_pool2d_forward(
     size = conv_output_size((h, w), kernel_size, stride, padding)
     xp = pad2d(x, padding)
     y = np.zeros((*x.shape[:2], *size), dtype=x.dtype)
-    for _, _, rows, cols in window_slices(kernel_size, stride, (1, 1), size):
+    windows = pool_windows(kernel_size, stride, size)
+    for rows, cols in windows:
         y += xp[:, :, rows, cols]
     y /= kh * kw
     return y, AvgPool2dCache(x.shape, kernel_size, stride, padding)

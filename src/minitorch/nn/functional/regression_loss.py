@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..._validation import quiet_nonfinite
+from ..._validation import QUIET_NONFINITE, quiet_nonfinite
 from .reduction import ReductionCache, _same_shape_pair, reduce_loss_backward, reduce_loss_forward
 
 
@@ -50,7 +50,6 @@ __all__ = [
 ]
 
 
-@quiet_nonfinite
 def mse_loss_forward(
     predictions: np.ndarray,
     targets: np.ndarray,
@@ -63,12 +62,12 @@ def mse_loss_forward(
     x (predictions) and y (targets) have the same shape (any); ℓ has that shape too.
     """
     predictions, targets = _same_shape_pair(name, predictions, targets)
-    diff = predictions - targets
-    loss, reduce_cache = reduce_loss_forward(diff * diff, reduction, name=name)
+    with np.errstate(**QUIET_NONFINITE):
+        diff = predictions - targets
+        loss, reduce_cache = reduce_loss_forward(diff * diff, reduction, name=name)
     return loss, MSELossCache(diff, reduce_cache)
 
 
-@quiet_nonfinite
 def mse_loss_backward(grad_output: float | np.ndarray | None, cache: MSELossCache) -> np.ndarray:
     """dℓ/dx = 2(x − y), so dL/dx = 2(x − y) ⊙ s (s from :func:`reduce_loss_backward`).
 
@@ -78,7 +77,8 @@ def mse_loss_backward(grad_output: float | np.ndarray | None, cache: MSELossCach
     as PyTorch: x − y = 3e38 in float32 with ``'mean'`` gives 3e38·2/N, not an overflowed 2(x − y).)
     """
     s = reduce_loss_backward(grad_output, cache.reduction)
-    return 2 * s * cache.diff
+    with np.errstate(**QUIET_NONFINITE):
+        return 2 * s * cache.diff
 
 
 @quiet_nonfinite

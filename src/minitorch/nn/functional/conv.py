@@ -113,7 +113,7 @@ def padded_full(
     grown = list(shape)
     for axis, pad in zip(axes, padding, strict=True):
         grown[axis] += 2 * pad
-    return np.full(grown, value, dtype=dtype)
+    return np.zeros(grown, dtype) if value == 0 else np.full(grown, value, dtype)
 
 
 def unpadded(padded: np.ndarray, padding: Pair, axes: Pair = (2, 3)) -> np.ndarray:

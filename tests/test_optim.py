@@ -619,7 +619,9 @@ BAD_HYPERPARAMETERS = [
     (optim.SGD, {"lr": float("nan")}, ValueError, "SGD: lr must be a finite number"),
     (optim.SGD, {"lr": float("inf")}, ValueError, "SGD: lr must be a finite number"),
     (optim.SGD, {"lr": True}, TypeError, "SGD: lr must be a number"),
-    (optim.SGD, {"momentum": -0.9}, ValueError, "SGD: momentum must be >= 0, got -0.9"),
+    (optim.SGD, {"momentum": -0.9}, ValueError, "SGD: momentum must be in [0, 1), got -0.9"),
+    (optim.SGD, {"momentum": 1.5}, ValueError, "SGD: momentum must be in [0, 1), got 1.5 (at 1 or"),
+    (optim.SGD, {"momentum": 1}, ValueError, "SGD: momentum must be in [0, 1), got 1 (at 1 or"),
     (optim.SGD, {"dampening": 1.5}, ValueError, "SGD: dampening must be in [0, 1], got 1.5"),
     (optim.SGD, {"weight_decay": -1e-4}, ValueError, "SGD: weight_decay must be >= 0"),
     (
@@ -651,10 +653,13 @@ BAD_HYPERPARAMETERS = [
     (optim.AdamW, {"eps": -1.0}, ValueError, "AdamW: eps must be >= 0"),
     (optim.AdamW, {"weight_decay": -0.01}, ValueError, "AdamW: weight_decay must be >= 0"),
     (optim.RMSprop, {"lr": -0.01}, ValueError, "RMSprop: lr must be >= 0"),
-    (optim.RMSprop, {"alpha": -0.5}, ValueError, "RMSprop: alpha must be >= 0, got -0.5"),
+    (optim.RMSprop, {"alpha": -0.5}, ValueError, "RMSprop: alpha must be in [0, 1), got -0.5"),
+    (optim.RMSprop, {"alpha": 1.0}, ValueError, "RMSprop: alpha must be in [0, 1), got 1.0 (in v"),
+    (optim.RMSprop, {"alpha": 1.01}, ValueError, "RMSprop: alpha must be in [0, 1), got 1.01"),
     (optim.RMSprop, {"eps": -1e-8}, ValueError, "RMSprop: eps must be >= 0"),
     (optim.RMSprop, {"weight_decay": -1.0}, ValueError, "RMSprop: weight_decay must be >= 0"),
-    (optim.RMSprop, {"momentum": -0.9}, ValueError, "RMSprop: momentum must be >= 0"),
+    (optim.RMSprop, {"momentum": -0.9}, ValueError, "RMSprop: momentum must be in [0, 1)"),
+    (optim.RMSprop, {"momentum": 2}, ValueError, "RMSprop: momentum must be in [0, 1), got 2 (at"),
     (optim.RMSprop, {"centered": "True"}, TypeError, "RMSprop: centered must be True or False"),
     (optim.Adagrad, {"lr": -0.01}, ValueError, "Adagrad: lr must be >= 0"),
     (optim.Adagrad, {"lr_decay": -0.1}, ValueError, "Adagrad: lr_decay must be >= 0"),
@@ -894,7 +899,7 @@ def test_bad_parameter_groups_are_refused_with_the_fix():
         optim.SGD([{"lr": 0.1}])
     with pytest.raises(ValueError, match=r"same array as parameter 0.*in one parameter group only"):
         optim.SGD([{"params": model}, {"params": model[0]}])
-    with pytest.raises(ValueError, match=r"SGD: momentum must be >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"SGD: momentum must be in \[0, 1\), got -1"):
         optim.SGD([{"params": model, "momentum": -1}])
     with pytest.raises(TypeError, match=r"NumPy arrays carry no gradient"):
         optim.SGD([{"params": model.parameters()}])

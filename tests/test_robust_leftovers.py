@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from minitorch import nn
+from minitorch import nn, optim
 from minitorch.cli import main
 from parity import HAVE_TORCH, torch
 
@@ -181,3 +181,49 @@ def test_regression_losses_overflow_quietly_to_torchs_values(loss, reduction, x,
         grad, expected_grad = grad[1:], expected_grad[1:]
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
     assert np.asarray(value).dtype == np.float32 and grad.dtype == np.float32
+
+
+# ------------------------------------- averaging factors of 1 or more: PyTorch accepts, they harm
+# (id, optimizer, the argument, its value, words of why)
+DIVERGING_FACTORS = [
+    ("sgd-momentum-1.5", "SGD", "momentum", 1.5, "never forgets an old step"),
+    ("sgd-momentum-1", "SGD", "momentum", 1, "never forgets an old step"),
+    ("sgd-momentum-huge", "SGD", "momentum", 1e20, "grow without bound"),
+    ("rmsprop-momentum-1.1", "RMSprop", "momentum", 1.1, "never forgets an old step"),
+    ("rmsprop-alpha-1", "RMSprop", "alpha", 1.0, "keeps v at 0"),
+    ("rmsprop-alpha-1.5", "RMSprop", "alpha", 1.5, "drives v below 0"),
+]
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch is the reference")
+@pytest.mark.parametrize("owner, argument, value, why", [r[1:] for r in DIVERGING_FACTORS],
+                         ids=[r[0] for r in DIVERGING_FACTORS])  # fmt: skip
+@pytest.mark.parametrize("where", ["constructor", "parameter group", "load_state_dict"])
+def test_averaging_factors_of_one_or_more_are_refused_saying_why(owner, argument, value, why,
+                                                                 where):  # fmt: skip
+    getattr(torch.optim, owner)([torch.nn.Parameter(torch.ones(2))], lr=0.1, **{argument: value})
+    model = nn.Linear(2, 2)
+    cls = getattr(optim, owner)
+    with pytest.raises(ValueError) as caught:
+        if where == "constructor":
+            cls(model, lr=0.1, **{argument: value})
+        elif where == "parameter group":
+            cls([{"params": model, argument: value}], lr=0.1)
+        else:
+            optimizer = cls(model, lr=0.1)
+            state = optimizer.state_dict()
+            state["param_groups"]["0"][argument] = value
+            optimizer.load_state_dict(state)
+    message = str(caught.value)
+    assert message.startswith(owner) and f"{argument} must be in [0, 1), got {value!r}" in message
+    assert why in message and "PyTorch accepts it" in message, message
+
+
+def test_averaging_factors_below_one_still_train():
+    for cls, options in ((optim.SGD, {"momentum": 0.99}), (optim.RMSprop, {"alpha": 0.999,
+                                                                           "momentum": 0.99})):
+        model = nn.Linear(2, 2)
+        optimizer = cls(model, lr=0.1, **options)
+        model.dW, model.db = np.ones_like(model.W), np.ones_like(model.b)
+        optimizer.step()
+        assert np.isfinite(model.W).all()

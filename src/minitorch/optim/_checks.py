@@ -111,6 +111,30 @@ def check_fraction(owner: str, name: str, value: Any, hint: str = "") -> float:
     return number
 
 
+#: Why a momentum μ >= 1 is refused (SGD, RMSprop; PyTorch accepts it).
+MOMENTUM_HARM = (
+    "at 1 or more the momentum buffer b = μ·b + (the new step) never forgets an old step, so "
+    "the steps grow without bound"
+)
+#: Why RMSprop's α >= 1 is refused (PyTorch accepts it).
+ALPHA_HARM = (
+    "in v = α·v + (1 − α)·g², α = 1 keeps v at 0 (every step divides by eps) and α > 1 drives v "
+    "below 0 (a NaN square root)"
+)
+
+
+def check_decay_factor(owner: str, name: str, value: Any, harm: str, typical: float) -> float:
+    """A factor that weighs a running average's old value against the new one (SGD's and
+    RMSprop's momentum μ, RMSprop's α), as a float in [0, 1).
+
+    PyTorch accepts any value >= 0, but at 1 or more the old value never fades: the average
+    grows without bound or never learns (``harm`` says how), so it is refused, with why.
+    """
+    why = f"{harm}; PyTorch accepts it, minitorch refuses it as it only harms; "
+    hint = f" ({why if check_float(owner, name, value) >= 1 else ''}typical: {typical})"
+    return check_fraction(owner, name, value, hint)
+
+
 #: How minitorch expresses one weight used in two places, for the errors that meet it.
 _TIED_FIX = (
     "Shared weights are expressed with nn.TiedLinear(embedding): a head that reads the "

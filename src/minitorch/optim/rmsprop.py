@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from .._validation import check_flag
-from ._checks import check_non_negative
+from ._checks import ALPHA_HARM, MOMENTUM_HARM, check_decay_factor, check_non_negative
 from ._grad import decayed_grad
 from ._inplace import add_, addcdiv_, addcmul, addcmul_, lerp_, mul_, sqrt_
 from .optimizer import Optimizer
@@ -33,13 +33,14 @@ class RMSprop(Optimizer):
     lr : float
         Learning rate γ (default 1e-2).
     alpha : float
-        Smoothing constant α >= 0 of the running average of g² (default 0.99).
+        Smoothing constant α in [0, 1) of the running average of g² (default 0.99; PyTorch also
+        accepts α >= 1).
     eps : float
         ε added to the denominator for numerical stability (default 1e-8).
     weight_decay : float
         L2 penalty λ added to the gradient (default 0).
     momentum : float
-        Momentum factor μ >= 0 (default 0).
+        Momentum factor μ in [0, 1) (default 0; PyTorch also accepts μ >= 1).
     centered : bool
         Normalise by an estimate of the gradient's variance, v − ḡ², instead of v.
     maximize : bool
@@ -95,10 +96,14 @@ class RMSprop(Optimizer):
 
     def check_hyperparameters(self, group: dict[str, Any]) -> None:
         super().check_hyperparameters(group)
-        group["alpha"] = check_non_negative("RMSprop", "alpha", group["alpha"], " (typical: 0.99)")
+        group["alpha"] = check_decay_factor(
+            "RMSprop", "alpha", group["alpha"], ALPHA_HARM, typical=0.99
+        )
         group["eps"] = check_non_negative("RMSprop", "eps", group["eps"], " (typical: 1e-8)")
         group["weight_decay"] = check_non_negative("RMSprop", "weight_decay", group["weight_decay"])
-        group["momentum"] = check_non_negative("RMSprop", "momentum", group["momentum"])
+        group["momentum"] = check_decay_factor(
+            "RMSprop", "momentum", group["momentum"], MOMENTUM_HARM, typical=0.9
+        )
         group["centered"] = check_flag("RMSprop", "centered", group["centered"])
         group["maximize"] = check_flag("RMSprop", "maximize", group["maximize"])
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from .._validation import check_flag
-from ._checks import check_non_negative, check_number
+from ._checks import MOMENTUM_HARM, check_decay_factor, check_non_negative, check_number
 from ._grad import decayed_grad
 from ._inplace import add, add_, mul_
 from .optimizer import Optimizer
@@ -29,7 +29,7 @@ class SGD(Optimizer):
     lr : float
         Learning rate γ (default 0.01, from the course specification; PyTorch has no default).
     momentum : float
-        Momentum factor μ >= 0 (default 0: plain SGD).
+        Momentum factor μ in [0, 1) (default 0: plain SGD; PyTorch also accepts μ >= 1).
     dampening : float
         Dampening τ in [0, 1] for momentum (default 0).
     weight_decay : float
@@ -86,8 +86,8 @@ class SGD(Optimizer):
 
     def check_hyperparameters(self, group: dict[str, Any]) -> None:
         super().check_hyperparameters(group)
-        group["momentum"] = check_non_negative(
-            "SGD", "momentum", group["momentum"], " (typical: 0.9)"
+        group["momentum"] = check_decay_factor(
+            "SGD", "momentum", group["momentum"], MOMENTUM_HARM, typical=0.9
         )
         group["dampening"] = dampening = check_number("SGD", "dampening", group["dampening"])
         if not 0 <= dampening <= 1:

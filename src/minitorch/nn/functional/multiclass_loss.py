@@ -235,9 +235,8 @@ def _class_probability_targets(name: str, targets: np.ndarray, dtype: np.dtype) 
         sample = position[0] if len(position) == 1 else position
         return f"the targets of sample {sample}"
 
-    negative = targets < 0
-    if negative.any():
-        position = tuple(int(i) for i in np.argwhere(negative)[0])
+    if targets.min() < 0:  # NaN compares False here; the sums below catch it
+        position = tuple(int(i) for i in np.argwhere(targets < 0)[0])
         raise ValueError(
             f"{name}: targets are class probabilities, but {where(position[:1] + position[2:])} "
             f"hold {float(targets[position]):.9g} at class {position[1]}; a probability cannot be "

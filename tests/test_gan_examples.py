@@ -8,6 +8,7 @@ busy machine the threads make every product many times slower.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import math
 import os
 import re
@@ -16,13 +17,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+DOCS = EXAMPLES.parent / "docs"
 PNG = b"\x89PNG\r\n\x1a\n"
 LOSSES = re.compile(r"D loss (\S+)\s+G loss (\S+)")
 
 
-def run(name: str, *arguments: str) -> str:
+def run(name: str, *arguments: str, cwd: Path | None = None) -> str:
     environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / f"{name}.py"), *arguments],
@@ -30,6 +33,7 @@ def run(name: str, *arguments: str) -> str:
         text=True,
         timeout=120,
         env=environment,
+        cwd=cwd,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -47,11 +51,11 @@ def test_gan_ring_covers_the_modes_and_writes_its_figure(tmp_path):
     # 64 hidden units, lr 1e-3: a few seconds). With seeds 0, 1 and 2 it covers 8, 8 and 7 of
     # the 8 modes with about half of the points within 3 std of a centre; at the start it
     # covers none. The bounds leave room for other BLAS libraries' rounding.
-    figure = tmp_path / "ring.png"
+    figure = tmp_path / "gan_ring.png"
     output = run(
         "gan_ring",
         *("--iterations", "2000", "--batch-size", "256", "--hidden", "64", "--lr", "1e-3"),
-        *("--figure", str(figure)),
+        *("--out", str(tmp_path)),
     )
     losses = finite_losses(output)
     assert len(losses) == 5  # one line per snapshot
@@ -66,11 +70,23 @@ def test_gan_ring_covers_the_modes_and_writes_its_figure(tmp_path):
 
 
 def test_gan_digits_trains_and_writes_its_figure(tmp_path):
-    figure = tmp_path / "digits.png"
-    output = run("gan_digits", "--epochs", "2", "--figure", str(figure))
+    # with its default --out: a folder in the working directory, never the README's docs/
+    readme_figures = {path: path.read_bytes() for path in DOCS.glob("gan_*.png")}
+    output = run("gan_digits", "--epochs", "2", cwd=tmp_path)
     assert len(finite_losses(output)) == 2  # epochs 1 and 2
     assert "2 epochs (44 iterations)" in output  # 1,438 training digits, 22 full batches of 64
-    assert figure.read_bytes()[:8] == PNG
+    assert (tmp_path / "runs" / "gan_digits" / "gan_digits.png").read_bytes()[:8] == PNG
+    assert {path: path.read_bytes() for path in DOCS.glob("gan_*.png")} == readme_figures
+
+
+@pytest.mark.parametrize("name", ["gan_ring", "gan_digits"])
+def test_gan_examples_default_to_a_folder_in_the_working_directory(name):
+    # the README's figures in docs/ are written only when asked (--out docs)
+    defaults = inspect.signature(load(name).main).parameters["out"].default
+    assert defaults == f"runs/{name}"
+    assert not Path(defaults).is_absolute()
+    assert "--out docs" in (EXAMPLES / f"{name}.py").read_text()
+    assert (DOCS / f"{name}.png").read_bytes()[:8] == PNG  # the README's figure stays
 
 
 def load(name: str):

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .module import Module
+from .module import PYTORCH_PARAMETER_NAMES, Module
 
 
 class Sequential(Module):
@@ -214,6 +214,12 @@ class ModuleDict(Module):
     ``len``, iteration over keys, ``keys()``, ``values()``, ``items()``, ``update``, ``pop``.
     Keys keep their insertion order and name the children in the state dict: a model's
     ``self.heads = ModuleDict({"a": Linear(4, 2)})`` saves ``heads.a.W``.
+
+    As in PyTorch, a key is an attribute too: ``d.wte`` reads ``d["wte"]`` (nanoGPT's
+    ``self.transformer.wte``), and ``d.lm = Linear(...)`` adds the key ``"lm"``; assigning
+    something other than a Module to a key is a ``TypeError``. A key that would hide an
+    attribute or method (``"keys"``, ``"training"``, ``"forward"``) is refused (``KeyError``),
+    as PyTorch refuses it.
     """
 
     def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
@@ -235,6 +241,30 @@ class ModuleDict(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return list(self._modules.items())
 
+    def __getattr__(self, name: str) -> Module:
+        """``d.key``: reached only when normal lookup fails (methods and attributes win)."""
+        modules = self.__dict__.get("_modules")
+        if modules is not None and name in modules:
+            return modules[name]
+        raise AttributeError(
+            f"'ModuleDict' object has no attribute {name!r}"
+            + (f" (its keys: {', '.join(modules)})" if modules else ""),
+            name=name,
+            obj=self,
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        modules = self.__dict__.get("_modules")
+        if isinstance(value, Module) and not name.startswith("_"):
+            self[name] = value  # d.lm = Linear(...): PyTorch's Module.__setattr__ registers it
+        elif modules is not None and name in modules:
+            raise TypeError(
+                f"cannot assign {type(value).__name__!r} as child module {name!r} of a "
+                f"ModuleDict (a Module expected); to remove it, write del d[{name!r}]"
+            )
+        else:
+            object.__setattr__(self, name, value)
+
     def __getitem__(self, key: str) -> Module:
         return self._modules[key]
 
@@ -243,6 +273,11 @@ class ModuleDict(Module):
             raise KeyError(
                 f"ModuleDict keys must be non-empty strings without '.', got {key!r} "
                 "(they become parts of dotted state-dict names such as 'heads.a.W')"
+            )
+        if key not in self._modules and _is_attribute(self, key):
+            raise KeyError(
+                f"ModuleDict: the key {key!r} is already an attribute of ModuleDict, so "
+                f"d.{key} could not reach it (PyTorch refuses it too); choose another key"
             )
         _check_is_module(module, f"ModuleDict[{key!r}]")
         self._modules[key] = module
@@ -281,6 +316,15 @@ _NO_FORWARD = (
     "{kind} is a container, not a layer: it has no forward or backward of its own. Write them in "
     "your model: forward runs '{loop} self.<name>' and backward visits the layers in reverse"
 )
+
+
+def _is_attribute(module: Module, name: str) -> bool:
+    """Whether normal lookup finds ``name`` on ``module`` (a method, a flag, a PyTorch name)."""
+    if name in module.__dict__:
+        return True
+    if name in PYTORCH_PARAMETER_NAMES:  # only a hint on a Module, not an attribute
+        return False
+    return any(name in vars(cls) for cls in type(module).__mro__)
 
 
 def _check_is_module(module: object, where: str) -> None:

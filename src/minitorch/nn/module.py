@@ -61,6 +61,77 @@ _CANNOT_HOLD_MODULES = frozenset(
 )
 
 
+def _pytorch_name_hint(module: Module, name: str) -> str | None:
+    """What to write instead of a PyTorch attribute name minitorch does not use, or ``None``:
+    the one place PyTorch's parameter habits are translated."""
+    has = vars(module)
+    kind = type(module).__name__
+    if name in ("weight", "bias") and "gamma" in has:
+        mine = "gamma" if name == "weight" else "beta"
+        return f"{kind} calls PyTorch's {name} {mine!r}, same shape; its gradient is d{mine}"
+    if name == "weight" and isinstance(has.get("W"), np.ndarray):
+        W = has["W"]
+        if W.ndim == 2 and W.shape == (has.get("input_dim"), has.get("output_dim")):
+            layout = (
+                f"W, of shape (in, out) = {W.shape}: y = x @ W + b. PyTorch's weight "
+                "(out, in) is W.T (copy one in with layer.W[...] = weight.T)"
+            )
+        else:
+            layout = f"W, of shape {W.shape}, the layout of PyTorch's weight"
+        return f"{kind} calls its weight {layout}; its gradient is dW"
+    if name == "bias" and "b" in has:
+        b = has["b"]
+        if b is None:
+            return f"{kind} has no bias here (b is None: it was built with bias=False)"
+        return (
+            f"{kind} calls its bias b, of shape {b.shape} (it broadcasts against the output); "
+            "PyTorch's bias is b.reshape(-1); its gradient is db"
+        )
+    if name == "grad":
+        return (
+            "a gradient lives beside its parameter in the layer, not on the array: dW for W, "
+            "db for b (None before a backward and after zero_grad); model.grads() lists them "
+            "in the order of model.parameters()"
+        )
+    if name in ("requires_grad", "requires_grad_"):
+        return (
+            "minitorch's parameters are NumPy arrays, with no requires_grad flag: every layer "
+            "computes its gradients in backward. To train only some layers, build the "
+            "optimizer with those modules, e.g. optim.SGD([model.head], lr=0.1)"
+        )
+    return None
+
+
+#: The PyTorch names of :func:`_pytorch_name` that a ``torch.nn.Module`` does not have itself, so
+#: a ``ModuleDict`` may use them as keys, as PyTorch's may (``requires_grad_`` is its method).
+PYTORCH_PARAMETER_NAMES = frozenset({"weight", "bias", "grad", "requires_grad"})
+
+
+def _pytorch_name(name: str) -> property:
+    """A PyTorch attribute name on every Module: an instance's own value if it set one (a loss's
+    ``weight``), otherwise an AttributeError naming what minitorch calls it."""
+
+    def get(self: Module) -> Any:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            pass
+        hint = _pytorch_name_hint(self, name)
+        message = f"{type(self).__name__!r} object has no attribute {name!r}"
+        raise AttributeError(f"{message}: {hint}" if hint else message, name=name, obj=self)
+
+    def set(self: Module, value: Any) -> None:
+        self.__dict__[name] = value
+
+    def delete(self: Module) -> None:
+        try:
+            del self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    return property(get, set, delete, f"PyTorch's {name!r}: see the AttributeError's hint")
+
+
 def _holds_module(value: Any, depth: int = 0) -> bool:
     """Whether a plain Python container holds a Module somewhere inside (up to 3 levels)."""
     if depth > 3:
@@ -161,6 +232,15 @@ class Module:
     #: (shape, dtype) of the last output of ``module(...)``: what :meth:`_begin_backward`
     #: checks ``grad_output`` against. None until the first forward.
     _output_spec: tuple[tuple[int, ...], np.dtype | None] | None = None
+
+    # PyTorch's parameter names: an AttributeError that teaches the minitorch name and layout
+    # (see _pytorch_name). A property per name, not __getattr__: a class with __getattr__ loses
+    # CPython's fast attribute lookup on every access (3x slower ``layer.W``, measured).
+    weight = _pytorch_name("weight")
+    bias = _pytorch_name("bias")
+    grad = _pytorch_name("grad")
+    requires_grad = _pytorch_name("requires_grad")
+    requires_grad_ = _pytorch_name("requires_grad_")
 
     def __init__(self) -> None:
         self.training = True

@@ -19,7 +19,7 @@ from .attention import (
     split_heads,
 )
 from .batchnorm import BatchNormCache, batch_norm_backward, batch_norm_forward
-from .conv import Conv2dCache, col2im, conv2d_backward, conv2d_forward, im2col
+from .conv import Conv2dCache, col2im, conv2d, conv2d_backward, conv2d_forward, im2col
 from .dropout import (
     DropoutCache,
     dropout2d_backward,
@@ -28,7 +28,7 @@ from .dropout import (
     dropout_forward,
 )
 from .embedding import EmbeddingCache, embedding_backward, embedding_forward
-from .flatten import FlattenCache, flatten_backward, flatten_forward
+from .flatten import FlattenCache, flatten, flatten_backward, flatten_forward
 from .linear import LinearCache, linear_backward, linear_forward
 from .loss import *  # noqa: F403
 from .loss import __all__ as _loss_all
@@ -40,10 +40,13 @@ from .pooling import (
     adaptive_avg_pool2d_backward,
     adaptive_avg_pool2d_forward,
     adaptive_pool_matrix,
+    avg_pool2d,
     avg_pool2d_backward,
     avg_pool2d_forward,
+    max_pool2d,
     max_pool2d_backward,
     max_pool2d_forward,
+    pool_arguments,
 )
 
 __all__ = [
@@ -66,12 +69,14 @@ __all__ = [
     "attention_backward",
     "attention_forward",
     "attention_mask",
+    "avg_pool2d",
     "avg_pool2d_backward",
     "avg_pool2d_forward",
     "batch_norm_backward",
     "batch_norm_forward",
     "causal_mask",
     "col2im",
+    "conv2d",
     "conv2d_backward",
     "conv2d_forward",
     "dropout2d_backward",
@@ -80,6 +85,7 @@ __all__ = [
     "dropout_forward",
     "embedding_backward",
     "embedding_forward",
+    "flatten",
     "flatten_backward",
     "flatten_forward",
     "im2col",
@@ -87,8 +93,10 @@ __all__ = [
     "layer_norm_forward",
     "linear_backward",
     "linear_forward",
+    "max_pool2d",
     "max_pool2d_backward",
     "max_pool2d_forward",
     "merge_heads",
+    "pool_arguments",
     "split_heads",
 ]

@@ -297,6 +297,25 @@ def conv2d_forward(
     return y, Conv2dCache(x.shape, cols, W, b, stride, padding, dilation)
 
 
+def conv2d(
+    x: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: int | Pair = 1,
+    padding: int | Pair = 0,
+    dilation: int | Pair = 1,
+) -> np.ndarray:
+    """A 2-D convolution, as ``torch.nn.functional.conv2d`` (forward only).
+
+    x (N, C, H, W); W (F, C, kH, kW), the layout of PyTorch's weight and of ``Conv2d.W``;
+    b of F elements (PyTorch's (F,) bias, or ``Conv2d.b``, stored as (1, F, 1, 1)), or None.
+    """
+    padding = pair("conv2d", "padding", padding, 0)
+    dilation = pair("conv2d", "dilation", dilation, 1)
+    check_window_fits("conv2d", np.shape(x), np.shape(W)[-2:], padding, dilation)
+    return conv2d_forward(x, W, b, stride, padding, dilation)[0]
+
+
 def conv2d_backward(
     grad_output: np.ndarray, cache: Conv2dCache, input_grad: bool = True
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:

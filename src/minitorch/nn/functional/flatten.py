@@ -29,3 +29,12 @@ def flatten_forward(
 def flatten_backward(grad_output: np.ndarray, cache: FlattenCache) -> np.ndarray:
     """dx = G reshaped back to the input's shape: flattening moves no number."""
     return grad_output.reshape(cache.x_shape)
+
+
+def flatten(x: np.ndarray, start_dim: int = 0, end_dim: int = -1) -> np.ndarray:
+    """Dimensions ``start_dim..end_dim`` merged into one, as ``torch.flatten`` (forward only).
+
+    PyTorch's defaults: ``start_dim=0`` flattens everything (``torch.flatten(x, 1)`` keeps the
+    batch, as ``nn.Flatten()`` does). ``torch.nn.functional`` has no flatten; this is it.
+    """
+    return flatten_forward(x, start_dim, end_dim)[0]

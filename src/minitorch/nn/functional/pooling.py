@@ -8,11 +8,22 @@ no Python loop runs over images, channels or pixels.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
-from .conv import Pair, conv_output_size, pad2d, padded_full, unpadded, window_slices
+from .conv import (
+    Pair,
+    check_window_fits,
+    conv_output_size,
+    pad2d,
+    padded_full,
+    pair,
+    unpadded,
+    window_slices,
+)
 
 
 class MaxPool2dCache(NamedTuple):
@@ -60,8 +71,66 @@ def _scatter(
     return unpadded(padded, padding)
 
 
+def pool_arguments(
+    owner: str, kernel_size: int | Pair, stride: int | Pair | None, padding: int | Pair
+) -> tuple[Pair, Pair, Pair]:
+    """``(kernel_size, stride, padding)`` as pairs, from ints or pairs as PyTorch takes them.
+
+    ``stride=None`` is PyTorch's default: windows side by side (stride = kernel_size). Padding
+    above half the kernel is refused, as PyTorch refuses it: a window could hold only padding.
+    """
+    kernel_size = pair(owner, "kernel_size", kernel_size, 1)
+    stride = kernel_size if stride is None else pair(owner, "stride", stride, 1)
+    padding = pair(owner, "padding", padding, 0)
+    if 2 * padding[0] > kernel_size[0] or 2 * padding[1] > kernel_size[1]:
+        raise ValueError(
+            f"{owner}: padding must be at most half of kernel_size, got padding {padding} for "
+            f"kernel_size {kernel_size}"
+        )
+    return kernel_size, stride, padding
+
+
+def takes_int_sizes(forward: Callable) -> Callable:
+    """A pooling forward that also takes PyTorch's ints for ``kernel_size``, ``stride`` and
+    ``padding`` (``max_pool2d_forward(x, 2, 2)``): they become pairs, checked by
+    :func:`pool_arguments`, before the formula runs, so the body only ever sees pairs."""
+    owner = forward.__name__
+
+    @functools.wraps(forward)
+    def with_pairs(x, kernel_size, stride, padding=(0, 0)):
+        return forward(x, *pool_arguments(owner, kernel_size, stride, padding))
+
+    return with_pairs
+
+
+def max_pool2d(
+    x: np.ndarray,
+    kernel_size: int | Pair,
+    stride: int | Pair | None = None,
+    padding: int | Pair = 0,
+) -> np.ndarray:
+    """Max pooling, as ``torch.nn.functional.max_pool2d`` (forward only; x is (N, C, H, W))."""
+    kernel_size, stride, padding = pool_arguments("max_pool2d", kernel_size, stride, padding)
+    check_window_fits("max_pool2d", np.shape(x), kernel_size, padding, (1, 1))
+    return max_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+def avg_pool2d(
+    x: np.ndarray,
+    kernel_size: int | Pair,
+    stride: int | Pair | None = None,
+    padding: int | Pair = 0,
+) -> np.ndarray:
+    """Average pooling, as ``torch.nn.functional.avg_pool2d`` with its defaults (the padding
+    counts in the divisor); forward only, x is (N, C, H, W)."""
+    kernel_size, stride, padding = pool_arguments("avg_pool2d", kernel_size, stride, padding)
+    check_window_fits("avg_pool2d", np.shape(x), kernel_size, padding, (1, 1))
+    return avg_pool2d_forward(x, kernel_size, stride, padding)[0]
+
+
+@takes_int_sizes
 def max_pool2d_forward(
-    x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair = (0, 0)
+    x: np.ndarray, kernel_size: int | Pair, stride: int | Pair, padding: int | Pair = (0, 0)
 ) -> tuple[np.ndarray, MaxPool2dCache]:
     """y[n, c, r, s] = max of the window, padded with −∞; remembers where each max was.
 
@@ -125,8 +194,9 @@ def max_pool2d_backward(grad_output: np.ndarray, cache: MaxPool2dCache) -> np.nd
     return unpadded(padded, padding)
 
 
+@takes_int_sizes
 def avg_pool2d_forward(
-    x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair = (0, 0)
+    x: np.ndarray, kernel_size: int | Pair, stride: int | Pair, padding: int | Pair = (0, 0)
 ) -> tuple[np.ndarray, AvgPool2dCache]:
     """y[n, c, r, s] = (1 / (kH·kW)) · Σ of the window, padded with zeros.
 

@@ -177,7 +177,10 @@ def main(
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--epochs", type=int, default=12, help="passes over the training images")
     parser.add_argument("--seed", type=int, default=0, help="seed of minitorch.manual_seed")
     parser.add_argument("--figures", metavar="DIR", help="write the two CNN figures into DIR")

@@ -195,7 +195,10 @@ def main(out: str | Path = "runs/diagnostics", steps: int = 30, seed: int = 0) -
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--out", default="runs/diagnostics", help="folder for the PNG files")
     parser.add_argument("--steps", type=int, default=30, help="SGD steps per network")
     args = parser.parse_args()

@@ -68,7 +68,10 @@ def main(epochs: int = 40, seed: int = 0) -> float:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--epochs", type=int, default=40, help="passes over the data")
     parser.add_argument("--seed", type=int, default=0, help="seed of minitorch.manual_seed")
     arguments = parser.parse_args()

@@ -50,6 +50,12 @@ def main(epochs: int = 200, seed: int = 0, plot: str | None = None) -> float:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--epochs", type=int, default=200, help="passes over the data")
+    parser.add_argument("--seed", type=int, default=0, help="seed of minitorch.manual_seed")
     parser.add_argument("--plot", help="write the decision boundary to this PNG file")
-    main(plot=parser.parse_args().plot)
+    args = parser.parse_args()
+    main(epochs=args.epochs, seed=args.seed, plot=args.plot)

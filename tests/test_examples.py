@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +53,44 @@ def test_every_example_explains_itself_with_help(name):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage:")
+
+
+def help_defaults(name: str) -> dict[str, str]:
+    """Each option of an example's --help and the default its text shows ("" when none)."""
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    blocks: list[str] = []
+    for line in result.stdout.split("options:", 1)[1].splitlines():
+        if line.startswith("  -"):
+            blocks.append(line)
+        elif blocks:
+            blocks[-1] += " " + line
+    options = {}
+    for block in map(" ".join, (b.split() for b in blocks)):
+        option = re.match(r"(?:-\w, )?(--[\w-]+)", block).group(1)
+        shown = re.search(r"\(default: ([^)]*)\)$", block)
+        options[option] = shown.group(1) if shown else ""
+    return options
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.py")))
+def test_every_example_help_shows_each_options_default(name):
+    # the default --help shows is the one main() uses when the option's name is main's argument
+    main_defaults = inspect.signature(load(name).main).parameters
+    options = help_defaults(name)
+    options.pop("--help")
+    assert options, f"{name}.py has no options"
+    for option, shown in options.items():
+        assert shown, f"{name}.py --help does not show the default of {option}"
+        parameter = main_defaults.get(option[2:].replace("-", "_"))
+        if parameter is not None:
+            assert shown == str(parameter.default), (name, option, shown, parameter.default)
 
 
 def test_diagnostics_side_by_side_panels_show_every_panels_values(tmp_path):

@@ -310,9 +310,9 @@ def conv2d(
     x (N, C, H, W); W (F, C, kH, kW), the layout of PyTorch's weight and of ``Conv2d.W``;
     b of F elements (PyTorch's (F,) bias, or ``Conv2d.b``, stored as (1, F, 1, 1)), or None.
     """
-    padding = pair("conv2d", "padding", padding, 0)
-    dilation = pair("conv2d", "dilation", dilation, 1)
-    check_window_fits("conv2d", np.shape(x), np.shape(W)[-2:], padding, dilation)
+    owner = "F.conv2d"
+    padding, dilation = pair(owner, "padding", padding), pair(owner, "dilation", dilation, 1)
+    check_window_fits(owner, np.shape(x), np.shape(W)[-2:], padding, dilation)
     return conv2d_forward(x, W, b, stride, padding, dilation)[0]
 
 

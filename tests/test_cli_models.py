@@ -366,7 +366,10 @@ def test_the_gpt_run_prints_its_recipe_and_one_line_per_evaluation(tmp_path, cap
         "AdamW (lr 0.001, betas 0.9/0.99, weight decay 0.1 on matrices), warm-up 3 then cosine "
         "to 0.0001 at iteration 12, clipping 1" in out
     )
-    assert "every 5 iterations, on 12 fixed validation windows (3 batches)" in out
+    assert (
+        "every 5 iterations, on 12 fixed validation windows (3 batches); train loss: the running "
+        "mean of the batch losses since the previous evaluation" in out
+    )
     lines = [line for line in out.splitlines() if line.startswith("iter ")]
     pattern = r"iter +(\d+)/12  train loss \d\.\d{4}  val loss \d\.\d{4}  lr \S+  \d+\.\d\ds"
     assert [re.fullmatch(pattern, line).group(1) for line in lines] == ["5", "10", "12"]

@@ -10,7 +10,9 @@ decay to 1e-4 at the last of 2,000 iterations; gradients clipped to a norm of 1.
 
 Every ``eval_interval`` iterations, and after the last, the validation loss is measured on the
 same fixed windows of the validation split (``eval_batches`` batches, drawn once from seed 0),
-a row is added to metrics.csv and a checkpoint is written.
+a row is added to metrics.csv and a checkpoint is written. The row's ``train_loss`` is a running
+mean: the mean of the training batches' losses since the previous evaluation, as the header
+of the run says.
 
 Exact resumption
 ----------------
@@ -141,7 +143,8 @@ class GPTTask(Task):
             f"optimizer:  {describe_gpt_optimizer(config)}; batches of {config['batch_size']} "
             f"windows, {config['iters']} iterations, seed {config['seed']}",
             f"evaluation: every {config['eval_interval']} iterations, on {windows:,} fixed "
-            f"validation windows ({config['eval_batches']} batches)",
+            f"validation windows ({config['eval_batches']} batches); train loss: the running "
+            f"mean of the batch losses since the previous evaluation",
         ]
 
     # ------------------------------------------------------------------ one interval

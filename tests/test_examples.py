@@ -110,3 +110,11 @@ def test_diagnostics_side_by_side_panels_show_every_panels_values(tmp_path):
     )
     low, high = axes_seen[0].get_ylim()
     assert low <= 1e-7 / 2 and high >= 2.0  # the tiny bars are not cut off by the big panel
+
+
+def test_the_readme_gives_the_one_blas_thread_advice_beside_its_first_commands():
+    # a newcomer on a busy machine reads the first commands, not the GPT paragraph
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    introduction = readme.split("\n## ", 1)[0]
+    assert "```bash\npip install -e ." in introduction
+    assert "OPENBLAS_NUM_THREADS=1 minitorch train" in introduction

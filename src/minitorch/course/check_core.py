@@ -54,6 +54,9 @@ class Check:
     hints: dict[str, str] = field(default_factory=dict)
     behaviour: Callable[[Callable], str | None] | None = None
     judge: Callable[[str, Arrays, dict[str, Any], dict[str, Any]], str | None] | None = None
+    #: Whether the stored values keep the reference's outputs. A judge that decides from the
+    #: inputs alone (a sampler judged by its frequencies) needs none, so none are stored.
+    keeps_expected: bool = True
     atol: float = 1e-9
     rtol: float = 1e-7
 

@@ -72,7 +72,7 @@ def test_a_stored_notebook_has_no_outputs_and_names_its_assignment(assignment_id
     code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     setup = "".join(code[0]["source"])
-    assert f'assignment("{assignment_id}")' in setup  # its checks are its assignment's
+    assert f'setup_notebook("{assignment_id}")' in setup  # its checks are its assignment's
     checks = [c for c in code if "check_tasks(ASSIGNMENT)" in "".join(c["source"])]
     assert len(checks) == 1, "one cell runs the assignment's checks"
     if TOOLS is None:

@@ -27,16 +27,10 @@ import numpy as np
 
 import minitorch
 from minitorch import nn
-from minitorch.course import assignment
-from minitorch.course.edition import edition_info
+from minitorch.course.notebook import setup_notebook
 from minitorch.course.runner import check_tasks, format_table
 
-ASSIGNMENT = assignment("02-activations")
-info = edition_info()
-print("minitorch:", minitorch.__path__[0])
-print("edition:", info["assignment"] if info else "the reference (every task solved)")
-for task in ASSIGNMENT.tasks:
-    print(f"  {task.name:<32} {task.points:>2} points   {task.target}")
+ASSIGNMENT = setup_notebook("02-activations")
 
 # %% [markdown]
 # ## 1. ReLU

@@ -26,17 +26,11 @@ import numpy as np
 
 import minitorch
 from minitorch import nn, viz
-from minitorch.course import assignment
-from minitorch.course.edition import edition_info
+from minitorch.course.notebook import setup_notebook
 from minitorch.course.runner import check_tasks, format_table
 from minitorch.nn import functional as F
 
-ASSIGNMENT = assignment("03-losses")
-info = edition_info()
-print("minitorch:", minitorch.__path__[0])
-print("edition:", info["assignment"] if info else "the reference (every task solved)")
-for task in ASSIGNMENT.tasks:
-    print(f"  {task.name:<32} {task.points:>2} points   {task.target}")
+ASSIGNMENT = setup_notebook("03-losses")
 
 # %% [markdown]
 # ## 1. Mean squared error

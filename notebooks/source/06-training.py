@@ -24,19 +24,13 @@ import numpy as np
 
 import minitorch
 from minitorch import nn, optim, viz
-from minitorch.course import assignment
-from minitorch.course.edition import edition_info
+from minitorch.course.notebook import setup_notebook
 from minitorch.course.runner import check_tasks, format_table
 from minitorch.datasets import MNIST5k
 from minitorch.training import evaluate, fit, train_epoch
 from minitorch.utils.data import DataLoader
 
-ASSIGNMENT = assignment("06-training")
-info = edition_info()
-print("minitorch:", minitorch.__path__[0])
-print("edition:", info["assignment"] if info else "the reference (every task solved)")
-for task in ASSIGNMENT.tasks:
-    print(f"  {task.name:<32} {task.points:>2} points   {task.target}")
+ASSIGNMENT = setup_notebook("06-training")
 
 # %% [markdown]
 # ## 1. One epoch

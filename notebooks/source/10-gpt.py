@@ -28,8 +28,7 @@ import numpy as np
 
 import minitorch
 from minitorch import optim
-from minitorch.course import assignment
-from minitorch.course.edition import edition_info
+from minitorch.course.notebook import setup_notebook
 from minitorch.course.runner import check_tasks, format_table
 from minitorch.datasets import TinyShakespeare
 from minitorch.models import GPT
@@ -37,12 +36,7 @@ from minitorch.models.gpt import sample_next_token
 from minitorch.testing import gradcheck
 from minitorch.training import lm_loss, train_lm
 
-ASSIGNMENT = assignment("10-gpt")
-info = edition_info()
-print("minitorch:", minitorch.__path__[0])
-print("edition:", info["assignment"] if info else "the reference (every task solved)")
-for task in ASSIGNMENT.tasks:
-    print(f"  {task.name:<32} {task.points:>2} points   {task.target}")
+ASSIGNMENT = setup_notebook("10-gpt")
 
 # %% [markdown]
 # ## 1. The forward pass

@@ -631,15 +631,17 @@ def _half_written_checkpoint(monkeypatch, failing_call: int) -> None:
     monkeypatch.setattr(np.lib.format, "write_array", write_array)
 
 
-# Order of the files a 3-epoch run writes: config.json, checkpoint.npz, metrics.csv (the
-# start), then checkpoint.npz and metrics.csv after each epoch, and curves.png.
+# Order of the files a 3-epoch run writes: config.json, checkpoint.npz, metrics.csv, times.csv
+# (the start), then checkpoint.npz, metrics.csv and times.csv after each epoch, and curves.png.
 #: name -> (the first file that fails, phrase, epoch of the checkpoint left, or None: no run)
 FULL_DISK: dict[str, tuple[int, str, int | None]] = {
     "writing config.json": (1, "config.json before training began, so nothing was kept", None),
     "the first checkpoint": (2, "checkpoint.npz before training began", None),
-    "the checkpoint after epoch 2": (6, "checkpoint.npz from epoch 1 is intact", 1),
-    "metrics.csv after epoch 2": (7, "checkpoint.npz from epoch 2 is intact", 2),
-    "curves.png at the end": (10, "checkpoint.npz from epoch 3 is intact", 3),
+    "times.csv before training": (4, "times.csv before training began", None),
+    "the checkpoint after epoch 2": (8, "checkpoint.npz from epoch 1 is intact", 1),
+    "metrics.csv after epoch 2": (9, "checkpoint.npz from epoch 2 is intact", 2),
+    "times.csv after epoch 2": (10, "checkpoint.npz from epoch 2 is intact", 2),
+    "curves.png at the end": (14, "checkpoint.npz from epoch 3 is intact", 3),
 }
 
 
@@ -667,6 +669,7 @@ def test_a_full_disk_says_the_last_checkpoint_is_intact_and_how_to_resume(
     capsys.readouterr()
     assert minitorch.load(run / "checkpoint.npz")["epoch"] == 3
     assert len((run / "metrics.csv").read_text().splitlines()) == 4
+    assert len((run / "times.csv").read_text().splitlines()) == 4
     assert (run / "curves.png").is_file()
 
 

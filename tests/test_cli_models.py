@@ -120,8 +120,8 @@ MODEL_RUNS: dict[str, tuple[list[str], list[str], list[str], int, int]] = {
         [*TINY_GPT, "--eval-interval", "4", "--warmup-iters", "0", "--min-lr", "0.001"],
         ["--iters", "8"],
         ["--iters", "10"],
-        2,
         3,
+        4,
     ),
 }
 
@@ -142,6 +142,7 @@ def test_each_model_trains_writes_its_folder_evaluates_and_resumes_exactly(
         "config.json",
         "curves.png",
         "metrics.csv",
+        "times.csv",
     ]
     assert len(read_metrics(whole)) == long_rows
     assert main(["evaluate", str(whole)]) == 0
@@ -244,7 +245,7 @@ GPT_RUN = [*TINY_GPT, "--eval-interval", "5", "--iters", "12"]
 
 @pytest.fixture(scope="module")
 def gpt_run(tmp_path_factory) -> Path:
-    """A tiny finished GPT run of 12 iterations, evaluated at 5, 10 and 12."""
+    """A tiny finished GPT run of 12 iterations, evaluated at 0 (before training), 5, 10 and 12."""
     run = tmp_path_factory.mktemp("gpt") / "run"
     assert train(*GPT_RUN, "--dropout", "0.1", "--out", str(run)) == 0
     return run
@@ -269,17 +270,25 @@ def test_a_gpt_run_records_its_recipe_metrics_and_checkpoint(gpt_run):
     assert (config["train_characters"], config["val_characters"]) == (1_003_854, 111_540)
 
     rows = read_metrics(gpt_run)
-    assert list(rows[0]) == ["iter", "train_loss", "val_loss", "lr", "seconds"]
-    assert [row["iter"] for row in rows] == ["5", "10", "12"]
+    assert list(rows[0]) == ["iter", "train_loss", "val_loss", "lr"]
+    assert [row["iter"] for row in rows] == ["0", "5", "10", "12"]
     assert all(3.0 < float(row["val_loss"]) < 4.5 for row in rows)
+    # Before training (iteration 0, as nanoGPT's first evaluation): the untrained model's
+    # validation loss, near ln 65 (uniform over the characters), and no batch trained yet.
+    assert float(rows[0]["val_loss"]) == pytest.approx(np.log(65), abs=0.05)
+    assert (rows[0]["train_loss"], rows[0]["lr"]) == ("nan", "nan")
     # The learning rate of the last iteration of each interval: warm-up, cosine, the minimum.
     from minitorch.optim.lr_scheduler import WarmupCosineLR
 
     schedule = {"min_lr": 1e-4, "warmup_iters": 3, "lr_decay_iters": 11}  # iterations from 0
-    assert [float(row["lr"]) for row in rows] == [
+    assert [float(row["lr"]) for row in rows[1:]] == [
         WarmupCosineLR.lr_at(s - 1, 1e-3, **schedule) for s in (5, 10, 12)
     ]
     assert float(rows[-1]["lr"]) == 1e-4
+    times = read_metrics(gpt_run, "times.csv")
+    assert [(row["iter"], float(row["seconds"]) > 0) for row in times] == [
+        ("0", True), ("5", True), ("10", True), ("12", True)
+    ]  # fmt: skip
 
     state = minitorch.load(gpt_run / "checkpoint.npz")
     assert state["iter"] == 12 and state["progress"]["steps"] == 0
@@ -332,7 +341,7 @@ def test_a_gpt_run_stopped_between_evaluations_resumes_bit_for_bit(gpt_run, tmp_
     assert "stopped by SIGINT after iteration 7 of 12; checkpoint saved" in out
     assert f"continue with: minitorch train --resume {stopped}" in out
     state = minitorch.load(stopped / "checkpoint.npz")
-    assert (state["iter"], state["progress"]["steps"], len(read_metrics(stopped))) == (7, 2, 1)
+    assert (state["iter"], state["progress"]["steps"], len(read_metrics(stopped))) == (7, 2, 2)
 
     assert main(["evaluate", str(stopped)]) == 0  # a stopped run can be evaluated ...
     assert "after iteration 7 of 12" in capsys.readouterr().out
@@ -352,7 +361,7 @@ def test_a_finished_gpt_run_is_left_alone_and_can_be_lengthened(gpt_run, tmp_pat
     out = capsys.readouterr().out
     assert "the learning rate keeps its schedule from the start" in out
     assert re.search(r"iter 14/14  train loss \d\.\d{4}  val loss \d\.\d{4}  lr 0\.0001", out)
-    assert [row["iter"] for row in read_metrics(run)] == ["5", "10", "12", "14"]
+    assert [row["iter"] for row in read_metrics(run)] == ["0", "5", "10", "12", "14"]
     assert json.loads((run / "config.json").read_text())["iters"] == 14
 
 
@@ -367,12 +376,13 @@ def test_the_gpt_run_prints_its_recipe_and_one_line_per_evaluation(tmp_path, cap
         "to 0.0001 at iteration 12, clipping 1" in out
     )
     assert (
-        "every 5 iterations, on 12 fixed validation windows (3 batches); train loss: the running "
-        "mean of the batch losses since the previous evaluation" in out
+        "before training, then every 5 iterations, on 12 fixed validation windows (3 batches); "
+        "train loss: the running mean of the batch losses since the previous evaluation" in out
     )
     lines = [line for line in out.splitlines() if line.startswith("iter ")]
+    assert re.fullmatch(r"iter  0/12  val loss \d\.\d{4}  before training  \d+\.\d\ds", lines[0])
     pattern = r"iter +(\d+)/12  train loss \d\.\d{4}  val loss \d\.\d{4}  lr \S+  \d+\.\d\ds"
-    assert [re.fullmatch(pattern, line).group(1) for line in lines] == ["5", "10", "12"]
+    assert [re.fullmatch(pattern, line).group(1) for line in lines[1:]] == ["5", "10", "12"]
     assert re.search(r"done: 12 iterations \(\d+\.\ds\); val loss \d\.\d{4}", out)
     assert f"next: minitorch sample {tmp_path / 'g'}" in out
 
@@ -945,8 +955,13 @@ DAMAGED_GPT_CHECKPOINTS = {
         True,
     ),
     "evaluations out of order": (
-        lambda s: s["history"].update(iter=np.array([10.0, 5.0, 12.0])),
-        "its metrics' iterations [10, 5, 12] do not rise up to 12",
+        lambda s: s["history"].update(iter=np.array([0.0, 10.0, 5.0, 12.0])),
+        "its metrics' iterations [0, 10, 5, 12] do not rise up to 12",
+        True,
+    ),
+    "an evaluation before iteration 0": (
+        lambda s: s["history"].update(iter=np.array([-1.0, 5.0, 10.0, 12.0])),
+        "its metrics' iterations [-1, 5, 10, 12] do not rise up to 12",
         True,
     ),
     "a metric column cut short": (
@@ -1078,5 +1093,5 @@ def test_the_default_gpt_recipe_reaches_nanogpts_validation_loss(tmp_path):
     run = tmp_path / "recipe"
     assert train("--model", "gpt", "--quiet", "--out", str(run)) == 0
     rows = read_metrics(run)
-    assert [int(row["iter"]) for row in rows] == list(range(250, 2001, 250))
+    assert [int(row["iter"]) for row in rows] == list(range(0, 2001, 250))
     assert float(rows[-1]["val_loss"]) <= 1.92

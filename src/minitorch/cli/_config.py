@@ -552,7 +552,7 @@ def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any
             fail(f"its metrics have columns of different lengths {sorted(rows)}")
         done, steps = state["iter"], state["progress"]["steps"]
         marks = np.atleast_1d(np.asarray(state["history"].get("iter", []), dtype=np.float64))
-        if marks.size and (np.any(np.diff(marks) <= 0) or marks[-1] > done or marks[0] < 1):
+        if marks.size and (np.any(np.diff(marks) <= 0) or marks[-1] > done or marks[0] < 0):
             listed = [int(mark) if mark.is_integer() else mark for mark in marks.tolist()]
             fail(f"its metrics' iterations {listed} do not rise up to {done}")
         last = int(marks[-1]) if marks.size else 0

@@ -8,11 +8,13 @@ batches of 12 windows; AdamW at 1e-3 with betas (0.9, 0.99), weight decay 0.1 on
 only (nanoGPT's two parameter groups, here two AdamW), 100 iterations of warm-up and a cosine
 decay to 1e-4 at the last of 2,000 iterations; gradients clipped to a norm of 1.
 
-Every ``eval_interval`` iterations, and after the last, the validation loss is measured on the
-same fixed windows of the validation split (``eval_batches`` batches, drawn once from seed 0),
-a row is added to metrics.csv and a checkpoint is written. The row's ``train_loss`` is a running
-mean: the mean of the training batches' losses since the previous evaluation, as the header
-of the run says.
+At iteration 0 (before training, as nanoGPT's loop), every ``eval_interval`` iterations and
+after the last, the validation loss is measured on the same fixed windows of the validation
+split (``eval_batches`` batches, drawn once from seed 0), a row is added to metrics.csv and a
+checkpoint is written; a run shorter than its interval still has two points to draw. The row's
+``train_loss`` is a running mean: the mean of the training batches' losses since the previous
+evaluation, as the header of the run says; its ``lr`` is the rate of the last iteration trained.
+The row of iteration 0 has neither (NaN): no batch has been trained yet.
 
 Exact resumption
 ----------------
@@ -142,9 +144,9 @@ class GPTTask(Task):
             f"model:      {describe_gpt(config, t)}",
             f"optimizer:  {describe_gpt_optimizer(config)}; batches of {config['batch_size']} "
             f"windows, {config['iters']} iterations, seed {config['seed']}",
-            f"evaluation: every {config['eval_interval']} iterations, on {windows:,} fixed "
-            f"validation windows ({config['eval_batches']} batches); train loss: the running "
-            f"mean of the batch losses since the previous evaluation",
+            f"evaluation: before training, then every {config['eval_interval']} iterations, on "
+            f"{windows:,} fixed validation windows ({config['eval_batches']} batches); train "
+            f"loss: the running mean of the batch losses since the previous evaluation",
         ]
 
     # ------------------------------------------------------------------ one interval
@@ -199,11 +201,29 @@ class GPTTask(Task):
         self.progress = LMProgress()
         return row
 
+    def evaluate_start(self) -> dict[str, float]:
+        """The row of iteration 0: the untrained model's validation loss (nanoGPT's first)."""
+        started = time.perf_counter()
+        val_loss = lm_loss(self.training.model, self.training.eval_batches)
+        return {
+            "iter": 0,
+            "train_loss": math.nan,  # no batch trained yet: no running mean
+            "val_loss": val_loss,
+            "lr": math.nan,  # no iteration trained yet
+            "seconds": time.perf_counter() - started,
+        }
+
     def row_line(self, row: dict[str, float]) -> str:
         iters = int(self.config["iters"])
         width = len(str(iters))
+        where = f"iter {int(row['iter']):>{width}}/{iters}"
+        if not row["iter"]:
+            return (
+                f"{where}  val loss {row['val_loss']:.4f}  before training  "
+                f"{row['seconds']:.2f}s"
+            )
         return (
-            f"iter {int(row['iter']):>{width}}/{iters}  train loss {row['train_loss']:.4f}  "
+            f"{where}  train loss {row['train_loss']:.4f}  "
             f"val loss {row['val_loss']:.4f}  lr {row['lr']:.3g}  {row['seconds']:.2f}s"
         )
 

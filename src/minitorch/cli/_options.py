@@ -223,7 +223,8 @@ def _add_train(commands: Any) -> Parser:
         description="Train a multilayer perceptron (Linear layers with an activation between\n"
         "them), a LeNet-style convolutional network or a GPT, and write a run folder:\n"
         "checkpoint.npz (model and optimizer state), config.json (the settings),\n"
-        "metrics.csv (one row per epoch, or per evaluation of a GPT) and curves.png.",
+        "metrics.csv (one row per epoch, or per evaluation of a GPT), times.csv (the\n"
+        "seconds of each row) and curves.png.",
         epilog=TRAIN_EXAMPLES,
         formatter_class=HelpFormatter,
     )

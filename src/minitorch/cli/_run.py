@@ -5,8 +5,14 @@
     runs/digits-20260512-101500/
         config.json       the options the run was started with (enough to rebuild it)
         checkpoint.npz    model, optimizer, scheduler, random generators, progress, history
-        metrics.csv       one row per finished epoch (a GPT run: per evaluation)
+        metrics.csv       one row per finished epoch (a GPT run: per evaluation, the first
+                          at iteration 0): losses, accuracies, learning rate
+        times.csv         the wall time of each of those rows, in seconds
         curves.png        loss, accuracy and learning rate per epoch
+
+metrics.csv holds only what the run computes, so two identical runs, or a resumed run and an
+uninterrupted one, write the same file byte for byte; the time each row took, which differs
+from run to run, is in times.csv.
 
 The checkpoint is written after every epoch and when training is stopped with Ctrl-C, always
 through a temporary file and a rename, so the folder always holds a complete, resumable state.
@@ -64,10 +70,12 @@ __all__ = [
 CONFIG_FILE = "config.json"
 CHECKPOINT_FILE = "checkpoint.npz"
 METRICS_FILE = "metrics.csv"
+TIMES_FILE = "times.csv"
 CURVES_FILE = "curves.png"
-ARTEFACTS = (CONFIG_FILE, CHECKPOINT_FILE, METRICS_FILE, CURVES_FILE)
+ARTEFACTS = (CONFIG_FILE, CHECKPOINT_FILE, METRICS_FILE, TIMES_FILE, CURVES_FILE)
 
-#: Metric columns, in the order of metrics.csv (accuracy columns only for classification).
+#: The columns of a run's history, in the order of metrics.csv (accuracy columns only for
+#: classification); the last, ``seconds``, goes to times.csv instead (:data:`TIME_COLUMNS`).
 CLASSIFICATION_COLUMNS = (
     "epoch",
     "train_loss",
@@ -79,12 +87,15 @@ CLASSIFICATION_COLUMNS = (
 )
 REGRESSION_COLUMNS = ("epoch", "train_loss", "test_loss", "lr", "seconds")
 #: A GPT run's rows, one per evaluation: the iterations trained, the mean training loss of the
-#: iterations since the previous row, the validation loss, the last learning rate, the time.
+#: iterations since the previous row, the validation loss, the last learning rate, the time
+#: (the row of iteration 0, before training, has no training loss and no learning rate: NaN).
 LANGUAGE_MODEL_COLUMNS = ("iter", "train_loss", "val_loss", "lr", "seconds")
 #: The task of a GPT run (config.json's "task"; the registry's tasks are the other two).
 LANGUAGE_MODEL = "language model"
 #: Columns that count (written as whole numbers).
 COUNT_COLUMNS = ("epoch", "iter")
+#: Columns of wall-clock time: written to times.csv (beside the count), not to metrics.csv.
+TIME_COLUMNS = ("seconds",)
 
 
 def metric_columns(task: str) -> tuple[str, ...]:
@@ -317,29 +328,26 @@ class RunFolder:
 
     # ------------------------------------------------------------------ metrics and curves
     def write_metrics(self, history: dict[str, list[float]], columns: tuple[str, ...]) -> None:
-        """Rewrite metrics.csv from the whole history (one row per finished epoch)."""
-        # Not flushed to disk (fsync) each epoch: --resume rewrites it from the checkpoint.
-        with self._writing(METRICS_FILE) as path:
-            write_text_atomic(path, self.metrics_text(history, columns), durable=False)
+        """Rewrite metrics.csv and times.csv from the whole history (a row per finished unit)."""
+        # Not flushed to disk (fsync) each epoch: --resume rewrites them from the checkpoint.
+        for name, text in self.metrics_texts(history, columns).items():
+            with self._writing(name) as path:
+                write_text_atomic(path, text, durable=False)
 
     @staticmethod
-    def metrics_text(history: dict[str, list[float]], columns: tuple[str, ...]) -> str:
-        """The text of metrics.csv.
+    def metrics_texts(history: dict[str, list[float]], columns: tuple[str, ...]) -> dict[str, str]:
+        """The texts of metrics.csv (every column but the times) and times.csv (the count
+        column and the times), by file name.
 
         Numbers are written with ``repr``, the shortest text that reads back as the same float,
-        so the file holds exactly the values the run computed.
+        so the files hold exactly the values the run computed.
         """
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        for row in zip(*(history[column] for column in columns), strict=True):
-            writer.writerow(
-                [
-                    int(value) if column in COUNT_COLUMNS else repr(float(value))
-                    for column, value in zip(columns, row, strict=True)
-                ]
-            )
-        return buffer.getvalue()
+        count = columns[0]
+        split = {
+            METRICS_FILE: tuple(c for c in columns if c not in TIME_COLUMNS),
+            TIMES_FILE: (count, *(c for c in columns if c in TIME_COLUMNS)),
+        }
+        return {name: _csv_text(history, written) for name, written in split.items()}
 
     def write_curves(self, history: dict[str, list[float]], title: str) -> None:
         """Draw curves.png (matplotlib is imported here, only when a run has curves to draw)."""
@@ -349,11 +357,26 @@ class RunFolder:
         curves = {
             "step" if key == "iter" else key: values
             for key, values in history.items()
-            if key != "seconds"
+            if key not in TIME_COLUMNS
         }
         figure = plot_history(curves, title=printable(title))
         with self._writing(CURVES_FILE) as path, atomic_write(path, durable=False) as handle:
             figure.savefig(handle, format="png", dpi=100)
+
+
+def _csv_text(history: dict[str, list[float]], columns: tuple[str, ...]) -> str:
+    """The history's ``columns`` as CSV text: a header, then a row per unit."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in zip(*(history[column] for column in columns), strict=True):
+        writer.writerow(
+            [
+                int(value) if column in COUNT_COLUMNS else repr(float(value))
+                for column, value in zip(columns, row, strict=True)
+            ]
+        )
+    return buffer.getvalue()
 
 
 #: The start of a JSON word (true, false, null, and Python's NaN and Infinity).

@@ -6,7 +6,8 @@ MLP or a CNN; the iterations up to the next evaluation of a GPT), how to evaluat
 its checkpoint holds, and how it describes itself. The trainer owns the rest, the same for all:
 
 * the run folder: ``config.json``, ``checkpoint.npz`` (after every unit, and when stopped),
-  ``metrics.csv`` (one row per unit) and ``curves.png``;
+  ``metrics.csv`` (one row per unit, and one before training if the task evaluates there),
+  ``times.csv`` (the seconds of each row) and ``curves.png``;
 * the progress bar of a unit and the line after it;
 * Ctrl-C and SIGTERM (:class:`StopRequest`): the task's loop stops between two steps, where the
   model and the optimizer agree, and the trainer saves there; a second Ctrl-C stops at once;
@@ -121,7 +122,7 @@ class Task:
       a ready task, the same every time), :meth:`facts` and :meth:`header` (what it says);
     * one unit: :meth:`bar` (its progress bar), :meth:`train_unit` (train until the unit ends
       or a stop is asked for), :meth:`evaluate_unit` (the unit's row of metrics) and
-      :meth:`row_line`;
+      :meth:`row_line`; :meth:`evaluate_start`, a row before training (a GPT's iteration 0);
     * the checkpoint: :meth:`state_dict`, :meth:`load_state_dict`, :meth:`check_fits`;
     * where the run is, in words: :meth:`position`, :meth:`position_text`,
       :meth:`resume_where`, :meth:`stopped_where`, :meth:`summary`, :meth:`next_command`,
@@ -179,6 +180,10 @@ class Task:
     def evaluate_unit(self) -> dict[str, float]:
         """After a finished unit: its row of metrics (a value for each of :attr:`columns`)."""
         raise NotImplementedError
+
+    def evaluate_start(self) -> dict[str, float] | None:
+        """Before the first step of a run: its row of metrics, or ``None`` (no such row)."""
+        return None
 
     def row_line(self, row: dict[str, float]) -> str:
         raise NotImplementedError
@@ -310,26 +315,37 @@ class Trainer:
         )
 
     def tidy(self) -> None:
-        """Rewrite metrics.csv and curves.png if they do not match the checkpoint's history.
+        """Rewrite metrics.csv, times.csv and curves.png if they do not match the checkpoint's
+        history.
 
         A full disk after the last checkpoint can leave them stale or missing; ``--resume`` of
         the run (even of a finished one) puts them right.
         """
-        metrics = self.run.path / "metrics.csv"
-        try:
-            current = metrics.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            current = None
-        if current != self.run.metrics_text(self.history, self.columns):
-            self.run.write_metrics(self.history, self.columns)
-            self.write_curves()
-        elif not (self.run.path / "curves.png").is_file():
+        for name, text in self.run.metrics_texts(self.history, self.columns).items():
+            try:
+                current = (self.run.path / name).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                current = None
+            if current != text:
+                self.run.write_metrics(self.history, self.columns)
+                self.write_curves()
+                return
+        if not (self.run.path / "curves.png").is_file():
             self.write_curves()
 
     # ------------------------------------------------------------------ the loop
     def train(self) -> bool:
-        """Train up to ``config[task.length]``; ``False`` if a stop request ended it early."""
+        """Train up to ``config[task.length]``; ``False`` if a stop request ended it early.
+
+        A run that has not trained a step and has no row yet first records the task's row
+        before training (:meth:`Task.evaluate_start`), if it has one: a resumed run that has
+        it does not measure it again.
+        """
         task = self.task
+        if task.done == 0 and not self.history[self.columns[0]]:
+            row = task.evaluate_start()
+            if row is not None:
+                self.record(row)
         while task.done < int(self.config[task.length]):
             if self.stop.requested:
                 return False  # between units: the last finished one is already saved
@@ -346,13 +362,16 @@ class Trainer:
             if not finished:
                 self.save()
                 return False
-            row = task.evaluate_unit()
-            for column in self.columns:
-                self.history[column].append(row[column])
-            self.save()
-            self.run.write_metrics(self.history, self.columns)
-            self.output.say(task.row_line(row))
+            self.record(task.evaluate_unit())
         return True
+
+    def record(self, row: dict[str, float]) -> None:
+        """Add a row of metrics: to the history, the checkpoint, the metrics files, the screen."""
+        for column in self.columns:
+            self.history[column].append(row[column])
+        self.save()
+        self.run.write_metrics(self.history, self.columns)
+        self.output.say(self.task.row_line(row))
 
     # ------------------------------------------------------------------ messages
     def header(self, resumed: bool) -> None:

@@ -368,20 +368,20 @@ class Freezable(nn.Module):
         super().__init__()
         self.W = np.ones((3, 2), np.float32)
         self.dW = np.ones((3, 2), np.float32)
-        self.frozen = False
+        self.hidden = False
 
     def parameters(self):
-        return [] if self.frozen else [self.W]
+        return [] if self.hidden else [self.W]
 
     def grads(self):
-        return [] if self.frozen else [self.dW]
+        return [] if self.hidden else [self.dW]
 
 
 def test_freezing_by_leaving_arrays_out_of_parameters_is_refused():
     layers = [Freezable(), Freezable()]
     optimizer = optim.Adam(layers)
     optimizer.step()
-    layers[0].frozen = True  # the second layer's W would take the first one's moments
+    layers[0].hidden = True  # the second layer's W would take the first one's moments
     with pytest.raises(RuntimeError, match=r"Adam\.step\(\): the modules' parameters are not"):
         optimizer.step()
 

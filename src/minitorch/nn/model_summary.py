@@ -32,6 +32,8 @@ class ModelSummary:
     input_shape: tuple[int, ...]
     rows: list[SummaryRow] = field(default_factory=list)
     total_parameters: int = 0
+    #: Values of the parameters that are not frozen (torchinfo's "trainable params").
+    trainable_parameters: int = 0
     output_shape: tuple[int, ...] = ()
     parameter_bytes: int = 0
 
@@ -52,6 +54,8 @@ class ModelSummary:
         lines += [
             rule,
             f"total parameters: {self.total_parameters:,} ({self.parameter_bytes / 1024:.1f} KiB)",
+            f"trainable parameters: {self.trainable_parameters:,}, frozen: "
+            f"{self.total_parameters - self.trainable_parameters:,}",
             f"output shape: {self.output_shape}",
         ]
         return "\n".join(lines)
@@ -70,7 +74,8 @@ def summary(model: Module, input_shape: tuple[int, ...], verbose: bool = True) -
     forward pass runs on a random batch (token ids for a model whose first layer is an
     Embedding): a Sequential (nested ones too) is walked layer by layer, so each row has its
     output shape; any other module is run whole, and its children are listed with their
-    parameter counts. The model is put in eval mode for the pass (no dropout) and its mode is
+    parameter counts; the totals count trainable and frozen (``requires_grad_(False)``)
+    parameters apart, as torchinfo does. The model is put in eval mode for the pass (no dropout) and its mode is
     restored. Prints the table (in a script too, as Keras' and torchinfo's ``summary``) unless
     ``verbose=False``, and returns it as a :class:`ModelSummary` (``str(table)`` is the table;
     its rows and totals are attributes).
@@ -87,6 +92,10 @@ def summary(model: Module, input_shape: tuple[int, ...], verbose: bool = True) -
     finally:
         model.train(was_training)
     table.total_parameters = model.num_parameters()
+    frozen = model.frozen_flags()  # layer.requires_grad_(False)
+    table.trainable_parameters = sum(
+        p.size for p, is_frozen in zip(params, frozen, strict=True) if not is_frozen
+    )
     table.parameter_bytes = sum(p.nbytes for p in params)
     if verbose:
         print(table)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import _state
-from .._validation import float_input
+from .._validation import check_flag, float_input
 
 ArrayDict = dict[str, np.ndarray]
 #: The output spec of a forward that returned no single array (nothing to check it against).
@@ -93,11 +93,13 @@ def _pytorch_name_hint(module: Module, name: str) -> str | None:
             "db for b (None before a backward and after zero_grad); model.grads() lists them "
             "in the order of model.parameters()"
         )
-    if name in ("requires_grad", "requires_grad_"):
+    if name == "requires_grad":
         return (
-            "minitorch's parameters are NumPy arrays, with no requires_grad flag: every layer "
-            "computes its gradients in backward. To train only some layers, build the "
-            "optimizer with those modules, e.g. optim.SGD([model.head], lr=0.1)"
+            "minitorch's parameters are NumPy arrays, with no requires_grad flag "
+            "(p.requires_grad = False on one cannot work: NumPy refuses it). A layer is "
+            "frozen as a whole: module.requires_grad_(False) freezes its parameters and "
+            "those of its children (requires_grad_() unfreezes them), module.frozen says "
+            "whether it is frozen, and optimizers skip what is frozen"
         )
     return None
 
@@ -105,6 +107,17 @@ def _pytorch_name_hint(module: Module, name: str) -> str | None:
 #: The PyTorch names of :func:`_pytorch_name` that a ``torch.nn.Module`` does not have itself, so
 #: a ``ModuleDict`` may use them as keys, as PyTorch's may (``requires_grad_`` is its method).
 PYTORCH_PARAMETER_NAMES = frozenset({"weight", "bias", "grad", "requires_grad"})
+
+#: How many times ``requires_grad_`` has run in this process. What frozen flags are computed
+#: from changes only then, so an optimizer keeps its list of frozen parameters until this count
+#: moves: its step compares one number instead of walking the model (see :func:`freeze_count`).
+_freeze_count = 0
+
+
+def freeze_count() -> int:
+    """How many times :meth:`Module.requires_grad_` has run: a cache of
+    :meth:`Module.frozen_flags` is valid while this number stays the same."""
+    return _freeze_count
 
 
 def _pytorch_name(name: str) -> property:
@@ -121,6 +134,15 @@ def _pytorch_name(name: str) -> property:
         raise AttributeError(f"{message}: {hint}" if hint else message, name=name, obj=self)
 
     def set(self: Module, value: Any) -> None:
+        if name == "requires_grad" and isinstance(value, (bool, np.bool_)):
+            kind = type(self).__name__
+            raise AttributeError(
+                f"{kind}.requires_grad = {value!r} would freeze nothing (in PyTorch too, it "
+                f"only sets a plain attribute): write module.requires_grad_({value!r}), "
+                "which sets it on every parameter of the module and its children",
+                name=name,
+                obj=self,
+            )
         self.__dict__[name] = value
 
     def delete(self: Module) -> None:
@@ -170,6 +192,25 @@ class _GradSlots:
             if grad is not None:
                 setattr(slot[0], slot[1], None)
         return True
+
+
+class _FrozenFlags:
+    """What :meth:`Module.frozen_flags` found, for the same parameters and the same
+    :func:`freeze_count`: ``clip_grad_norm_`` asks at every step, and a walk of a GPT's tree
+    costs about a millisecond. Not a tuple, so ``named_children`` does not look inside."""
+
+    __slots__ = ("count", "flags", "params")
+
+    def __init__(self, params: list[np.ndarray], flags: list[bool]) -> None:
+        self.count, self.params, self.flags = _freeze_count, params, flags
+
+    def holds(self, params: list[np.ndarray]) -> bool:
+        """Whether these flags are still the answer for ``params``."""
+        return (
+            self.count == _freeze_count
+            and len(params) == len(self.params)
+            and all(new is old for new, old in zip(params, self.params, strict=True))
+        )
 
 
 class Module:
@@ -240,7 +281,11 @@ class Module:
     bias = _pytorch_name("bias")
     grad = _pytorch_name("grad")
     requires_grad = _pytorch_name("requires_grad")
-    requires_grad_ = _pytorch_name("requires_grad_")
+    #: Set by :meth:`requires_grad_` on each module it reaches: whether the parameters this
+    #: module holds are frozen (see :meth:`frozen_flags`).
+    _frozen: bool = False
+    #: The last answer of :meth:`frozen_flags` (a walk of the whole tree), while it holds.
+    _frozen_cache: _FrozenFlags | None = None
 
     def __init__(self) -> None:
         self.training = True
@@ -347,8 +392,81 @@ class Module:
             grad.fill(0)
 
     def num_parameters(self) -> int:
-        """Total number of trainable scalars."""
+        """Total number of parameter values (frozen ones included, as ``summary`` counts)."""
         return sum(p.size for p in self.parameters())
+
+    # ------------------------------------------------------------------ freezing
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (``False``) or unfreeze (``True``, the default) the parameters of this module
+        and of every module below it; returns ``self``. PyTorch's method, and minitorch's one
+        way to freeze::
+
+            model.encoder.requires_grad_(False)     # train the rest of the model only
+            model.encoder.frozen                    # True
+            model.encoder.requires_grad_()          # train it again
+
+        What frozen means
+        -----------------
+        * Optimizers skip a frozen parameter entirely, as PyTorch's skip a parameter whose
+          ``grad`` is ``None``: no update, no weight decay, and its state (momentum buffer,
+          moment estimates, step count) left as it is, to go on from once it is unfrozen.
+          Freezing or unfreezing after the optimizer was built takes effect at its next step.
+        * :func:`~minitorch.nn.utils.clip_grad_norm_` leaves a frozen gradient out of the norm
+          (PyTorch's sees no gradient there) and does not scale it.
+        * The layer's ``backward`` is unchanged: it passes dL/d(input) on to the layers before
+          it, and still writes its own ``dW``, ``db``, ... (every layer, one's own too, works
+          the same frozen or not); they are used by nothing, and ``zero_grad`` clears them.
+        * ``state_dict`` and ``load_state_dict`` are unaffected (PyTorch's do not save the flag).
+
+        The flag belongs to layers, not arrays: a NumPy array has no ``requires_grad``. A
+        parameter is frozen when the layer holding it (the deepest module whose
+        ``parameters()`` lists it) is. To train only some parameters of one layer, give the
+        optimizer a :class:`~minitorch.optim.ParameterGroup` of the others instead.
+        """
+        global _freeze_count
+        flag = check_flag(f"{type(self).__name__}.requires_grad_", "requires_grad", requires_grad)
+        for module in self.modules():
+            module._frozen = not flag
+        _freeze_count += 1
+        return self
+
+    @property
+    def frozen(self) -> bool:
+        """Whether every parameter of this module is frozen (read-only: freeze with
+        ``requires_grad_(False)``). A module without parameters tells whether
+        ``requires_grad_(False)`` reached it last."""
+        flags = self.frozen_flags()
+        return all(flags) if flags else self._frozen
+
+    @frozen.setter
+    def frozen(self, value: Any) -> None:
+        raise AttributeError(
+            f"{type(self).__name__}.frozen is read-only: freeze with "
+            "module.requires_grad_(False), unfreeze with module.requires_grad_()",
+            name="frozen",
+            obj=self,
+        )
+
+    def frozen_flags(self) -> list[bool]:
+        """For each array of ``parameters()`` (aligned, as ``grads()``), whether it is frozen.
+
+        A parameter is frozen when the deepest module whose ``parameters()`` lists it (the
+        layer that holds it) was frozen by :meth:`requires_grad_`. Optimizers skip those,
+        and ``nn.summary`` counts them apart.
+        """
+        params = self.parameters()
+        if _freeze_count == 0:  # nothing was ever frozen
+            return [False] * len(params)
+        cached = self._frozen_cache
+        if cached is not None and cached.holds(params):
+            return list(cached.flags)
+        frozen: dict[int, bool] = {}
+        for module in reversed(self.modules()):  # each module after every module below it
+            for param in module.parameters():
+                frozen.setdefault(id(param), module._frozen)
+        flags = [frozen[id(param)] for param in params]
+        self._frozen_cache = _FrozenFlags(params, flags)
+        return list(flags)
 
     # ------------------------------------------------------------------ children
     def named_children(self) -> list[tuple[str, Module]]:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_float
+from .module import freeze_count
 
 __all__ = ["clip_grad_norm_"]
 
@@ -33,7 +34,12 @@ def _gradients(modules: Any, caller: str) -> list[np.ndarray]:
         )
     grads, seen = [], set()
     for module in modules:
-        for grad in module.grads():
+        module_grads = module.grads()
+        frozen_flags = getattr(module, "frozen_flags", None)  # a module-like object may lack it
+        if freeze_count() and callable(frozen_flags):  # a frozen gradient is PyTorch's None
+            flags = frozen_flags()
+            module_grads = [g for g, frozen in zip(module_grads, flags, strict=True) if not frozen]
+        for grad in module_grads:
             if grad is not None and id(grad) not in seen:
                 seen.add(id(grad))
                 grads.append(grad)
@@ -65,8 +71,9 @@ def clip_grad_norm_(
     Parameters
     ----------
     modules : Module or list of Module
-        Whose gradients (``grads()``) to clip; ``None`` gradients are skipped, and a gradient
-        shared by two modules (a tied weight) counts once.
+        Whose gradients (``grads()``) to clip; ``None`` gradients and those of frozen layers
+        (``requires_grad_(False)``, whose gradients PyTorch leaves ``None``) are skipped, and a
+        gradient shared by two modules (a tied weight) counts once.
     max_norm : float
         The largest norm allowed: a number >= 0 (``inf``: no clipping). A negative one, which
         PyTorch accepts and which flips every gradient (gradient ascent), is refused, as are

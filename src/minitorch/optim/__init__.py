@@ -22,6 +22,7 @@ Parameter groups, as in PyTorch (a group's ``"params"`` is a Module, a list of M
 """
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
@@ -31,6 +32,7 @@ from .sgd import SGD
 
 __all__ = [
     "SGD",
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",

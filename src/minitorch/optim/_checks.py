@@ -122,6 +122,12 @@ ALPHA_HARM = (
     "below 0 (a NaN square root)"
 )
 
+#: Why Adadelta's ρ = 1 is refused (PyTorch accepts it; it refuses ρ > 1 itself).
+RHO_HARM = (
+    "at 1, v = ρ·v + (1 − ρ)·g² and u = ρ·u + (1 − ρ)·Δ² stay 0, so every step is lr·g: plain "
+    "SGD, not Adadelta"
+)
+
 
 def check_decay_factor(owner: str, name: str, value: Any, harm: str, typical: float) -> float:
     """A factor that weighs a running average's old value against the new one (SGD's and
@@ -327,8 +333,8 @@ def parameters_changed(
     elif all(id(a) in old_index for a in new):
         cause = (
             "A layer was removed, or its parameters() no longer lists its arrays (to train "
-            f"only some layers, give the optimizer just those: {owner}([model[0], "
-            f"model[2]], lr={lr!r}))"
+            "only some layers, freeze the others with layer.requires_grad_(False), or give "
+            f"the optimizer just those: {owner}([model[0], model[2]], lr={lr!r}))"
         )
     else:
         cause = (
@@ -342,7 +348,7 @@ def parameters_changed(
         "built with, so the state it keeps for each parameter (momentum buffers, moment "
         f"estimates) would go to another one. {facts_text[0].upper()}{facts_text[1:]}. "
         f"{cause}. Build the "
-        "optimizer after the model is complete (after adding, removing or freezing layers "
-        "and after model.double() or model.float()); after changing a model, build a new "
+        "optimizer after the model is complete (after adding or removing layers and after "
+        "model.double() or model.float()); after changing a model, build a new "
         f"optimizer for it: optimizer = {owner}(model, lr={lr!r})"
     )

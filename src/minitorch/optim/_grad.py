@@ -20,7 +20,7 @@ def decayed_grad(
     param: np.ndarray,
     weight_decay: float,
     maximize: bool,
-    scratch: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, ...],
 ) -> np.ndarray:
     """g = (−∇ if maximize else ∇) + λθ, PyTorch's numbers bit for bit.
 

@@ -41,13 +41,13 @@ from ._blas import _BLAS, _BLAS_MAX, axpy, scal
 _local = threading.local()
 
 
-def _scratch_arrays(like: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Three scratch arrays shaped and typed like ``like``, with garbage contents.
+def _scratch_arrays(like: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Four scratch arrays shaped and typed like ``like``, with garbage contents.
 
-    Views of the rows of one ``(3, n)`` buffer per dtype (and thread), grown to the largest
+    Views of the rows of one ``(4, n)`` buffer per dtype (and thread), grown to the largest
     piece asked for, so that an update step allocates nothing after its first and its scratch
-    memory is one block (measured: 3-6% faster steps than separate buffers). Rows 0 and 1 are
-    an update rule's ``scratch`` (:func:`scratch_for`), row 2 the intermediate result of one
+    memory is one block (measured: 3-6% faster steps than separate buffers). Rows 0 to 2 are
+    an update rule's ``scratch`` (:func:`scratch_for`), row 3 the intermediate result of one
     helper call here (never returned).
     """
     views = getattr(_local, "views", None)
@@ -60,27 +60,29 @@ def _scratch_arrays(like: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
         kind = like.dtype.char
         buffer = _local.buffers.get(kind)
         if buffer is None or buffer.shape[1] < like.size:
-            buffer = _local.buffers[kind] = np.empty((3, like.size), np.dtype(kind))
+            buffer = _local.buffers[kind] = np.empty((4, like.size), np.dtype(kind))
             views.clear()  # views of the old buffer
         found = views[key] = tuple(row[: like.size].reshape(like.shape) for row in buffer)
     return found
 
 
-def scratch_for(like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two scratch arrays shaped like ``like`` for an update rule's ``scratch`` argument (where
-    it writes PyTorch's new tensors, ``-grad`` or ``exp_avg_sq.sqrt()``), reused from step to
-    step. Valid until the next rule call of this thread."""
-    first, second, _ = _scratch_arrays(like)
-    return first, second
+def scratch_for(like: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three scratch arrays shaped like ``like`` for an update rule's ``scratch`` argument
+    (where it writes PyTorch's new tensors, ``-grad`` or ``exp_avg_sq.sqrt()``), reused from
+    step to step. Valid until the next rule call of this thread."""
+    first, second, third, _ = _scratch_arrays(like)
+    return first, second, third
 
 
 def _scratch(like: np.ndarray) -> np.ndarray:
-    return _scratch_arrays(like)[2]
+    return _scratch_arrays(like)[3]
 
 
-def mul_(x: np.ndarray, value: float) -> np.ndarray:
-    """``x ← x · value`` (``x.mul_(value)``), on BLAS's scal: the same numbers as ``x *= value``,
-    and faster here."""
+def mul_(x: np.ndarray, value: np.ndarray | float) -> np.ndarray:
+    """``x ← x · value`` (``x.mul_(value)``): a number on BLAS's scal (the same numbers as
+    ``x *= value``, and faster here), or an array like ``x``, element by element."""
+    if type(value) is np.ndarray:
+        return np.multiply(x, value, out=x)
     routines = _BLAS.get(x.dtype)
     if routines is not None and x.flags.c_contiguous and x.size < _BLAS_MAX:  # the usual case
         flat = x.reshape(-1)
@@ -90,8 +92,8 @@ def mul_(x: np.ndarray, value: float) -> np.ndarray:
     return scal(x, value)  # the first call (it loads BLAS), float16, strided or huge arrays
 
 
-def div_(x: np.ndarray, value: float) -> np.ndarray:
-    """``x ← x / value`` (``x.div_(value)``)."""
+def div_(x: np.ndarray, value: np.ndarray | float) -> np.ndarray:
+    """``x ← x / value`` (``x.div_(value)``), by a number or an array like ``x``."""
     x /= value
     return x
 
@@ -123,10 +125,13 @@ def add_(x: np.ndarray, other: np.ndarray | float, alpha: float = 1) -> np.ndarr
 
 
 def add(
-    x: np.ndarray, other: np.ndarray, alpha: float = 1, out: np.ndarray | None = None
+    x: np.ndarray, other: np.ndarray | float, alpha: float = 1, out: np.ndarray | None = None
 ) -> np.ndarray:
     """``x + alpha · other`` as a new array, or in ``out`` (``torch.add(x, other, alpha=)``),
-    rounded once as :func:`add_`. ``x`` itself is left as it is unless it is ``out``."""
+    rounded once as :func:`add_`; ``other`` is an array like ``x`` or a number
+    (``x.add(eps)``). ``x`` itself is left as it is unless it is ``out``."""
+    if not isinstance(other, np.ndarray):
+        return np.add(x, alpha * other, out=out)
     if out is None:
         out = x.copy()
     elif out is not x:

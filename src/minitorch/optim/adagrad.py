@@ -120,7 +120,7 @@ def adagrad(
     param: np.ndarray,
     grad: np.ndarray,
     state_sum: np.ndarray,
-    scratch: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, ...],
     *,
     step: int,
     lr: float,
@@ -134,7 +134,7 @@ def adagrad(
     ``param`` is θ, ``grad`` ∇ and ``state_sum`` s, all the same shape; ``step`` is t, already
     counting this step. The in-place helpers are PyTorch's tensor methods (:mod:`._inplace`);
     PyTorch's new tensors (``-grad``, ``grad.add(...)``, ``state_sum.sqrt()``) are written into
-    ``scratch``, two arrays of that shape.
+    ``scratch``, arrays of that shape.
     """
     grad = decayed_grad(grad, param, weight_decay, maximize, scratch)
 

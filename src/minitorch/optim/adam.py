@@ -157,7 +157,7 @@ def adam(
     exp_avg: np.ndarray,
     exp_avg_sq: np.ndarray,
     max_exp_avg_sq: np.ndarray | None,
-    scratch: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, ...],
     *,
     step: int,
     lr: float,
@@ -174,7 +174,7 @@ def adam(
     ``param`` is θ, ``grad`` ∇, ``exp_avg`` m, ``exp_avg_sq`` v and ``max_exp_avg_sq`` v̂
     (``None`` without amsgrad), all the same shape; ``step`` is t, already counting this step.
     The in-place helpers are PyTorch's tensor methods (:mod:`._inplace`); PyTorch's new tensors
-    (``-grad``, ``grad.add(...)``, ``exp_avg_sq.sqrt()``) are written into ``scratch``, two
+    (``-grad``, ``grad.add(...)``, ``exp_avg_sq.sqrt()``) are written into ``scratch``,
     arrays of that shape.
 
     AdamW: θ = θ·(1 − lr·λ), g = ∇;  Adam: g = ∇ + λθ   (−∇ to maximize)

@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import _state
 from .._validation import check_flag
+from ..nn.module import freeze_count
 from ._checks import (
     check_modules,
     check_non_negative,
@@ -154,8 +155,17 @@ class Optimizer:
         ``[*modules[0].parameters(), *modules[1].parameters(), ...]`` and created at the
         parameter's first update, with the parameter's dtype. The list is fixed when the
         optimizer is built: ``step()`` refuses to run if the modules' parameters are no longer
-        those arrays (a layer added, removed or frozen, ``model.double()``), because position
-        ``i``'s state would then go to another parameter.
+        those arrays (a layer added or removed, ``model.double()``), because position ``i``'s
+        state would then go to another parameter.
+
+    Frozen layers
+    -------------
+    A parameter frozen by ``layer.requires_grad_(False)`` (before or after the optimizer was
+    built) is skipped by ``step()`` as a ``None`` gradient is: not updated, not decayed, its
+    state left as it is until it is unfrozen, as PyTorch skips a parameter whose ``grad`` is
+    ``None``. The optimizer asks each module's ``frozen_flags()`` again only after a
+    ``requires_grad_`` call somewhere (:func:`~minitorch.nn.module.freeze_count`), so a step
+    costs the same with freezing as without.
 
     Writing your own optimizer
     --------------------------
@@ -185,6 +195,9 @@ class Optimizer:
         self._params: list[np.ndarray] = []
         self._group_sizes: list[int] = []
         self._zero_grad_takes_flag: list[bool] = []
+        # The positions of the frozen parameters, as of freeze_count() == _freezes_seen.
+        self._frozen_positions: frozenset[int] = frozenset()
+        self._freezes_seen = -1
         self.defaults = self._checked_group(owner, {"lr": lr, **hyperparameters})
         groups = params if is_list_of_dicts(params) else [{"params": params}]
         for group in groups:
@@ -238,6 +251,7 @@ class Optimizer:
         # Whether each module's zero_grad takes set_to_none, decided once (a Module's does; a
         # module-like object of one's own may have zero_grad() without it).
         self._zero_grad_takes_flag = [_takes_set_to_none(m.zero_grad) for m in modules]
+        self._freezes_seen = -1  # a new group: look for its frozen parameters at the next step
 
     def __getattr__(self, name: str) -> Any:
         """``optimizer.lr``, ``optimizer.momentum``, ...: the value every group shares."""
@@ -283,18 +297,37 @@ class Optimizer:
             raise RuntimeError(parameters_changed(owner, caller, modules, self._params, params, lr))
         return params, grads
 
+    def _frozen(self) -> frozenset[int]:
+        """The positions of the frozen parameters (``requires_grad_(False)`` on their layers),
+        found again only after a ``requires_grad_`` call somewhere since the last look."""
+        if self._freezes_seen != freeze_count():
+            flags: list[bool] = []
+            for module in self.modules:
+                frozen_flags = getattr(module, "frozen_flags", None)  # a module-like object
+                if callable(frozen_flags):  # may lack it: nothing of it is frozen
+                    flags.extend(frozen_flags())
+                else:
+                    flags.extend([False] * len(module.parameters()))
+            self._frozen_positions = frozenset(i for i, frozen in enumerate(flags) if frozen)
+            self._freezes_seen = freeze_count()
+        return self._frozen_positions
+
     def step(self) -> None:
         """Update every parameter in place from its gradient; ``None`` gradients are skipped.
 
-        A gradient is ``None`` before the first backward that reaches its layer (a frozen or
-        unused layer) and after ``zero_grad()``, and PyTorch skips such parameters too. Each
-        group's hyperparameters are read afresh (its learning rate checked).
+        A gradient is ``None`` before the first backward that reaches its layer (an unused
+        layer) and after ``zero_grad()``, and PyTorch skips such parameters too; so are frozen
+        parameters (``layer.requires_grad_(False)``), whose gradients PyTorch leaves ``None``.
+        Each group's hyperparameters are read afresh (its learning rate checked).
         Raises RuntimeError if the modules' parameters are no longer the arrays this optimizer
         was built with (see :attr:`state`). With :func:`minitorch.set_flush_denormal` on, the
         state arrays are flushed of subnormal numbers after each update (see
         :func:`flush_subnormal_`).
         """
         params, grads = self._parameters_and_grads()
+        frozen = self._frozen()
+        if frozen:  # skipped as PyTorch skips their None gradients
+            grads = [None if index in frozen else grad for index, grad in enumerate(grads)]
         states = self.state
         flush = _state.flush_denormal()
         # The parameters are the arrays checked when the optimizer was built (the ids above
@@ -384,7 +417,7 @@ class Optimizer:
         ``arrays`` are the parameter, its gradient and its state arrays, all shaped like the
         parameter (``None`` for state an option turns off). For each aligned piece (see
         :func:`chunks`) this calls ``rule(*pieces, scratch, **constants)``, where ``scratch``
-        is a pair of scratch arrays shaped like the piece, with garbage contents
+        is three scratch arrays shaped like the piece, with garbage contents
         (:func:`~._inplace.scratch_for`). The built-in optimizers write their rule once, as
         such a function (e.g. :func:`~.sgd.sgd`), and their ``update_parameter`` calls this.
         """

@@ -67,6 +67,14 @@ class ParameterGroup(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [("model", self.model)]  # so zero_grad finds the gradients in its modules
 
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Refused: the group holds the whole model, and freezing belongs to its layers."""
+        raise TypeError(
+            "ParameterGroup.requires_grad_: freeze the model's layers, not a group of its "
+            "parameters (layer.requires_grad_(False)); to leave some parameters untrained, "
+            "leave them out of the groups"
+        )
+
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError("ParameterGroup only groups parameters for an optimizer")
 

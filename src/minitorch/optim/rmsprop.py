@@ -141,7 +141,7 @@ def rmsprop(
     square_avg: np.ndarray,
     grad_avg: np.ndarray | None,
     buf: np.ndarray | None,
-    scratch: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, ...],
     *,
     lr: float,
     alpha: float,
@@ -155,7 +155,7 @@ def rmsprop(
     ``param`` is θ, ``grad`` ∇, ``square_avg`` v, ``grad_avg`` ḡ (``None`` unless centered) and
     ``buf`` the momentum buffer b (``None`` when momentum is 0), all the same shape. The
     in-place helpers are PyTorch's tensor methods (:mod:`._inplace`); PyTorch's new tensors
-    (``-grad``, ``grad.add(...)``, ``square_avg.sqrt()``) are written into ``scratch``, two
+    (``-grad``, ``grad.add(...)``, ``square_avg.sqrt()``) are written into ``scratch``,
     arrays of that shape.
     """
     grad = decayed_grad(grad, param, weight_decay, maximize, scratch)

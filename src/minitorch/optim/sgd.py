@@ -130,7 +130,7 @@ def sgd(
     param: np.ndarray,
     grad: np.ndarray,
     buf: np.ndarray | None,
-    scratch: tuple[np.ndarray, np.ndarray],
+    scratch: tuple[np.ndarray, ...],
     *,
     lr: float,
     momentum: float,
@@ -145,7 +145,7 @@ def sgd(
     ``param`` is θ, ``grad`` ∇, ``buf`` the momentum buffer b (``None`` when momentum is 0,
     garbage at the parameter's first step), all the same shape. The in-place helpers are
     PyTorch's tensor methods (:mod:`._inplace`); PyTorch's new tensors (``-grad``,
-    ``grad.add(...)``) are written into ``scratch``, two arrays of that shape. The numbers are
+    ``grad.add(...)``) are written into ``scratch``, arrays of that shape. The numbers are
     PyTorch's, bit for bit.
 
     g = ∇ (−∇ to maximize) + λθ                  (``decayed_grad``)

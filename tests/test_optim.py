@@ -174,6 +174,16 @@ CASES = [
         ),
         True,
     ),
+    ("adadelta", "Adadelta", dict(), False),
+    ("adadelta_lr_rho_eps", "Adadelta", dict(lr=0.5, rho=0.5, eps=1e-3), False),
+    ("adadelta_rho_zero", "Adadelta", dict(rho=0.0), False),
+    ("adadelta_weight_decay", "Adadelta", dict(lr=0.8, weight_decay=0.1), False),
+    (
+        "adadelta_all_late",
+        "Adadelta",
+        dict(lr=0.3, rho=0.95, eps=1e-5, weight_decay=0.1, maximize=True),
+        True,
+    ),
 ]
 
 
@@ -209,6 +219,7 @@ GROUP_CASES = [
     ),
     ("rmsprop_groups", "RMSprop", dict(lr=0.01), dict(momentum=0.9), dict(lr=0.03, centered=True)),
     ("adagrad_groups", "Adagrad", dict(lr=0.1), dict(lr_decay=0.1), dict(lr=0.05, eps=1e-6)),
+    ("adadelta_groups", "Adadelta", dict(lr=0.5), dict(rho=0.5), dict(lr=1.0, weight_decay=0.1)),
 ]
 
 
@@ -312,6 +323,11 @@ CONFIGS = [
         lambda m: optim.Adagrad(
             m, lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1
         ),
+    ),
+    ("adadelta", lambda m: optim.Adadelta(m)),
+    (
+        "adadelta_decay_maximize",
+        lambda m: optim.Adadelta(m, lr=0.5, weight_decay=0.01, maximize=True),
     ),
 ]
 CONFIG_IDS = [name for name, _ in CONFIGS]
@@ -577,10 +593,15 @@ def test_defaults_match_pytorch_and_the_spec():
     adagrad = optim.Adagrad(model)
     assert (adagrad.lr, adagrad.lr_decay, adagrad.eps) == (1e-2, 0, 1e-10)
     assert adagrad.initial_accumulator_value == 0
+    adadelta = optim.Adadelta(model)  # torch.optim.Adadelta's
+    assert (adadelta.lr, adadelta.rho, adadelta.eps, adadelta.weight_decay) == (1.0, 0.9, 1e-6, 0)
+    assert adadelta.maximize is False
 
 
 # ---------------------------------------------------------------------- wrong arguments
-@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad])
+@pytest.mark.parametrize(
+    "cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad, optim.Adadelta]
+)
 def test_passing_model_parameters_explains_the_right_call(cls):
     model = make_model()
     name = cls.__name__
@@ -672,6 +693,22 @@ BAD_HYPERPARAMETERS = [
     ),
     (optim.Adagrad, {"eps": -1e-10}, ValueError, "Adagrad: eps must be >= 0"),
     (optim.Adagrad, {"maximize": 0}, TypeError, "Adagrad: maximize must be True or False"),
+    (optim.Adadelta, {"lr": -1.0}, ValueError, "Adadelta: lr must be >= 0, got -1.0"),
+    (optim.Adadelta, {"lr": "1.0"}, TypeError, "Adadelta: lr must be a number, got str '1.0'"),
+    (optim.Adadelta, {"rho": -0.1}, ValueError, "Adadelta: rho must be in [0, 1), got -0.1"),
+    (
+        optim.Adadelta,
+        {"rho": 1.0},
+        ValueError,
+        "Adadelta: rho must be in [0, 1), got 1.0 (at 1, v = ρ·v + (1 − ρ)·g² and u = ρ·u + "
+        "(1 − ρ)·Δ² stay 0, so every step is lr·g: plain SGD, not Adadelta; PyTorch accepts it",
+    ),
+    (optim.Adadelta, {"rho": 1.5}, ValueError, "Adadelta: rho must be in [0, 1), got 1.5 (typ"),
+    (optim.Adadelta, {"rho": float("nan")}, ValueError, "Adadelta: rho must be a finite number"),
+    (optim.Adadelta, {"rho": None}, TypeError, "Adadelta: rho must be a number"),
+    (optim.Adadelta, {"eps": -1e-6}, ValueError, "Adadelta: eps must be >= 0, got -1e-06"),
+    (optim.Adadelta, {"weight_decay": -0.1}, ValueError, "Adadelta: weight_decay must be >= 0"),
+    (optim.Adadelta, {"maximize": "no"}, TypeError, "Adadelta: maximize must be True or False"),
 ]
 
 
@@ -819,7 +856,7 @@ def test_repr_lists_the_hyperparameters_like_pytorch():
         "    maximize: False\n"
         ")"
     )
-    for cls in (optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad):
+    for cls in (optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad, optim.Adadelta):
         text = repr(cls(model))
         assert text.startswith(f"{cls.__name__} (\n") and text.endswith("\n)")
         for name in cls.hyperparameter_names:

@@ -43,6 +43,8 @@ OPTIMIZERS = [
     (optim.Adagrad, dict(lr=0.1)),
     (optim.Adagrad, dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2)),
     (optim.Adagrad, dict(lr=0.1, eps=1e-6, maximize=True)),
+    (optim.Adadelta, dict()),
+    (optim.Adadelta, dict(lr=0.5, rho=0.5, eps=1e-3, weight_decay=0.1, maximize=True)),
 ]
 IDS = [
     f"{cls.__name__}-{'-'.join(f'{k}={v}' for k, v in options.items()) or 'defaults'}"
@@ -146,12 +148,24 @@ def adagrad(p, grad, state, *, lr=1e-2, lr_decay=0, weight_decay=0, initial_accu
     p += -decayed_lr * g / (np.sqrt(s) + eps)
 
 
+def adadelta(p, grad, state, *, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False):
+    if not state:
+        state.update(step=0, square_avg=np.zeros_like(p), acc_delta=np.zeros_like(p))
+    state["step"] += 1
+    g = gradient(p, grad, weight_decay, maximize)
+    v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g
+    delta = np.sqrt(state["acc_delta"] + eps) / np.sqrt(v + eps) * g
+    state["acc_delta"] = rho * state["acc_delta"] + (1 - rho) * delta * delta
+    p[...] = add(p, delta, -lr)
+
+
 PLAIN_RULES = {
     optim.SGD: sgd,
     optim.Adam: adam,
     optim.AdamW: adamw,
     optim.RMSprop: rmsprop,
     optim.Adagrad: adagrad,
+    optim.Adadelta: adadelta,
 }
 STEPS = 6
 
@@ -207,7 +221,7 @@ def test_the_rules_read_as_pytorchs_lines():
     """Each rule is PyTorch's ``_single_tensor_*`` loop body in its in-place tensor methods
     (minitorch.optim._inplace), a few lines long; the fast path (chunks, scratch memory) is
     not spelled out in it, and its only ``out=`` is PyTorch's new tensors written to scratch."""
-    from minitorch.optim import adagrad, adam, rmsprop, sgd
+    from minitorch.optim import adadelta, adagrad, adam, rmsprop, sgd
 
     for rule, lines in [
         (
@@ -243,6 +257,17 @@ def test_the_rules_read_as_pytorchs_lines():
                 "clr = lr / (1 + (step - 1) * lr_decay)",
                 "addcmul_(state_sum, grad, grad, value=1)",
                 "addcdiv_(param, grad, std, value=-clr)",
+            ],
+        ),
+        (
+            adadelta.adadelta,
+            [
+                "addcmul_(mul_(square_avg, rho), grad, grad, value=1 - rho)",
+                "std = sqrt_(add(square_avg, eps, out=scratch[1]))",
+                "delta = sqrt_(add(acc_delta, eps, out=scratch[2]))",
+                "mul_(div_(delta, std), grad)",
+                "addcmul_(mul_(acc_delta, rho), delta, delta, value=1 - rho)",
+                "add_(param, delta, alpha=-lr)",
             ],
         ),
     ]:

@@ -579,6 +579,172 @@ MAX_POOL_TIES = _max_pool_ties()  # ties go to the first maximum (row-major), as
 CONV_NAME = r"Conv2d\(3 -> 4, kernel_size=\(3, 3\)\)"
 
 
+# Recurrent layers (tests/test_rnn.py checks the rest: given states, every configuration
+# against torch, batch_first, unbatched input, truncated BPTT).
+class RecurrentOutputs(nn.Module):
+    """A recurrent layer or cell with every output side by side in one ``(N, K)`` array: the
+    output sequence (as (N, T·dirs·H)), then h_n (and c_n), each (L·dirs, N, H) as
+    (N, L·dirs·H); a cell's h' (and c'). So each check of the table sees every output and its
+    gradient (grad_h_n, grad_c_n included). ``forward(x, *states)`` passes states on (h0, or
+    h0 and c0; the bad-input rows use it); backward returns one gradient per input."""
+
+    def __init__(self, module: nn.Module) -> None:
+        super().__init__()
+        self.module = module
+        self.shapes = None
+
+    @property
+    def needs_input_grad(self) -> bool:
+        return self.module.needs_input_grad
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value: bool) -> None:
+        self.module.needs_input_grad = value
+
+    def forward(self, x, *states):
+        m = self.module
+        lstm = isinstance(m, (nn.LSTM, nn.LSTMCell))
+        result = m(x, (tuple(states) if lstm else states[0]) if states else None)
+        if isinstance(m, (nn.RNNCell, nn.GRUCell)):
+            outputs = [result]
+        elif isinstance(m, nn.LSTMCell):
+            outputs = list(result)
+        else:
+            output, finals = result
+            finals = finals if lstm else (finals,)
+            output = output if m.batch_first else output.transpose(1, 0, 2)
+            outputs = [output, *(f.transpose(1, 0, 2) for f in finals)]
+        self.shapes = [o.shape for o in outputs]
+        return np.concatenate([o.reshape(len(o), -1) for o in outputs], axis=1)
+
+    def backward(self, grad_output):
+        G, _ = self._begin_backward(grad_output)
+        m = self.module
+        sizes = np.cumsum([int(np.prod(shape[1:])) for shape in self.shapes])[:-1]
+        parts = [p.reshape(s) for p, s in zip(np.split(G, sizes, axis=1), self.shapes, strict=True)]
+        if isinstance(m, (nn.RNNCell, nn.GRUCell, nn.LSTMCell)):
+            result = m.backward(*parts)
+        else:
+            output = parts[0] if m.batch_first else parts[0].transpose(1, 0, 2)
+            result = m.backward(output, *(p.transpose(1, 0, 2) for p in parts[1:]))
+        if not isinstance(result, tuple):
+            return result
+        dx, states = result
+        return (dx, *states) if isinstance(states, tuple) else (dx, states)
+
+
+def recurrent_to_torch(wrapper: RecurrentOutputs):
+    """The torch layer of the same class and arguments, our weights in it, its outputs laid
+    out as :class:`RecurrentOutputs` lays ours."""
+    ours = wrapper.module
+    cls = getattr(torch.nn, type(ours).__name__)
+    cell = type(ours).__name__.endswith("Cell")
+    options = {"bias": ours.bias}
+    if hasattr(ours, "nonlinearity"):
+        options["nonlinearity"] = ours.nonlinearity
+    if not cell:
+        options.update(
+            batch_first=ours.batch_first, dropout=ours.dropout, bidirectional=ours.bidirectional
+        )
+        module = cls(ours.input_size, ours.hidden_size, ours.num_layers, **options)
+    else:
+        module = cls(ours.input_size, ours.hidden_size, **options)
+    module.load_state_dict({k: torch_tensor(v) for k, v in ours.pytorch_state_dict().items()})
+    lstm = isinstance(ours, (nn.LSTM, nn.LSTMCell))
+
+    class TorchRecurrentOutputs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.module = module
+
+        def forward(self, x, *states):
+            result = module(x, (tuple(states) if lstm else states[0]) if states else None)
+            if cell:
+                outputs = list(result) if lstm else [result]
+            else:
+                output, finals = result
+                finals = finals if lstm else (finals,)
+                output = output if ours.batch_first else output.transpose(0, 1)
+                outputs = [output, *(f.transpose(0, 1) for f in finals)]
+            return torch.cat([o.reshape(o.shape[0], -1) for o in outputs], dim=1)
+
+    return TorchRecurrentOutputs()
+
+
+def recurrent_torch_grads(torch_wrapper) -> dict[str, Any]:
+    """By our names (``module.W_ih_l0``): weight gradients transposed, biases as (1, G·H)."""
+    grads = {}
+    for name, parameter in torch_wrapper.module.named_parameters():
+        kind, _, rest = name.partition("_")
+        ours = {"weight": "W", "bias": "b"}[kind] + "_" + rest
+        grad = parameter.grad.T if kind == "weight" else parameter.grad[None, :]
+        grads[f"module.{ours}"] = grad
+    return grads
+
+
+def recurrent(
+    id: str, make: Callable[[], nn.Module], shape: tuple[int, ...], training=True, **options
+):
+    """A row for a recurrent layer or cell, through :class:`RecurrentOutputs` (in eval mode,
+    the torch twin too, with ``training=False``)."""
+    return LayerRow(
+        id=id,
+        make=lambda: RecurrentOutputs(make()).train(training),
+        inputs=(shape,),
+        torch=recurrent_to_torch,
+        torch_grads=recurrent_torch_grads,
+        **options,
+    )
+
+
+def recurrent_bad_inputs(name: str, states: int = 1) -> tuple[BadInput, ...]:
+    """Bad inputs of a sequence layer ``name(3, 4)`` (batch_first, one layer and direction)."""
+    zeros = (np.zeros((1, 2, 4)),) * states
+    return (
+        BadInput(
+            (np.zeros((2, 5, 6)),),
+            ValueError,
+            rf"^{name}\(3, 4\) expects input of shape \(N, T, 3\) .* got \(2, 5, 6\)",
+        ),
+        BadInput(
+            (np.zeros((2, 0, 3)),), ValueError, rf"^{name}\(3, 4\): .*\(2, 0, 3\) has T = 0"
+        ),
+        BadInput(
+            (np.zeros((2, 5, 3)), np.zeros((2, 4)), *zeros[1:]),
+            ValueError,
+            rf"^{name}\(3, 4\): h0 must have shape \(1, 2, 4\) .* got \(2, 4\)",
+        ),
+        BadInput(
+            (np.zeros((2, 5, 3)), *zeros[:-1], np.zeros((1, 3, 4))),
+            ValueError,
+            rf"^{name}\(3, 4\): {'c0' if states == 2 else 'h0'} must have shape \(1, 2, 4\)"
+            r".* got \(1, 3, 4\)",
+        ),
+        BadInput(
+            (np.zeros((2, 5), dtype=np.int64),),
+            ValueError,
+            rf"^{name}\(3, 4\) expects .* got \(2, 5\).*nn\.Embedding",
+        ),
+    )
+
+
+def cell_bad_inputs(name: str, states: int = 1) -> tuple[BadInput, ...]:
+    """Bad inputs of a cell ``name(3, 4)``: the feature size, the state's shape."""
+    return (
+        BadInput(
+            (np.zeros((2, 5)),),
+            ValueError,
+            rf"^{name}\(3, 4\) expects input of shape \(N, 3\), or \(3,\) for one sample, "
+            r"got \(2, 5\)$",
+        ),
+        BadInput(
+            (np.zeros((2, 3)), np.zeros((3, 4)), *(np.zeros((2, 4)),) * (states - 1)),
+            ValueError,
+            rf"^{name}\(3, 4\): h must have shape \(2, 4\) .* got \(3, 4\)$",
+        ),
+    )
+
+
 # ---------------------------------------------------------------------- the table
 ROWS: list[LayerRow] = [
     # Linear: y = x @ W + b, W (in, out); 2-D and 3-D inputs
@@ -1055,4 +1221,51 @@ ROWS: list[LayerRow] = [
         torch=lambda layer: torch.nn.Dropout2d(layer.p),
     ),
     LayerRow(id="dropout2d_train", make=lambda: nn.Dropout2d(0.4), inputs=((3, 4, 2, 3),)),
+    # Recurrent layers and cells (RecurrentOutputs: output, h_n and c_n side by side)
+    recurrent(
+        "rnn_tanh",
+        lambda: nn.RNN(3, 4, batch_first=True),
+        (2, 5, 3),
+        bad_inputs=recurrent_bad_inputs("RNN"),
+    ),
+    recurrent(
+        "rnn_relu_2layers_bidirectional",
+        lambda: nn.RNN(3, 4, 2, nonlinearity="relu", batch_first=True, bidirectional=True),
+        (2, 4, 3),
+    ),
+    recurrent(
+        "lstm",
+        lambda: nn.LSTM(3, 4, batch_first=True),
+        (2, 5, 3),
+        bad_inputs=recurrent_bad_inputs("LSTM", states=2),
+    ),
+    recurrent(
+        "lstm_2layers_bidirectional_no_bias_time_first",
+        lambda: nn.LSTM(3, 4, 2, bias=False, batch_first=False, bidirectional=True),
+        (4, 2, 3),  # (T, N, D)
+    ),
+    recurrent(
+        "lstm_2layers_dropout_eval",  # dropout between layers is off in eval: torch's numbers
+        lambda: nn.LSTM(3, 4, 2, batch_first=True, dropout=0.5),
+        (2, 3, 3),
+        training=False,
+    ),
+    recurrent(
+        "gru",
+        lambda: nn.GRU(3, 4, batch_first=True),
+        (2, 5, 3),
+        bad_inputs=recurrent_bad_inputs("GRU"),
+    ),
+    recurrent(
+        "gru_2layers_bidirectional_no_bias",
+        lambda: nn.GRU(3, 4, 2, bias=False, batch_first=True, bidirectional=True),
+        (2, 4, 3),
+    ),
+    recurrent("rnn_cell", lambda: nn.RNNCell(3, 4), (5, 3), bad_inputs=cell_bad_inputs("RNNCell")),
+    recurrent("rnn_cell_relu_no_bias", lambda: nn.RNNCell(3, 4, False, "relu"), (5, 3)),
+    recurrent(
+        "lstm_cell", lambda: nn.LSTMCell(3, 4), (5, 3), bad_inputs=cell_bad_inputs("LSTMCell", 2)
+    ),
+    recurrent("gru_cell", lambda: nn.GRUCell(3, 4), (5, 3), bad_inputs=cell_bad_inputs("GRUCell")),
+    recurrent("gru_cell_no_bias", lambda: nn.GRUCell(3, 4, bias=False), (5, 3)),
 ]

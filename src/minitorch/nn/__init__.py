@@ -36,11 +36,15 @@ from .model_summary import ModelSummary, summary
 from .module import Module, accumulate_grad
 from .normalization import LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .transformer import Residual, TransformerBlock
 
 __all__ = [
     "ELU",
     "GELU",
+    "GRU",
+    "LSTM",
+    "RNN",
     "Activation",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
@@ -54,9 +58,11 @@ __all__ = [
     "Dropout2d",
     "Embedding",
     "Flatten",
+    "GRUCell",
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -70,6 +76,7 @@ __all__ = [
     "ModuleList",
     "MultiheadAttention",
     "NLLLoss",
+    "RNNCell",
     "ReLU",
     "Residual",
     "Sequential",

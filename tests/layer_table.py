@@ -982,6 +982,12 @@ ROWS: list[LayerRow] = [
         inputs=(np.array([[4, 3, 0], [1, 2, 2]]),),
         gradcheck_tol=(1e-6, 1e-5),
     ),
+    LayerRow(
+        id="gpt_no_bias",  # nanoGPT's bias=False; parity: tests/test_nanogpt.py
+        make=lambda: GPT(7, 4, 2, 2, 4, tie_weights=True, bias=False),
+        inputs=(np.array([[1, 3, 1, 6], [0, 2, 5, 5]]),),
+        gradcheck_tol=(1e-6, 1e-5),
+    ),
     attention("mha_causal", causal=True),
     attention("mha_bool_mask", mask=BOOL_MASK),
     attention("mha_float_mask_causal", causal=True, mask=FLOAT_MASK),

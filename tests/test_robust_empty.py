@@ -1,6 +1,7 @@
 """Empty inputs behave as PyTorch's (issue 16, category 5): a batch of 0 through BatchNorm in
 eval mode, Flatten, the GPT and its ``generate``; a sequence of T = 0 through
-MultiheadAttention and TransformerBlock: an empty result of PyTorch's shape (forward and
+MultiheadAttention and TransformerBlock; Softmax and LogSoftmax (modules and functions) of no
+rows or along a dimension of length 0: an empty result of PyTorch's shape (forward and
 backward), not NumPy's "cannot reshape"; an image with no pixels through AdaptiveAvgPool2d is
 refused, as PyTorch refuses it (an average of nothing), and a pooling window of padding only
 cannot be built (padding at most half the kernel, as PyTorch).
@@ -37,6 +38,13 @@ EMPTY = [
     ("transformer-block-T0", lambda: nn.TransformerBlock(4, 2), None, (2, 0, 4)),
     ("adaptive-pool-C0", lambda: nn.AdaptiveAvgPool2d(2),
      lambda: torch.nn.AdaptiveAvgPool2d(2), (1, 0, 4, 4)),
+    ("softmax-N0", lambda: nn.Softmax(1), lambda: torch.nn.Softmax(1), (0, 5)),
+    ("softmax-C0", lambda: nn.Softmax(1), lambda: torch.nn.Softmax(1), (3, 0)),
+    ("softmax-dim0-N0", lambda: nn.Softmax(0), lambda: torch.nn.Softmax(0), (0, 5)),
+    ("softmax-last-dim-0", lambda: nn.Softmax(-1), lambda: torch.nn.Softmax(-1), (2, 3, 0)),
+    ("log-softmax-N0", lambda: nn.LogSoftmax(1), lambda: torch.nn.LogSoftmax(1), (0, 5)),
+    ("log-softmax-C0", lambda: nn.LogSoftmax(1), lambda: torch.nn.LogSoftmax(1), (3, 0)),
+    ("log-softmax-T0", lambda: nn.LogSoftmax(-1), lambda: torch.nn.LogSoftmax(-1), (2, 0, 4)),
 ]  # fmt: skip
 
 
@@ -56,6 +64,37 @@ def test_an_empty_input_gives_an_empty_result(build, build_torch, shape):
     dx = module.backward(np.zeros(y.shape, np.float32))
     assert dx.shape == shape
     assert all(g is None or np.all(g == 0) for g in module.grads())
+
+
+def _functional(name):
+    return getattr(nn.functional, name)
+
+
+# (id, the function (its pair is name_forward and name_backward), input shape, dim)
+EMPTY_SOFTMAX = [
+    (f"{name}-{'x'.join(map(str, shape))}-dim{dim}", name, shape, dim)
+    for name in ("softmax", "log_softmax")
+    for shape, dim in [((0, 5), 1), ((3, 0), 1), ((0, 5), 0), ((3, 0), 0), ((0,), 0),
+                       ((2, 0, 4), -1), ((2, 0, 4), 1)]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name, shape, dim", [r[1:] for r in EMPTY_SOFTMAX],
+                         ids=[r[0] for r in EMPTY_SOFTMAX])  # fmt: skip
+def test_the_functional_softmaxes_of_an_empty_input_are_empty(name, shape, dim):
+    """F.softmax/F.log_softmax and their pairs, as torch.softmax(torch.empty(3, 0), 1): an
+    empty result of the input's shape, forward and backward, without a warning."""
+    x = np.zeros(shape, np.float32)
+    y = _functional(name)(x, dim)
+    pair_y, cache = _functional(f"{name}_forward")(x, dim)
+    dx = _functional(f"{name}_backward")(np.ones(shape, np.float32), cache)
+    for result in (y, pair_y, dx):
+        assert result.shape == shape and result.dtype == np.float32
+    if HAVE_TORCH:
+        xt = torch.zeros(shape, requires_grad=True)
+        yt = getattr(torch, name)(xt, dim)
+        yt.backward(torch.ones(shape))
+        assert tuple(yt.shape) == y.shape and tuple(xt.grad.shape) == dx.shape
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="torch is the reference")

@@ -332,12 +332,13 @@ def softplus_backward(grad_output: np.ndarray, cache: SoftplusCache) -> np.ndarr
 def softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
     """softmax(x)ᵢ = e^{xᵢ − max x} / Σⱼ e^{xⱼ − max x} along ``dim`` (shift for stability).
 
-    A row of −inf gives NaN, as in PyTorch (there is no distribution over nothing).
+    A row of −inf gives NaN, as in PyTorch (there is no distribution over nothing); an empty
+    x (no rows, or ``dim`` of length 0) gives an empty result of its shape, as PyTorch's.
     Shapes: x any shape (e.g. attention scores (N, H, T, T) with ``dim=-1``); the result the
     shape of x, summing to 1 along ``dim``.
     """
     with np.errstate(**_IEEE):  # x − max x may overflow to −inf, whose exp is the 0 it should be
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))
         return e / e.sum(axis=dim, keepdims=True)
 
 
@@ -345,10 +346,13 @@ def log_softmax(x: np.ndarray, dim: int = -1) -> np.ndarray:
     """log softmax(x)ᵢ = (xᵢ − max x) − log Σⱼ e^{xⱼ − max x} along ``dim``.
 
     Subtracting the maximum first keeps every exponent ≤ 0, so logits of ±1e4 give finite
-    results. Shapes: x any shape (e.g. (N, C) with ``dim=-1``); the result the shape of x.
+    results; an empty x gives an empty result of its shape. Shapes: x any shape (e.g. (N, C)
+    with ``dim=-1``); the result the shape of x.
     """
-    with np.errstate(**_IEEE):  # as in softmax: −inf where x − max x overflows, NaN for −inf rows
-        shifted = x - x.max(axis=dim, keepdims=True)
+    # As in softmax: −inf where x − max x overflows, NaN for −inf rows; over a dim of length 0
+    # the sum is 0, whose log is the −inf it should be (the result is empty).
+    with np.errstate(**_IEEE, divide="ignore"):
+        shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)
         shifted -= np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
     return shifted
 

@@ -387,6 +387,12 @@ def test_construction_sets_the_lr_of_epoch_0():
         (lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 0.1 * (epoch + 1)), BASE_LR * 0.1),
         (lambda o: lr_scheduler.LinearLR(o, start_factor=0.25), BASE_LR * 0.25),
         (lambda o: lr_scheduler.WarmupCosineLR(o, 3, 10), BASE_LR / 4),
+        (  # max_lr / div_factor (the cosine's start rounds 1 ulp off it, as PyTorch's)
+            lambda o: lr_scheduler.OneCycleLR(
+                o, 2.5, 10, cycle_momentum=False, anneal_strategy="linear"
+            ),
+            BASE_LR,
+        ),
     ]
     for make, expected in cases:
         optimizer = make_optimizer()
@@ -421,8 +427,14 @@ SAVED_SCHEDULES = [
     lambda o: lr_scheduler.LambdaLR(o, lambda epoch: 1 / (epoch + 1)),
     lambda o: lr_scheduler.LinearLR(o, 0.2, 0.9, 5),
     lambda o: lr_scheduler.WarmupCosineLR(o, 3, 8, min_lr=0.01),
+    lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.5, total_steps=20, cycle_momentum=False),
+    lambda o: lr_scheduler.OneCycleLR(o, [0.5], epochs=4, steps_per_epoch=5, three_phase=True,
+                                      anneal_strategy="linear", cycle_momentum=False),
 ]
-SAVED_IDS = ["step", "multistep", "exponential", "cosine", "lambda", "linear", "warmup_cosine"]
+SAVED_IDS = [
+    "step", "multistep", "exponential", "cosine", "lambda", "linear", "warmup_cosine",
+    "one_cycle", "one_cycle_three_phase",
+]
 
 
 @pytest.mark.parametrize("make_scheduler", SAVED_SCHEDULES, ids=SAVED_IDS)
@@ -438,8 +450,10 @@ def test_state_dict_round_trip_through_save_and_load_resumes_exactly(tmp_path, m
     for _ in range(5):
         scheduler.step()
     state = scheduler.state_dict()
-    for value in state.values():
-        assert isinstance(value, (int, float)) or all(isinstance(v, (int, float)) for v in value)
+    for value in state.values():  # what minitorch.save writes without pickle
+        assert isinstance(value, (int, float, str)) or all(
+            isinstance(v, (int, float)) for v in value
+        )
     path = minitorch.save(
         {"optimizer": optimizer.state_dict(), "scheduler": state}, tmp_path / "ckpt.npz"
     )
@@ -523,6 +537,68 @@ BAD_SCHEDULERS = [
     (lambda o: lr_scheduler.WarmupCosineLR(o, -1, 10), ValueError, "warmup_iters must be >= 0"),
     (lambda o: lr_scheduler.WarmupCosineLR(o, 2, 1.5), TypeError, "lr_decay_iters must be an int"),
     (lambda o: lr_scheduler.WarmupCosineLR(o, 2, 9, -1), ValueError, "min_lr must be >= 0"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="minimum"), ValueError,
+     "ReduceLROnPlateau: mode must be 'min' or 'max', got 'minimum'"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0), ValueError,
+     "ReduceLROnPlateau: factor must be in [0, 1), got 1.0 (1 or more would never lower"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=-0.1), ValueError,
+     "ReduceLROnPlateau: factor must be in [0, 1), got -0.1"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, patience=-1), ValueError,
+     "ReduceLROnPlateau: patience must be >= 0, got -1"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, patience=2.5), TypeError,
+     "ReduceLROnPlateau: patience must be an int"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold=-1e-4), ValueError,
+     "ReduceLROnPlateau: threshold must be >= 0"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold_mode="relative"), ValueError,
+     "ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs'"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, cooldown=-2), ValueError,
+     "ReduceLROnPlateau: cooldown must be >= 0"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=-1), ValueError,
+     "ReduceLROnPlateau: min_lr must be >= 0"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.1, 0.2]), ValueError,
+     "ReduceLROnPlateau: min_lr has 2 values but the optimizer has 1 parameter groups"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, eps="1e-8"), TypeError,
+     "ReduceLROnPlateau: eps must be a number"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1), ValueError,
+     "OneCycleLR: give total_steps, or epochs and steps_per_epoch"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, epochs=3), ValueError,
+     "OneCycleLR: give total_steps, or epochs and steps_per_epoch"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 0), ValueError,
+     "OneCycleLR: total_steps must be >= 1, got 0"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10.0), TypeError,
+     "OneCycleLR: total_steps must be an int"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, epochs=0, steps_per_epoch=5), ValueError,
+     "OneCycleLR: epochs must be >= 1"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, epochs=2, steps_per_epoch=-5), ValueError,
+     "OneCycleLR: steps_per_epoch must be >= 1"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 12, epochs=2, steps_per_epoch=5), ValueError,
+     "OneCycleLR: total_steps=12 but epochs · steps_per_epoch = 2 · 5 = 10"),
+    (lambda o: lr_scheduler.OneCycleLR(o, -0.1, 10), ValueError,
+     "OneCycleLR: max_lr must be >= 0"),
+    (lambda o: lr_scheduler.OneCycleLR(o, [0.1, 0.2], 10), ValueError,
+     "OneCycleLR: max_lr has 2 values but the optimizer has 1 parameter groups"),
+    (lambda o: lr_scheduler.OneCycleLR(o, "0.1", 10), TypeError,
+     "OneCycleLR: max_lr must be a number"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10, pct_start=1.5), ValueError,
+     "OneCycleLR: pct_start must be"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10, anneal_strategy="cosine"), ValueError,
+     "OneCycleLR: anneal_strategy must be 'cos' or 'linear', got 'cosine'"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10, base_momentum=1.0), ValueError,
+     "OneCycleLR: base_momentum must be"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10, max_momentum=[0.9, 0.9]), ValueError,
+     "OneCycleLR: max_momentum has 2 values"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10, div_factor=0), ValueError,
+     "OneCycleLR: div_factor must be"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10, final_div_factor=-1), ValueError,
+     "OneCycleLR: final_div_factor must be"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10, three_phase="yes"), TypeError,
+     "OneCycleLR: three_phase must be True or False"),
+    (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10, cycle_momentum=1), TypeError,
+     "OneCycleLR: cycle_momentum must be True or False"),
+    (lambda o: lr_scheduler.OneCycleLR(nn.Linear(2, 2), 0.1, 10), TypeError,
+     "OneCycleLR expects an optimizer such as optim.SGD(model, lr=0.1), got Linear"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(nn.Linear(2, 2)), TypeError,
+     "ReduceLROnPlateau expects an optimizer"),
 ]
 
 
@@ -639,3 +715,248 @@ def test_warmup_cosine_is_the_former_warmup_cosine_lr_to_the_bit(warmup, decay, 
         settings = {"warmup_iters": warmup, "lr_decay_iters": decay - 1, "min_lr": min_lr}
         assert lr_scheduler.WarmupCosineLR.lr_at(step - 1, 1e-3, **settings) == expected
         scheduler.step()
+
+
+# ------------------------------------------------------------ OneCycleLR, ReduceLROnPlateau
+# Two parameter groups with their own lr (and momentum), as PyTorch's: each schedule acts on both.
+OPTIMIZER_KINDS = {  # name: (the optimizer class name in both, its options)
+    "sgd": ("SGD", dict(momentum=0.9)),
+    "sgd_nesterov": ("SGD", dict(momentum=0.5, nesterov=True)),
+    "adam": ("Adam", dict(betas=(0.8, 0.99))),
+    "adamw": ("AdamW", dict()),
+    "rmsprop": ("RMSprop", dict(momentum=0.5)),
+    "adagrad": ("Adagrad", dict()),
+    "adadelta": ("Adadelta", dict()),
+}
+
+
+def two_group_optimizer(kind: str):
+    name, options = OPTIMIZER_KINDS[kind]
+    model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2))
+    groups = [{"params": model[0]}, {"params": model[1], "lr": 0.02}]
+    return getattr(optim, name)(groups, lr=0.1, **options)
+
+
+def two_group_torch_optimizer(kind: str):
+    name, options = OPTIMIZER_KINDS[kind]
+    a, b = torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
+    groups = [{"params": [a]}, {"params": [b], "lr": 0.02}]
+    return getattr(torch.optim, name)(groups, lr=0.1, **options)
+
+
+def group_values(optimizer) -> list[float]:
+    """Each group's lr, then each group's momentum (SGD, RMSprop) or betas[0] (Adam)."""
+    groups = optimizer.param_groups
+    momenta = [g["betas"][0] if "betas" in g else g.get("momentum", 0.0) for g in groups]
+    return [float(g["lr"]) for g in groups] + [float(m) for m in momenta]
+
+
+def run_schedule(optimizer, scheduler, steps: int, metrics=None) -> np.ndarray:
+    """The groups' values after construction and after each ``step()`` (``step(metric)``)."""
+    values = [group_values(optimizer)]
+    with warnings.catch_warnings():  # torch: "scheduler.step() before optimizer.step()"
+        warnings.simplefilter("ignore")
+        for step in range(steps):
+            scheduler.step() if metrics is None else scheduler.step(metrics[step])
+            values.append(group_values(optimizer))
+    return np.array(values)
+
+
+# (case, optimizer kind, OneCycleLR's keyword arguments): the run is total_steps long.
+ONE_CYCLE = [
+    ("sgd_defaults", "sgd", dict(max_lr=0.5, total_steps=100)),
+    ("sgd_max_lr_per_group", "sgd", dict(max_lr=[1.0, 0.3], total_steps=57)),
+    ("adam_betas", "adam", dict(max_lr=0.01, epochs=5, steps_per_epoch=11)),
+    (
+        "adamw_three_phase_linear",
+        "adamw",
+        dict(max_lr=[0.02, 0.01], total_steps=40, three_phase=True, anneal_strategy="linear"),
+    ),
+    (
+        "sgd_momenta_per_group",
+        "sgd_nesterov",
+        dict(max_lr=0.2, total_steps=30, base_momentum=[0.8, 0.6], max_momentum=[0.9, 0.95],
+             pct_start=0.5, div_factor=10, final_div_factor=100),
+    ),
+    ("rmsprop_three_phase", "rmsprop", dict(max_lr=0.05, total_steps=25, three_phase=True)),
+    ("adagrad_no_momentum", "adagrad", dict(max_lr=0.1, total_steps=20, cycle_momentum=False)),
+    ("sgd_pct_start_0", "sgd", dict(max_lr=0.1, total_steps=12, pct_start=0.0)),
+    ("sgd_one_step", "sgd", dict(max_lr=0.1, total_steps=1)),
+    ("sgd_long", "sgd", dict(max_lr=0.4, total_steps=5000, pct_start=0.25)),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(("case", "kind", "options"), ONE_CYCLE, ids=[c[0] for c in ONE_CYCLE])
+def test_one_cycle_lr_and_momentum_of_every_group_match_torch(case, kind, options):
+    optimizer = two_group_optimizer(kind)
+    scheduler = lr_scheduler.OneCycleLR(optimizer, **options)
+    steps = scheduler.total_steps  # every step of the cycle, and the one past its end
+
+    def theirs():
+        torch_optimizer = two_group_torch_optimizer(kind)
+        torch_scheduler = T.OneCycleLR(torch_optimizer, **options)
+        return {"values": run_schedule(torch_optimizer, torch_scheduler, steps)}
+
+    ours = run_schedule(optimizer, scheduler, steps)
+    assert scheduler.get_last_lr() == [float(g["lr"]) for g in optimizer.param_groups]
+    assert_matches_torch(f"sched_onecycle_{case}", {"values": ours}, theirs)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_one_cycle_refuses_a_step_past_total_steps_as_torch_does(kind):
+    optimizer = two_group_optimizer(kind)
+    scheduler = lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=5)
+    torch_scheduler = T.OneCycleLR(two_group_torch_optimizer(kind), max_lr=0.1, total_steps=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(5):
+            scheduler.step()
+            torch_scheduler.step()
+        with pytest.raises(ValueError, match="Tried to step 6 times"):
+            torch_scheduler.step()
+    before = group_values(optimizer)
+    with pytest.raises(ValueError, match=r"OneCycleLR: tried to step 6 times, but the cycle has "
+                                         r"total_steps=5: build the scheduler with the number"):
+        scheduler.step()
+    assert group_values(optimizer) == before and scheduler.last_epoch == 5
+
+
+@pytest.mark.parametrize("kind", ["adagrad", "adadelta"])
+def test_one_cycle_refuses_to_cycle_a_momentum_the_optimizer_lacks(kind):
+    name = OPTIMIZER_KINDS[kind][0]
+    with pytest.raises(ValueError, match=rf"needs an optimizer with a momentum.*{name} has neith"):
+        lr_scheduler.OneCycleLR(two_group_optimizer(kind), max_lr=0.1, total_steps=10)
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        T.OneCycleLR(two_group_torch_optimizer(kind), max_lr=0.1, total_steps=10)
+
+
+# A metric sequence with improvements, plateaus, a tiny gain under the threshold, and a rise.
+METRICS = [1.0, 0.9, 0.9, 0.9, 0.95, 0.89, 0.9, 0.9, 0.9, 0.9, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+           0.49999, 0.5, 0.5, 0.7, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2] * 2
+# (case, optimizer kind, ReduceLROnPlateau's keyword arguments, the metrics)
+PLATEAU = [
+    ("defaults", "sgd", dict(), METRICS * 2),
+    ("patience_2", "sgd", dict(patience=2), METRICS),
+    ("max_abs_cooldown_min_lrs", "adam",
+     dict(mode="max", patience=1, threshold_mode="abs", threshold=0.01, cooldown=2, factor=0.5,
+          min_lr=[0.01, 0.001]), METRICS),
+    ("min_abs", "sgd", dict(patience=1, threshold_mode="abs", threshold=0.05), METRICS),
+    ("max_rel", "adagrad", dict(mode="max", patience=3, threshold=0.1), METRICS),
+    ("eps_stops_small_reductions", "sgd", dict(patience=0, factor=0.5, eps=0.01, min_lr=0.005),
+     METRICS),
+    ("factor_0", "rmsprop", dict(patience=4, factor=0.0, min_lr=1e-3), METRICS),
+    ("infinite_metrics", "sgd", dict(patience=1), [float("inf"), 3.0, float("inf"), -1e300] * 5),
+]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(("case", "kind", "options", "metrics"), PLATEAU,
+                         ids=[c[0] for c in PLATEAU])
+def test_reduce_lr_on_plateau_matches_torch_for_every_group(case, kind, options, metrics):
+    optimizer = two_group_optimizer(kind)
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, **options)
+
+    def theirs():
+        torch_optimizer = two_group_torch_optimizer(kind)
+        torch_scheduler = T.ReduceLROnPlateau(torch_optimizer, **options)
+        return {"values": run_schedule(torch_optimizer, torch_scheduler, len(metrics), metrics)}
+
+    ours = run_schedule(optimizer, scheduler, len(metrics), metrics)
+    assert scheduler.get_last_lr() == [float(g["lr"]) for g in optimizer.param_groups]
+    assert scheduler.last_epoch == len(metrics)
+    assert_matches_torch(f"sched_plateau_{case}", {"values": ours}, theirs)
+
+
+@pytest.mark.parametrize(
+    ("metric", "error", "words"),
+    [
+        (None, TypeError, r"metrics must be a number \(a loss or an accuracy\), got NoneType"),
+        ("0.5", TypeError, "metrics must be a number"),
+        (np.array([0.5, 0.4]), TypeError, "metrics must be a number"),
+        (float("nan"), ValueError, r"the metric is NaN.*diverged"),
+        (np.float32("nan"), ValueError, "the metric is NaN"),
+    ],
+    ids=["none", "string", "two-values", "nan", "numpy-nan"],
+)
+def test_reduce_lr_on_plateau_refuses_what_is_not_a_metric(metric, error, words):
+    scheduler = lr_scheduler.ReduceLROnPlateau(make_optimizer())
+    with pytest.raises(error, match=words):
+        scheduler.step(metric)
+    assert scheduler.last_epoch == 0 and scheduler.best == math.inf
+
+
+def test_reduce_lr_on_plateau_step_without_a_metric_says_what_to_pass():
+    scheduler = lr_scheduler.ReduceLROnPlateau(make_optimizer())
+    with pytest.raises(TypeError, match=r"step\(metrics\) needs the number it watches, e\.g\. "
+                                        r"scheduler\.step\(validation_loss\)"):
+        scheduler.step()
+    for metric in (np.float32(0.5), np.array(0.25), np.array([0.125]), 1):  # numbers it takes
+        scheduler.step(metric)
+    assert scheduler.best == 0.125 and scheduler.last_epoch == 4
+
+
+def test_reduce_lr_on_plateau_takes_a_new_group_when_min_lr_is_one_number():
+    optimizer = make_optimizer()
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, min_lr=0.001)
+    optimizer.add_param_group({"params": nn.Linear(2, 2), "lr": 0.5})
+    scheduler.step(1.0)
+    scheduler.step(1.0)
+    assert [g["lr"] for g in optimizer.param_groups] == [BASE_LR * 0.1, 0.05]
+    listed = lr_scheduler.ReduceLROnPlateau(make_optimizer(), patience=0, min_lr=[0.001])
+    listed.optimizer.add_param_group({"params": nn.Linear(2, 2)})
+    listed.step(1.0)
+    with pytest.raises(RuntimeError, match=r"has 2 parameter groups, and had 1 when the sched"):
+        listed.step(1.0)
+
+
+PLATEAU_SAVED = [
+    dict(patience=1, cooldown=2, factor=0.5),
+    dict(mode="max", threshold_mode="abs", threshold=0.01, patience=0, min_lr=[0.01]),
+]
+
+
+@pytest.mark.parametrize("options", PLATEAU_SAVED, ids=["min", "max"])
+def test_reduce_lr_on_plateau_state_dict_resumes_exactly(tmp_path, options):
+    metrics = METRICS[:25]
+    reference = lr_scheduler.ReduceLROnPlateau(make_optimizer(), **options)
+    expected = []
+    for metric in metrics:
+        reference.step(metric)
+        expected.append(reference.get_last_lr())
+    scheduler = lr_scheduler.ReduceLROnPlateau(make_optimizer(), **options)
+    for metric in metrics[:12]:
+        scheduler.step(metric)
+    path = minitorch.save({"scheduler": scheduler.state_dict()}, tmp_path / "ckpt.npz")
+    resumed = lr_scheduler.ReduceLROnPlateau(make_optimizer(lr=7.0), **options)
+    resumed.load_state_dict(minitorch.load(path)["scheduler"])
+    assert (resumed.best, resumed.num_bad_epochs, resumed.cooldown_counter) == (
+        scheduler.best, scheduler.num_bad_epochs, scheduler.cooldown_counter
+    )
+    got = []
+    for metric in metrics[12:]:
+        resumed.step(metric)
+        got.append(resumed.get_last_lr())
+    assert got == expected[12:]
+
+
+@pytest.mark.parametrize(
+    ("make", "entry", "value", "words"),
+    [
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o), "num_bad_epochs", -1, "num_bad_epochs must"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o), "best", float("nan"), "best must be a fin"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o), "mode", "up", "mode must be 'min' or 'max"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o), "min_lrs", [0.1, 0.2], "min_lr has 2 val"),
+        (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10), "max_lrs", [-1.0], r"max_lr\[0\] must be"),
+        (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10), "anneal_strategy", "exp", "anneal_strat"),
+        (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 10), "total_steps", 0, "total_steps must be"),
+    ],
+)
+def test_load_state_dict_names_the_bad_entry_and_loads_nothing(make, entry, value, words):
+    scheduler = make(make_optimizer())
+    state = scheduler.state_dict()
+    before = dict(vars(scheduler))
+    state[entry] = value
+    with pytest.raises((TypeError, ValueError), match=f"load_state_dict: {words}"):
+        scheduler.load_state_dict(state)
+    assert {k: v for k, v in vars(scheduler).items()} == before

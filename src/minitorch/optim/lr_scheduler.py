@@ -22,12 +22,13 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ._checks import check_non_negative, check_number
+from .._validation import check_choice, check_flag, check_float, check_int
+from ._checks import check_fraction, check_non_negative, check_number
 from .optimizer import Optimizer
 
 
@@ -84,16 +85,19 @@ class LRScheduler:
     hyperparameter_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, optimizer: Optimizer) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"{type(self).__name__} expects an optimizer such as optim.SGD(model, lr=0.1), "
-                f"got {type(optimizer).__name__}"
-            )
+        self._check_optimizer(optimizer)
         self.optimizer = optimizer
         self.base_lrs = [float(group["lr"]) for group in optimizer.param_groups]
         self.last_epoch = -1
         self._last_lr = list(self.base_lrs)
         self.step()  # sets the learning rate of epoch 0
+
+    def _check_optimizer(self, optimizer: Any) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"{type(self).__name__} expects an optimizer such as optim.SGD(model, lr=0.1), "
+                f"got {type(optimizer).__name__}"
+            )
 
     def get_lr(self) -> list[float]:
         """The learning rate of each group at epoch ``self.last_epoch`` (subclasses implement
@@ -508,3 +512,437 @@ class WarmupCosineLR(LRScheduler):
             "min_lr": self.min_lr,
         }
         return [self.lr_at(self.last_epoch, base_lr, **settings) for base_lr in self.base_lrs]
+
+
+def _per_group(owner: str, name: str, value: Any, groups: int, check: Callable) -> list[float]:
+    """``value`` for each of ``groups`` parameter groups: one number for all of them, or a list
+    (or array) of one number per group, as PyTorch accepts; each checked by ``check``."""
+    if hasattr(value, "tolist") and np.ndim(value) > 0:  # an array, as minitorch.load gives
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(
+                f"{owner}: {name} has {len(value)} values but the optimizer has {groups} "
+                f"parameter groups; give one number for all of them or one per group"
+            )
+        return [check(owner, f"{name}[{i}]", _scalar(v)) for i, v in enumerate(value)]
+    return [check(owner, name, _scalar(value))] * groups
+
+
+def _momentum(owner: str, name: str, value: Any) -> float:
+    """A momentum (SGD's, RMSprop's) or Adam's beta1, in [0, 1) as the optimizers require."""
+    return check_float(owner, name, value, 0.0, 1.0, high_inclusive=False)
+
+
+_NO_METRIC = object()
+
+
+class ReduceLROnPlateau(LRScheduler):
+    r"""Multiply the learning rate by ``factor`` once a watched number stops improving.
+
+    PyTorch's scheduler, with its defaults: call ``scheduler.step(metric)`` once per epoch with
+    the number to watch (a validation loss in ``mode='min'``, an accuracy in ``mode='max'``)::
+
+        scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, patience=3)
+        for epoch in range(50):
+            train_one_epoch(model, optimizer)
+            scheduler.step(validation_loss(model))
+
+    With ``best`` the best metric so far, a metric ``a`` is an improvement when::
+
+        mode='min', threshold_mode='rel':  a < best · (1 − threshold)
+        mode='min', threshold_mode='abs':  a < best − threshold
+        mode='max', threshold_mode='rel':  a > best · (1 + threshold)
+        mode='max', threshold_mode='abs':  a > best + threshold
+
+    After more than ``patience`` epochs in a row without one, each group's learning rate
+    becomes ``max(lr · factor, min_lr)`` (unless that changes it by ``eps`` or less), and the
+    next ``cooldown`` epochs are not counted.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    mode : {'min', 'max'}
+        Whether the metric should go down (default) or up.
+    factor : float
+        Factor of each reduction, in [0, 1) (default 0.1).
+    patience : int
+        Epochs without improvement tolerated before a reduction (>= 0, default 10).
+    threshold : float
+        How much better than ``best`` counts as better (>= 0, default 1e-4).
+    threshold_mode : {'rel', 'abs'}
+        ``threshold`` relative to ``best`` (default) or in the metric's units.
+    cooldown : int
+        Epochs after a reduction during which bad epochs are not counted (>= 0, default 0).
+    min_lr : float or list of float
+        The smallest learning rate, for all groups or one per group (>= 0, default 0).
+    eps : float
+        A reduction smaller than this is not applied (>= 0, default 1e-8).
+
+    A NaN metric is refused (training diverged, and nothing compares to NaN: PyTorch counts it
+    as an epoch without improvement); ±inf counts as PyTorch counts it.
+
+    Attributes
+    ----------
+    best : float
+        The best metric so far (inf in 'min' mode before the first step, -inf in 'max').
+    num_bad_epochs : int
+        Epochs in a row without improvement.
+    cooldown_counter : int
+        Epochs of cooldown left.
+    """
+
+    hyperparameter_names: ClassVar[tuple[str, ...]] = (
+        "mode",
+        "factor",
+        "patience",
+        "threshold",
+        "threshold_mode",
+        "cooldown",
+        "min_lrs",
+        "eps",
+        "best",
+        "num_bad_epochs",
+        "cooldown_counter",
+    )
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0,
+        eps: float = 1e-8,
+    ) -> None:
+        self._check_optimizer(optimizer)
+        self.optimizer = optimizer
+        self.mode = check_choice("ReduceLROnPlateau", "mode", mode, ("min", "max"))
+        self.factor, self.patience, self.threshold = factor, patience, threshold
+        self.threshold_mode, self.cooldown, self.eps = threshold_mode, cooldown, eps
+        # A single min_lr also covers groups added later (as in PyTorch); a list does not.
+        self._min_lr_for_all = not isinstance(min_lr, (list, tuple, np.ndarray))
+        self.min_lrs = min_lr
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.check_hyperparameters()
+        self.last_epoch = 0
+        self.base_lrs = [float(group["lr"]) for group in optimizer.param_groups]
+        self._last_lr = list(self.base_lrs)
+
+    def check_hyperparameters(self) -> None:
+        owner = "ReduceLROnPlateau"
+        self.mode = check_choice(owner, "mode", _scalar(self.mode), ("min", "max"))
+        factor = check_float(owner, "factor", _scalar(self.factor))
+        hint = " (1 or more would never lower the learning rate; typical: 0.1 or 0.5)"
+        self.factor = check_fraction(owner, "factor", factor, hint if factor >= 1 else "")
+        self.patience = check_int(owner, "patience", _scalar(self.patience), 0)
+        self.threshold = check_non_negative(owner, "threshold", _scalar(self.threshold))
+        self.threshold_mode = check_choice(
+            owner, "threshold_mode", _scalar(self.threshold_mode), ("rel", "abs")
+        )
+        self.cooldown = check_int(owner, "cooldown", _scalar(self.cooldown), 0)
+        groups = len(self.optimizer.param_groups)
+        self.min_lrs = _per_group(owner, "min_lr", self.min_lrs, groups, check_non_negative)
+        self.eps = check_non_negative(owner, "eps", _scalar(self.eps))
+        self.best = check_float(owner, "best", _scalar(self.best), infinite=True)
+        self.num_bad_epochs = check_int(owner, "num_bad_epochs", _scalar(self.num_bad_epochs), 0)
+        self.cooldown_counter = check_int(
+            owner, "cooldown_counter", _scalar(self.cooldown_counter), 0
+        )
+
+    def get_lr(self) -> list[float]:
+        """The learning rates now: this schedule changes them only in :meth:`step`."""
+        return [float(group["lr"]) for group in self.optimizer.param_groups]
+
+    def is_better(self, a: float, best: float) -> bool:
+        """Whether ``a`` improves on ``best`` by more than the threshold (PyTorch's rule)."""
+        if self.mode == "min" and self.threshold_mode == "rel":
+            return a < best * (1.0 - self.threshold)
+        if self.mode == "min":
+            return a < best - self.threshold
+        if self.threshold_mode == "rel":
+            return a > best * (self.threshold + 1.0)
+        return a > best + self.threshold
+
+    def step(self, metrics: Any = _NO_METRIC) -> None:  # type: ignore[override]
+        """Count one epoch with the watched value ``metrics`` and reduce the learning rates if
+        it has not improved for more than ``patience`` epochs."""
+        current = self._checked_metric(metrics)
+        self.last_epoch += 1
+        if self.is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # bad epochs in cooldown are not counted
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr()
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = self.get_lr()
+
+    def _checked_metric(self, metrics: Any) -> float:
+        owner = "ReduceLROnPlateau.step"
+        if metrics is _NO_METRIC:
+            raise TypeError(
+                f"{owner}(metrics) needs the number it watches, e.g. "
+                "scheduler.step(validation_loss), once per epoch"
+            )
+        if isinstance(metrics, (np.ndarray, np.generic)) and np.size(metrics) == 1:
+            metrics = np.asarray(metrics).reshape(-1)[0].item()
+        if isinstance(metrics, (bool, np.bool_)) or not isinstance(metrics, Real):
+            raise TypeError(
+                f"{owner}: metrics must be a number (a loss or an accuracy), got "
+                f"{type(metrics).__name__} {metrics!r:.60}"
+            )
+        current = float(metrics)
+        if math.isnan(current):
+            raise ValueError(
+                f"{owner}: the metric is NaN, which is neither better nor worse than "
+                f"{self.best}: training has probably diverged (a NaN loss); lower the learning "
+                "rate or look for the first NaN"
+            )
+        return current
+
+    def _reduce_lr(self) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):
+            if not self._min_lr_for_all:
+                raise RuntimeError(
+                    f"ReduceLROnPlateau: the optimizer has {len(groups)} parameter groups, and "
+                    f"had {len(self.min_lrs)} when the scheduler was built with one min_lr per "
+                    "group (a group was added since); set scheduler.min_lrs to one per group"
+                )
+            self.min_lrs = [self.min_lrs[0]] * len(groups)
+        for group, min_lr in zip(groups, self.min_lrs, strict=True):
+            old_lr = float(group["lr"])
+            new_lr = max(old_lr * self.factor, min_lr)
+            if old_lr - new_lr > self.eps:
+                group["lr"] = new_lr
+
+
+class OneCycleLR(LRScheduler):
+    r"""The 1cycle policy (Smith, 2018): the learning rate climbs to ``max_lr``, then anneals
+    far below where it started, while the momentum moves the other way.
+
+    PyTorch's scheduler, with its defaults. Call ``step()`` after every ``optimizer.step()``
+    (every batch, not every epoch); stepping more than ``total_steps`` times raises a
+    ValueError, as in PyTorch. With ``T = total_steps`` and ``p = pct_start``, each group
+    goes through phases, each from its start to its end value along half a cosine
+    (``anneal_strategy='cos'``: ``end + (start − end)(1 + cos(π·pct))/2``) or a line
+    (``'linear'``), ``pct`` being the fraction of the phase done::
+
+        phase             ends at step   lr                      momentum
+        1                 p·T − 1        initial_lr → max_lr     max_momentum → base_momentum
+        2                 T − 1          max_lr → min_lr         base_momentum → max_momentum
+      three_phase=True:
+        1                 p·T − 1        initial_lr → max_lr     max_momentum → base_momentum
+        2                 2p·T − 2       max_lr → initial_lr     base_momentum → max_momentum
+        3                 T − 1          initial_lr → min_lr     max_momentum
+
+    with ``initial_lr = max_lr / div_factor`` and ``min_lr = initial_lr / final_div_factor``.
+    The momentum cycled is SGD's and RMSprop's ``momentum``, or Adam's and AdamW's ``betas[0]``
+    (their groups' values are set at construction and at every step).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    max_lr : float or list of float
+        The peak learning rate, for all groups or one per group (>= 0).
+    total_steps : int, optional
+        Steps in the cycle (> 0); or give ``epochs`` and ``steps_per_epoch``.
+    epochs, steps_per_epoch : int, optional
+        ``total_steps = epochs · steps_per_epoch`` (both > 0).
+    pct_start : float
+        Fraction of the cycle spent raising the learning rate, in [0, 1] (default 0.3).
+    anneal_strategy : {'cos', 'linear'}
+        The shape of each phase (default 'cos').
+    cycle_momentum : bool
+        Cycle the momentum too (default True); the optimizer must have ``momentum`` or
+        ``betas`` (Adagrad and Adadelta have neither: pass ``cycle_momentum=False``).
+    base_momentum, max_momentum : float or list of float
+        The momentum's low and high values, in [0, 1) (defaults 0.85 and 0.95).
+    div_factor : float
+        ``initial_lr = max_lr / div_factor`` (> 0, default 25).
+    final_div_factor : float
+        ``min_lr = initial_lr / final_div_factor`` (> 0, default 1e4).
+    three_phase : bool
+        Go back down to ``initial_lr`` before annealing to ``min_lr`` (default False).
+    """
+
+    hyperparameter_names: ClassVar[tuple[str, ...]] = (
+        "total_steps",
+        "pct_start",
+        "anneal_strategy",
+        "cycle_momentum",
+        "div_factor",
+        "final_div_factor",
+        "three_phase",
+        "max_lrs",
+        "base_momentums",
+        "max_momentums",
+    )
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+    ) -> None:
+        owner = "OneCycleLR"
+        self._check_optimizer(optimizer)
+        self.optimizer = optimizer
+        self.total_steps = self._total_steps(total_steps, epochs, steps_per_epoch)
+        self.pct_start, self.anneal_strategy = pct_start, anneal_strategy
+        self.cycle_momentum, self.three_phase = cycle_momentum, three_phase
+        self.div_factor, self.final_div_factor = div_factor, final_div_factor
+        self.max_lrs, self.base_momentums, self.max_momentums = (
+            max_lr,
+            base_momentum,
+            max_momentum,
+        )
+        self.check_hyperparameters()
+        if self.cycle_momentum:
+            names = optimizer.defaults
+            if "momentum" not in names and "betas" not in names:
+                raise ValueError(
+                    f"{owner}: cycle_momentum=True needs an optimizer with a momentum (SGD, "
+                    f"RMSprop) or betas (Adam, AdamW), and {type(optimizer).__name__} has "
+                    "neither; pass cycle_momentum=False"
+                )
+            for group, momentum in zip(optimizer.param_groups, self.max_momentums, strict=True):
+                self._set_momentum(group, momentum)
+        super().__init__(optimizer)
+        self.base_lrs = [max_lr / self.div_factor for max_lr in self.max_lrs]  # PyTorch's
+
+    def _total_steps(self, total_steps: Any, epochs: Any, steps_per_epoch: Any) -> int:
+        owner = "OneCycleLR"
+        if total_steps is not None:
+            total = check_int(owner, "total_steps", total_steps, 1)
+            if epochs is not None and steps_per_epoch is not None:
+                product = check_int(owner, "epochs", epochs, 1) * check_int(
+                    owner, "steps_per_epoch", steps_per_epoch, 1
+                )
+                if product != total:  # PyTorch would silently use total_steps
+                    raise ValueError(
+                        f"{owner}: total_steps={total} but epochs · steps_per_epoch = {epochs} "
+                        f"· {steps_per_epoch} = {product}; give one or the other"
+                    )
+            return total
+        if epochs is None or steps_per_epoch is None:
+            raise ValueError(
+                f"{owner}: give total_steps, or epochs and steps_per_epoch (the steps of the "
+                "whole cycle: step() runs after every optimizer.step()), e.g. "
+                "OneCycleLR(optimizer, max_lr=0.1, epochs=10, steps_per_epoch=len(loader))"
+            )
+        return check_int(owner, "epochs", epochs, 1) * check_int(
+            owner, "steps_per_epoch", steps_per_epoch, 1
+        )
+
+    def check_hyperparameters(self) -> None:
+        owner = "OneCycleLR"
+        self.total_steps = check_int(owner, "total_steps", _scalar(self.total_steps), 1)
+        self.pct_start = check_float(owner, "pct_start", _scalar(self.pct_start), 0.0, 1.0)
+        self.anneal_strategy = check_choice(
+            owner, "anneal_strategy", _scalar(self.anneal_strategy), ("cos", "linear")
+        )
+        self.cycle_momentum = check_flag(owner, "cycle_momentum", _scalar(self.cycle_momentum))
+        self.three_phase = check_flag(owner, "three_phase", _scalar(self.three_phase))
+        self.div_factor = check_float(
+            owner, "div_factor", _scalar(self.div_factor), 0.0, low_inclusive=False
+        )
+        self.final_div_factor = check_float(
+            owner, "final_div_factor", _scalar(self.final_div_factor), 0.0, low_inclusive=False
+        )
+        groups = len(self.optimizer.param_groups)
+        self.max_lrs = _per_group(owner, "max_lr", self.max_lrs, groups, check_non_negative)
+        self.base_momentums = _per_group(
+            owner, "base_momentum", self.base_momentums, groups, _momentum
+        )
+        self.max_momentums = _per_group(
+            owner, "max_momentum", self.max_momentums, groups, _momentum
+        )
+
+    def phases(self) -> list[tuple[float, str, str, str, str]]:
+        """PyTorch's phases: ``(end step, start lr, end lr, start momentum, end momentum)``,
+        the values named as in the docstring's table."""
+        T, p = self.total_steps, self.pct_start
+        if self.three_phase:
+            return [
+                (float(p * T) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (float(2 * p * T) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (T - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
+        return [
+            (float(p * T) - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+            (T - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+        ]
+
+    def anneal(self, start: float, end: float, pct: float) -> float:
+        """From ``start`` (pct 0) to ``end`` (pct 1): half a cosine, or a line."""
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def step(self) -> None:
+        """Move to the next step; more steps than ``total_steps`` raise a ValueError (as
+        PyTorch's), before anything changes."""
+        if self.last_epoch + 1 > self.total_steps:
+            raise ValueError(
+                f"OneCycleLR: tried to step {self.last_epoch + 1} times, but the cycle has "
+                f"total_steps={self.total_steps}: build the scheduler with the number of "
+                "optimizer steps of the whole run (epochs · batches per epoch)"
+            )
+        super().step()
+
+    def get_lr(self) -> list[float]:
+        step_num = self.last_epoch
+        phases = self.phases()
+        lrs = []
+        for number, group in enumerate(self.optimizer.param_groups):
+            initial_lr = self.max_lrs[number] / self.div_factor
+            values = {
+                "initial_lr": initial_lr,
+                "max_lr": self.max_lrs[number],
+                "min_lr": initial_lr / self.final_div_factor,
+                "base_momentum": self.base_momentums[number],
+                "max_momentum": self.max_momentums[number],
+            }
+            start_step = 0.0
+            for i, (end_step, start_lr, end_lr, start_momentum, end_momentum) in enumerate(phases):
+                if step_num <= end_step or i == len(phases) - 1:
+                    # A phase of no steps (pct_start = 1) ends where it starts: its end values.
+                    length = end_step - start_step
+                    pct = (step_num - start_step) / length if length else 1.0
+                    lrs.append(self.anneal(values[start_lr], values[end_lr], pct))
+                    momentum = self.anneal(values[start_momentum], values[end_momentum], pct)
+                    break
+                start_step = end_step
+            if self.cycle_momentum:
+                self._set_momentum(group, momentum)
+        return lrs
+
+    @staticmethod
+    def _set_momentum(group: dict[str, Any], momentum: float) -> None:
+        """Set a group's momentum: Adam's ``betas[0]``, or SGD's (RMSprop's) ``momentum``."""
+        if "betas" in group:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum

@@ -963,3 +963,23 @@ def test_weight_decay_groups_follow_what_the_layers_declare():
     decay, no_decay = optim.weight_decay_groups(no_biases)
     empty = optim.AdamW([{"params": decay}, {"params": no_decay, "weight_decay": 0.0}])
     assert no_decay.parameters() == [] and empty.state_dict()["param_groups"]["1"]["params"] == []
+
+
+def test_nanogpts_configure_optimizers_ports_with_weight_decay_groups():
+    """nanoGPT splits by ``p.dim() >= 2``, which would decay minitorch's ``(1, out)`` Linear
+    biases; the one line to write instead is ``weight_decay_groups`` (the README's row)."""
+    from minitorch import models
+
+    model = models.GPT(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=8)
+    decay, no_decay = optim.weight_decay_groups(model)  # instead of the p.dim() >= 2 split
+    optim_groups = [
+        {"params": decay, "weight_decay": 0.1},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    optimizer = optim.AdamW(optim_groups, lr=6e-4, betas=(0.9, 0.95))
+    named = dict(model.named_parameters())
+    assert all(named[name].ndim >= 2 and not name.endswith(".b") for name in decay.names)
+    biases = [name for name in no_decay.names if name.endswith(".b")]
+    assert biases and all(named[name].shape[0] == 1 for name in biases)  # (1, out): 2-D
+    assert decay.num_parameters() + no_decay.num_parameters() == model.num_parameters()
+    assert [g["weight_decay"] for g in optimizer.param_groups] == [0.1, 0.0]

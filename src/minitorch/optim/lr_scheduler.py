@@ -15,6 +15,12 @@ docstring, and writes it to ``optimizer.param_groups[i]["lr"]``, as PyTorch's do
 agree with PyTorch's to ~1e-15; only
 :class:`CosineAnnealingLR` follows PyTorch's recursive form step by step, because its rounding
 drifts measurably (beyond 1e-10) from the closed formula over long schedules.
+
+Two schedules step differently, as in PyTorch: :class:`OneCycleLR` is stepped after every
+``optimizer.step()`` (every batch) and also cycles the momentum (SGD's ``momentum``, Adam's
+``betas[0]``); :class:`ReduceLROnPlateau` is stepped once per epoch with the number it
+watches, ``scheduler.step(validation_loss)``, and lowers the learning rate when that stops
+improving.
 """
 
 from __future__ import annotations

@@ -430,15 +430,17 @@ _SEQUENCE_DOC = r"""
     still. An empty sequence (T = 0) is refused, as PyTorch refuses it.
 
     **Truncated backpropagation through time**: carry the state to the next batch without
-    a gradient into the previous one ::
+    a gradient into the previous one, one line, ``h = h_n.copy()``::
 
-        output, h_n = rnn(x, h)         # h: the last batch's h_n, or None at the start
-        ...
-        dx, _ = rnn.backward(grad_output)   # the gradient into h is not used: ignored
-        h = h_n.copy()                  # the next batch starts from this state
+        h = np.zeros((num_layers * num_directions, N, H), np.float32)  # the first state
+        for x, target in batches:
+            output, h_n = rnn(x, h)                # LSTM: rnn(x, (h, c)) -> output, (h_n, c_n)
+            ...                                    # the loss, its gradient grad_output
+            dx, _ = rnn.backward(grad_output)      # dh0 would go into the last batch: unused
+            h = h_n.copy()                         # LSTM: h, c = h_n.copy(), c_n.copy()
 
-    (a copy, not the array itself: nothing of this batch's graph is kept, and the next
-    forward may reuse memory). The state is carried; its gradient stops at the batch.
+    (a copy: a snapshot of the state, nothing of this batch kept). Starting from zeros rather
+    than None keeps backward's return the pair ``(dx, dh0)`` at every batch.
 """
 
 

@@ -233,13 +233,17 @@ class Evaluation:
         return int(np.count_nonzero(self.predictions == self.targets))
 
 
+#: Samples :func:`evaluate` puts through the model at once.
+EVALUATION_BATCH_SIZE = 1024
+
+
 def evaluate(
     model: nn.Module,
     dataset: Any,
     loss_fn: nn.Loss,
     *,
     task: str = CLASSIFICATION,
-    batch_size: int = 1024,
+    batch_size: int = EVALUATION_BATCH_SIZE,
 ) -> Evaluation:
     """Loss and accuracy of ``model`` on a whole data set, in evaluation mode.
 
@@ -362,6 +366,9 @@ def fit(
 
 
 # ---------------------------------------------------------------------- language models
+#: Batches :func:`lm_loss` puts through the model at once.
+LM_EVALUATION_CHUNK = 8
+
 @dataclass
 class LMProgress:
     """Running totals of a language model's training since its last evaluation.
@@ -452,8 +459,8 @@ def train_lm(
     data : CharDataset
         The training split (anything with ``get_batch(batch_size, block_size, generator=)``).
     optimizers : sequence of Optimizer
-        All step every iteration: nanoGPT's two parameter groups are two AdamW here, one
-        for the matrices (with weight decay) and one for the rest (see
+        All step every iteration; the trainer's GPT recipe has one AdamW with nanoGPT's two
+        parameter groups, the matrices (with weight decay) and the rest (see
         :func:`minitorch.optim.weight_decay_groups`).
     batch_size, block_size : int
     start, stop : int
@@ -511,7 +518,10 @@ def train_lm(
 
 
 def lm_loss(
-    model: nn.Module, batches: Sequence[tuple[np.ndarray, np.ndarray]], *, chunk: int = 8
+    model: nn.Module,
+    batches: Sequence[tuple[np.ndarray, np.ndarray]],
+    *,
+    chunk: int = LM_EVALUATION_CHUNK,
 ) -> float:
     """Mean cross-entropy (nats per token) of ``model`` over fixed batches, in evaluation mode.
 

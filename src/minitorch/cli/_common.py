@@ -8,6 +8,7 @@ import shlex
 from pathlib import Path
 
 from .._atomic import atomic_write
+from ..training import EVALUATION_BATCH_SIZE, LM_EVALUATION_CHUNK
 
 PROG = "minitorch"
 
@@ -118,9 +119,24 @@ def shell_path(path: Path) -> str:
 _MEMORY_SETTINGS = {
     "train": "--batch-size, or the model's size (--hidden, --channels; a GPT's --n-embd, "
     "--n-layer, --block-size, --eval-batches)",
-    "evaluate": "the run's batch_size in its config.json (evaluation runs in batches of it)",
+    "evaluate": "the model's size in the run's config.json (an MLP or a CNN is evaluated "
+    f"{EVALUATION_BATCH_SIZE:,} samples at a time, a GPT {LM_EVALUATION_CHUNK} batches of its "
+    "batch_size at a time)",
     "sample": "--tokens",
 }
+
+
+class RunMemoryError(MemoryError):
+    """A run's batches or evaluations cannot fit in this machine's memory; the message names
+    the run's own settings to lower (a command-line option, or config.json's key)."""
+
+
+def lowered_settings(keys: tuple[str, ...], in_config: bool) -> str:
+    """The run settings ``keys`` as the user changes them: ``--batch-size or --block-size``
+    for a new run, ``batch_size or block_size in its config.json`` for a run's folder."""
+    names = list(keys) if in_config else ["--" + key.replace("_", "-") for key in keys]
+    text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"{text} in its config.json" if in_config else text
 
 
 def memory_message(error: MemoryError, argv: list[str]) -> str:
@@ -129,6 +145,8 @@ def memory_message(error: MemoryError, argv: list[str]) -> str:
     command = next((word for word in argv if word in _MEMORY_SETTINGS), None)
     lower = _MEMORY_SETTINGS.get(command, "the batch size or the model's size")
     reason = str(error) or "NumPy could not allocate an array"
+    if isinstance(error, RunMemoryError):  # it named the run's settings to lower
+        return f"out of memory: {reason}"
     if "; lower " in reason:  # minitorch's check_memory: it named the layer's own arguments
         return f"out of memory: {reason} (for this command: {lower})"
     return f"out of memory: {reason}; lower {lower}"

@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__, generator
+from .. import __version__, generator, get_default_dtype
 from .._generator_state import generator_state, set_generator_state
+from .._validation import check_memory
 from ..datasets import CLASSIFICATION, DATASETS
 from ..models import build_mlp
-from ..training import EpochProgress, evaluate, train_epoch
-from ._common import PROG, CLIError
+from ..training import EVALUATION_BATCH_SIZE, EpochProgress, evaluate, train_epoch
+from ._common import PROG, CLIError, RunMemoryError, lowered_settings
 from ._config import DEFAULT_MODEL, SCHEDULER_RULES, SETTING, defaults
 from ._options import option_flag
 from ._rules import shown
@@ -173,6 +174,29 @@ def _schedule_end(scheduler: dict[str, Any]) -> int | None:
     return None
 
 
+def check_epoch_memory(config: dict[str, Any], train_set: Any, test_set: Any) -> None:
+    """Refuse (:class:`RunMemoryError`, one line from the command line) an MLP or CNN run whose
+    batch could never fit in this machine's memory in its widest fully connected layer, before
+    anything is allocated: a training batch (``--batch-size`` samples, at most the training
+    set) and an evaluation batch (``EVALUATION_BATCH_SIZE`` samples, at most the test set).
+    The layers check their own weights, and a convolution its patch matrix.
+    """
+    width = max([*config["hidden"], train_set.output_dim])
+    evaluated = min(EVALUATION_BATCH_SIZE, len(test_set))
+    arrays = [
+        ("a training batch's activations in its widest layer",
+         min(int(config["batch_size"]), len(train_set)), ("batch_size", "hidden")),
+        (f"an evaluation's activations in its widest layer ({evaluated:,} samples at a time)",
+         evaluated, ("hidden",)),
+    ]  # fmt: skip
+    try:
+        for what, batch, keys in arrays:
+            lower = lowered_settings(keys, in_config=False)
+            check_memory("the run", what, (batch, width), get_default_dtype(), lower)
+    except MemoryError as error:
+        raise RunMemoryError(str(error)) from None
+
+
 # ---------------------------------------------------------------------- the task
 class EpochTask(Task):
     """An MLP or a CNN on a data set of samples: one unit is an epoch, then the test set."""
@@ -196,7 +220,9 @@ class EpochTask(Task):
     @classmethod
     def build(cls, config: dict[str, Any], download: bool = False) -> EpochTask:
         try:
-            return cls(config, build_training(config, load_data(config, download=download)))
+            data = load_data(config, download=download)
+            check_epoch_memory(config, *data)
+            return cls(config, build_training(config, data))
         except (ValueError, TypeError) as error:
             raise CLIError(str(error)) from None
 

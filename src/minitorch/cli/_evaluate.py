@@ -89,7 +89,7 @@ def _evaluate_gpt(args: argparse.Namespace, run: RunFolder, config: dict) -> int
                 f"{option_flag(name)} does not apply to {run}, a GPT run on a bundled text"
             )
     state = run.load_checkpoint("gpt")
-    training = GPTTask.build(config).training
+    training = GPTTask.build(config, in_config=True).training
     try:
         training.model.load_state_dict(state["model"])
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:

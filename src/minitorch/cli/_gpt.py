@@ -3,9 +3,10 @@
 A GPT run trains on random windows of a text, one batch per iteration, not on epochs of
 samples. Its default is nanoGPT's CPU recipe for Shakespeare's characters (see
 :data:`~minitorch.cli._config.SETTINGS`): a GPT of 4 layers, 4 heads and 128 features
-over 64 characters of context, its embedding tied to its head and nanoGPT's initialisation;
-batches of 12 windows; AdamW at 1e-3 with betas (0.9, 0.99), weight decay 0.1 on the matrices
-only (nanoGPT's two parameter groups, here two AdamW), 100 iterations of warm-up and a cosine
+over 64 characters of context, its embedding tied to its head, no biases (nanoGPT's train.py;
+``--bias`` for GPT-2's) and nanoGPT's initialisation; batches of 12 windows; AdamW at 1e-3 with
+betas (0.9, 0.99), weight decay 0.1 on the matrices only (nanoGPT's two parameter groups of one
+AdamW), 100 iterations of warm-up and a cosine
 decay to 1e-4 at the last of 2,000 iterations; gradients clipped to a norm of 1.
 
 At iteration 0 (before training, as nanoGPT's loop), every ``eval_interval`` iterations and
@@ -18,7 +19,7 @@ The row of iteration 0 has neither (NaN): no batch has been trained yet.
 
 Exact resumption
 ----------------
-The checkpoint holds the model, both optimizers, minitorch's global generator (dropout), the
+The checkpoint holds the model, the optimizer, minitorch's global generator (dropout), the
 generator the batches are drawn from, the iterations trained, the totals since the last
 evaluation and the metrics so far. The learning rate is a function of the iteration alone.
 A run stopped by Ctrl-C (between two iterations) and resumed draws the very batches an
@@ -36,15 +37,22 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__, generator
+from .. import __version__, generator, get_default_dtype
 from .._generator_state import generator_state, set_generator_state
-from ..training import LMProgress, lm_loss, train_lm
-from ._common import PROG, CLIError
+from .._validation import check_memory
+from ..training import LM_EVALUATION_CHUNK, LMProgress, lm_loss, train_lm
+from ._common import PROG, CLIError, RunMemoryError, lowered_settings
 from ._config import defaults
 from ._options import option_flag
 from ._rules import shown
 from ._run import FORMAT_VERSION, LANGUAGE_MODEL, RUN_FORMAT, RunFolder, metric_columns
-from ._setup import GPTTraining, build_gpt_training, describe_gpt, describe_gpt_optimizer
+from ._setup import (
+    GPTTraining,
+    build_gpt_training,
+    describe_gpt,
+    describe_gpt_optimizer,
+    load_text,
+)
 from ._trainer import Task
 
 
@@ -77,6 +85,7 @@ def new_gpt_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         "block_size": value("block_size"),
         "dropout": value("dropout"),
         "tie_weights": d["tie_weights"],
+        "bias": value("bias"),
         "optimizer": d["optimizer"],
         "optimizer_options": {
             "lr": value("lr"),
@@ -96,6 +105,45 @@ def new_gpt_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         "eval_batches": value("eval_batches"),
         "seed": value("seed"),
     }
+
+
+def check_gpt_memory(config: dict[str, Any], vocab_size: int, in_config: bool = False) -> None:
+    """Refuse (:class:`RunMemoryError`, one line from the command line) a GPT run whose batches
+    or evaluations could never fit in this machine's memory, before anything is allocated.
+
+    Each of the largest arrays a run makes is checked alone (through
+    :func:`~minitorch._validation.check_memory`), naming the settings that make it smaller
+    (options, or config.json's keys if ``in_config``): the fixed evaluation windows (inputs and
+    targets, int64), a training batch's logits and the attention weights every block keeps for
+    the backward, and the logits and attention weights of an evaluation, which puts
+    ``LM_EVALUATION_CHUNK`` batches through the model at once. A run refused here cannot
+    train; one accepted may still run out with all of them together (NumPy's error, then, is
+    one line too). The parameters are checked by the layers.
+    """
+    batch, block = int(config["batch_size"]), int(config["block_size"])
+    heads, layers = int(config["n_head"]), int(config["n_layer"])
+    windows = int(config["eval_batches"])
+    evaluated = min(windows, LM_EVALUATION_CHUNK) * batch  # windows through the model at once
+    dtype = get_default_dtype()
+    chunk = f"({LM_EVALUATION_CHUNK} batches at once)"
+    arrays = [
+        ("the fixed evaluation windows (inputs and targets)", (2, windows, batch, block),
+         np.int64, ("eval_batches", "batch_size")),
+        ("a training batch's logits", (batch, block, vocab_size), dtype,
+         ("batch_size", "block_size")),
+        ("the attention weights every block keeps for a training batch's backward",
+         (layers, batch, heads, block, block), dtype,
+         ("batch_size", "block_size", "n_head", "n_layer")),
+        (f"an evaluation's logits {chunk}", (evaluated, block, vocab_size), dtype,
+         ("batch_size", "block_size")),
+        (f"an evaluation's attention weights {chunk}", (evaluated, heads, block, block), dtype,
+         ("batch_size", "block_size", "n_head")),
+    ]  # fmt: skip
+    try:
+        for what, shape, kind, keys in arrays:
+            check_memory("the GPT run", what, shape, kind, lowered_settings(keys, in_config))
+    except MemoryError as error:
+        raise RunMemoryError(str(error)) from None
 
 
 # ---------------------------------------------------------------------- the task
@@ -119,9 +167,16 @@ class GPTTask(Task):
         return new_gpt_config(args, argv)
 
     @classmethod
-    def build(cls, config: dict[str, Any], download: bool = False) -> GPTTask:
+    def build(
+        cls, config: dict[str, Any], download: bool = False, in_config: bool = False
+    ) -> GPTTask:
+        """The task; ``in_config``: a memory error names config.json's keys, not options."""
         try:
-            return cls(config, build_gpt_training(config))
+            train_set, val_set = data = load_text(config)
+            # A context longer than the text: the windows' own check (in the build) says so.
+            if int(config["block_size"]) < min(len(train_set), len(val_set)):
+                check_gpt_memory(config, train_set.vocab_size, in_config)
+            return cls(config, build_gpt_training(config, data))
         except (ValueError, TypeError) as error:
             raise CLIError(str(error)) from None
 

@@ -88,6 +88,8 @@ class Conv2d(Module):
         check_flag("Conv2d", "bias", bias)
         dtype = _state.parameter_dtype("Conv2d", dtype)
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        lower = "in_channels, out_channels or kernel_size"
+        check_memory(self._name(), "the weights W", shape, dtype, lower)
         self.W = init.kaiming_normal_(np.empty(shape, dtype=dtype))  # fan-in C·kH·kW
         self.b = np.zeros((1, self.out_channels, 1, 1), dtype=dtype) if bias else None
         self.cache = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state
-from .._validation import check_flag, check_size, float_input
+from .._validation import check_flag, check_memory, check_size, float_input
 from . import functional as F
 from . import init
 from .module import Module, accumulate_grad
@@ -57,7 +57,10 @@ class Linear(Module):
         self.output_dim = check_size("Linear", "output_dim", output_dim)
         bias = check_flag("Linear", "bias", bias)
         dtype = _state.parameter_dtype("Linear", dtype)
-        self.W = np.empty((self.input_dim, self.output_dim), dtype=dtype)
+        shape = (self.input_dim, self.output_dim)
+        name = f"Linear({self.input_dim} -> {self.output_dim})"
+        check_memory(name, "the weights W", shape, dtype, "input_dim or output_dim")
+        self.W = np.empty(shape, dtype=dtype)
         self.b = np.empty((1, self.output_dim), dtype=dtype) if bias else None
         self.x = None
         self.dW = None

@@ -25,7 +25,7 @@ import minitorch.nn.functional as F
 from layer_table import RecurrentOutputs
 from minitorch import nn
 from minitorch.testing import gradcheck
-from parity import RTOL, relative_difference, torch, torch_tensor
+from parity import PARITY_LOG, RTOL, relative_difference, torch, torch_tensor
 
 needs_torch = pytest.mark.skipif(torch is None, reason="torch is the parity oracle")
 N, D, H = 3, 4, 5
@@ -68,6 +68,9 @@ def assert_close(case: str, ours: dict, theirs: dict) -> None:
         expected = expected.detach().numpy() if hasattr(expected, "detach") else expected
         assert value is not None and value.shape == expected.shape, (case, key)
         rel = relative_difference(value, expected)
+        if PARITY_LOG:  # MINITORCH_PARITY_LOG=path: one line per comparison, for reports
+            with open(PARITY_LOG, "a") as log:
+                log.write(f"{case} {key} PyTorch {rel:.3e}\n")
         assert rel <= RTOL, f"{case}[{key}]: relative difference {rel:.3e} > {RTOL:g}"
 
 
@@ -132,7 +135,8 @@ def test_sequence_layers_match_torch(kind, layers, bidirectional, bias, states, 
         expected["dh0"] = h0t.grad
         if has_c:
             expected["dc0"] = c0t.grad
-    assert_close(kind, got, expected)
+    case = f"{kind}-L{layers}-bi{bidirectional}-bias{bias}-states{states}-T{T}"
+    assert_close(case, got, expected)
 
 
 CELL_CASES = list(itertools.product(CELLS, (True, False), (True, False), (False, True)))

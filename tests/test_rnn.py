@@ -302,6 +302,11 @@ def test_dropout_between_layers_is_deterministic_in_eval_and_random_in_training(
     assert not np.allclose(a, first)
 
 
+def test_dropout_on_one_layer_warns_as_pytorch():
+    with pytest.warns(UserWarning, match=r"LSTM: dropout option adds dropout after all but last"):
+        nn.LSTM(3, 4, batch_first=True, dropout=0.2)
+
+
 def test_dropout_masks_the_gradient_as_the_forward(float64):
     """In training the masks are part of the function: gradcheck with a fixed seed."""
     layer = nn.GRU(3, 4, 2, batch_first=True, dropout=0.4)

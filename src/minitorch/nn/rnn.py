@@ -7,6 +7,7 @@ directions and hold the parameters under PyTorch's names in minitorch's row-vect
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -153,6 +154,14 @@ class _Recurrent(_Parameters, Module):
             )
         self.batch_first = check_flag(owner, "batch_first", batch_first)
         self.dropout = check_float(owner, "dropout", dropout, 0, 1)
+        if self.dropout and self.num_layers == 1:  # PyTorch's warning, in its words
+            warnings.warn(
+                f"{owner}: dropout option adds dropout after all but last recurrent layer, so "
+                f"non-zero dropout expects num_layers greater than 1, but got dropout="
+                f"{self.dropout} and num_layers=1",
+                UserWarning,
+                stacklevel=3,
+            )
         self.bidirectional = check_flag(owner, "bidirectional", bidirectional)
         self.num_directions = 2 if self.bidirectional else 1
         dtype = _state.parameter_dtype(owner, dtype)

@@ -292,10 +292,10 @@ def test_a_gpt_run_records_its_recipe_metrics_and_checkpoint(gpt_run):
 
     state = minitorch.load(gpt_run / "checkpoint.npz")
     assert state["iter"] == 12 and state["progress"]["steps"] == 0
-    assert set(state["optimizers"]) == {"decay", "no_decay"}
-    decay = state["optimizers"]["decay"]["param_groups"]["0"]
+    assert set(state["optimizers"]) == {"adamw"}  # one AdamW, nanoGPT's two groups
+    decay, no_decay = (state["optimizers"]["adamw"]["param_groups"][g] for g in ("0", "1"))
     assert decay["weight_decay"] == 0.1 and np.asarray(decay["betas"]).tolist() == [0.9, 0.99]
-    assert state["optimizers"]["no_decay"]["param_groups"]["0"]["weight_decay"] == 0.0
+    assert no_decay["weight_decay"] == 0.0
     assert "head.W" not in state["model"]  # tied: the head reads wte.W
 
     from matplotlib import image  # the curves against the iterations: a real picture
@@ -462,7 +462,7 @@ def test_sample_draws_from_minitorchs_generator_as_gpt_generate_does(gpt_run, ca
 
     config = json.loads((gpt_run / "config.json").read_text())
     vocab = TEXT_DATASETS["shakespeare"].source(train=True).vocab
-    model = GPT(65, 16, 1, 2, 16, tie_weights=True)
+    model = GPT(65, 16, 1, 2, 16, tie_weights=True, bias=config["bias"])
     model.load_state_dict(minitorch.load(gpt_run / "checkpoint.npz")["model"])
     minitorch.manual_seed(5)
     ids = model.generate(vocab.encode("KING")[None], 25, temperature=0.5, top_k=10)
@@ -970,14 +970,25 @@ DAMAGED_GPT_CHECKPOINTS = {
         True,
     ),
     "a learning rate off the schedule": (
-        lambda s: s["optimizers"]["decay"]["param_groups"]["0"].update(lr=0.5),
-        "the decay optimizer's lr is 0.5, not the schedule's 0.0001 at iteration 12",
+        lambda s: [g.update(lr=0.5) for g in s["optimizers"]["adamw"]["param_groups"].values()],
+        "the adamw optimizer's lr is 0.5, not the schedule's 0.0001 at iteration 12",
         False,
     ),
+    "groups with two learning rates": (
+        lambda s: s["optimizers"]["adamw"]["param_groups"]["1"].update(lr=0.5),
+        '"optimizers.adamw.param_groups.1.lr" is 0.5 (a number with a fraction), and group '
+        "0's 0.0001 (a number with a fraction): the two groups differ only in weight decay",
+        True,
+    ),
     "weight decay changed": (
-        lambda s: s["optimizers"]["no_decay"]["param_groups"]["0"].update(weight_decay=0.1),
-        "the no_decay optimizer's weight_decay is 0.1",
+        lambda s: s["optimizers"]["adamw"]["param_groups"]["0"].update(weight_decay=0.2),
+        "the adamw optimizer's weight_decay is 0.2",
         False,
+    ),
+    "weight decay on the biases": (
+        lambda s: s["optimizers"]["adamw"]["param_groups"]["1"].update(weight_decay=0.1),
+        '"optimizers.adamw.param_groups.1.weight_decay" must be 0',
+        True,
     ),
 }
 

@@ -48,7 +48,17 @@ from ._rules import (
     failing,
     shown,
 )
-from ._setup import IMAGE_DATASETS, MODELS, OPTIMIZERS, SCHEDULERS, TEXT_DATASETS
+from ._setup import (
+    ABSENT_IN_OLD_RUNS,
+    GPT_OPTIMIZER,
+    IMAGE_DATASETS,
+    MODELS,
+    OLD_GPT_OPTIMIZERS,
+    OPTIMIZERS,
+    SCHEDULERS,
+    TEXT_DATASETS,
+    merged_gpt_optimizers,
+)
 
 RUN_FORMAT = "minitorch-run"
 CHECKPOINT_FORMAT = "minitorch-checkpoint"
@@ -215,6 +225,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("block_size", POSITIVE_INT, MODEL, "gpt: context length, in characters (default: "
             "{gpt})", ("gpt",), 64, "block_size", metavar="N"),
     Setting("tie_weights", Flag(), None, models=("gpt",), default=True, key="tie_weights"),
+    Setting("bias", Flag(), MODEL, "gpt: biases in the Linear layers and LayerNorms, GPT-2's "
+            "layout (default: none, as nanoGPT's train.py)", ("gpt",), False, "bias", flag=True),
     # ------------------------------------------------------------------ optimization
     Setting("optimizer", Choice(tuple(OPTIMIZERS)), OPTIMIZATION,
             f"{', '.join(OPTIMIZERS)} (default: {{mlp}})", EPOCH_MODELS,
@@ -303,17 +315,28 @@ def _rules_under(section: str, model: str, names: Any = None) -> dict[str, Rule 
 
 
 def _config_fields(model: str) -> dict[str, Rule | None]:
-    """The top-level settings of a ``model`` run; ``None`` marks a section checked on its own."""
+    """The top-level settings of a ``model`` run; ``None`` marks a section checked on its own
+    (the settings of :data:`ABSENT_IN_OLD_RUNS` are optional: see :func:`_optional_fields`)."""
     fields: dict[str, Rule | None] = {
         "format": Exactly(RUN_FORMAT),
         "version": Exactly(FORMAT_VERSION),
     }
     for setting in SETTINGS:
         holds, rule = setting.rule_in_config(model)
-        if holds:
+        if holds and setting.key not in ABSENT_IN_OLD_RUNS:
             section, dot, _ = setting.key.partition(".")
             fields.setdefault(section, None if dot else rule)
     return fields
+
+
+def _optional_fields(model: str) -> dict[str, Rule]:
+    """The settings of a ``model`` run that older runs lack (:data:`ABSENT_IN_OLD_RUNS`)."""
+    optional = {}
+    for setting in SETTINGS:
+        holds, rule = setting.rule_in_config(model)
+        if holds and setting.key in ABSENT_IN_OLD_RUNS and rule is not None:
+            optional[setting.key] = rule
+    return optional
 
 
 #: Scheduler name -> the rules of the arguments config.json holds for it (the options'
@@ -383,7 +406,7 @@ CHECKPOINT_FIELDS: dict[str, Rule | None] = {
 CHECKPOINT_OPTIONAL: dict[str, Rule] = {"scheduler": Table("numbers and lists")}
 RANDOM_RULES: dict[str, Rule] = {"shuffle": JSONText(), "global": JSONText()}
 
-#: A GPT run's checkpoint: iterations instead of epochs, AdamW's two parameter groups.
+#: A GPT run's checkpoint: iterations instead of epochs, one AdamW with two parameter groups.
 GPT_CHECKPOINT_FIELDS: dict[str, Rule | None] = {
     "format": Exactly(CHECKPOINT_FORMAT),
     "version": Exactly(FORMAT_VERSION),
@@ -400,8 +423,6 @@ GPT_PROGRESS_RULES: dict[str, Rule] = {
     "seconds": NON_NEGATIVE_NUMBER,
 }
 GPT_RANDOM_RULES: dict[str, Rule] = {"batches": JSONText(), "global": JSONText()}
-#: The two AdamW of a GPT run: matrices (weight decay) and the rest (none), as nanoGPT's groups.
-GPT_OPTIMIZERS = ("decay", "no_decay")
 
 
 def check_config(config: Any, file: str) -> dict[str, Any]:
@@ -433,7 +454,7 @@ def check_config(config: Any, file: str) -> dict[str, Any]:
             if key in config and key != "model":
                 fail(f'"{key}" is a setting of a {kind} run, and this is an mlp run')
     else:
-        optional = dict(CONFIG_FACTS)
+        optional = {**CONFIG_FACTS, **_optional_fields(model)}
     if model == "cnn" and config.get("dataset") in DATASETS.keys() - set(IMAGE_DATASETS):
         fail(
             f'"dataset" must be an image data set for the cnn model ('
@@ -514,11 +535,56 @@ def _check_optimizer(optimizer: dict, where: str, fail: Callable[[str], NoReturn
                 )
 
 
+def _check_groups(optimizer: dict, where: str, count: int, fail: Callable[[str], NoReturn]) -> None:
+    """A saved optimizer's ``count`` parameter groups "0", "1", ... of whole-number ``params``,
+    and its ``state`` keyed by parameter positions."""
+    groups = optimizer.get("param_groups")
+    names = [str(number) for number in range(count)]
+    if not (isinstance(groups, dict) and sorted(groups) == names
+            and all(isinstance(group, dict) for group in groups.values())):  # fmt: skip
+        wanted = " and ".join(f'"{name}"' for name in names)
+        fail(f'"{where}.param_groups" must hold the parameter groups {wanted}, got {shown(groups)}')
+    for number, group in groups.items():
+        params = np.asarray(group.get("params", []))
+        if params.size and params.dtype.kind not in "iu":
+            fail(
+                f'"{where}.param_groups.{number}.params" must be parameter positions (whole '
+                f"numbers), got {shown(group.get('params'))}"
+            )
+    for key in optimizer.get("state", {}):
+        if not str(key).isdigit():
+            fail(f'"{where}.state" must be keyed by parameter positions ("0", "1", ...), got {key}')
+
+
+def _check_gpt_groups(optimizer: dict, fail: Callable[[str], NoReturn]) -> None:
+    """nanoGPT's two groups differ only in weight decay: group 1 (biases and LayerNorm
+    parameters) has none, and every other hyperparameter of group 0 (which resume checks
+    against config.json)."""
+    first, second = optimizer["param_groups"]["0"], optimizer["param_groups"]["1"]
+    where = f'"optimizers.{GPT_OPTIMIZER}.param_groups.1'
+    decay = second.get("weight_decay")
+    if not (isinstance(decay, (int, float, np.number)) and decay == 0):
+        fail(
+            f'{where}.weight_decay" must be 0: the group of biases and LayerNorm parameters has '
+            f"no weight decay, got {shown(decay)}"
+        )
+    for key, value in first.items():
+        if key not in ("params", "weight_decay") and not np.array_equal(
+            np.asarray(value), np.asarray(second.get(key))
+        ):
+            fail(
+                f'{where}.{key}" is {shown(second.get(key))}, and group 0\'s {shown(value)}: '
+                "the two groups differ only in weight decay"
+            )
+
+
 def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any]:
     """Check that a loaded checkpoint holds what ``minitorch train`` saves, with the right types.
 
     ``model`` is the run's model (its config.json says which): a GPT run's checkpoint counts
-    iterations and holds two optimizers; an MLP's or a CNN's counts epochs.
+    iterations and holds one AdamW with nanoGPT's two parameter groups (a run made before
+    parameter groups holds two AdamW, returned merged as the one's: see
+    :func:`~._setup.merged_gpt_optimizers`); an MLP's or a CNN's counts epochs.
     """
     if not isinstance(state, dict) or not Exactly(CHECKPOINT_FORMAT).accepts(state.get("format")):
         raise SettingsError(
@@ -535,12 +601,19 @@ def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any
         check_section(state, "", GPT_CHECKPOINT_FIELDS, fail)
         check_section(state["progress"], "progress", GPT_PROGRESS_RULES, fail)
         check_section(state["random"], "random", GPT_RANDOM_RULES, fail)
+        optimizers = state["optimizers"]
+        old = isinstance(optimizers, dict) and set(optimizers) == set(OLD_GPT_OPTIMIZERS)
+        names = OLD_GPT_OPTIMIZERS if old else (GPT_OPTIMIZER,)
         optimizer_rules: dict[str, Rule | None] = {
-            name: Table("values and dicts", dicts_inside=True) for name in GPT_OPTIMIZERS
+            name: Table("values and dicts", dicts_inside=True) for name in names
         }
-        check_section(state["optimizers"], "optimizers", optimizer_rules, fail)
-        for name in GPT_OPTIMIZERS:
-            _check_optimizer(state["optimizers"][name], f"optimizers.{name}", fail)
+        check_section(optimizers, "optimizers", optimizer_rules, fail)
+        for name in names:
+            _check_optimizer(optimizers[name], f"optimizers.{name}", fail)
+            _check_groups(optimizers[name], f"optimizers.{name}", 1 if old else 2, fail)
+        if old:  # a run made before parameter groups: its two AdamW as the one's two groups
+            state = {**state, "optimizers": merged_gpt_optimizers(optimizers)}
+        _check_gpt_groups(state["optimizers"][GPT_OPTIMIZER], fail)
         for key, column in state["history"].items():
             numbers = isinstance(column, (int, float)) or (
                 isinstance(column, np.ndarray) and column.dtype.kind in "fiu" and column.ndim <= 1

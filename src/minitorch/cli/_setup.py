@@ -58,6 +58,18 @@ def models_for(dataset: str) -> tuple[str, ...]:
 #: sets read from files: their inputs are standardised as MNIST5k's are.
 IMAGE_STATISTICS = {"mnist": (0.1307, 0.3081), "fashion-mnist": (0.2860, 0.3530)}
 
+#: Settings that the runs made before them lack -> what such a run trained with. A GPT run
+#: made before ``bias`` had biases (GPT-2's layout); new runs take nanoGPT's train.py default,
+#: none.
+ABSENT_IN_OLD_RUNS: dict[str, Any] = {"bias": True}
+
+
+def config_value(config: dict[str, Any], key: str) -> Any:
+    """The value of a setting of :data:`ABSENT_IN_OLD_RUNS`: ``config``'s, or, in a run made
+    before the setting, what that run trained with."""
+    return config.get(key, ABSENT_IN_OLD_RUNS[key])
+
+
 #: Optimizer name -> (class, the defaults the trainer uses for the options it exposes).
 #: SGD gets momentum 0.9 and a larger step than its library default (0.01), which trains the
 #: bundled data sets in few epochs; the others keep PyTorch's defaults.
@@ -278,9 +290,12 @@ def describe_optimizer(config: dict[str, Any]) -> str:
 class GPTTraining:
     """Everything a GPT run trains with, built by :func:`build_gpt_training`.
 
-    ``optimizers`` are nanoGPT's two AdamW parameter groups, as two optimizers: the matrices
-    (embeddings and Linear weights) with weight decay, the biases and LayerNorm parameters
-    without (:func:`minitorch.optim.weight_decay_groups`). Batches are drawn from
+    ``optimizers`` holds one AdamW (``"adamw"``) with nanoGPT's two parameter groups, as its
+    ``configure_optimizers`` makes them: group 0 the matrices (embeddings and Linear weights)
+    with weight decay, group 1 the biases and LayerNorm parameters without
+    (:func:`minitorch.optim.weight_decay_groups`). (Runs made before parameter groups saved
+    two AdamW, one per group; the numbers are the same, bit for bit, and their checkpoints
+    are read as the one AdamW's: :func:`merged_gpt_optimizers`.) Batches are drawn from
     ``batch_generator``, a stream of its own, so that they do not depend on what dropout draws
     from the global generator.
     """
@@ -314,6 +329,31 @@ class GPTTraining:
         return lr_at
 
 
+#: The name of a GPT run's optimizer in its checkpoint: one AdamW with nanoGPT's two groups.
+GPT_OPTIMIZER = "adamw"
+#: The two AdamW of a GPT run made before parameter groups, one per group, in group order.
+OLD_GPT_OPTIMIZERS = ("decay", "no_decay")
+
+
+def merged_gpt_optimizers(old: dict[str, Any]) -> dict[str, Any]:
+    """The state dicts of the two AdamW of a run made before parameter groups (``decay``,
+    ``no_decay``: one group each, parameters counted from 0 in both) as the one AdamW's with
+    two groups: ``no_decay``'s group becomes group 1 and its parameter positions (in
+    ``params`` and ``state``) follow ``decay``'s. Both were checked to be optimizer state
+    dicts of one group whose ``params`` are whole numbers (``ValueError`` otherwise)."""
+    decay, no_decay = (old[name] for name in OLD_GPT_OPTIMIZERS)
+    first = dict(decay["param_groups"]["0"])
+    second = dict(no_decay["param_groups"]["0"])
+    shift = int(np.asarray(first["params"]).size)
+    second["params"] = [shift + int(i) for i in np.atleast_1d(np.asarray(second["params"]))]
+    state = dict(decay.get("state", {}))
+    state.update({str(shift + int(key)): value for key, value in no_decay.get("state", {}).items()})
+    merged = {"optimizer": decay["optimizer"], "param_groups": {"0": first, "1": second}}
+    if state:
+        merged["state"] = state
+    return {GPT_OPTIMIZER: merged}
+
+
 def load_text(config: dict[str, Any]) -> tuple[Any, Any]:
     """The training and validation splits of the text a GPT configuration names."""
     return text_split(config, train=True), text_split(config, train=False)
@@ -345,11 +385,12 @@ def gpt_from_config(config: dict[str, Any], vocab_size: int):
         n_embd=int(config["n_embd"]),
         dropout=float(config["dropout"]),
         tie_weights=bool(config["tie_weights"]),
+        bias=bool(config_value(config, "bias")),  # a run made before the setting had biases
     )
 
 
 def build_gpt_training(config: dict[str, Any], data: tuple[Any, Any] | None = None) -> GPTTraining:
-    """Build the text, the GPT, its two AdamW and the evaluation windows ``config`` describes.
+    """Build the text, the GPT, its AdamW and the evaluation windows ``config`` describes.
 
     The weights come from minitorch's global generator seeded with ``config["seed"]`` (the
     GPT class applies nanoGPT's initialisation); the batches from a generator of their own
@@ -363,12 +404,11 @@ def build_gpt_training(config: dict[str, Any], data: tuple[Any, Any] | None = No
     options = config["optimizer_options"]
     betas = tuple(float(beta) for beta in options["betas"])
     decay, no_decay = weight_decay_groups(model)
-    optimizers = {
-        "decay": optim.AdamW(
-            decay, lr=float(options["lr"]), betas=betas, weight_decay=float(options["weight_decay"])
-        ),
-        "no_decay": optim.AdamW(no_decay, lr=float(options["lr"]), betas=betas, weight_decay=0.0),
-    }
+    groups = [
+        {"params": [decay], "weight_decay": float(options["weight_decay"])},
+        {"params": [no_decay], "weight_decay": 0.0},
+    ]
+    optimizers = {GPT_OPTIMIZER: optim.AdamW(groups, lr=float(options["lr"]), betas=betas)}
     return GPTTraining(
         train_set=train_set,
         val_set=val_set,
@@ -389,6 +429,7 @@ def describe_gpt(config: dict[str, Any], training: GPTTraining) -> str:
         f"GPT {count(config['n_layer'], 'layer')}, {count(config['n_head'], 'head')}, "
         f"{count(config['n_embd'], 'feature')}, context {config['block_size']}",
         "tied embedding and head" if config["tie_weights"] else "separate head",
+        "biases" if config_value(config, "bias") else "no biases",
     ]
     if config["dropout"]:
         parts.append(f"dropout {config['dropout']:g}")

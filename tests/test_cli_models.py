@@ -410,7 +410,8 @@ def test_a_real_ctrl_c_stops_a_gpt_run_that_then_resumes_exactly(tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        while not (run / "checkpoint.npz").exists():
+        # Training has begun once the row of iteration 0 (before training) is written.
+        while not (run / "metrics.csv").is_file() or not read_metrics(run):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the trainer did not start"
             time.sleep(0.01)

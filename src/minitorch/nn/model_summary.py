@@ -75,10 +75,10 @@ def summary(model: Module, input_shape: tuple[int, ...], verbose: bool = True) -
     Embedding): a Sequential (nested ones too) is walked layer by layer, so each row has its
     output shape; any other module is run whole, and its children are listed with their
     parameter counts; the totals count trainable and frozen (``requires_grad_(False)``)
-    parameters apart, as torchinfo does. The model is put in eval mode for the pass (no dropout) and its mode is
-    restored. Prints the table (in a script too, as Keras' and torchinfo's ``summary``) unless
-    ``verbose=False``, and returns it as a :class:`ModelSummary` (``str(table)`` is the table;
-    its rows and totals are attributes).
+    parameters apart, as torchinfo does. The model is put in eval mode for the pass (no
+    dropout) and its mode is restored. Prints the table (in a script too, as Keras' and
+    torchinfo's ``summary``) unless ``verbose=False``, and returns it as a
+    :class:`ModelSummary` (``str(table)`` is the table; its rows and totals are attributes).
     """
     input_shape = tuple(int(n) for n in input_shape)
     params = model.parameters()

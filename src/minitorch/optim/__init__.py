@@ -19,6 +19,9 @@ Parameter groups, as in PyTorch (a group's ``"params"`` is a Module, a list of M
     optimizer = optim.AdamW([{"params": decay, "weight_decay": 0.1},
                              {"params": no_decay, "weight_decay": 0.0}], lr=6e-4)
     optimizer.param_groups[0]["lr"] = 3e-4
+
+Freezing is the layers' (``model.encoder.requires_grad_(False)``, before or after the optimizer
+is built): every optimizer skips a frozen parameter as PyTorch's skip a ``None`` gradient.
 """
 
 from . import lr_scheduler

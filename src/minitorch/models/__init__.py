@@ -1,8 +1,10 @@
 """Ready-made models built from :mod:`minitorch.nn`: ``from minitorch.models import GPT``."""
 
+from .char_rnn import CHAR_RNN_RECIPE, CharRNN, CharRNNRecipe
 from .cnn import build_cnn, cnn_layout
 from .gpt import GPT
 from .mlp import ACTIVATIONS, build_mlp
 
 __all__ = ["GPT"]
+__all__ += ["CHAR_RNN_RECIPE", "CharRNN", "CharRNNRecipe"]
 __all__ += ["ACTIVATIONS", "build_cnn", "build_mlp", "cnn_layout"]

@@ -29,6 +29,10 @@ Character-level text for language models (:mod:`~minitorch.datasets.text`, not i
 :data:`DATASETS`: a language model trains on random windows, not on samples):
 :class:`TinyShakespeare` (bundled, split 90/10 as nanoGPT), :class:`CharDataset` for any text,
 :class:`CharVocab` (encode / decode), with nanoGPT's ``get_batch`` windows.
+
+Long-range sequence tasks for recurrent networks (:mod:`~minitorch.datasets.sequences`):
+:func:`make_adding_problem` (sum two marked numbers of T) and :func:`make_copy_task`
+(remember the first symbol for T steps).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from .base import CLASSIFICATION, REGRESSION, SupervisedDataset
 from .images import Digits, MNIST5k
 from .mnist import MNIST, FashionMNIST
 from .registry import DATASETS, DatasetInfo, get_dataset
+from .sequences import make_adding_problem, make_copy_task
 from .synthetic import make_blobs, make_circles, make_moons, make_sine, make_spiral, make_xor
 from .text import CharDataset, CharVocab, TinyShakespeare
 
@@ -60,8 +65,10 @@ __all__ = [
     "get_dataset",
     "load_digits",
     "load_mnist5k",
+    "make_adding_problem",
     "make_blobs",
     "make_circles",
+    "make_copy_task",
     "make_moons",
     "make_sine",
     "make_spiral",

@@ -73,7 +73,7 @@ import numpy as np
 
 import minitorch
 from minitorch import nn
-from minitorch.models import GPT
+from minitorch.models import GPT, CharRNN
 from parity import torch, torch_tensor
 
 #: One input of a forward: a shape (random float input) or an array (used as is).
@@ -986,6 +986,18 @@ ROWS: list[LayerRow] = [
         id="gpt_no_bias",  # nanoGPT's bias=False; parity: tests/test_nanogpt.py
         make=lambda: GPT(7, 4, 2, 2, 4, tie_weights=True, bias=False),
         inputs=(np.array([[1, 3, 1, 6], [0, 2, 5, 5]]),),
+        gradcheck_tol=(1e-6, 1e-5),
+    ),
+    LayerRow(
+        id="char_rnn_lstm",  # parity: tests/test_char_rnn.py compares it with a torch copy
+        make=lambda: CharRNN(7, 4, 5, 2, cell="lstm"),
+        inputs=(np.array([[1, 3, 1, 6], [0, 2, 5, 5]]),),
+        gradcheck_tol=(1e-6, 1e-5),
+    ),
+    LayerRow(
+        id="char_rnn_gru",
+        make=lambda: CharRNN(7, 3, 4, 1, cell="gru"),
+        inputs=(np.array([[4, 3, 0], [1, 2, 2]]),),
         gradcheck_tol=(1e-6, 1e-5),
     ),
     attention("mha_causal", causal=True),

@@ -137,7 +137,7 @@ def gpt_run(tmp_path_factory):
 
 def _nan_checkpoint(run):
     state = minitorch.load(run / "checkpoint.npz")
-    state["model"]["ln_f.beta"][0] = np.nan
+    state["model"]["ln_f.gamma"][0] = np.nan
     minitorch.save(state, run / "checkpoint.npz")
 
 

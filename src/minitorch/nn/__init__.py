@@ -18,9 +18,11 @@ from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
+from .conv_transpose import ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
-from .flatten import Flatten
+from .flatten import Flatten, Unflatten
+from .groupnorm import GroupNorm
 from .linear import Identity, Linear, TiedLinear
 from .loss import (
     BCELoss,
@@ -38,6 +40,7 @@ from .normalization import LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .transformer import Residual, TransformerBlock
+from .upsampling import Upsample
 
 __all__ = [
     "ELU",
@@ -53,12 +56,14 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "Conv2d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
     "Embedding",
     "Flatten",
     "GRUCell",
+    "GroupNorm",
     "HuberLoss",
     "Identity",
     "L1Loss",
@@ -87,6 +92,8 @@ __all__ = [
     "Tanh",
     "TiedLinear",
     "TransformerBlock",
+    "Unflatten",
+    "Upsample",
     "accumulate_grad",
     "functional",
     "init",

@@ -1,6 +1,9 @@
-"""Flatten: reshape (N, C, H, W) images into (N, C·H·W) rows for a Linear layer."""
+"""Flatten: reshape (N, C, H, W) images into (N, C·H·W) rows for a Linear layer; Unflatten:
+back."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -47,3 +50,58 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``unflattened_size``, as ``torch.nn.Unflatten``.
+
+    forward:  (N, C·H·W) -> (N, C, H, W)     with Unflatten(1, (C, H, W)); a view when
+                                               the input is contiguous
+    backward: grad_output reshaped back to the input's shape
+
+    One size may be −1 (inferred). The code: ``F.unflatten_forward`` / ``F.unflatten_backward``
+    (``nn/functional/flatten.py``).
+    """
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...]) -> None:
+        super().__init__()
+        self.dim = check_int("Unflatten", "dim", dim)
+        if not isinstance(unflattened_size, (tuple, list)) or not unflattened_size:
+            raise TypeError(
+                "Unflatten: unflattened_size must be a tuple of ints, e.g. (C, H, W), got "
+                f"{unflattened_size!r}"
+            )
+        sizes = tuple(check_int("Unflatten", "unflattened_size", n, -1) for n in unflattened_size)
+        if 0 in sizes or sizes.count(-1) > 1:
+            raise ValueError(
+                "Unflatten: unflattened_size must hold positive sizes (and at most one -1, "
+                f"inferred), got {tuple(unflattened_size)}"
+            )
+        self.unflattened_size = sizes
+        self.cache: F.UnflattenCache | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = float_input(x, "Unflatten")
+        name = f"Unflatten(dim={self.dim}, unflattened_size={self.unflattened_size})"
+        if not -x.ndim <= self.dim < x.ndim:
+            raise IndexError(
+                f"{name} cannot unflatten an input of shape {x.shape}: it has no dimension "
+                f"{self.dim} (its dimensions are {-x.ndim} to {x.ndim - 1})"
+            )
+        length = x.shape[self.dim]
+        known = math.prod(n for n in self.unflattened_size if n != -1)
+        fits = length % known == 0 if -1 in self.unflattened_size else length == known
+        if not fits:
+            raise ValueError(
+                f"{name}: the sizes {self.unflattened_size} do not multiply up to the size of "
+                f"dimension {self.dim} ({length}) of the input of shape {x.shape}"
+            )
+        y, self.cache = F.unflatten_forward(x, self.dim, self.unflattened_size)
+        return y
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
+        G, input_grad = self._begin_backward(grad_output)
+        return F.unflatten_backward(G, self.cache) if input_grad else None
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -19,7 +19,18 @@ from .attention import (
     split_heads,
 )
 from .batchnorm import BatchNormCache, batch_norm_backward, batch_norm_forward
-from .conv import Conv2dCache, col2im, conv2d, conv2d_backward, conv2d_forward, im2col
+from .conv import (
+    Conv2dCache,
+    ConvTranspose2dCache,
+    col2im,
+    conv2d,
+    conv2d_backward,
+    conv2d_forward,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+    conv_transpose2d_forward,
+    im2col,
+)
 from .dropout import (
     DropoutCache,
     dropout2d_backward,
@@ -28,7 +39,16 @@ from .dropout import (
     dropout_forward,
 )
 from .embedding import EmbeddingCache, embedding_backward, embedding_forward
-from .flatten import FlattenCache, flatten, flatten_backward, flatten_forward
+from .flatten import (
+    FlattenCache,
+    UnflattenCache,
+    flatten,
+    flatten_backward,
+    flatten_forward,
+    unflatten_backward,
+    unflatten_forward,
+)
+from .groupnorm import GroupNormCache, group_norm_backward, group_norm_forward
 from .linear import LinearCache, linear_backward, linear_forward
 from .loss import *  # noqa: F403
 from .loss import __all__ as _loss_all
@@ -68,6 +88,13 @@ from .rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
+from .upsampling import (
+    UpsampleCache,
+    interpolate,
+    upsample2d_backward,
+    upsample_bilinear2d_forward,
+    upsample_nearest2d_forward,
+)
 
 __all__ = [
     *_activation_all,
@@ -77,11 +104,13 @@ __all__ = [
     "AvgPool2dCache",
     "BatchNormCache",
     "Conv2dCache",
+    "ConvTranspose2dCache",
     "DropoutCache",
     "EmbeddingCache",
     "FlattenCache",
     "GRUCache",
     "GRUStepCache",
+    "GroupNormCache",
     "LSTMCache",
     "LSTMStepCache",
     "LayerNormCache",
@@ -89,6 +118,8 @@ __all__ = [
     "MaxPool2dCache",
     "RNNCache",
     "RNNStepCache",
+    "UnflattenCache",
+    "UpsampleCache",
     "adaptive_avg_pool2d_backward",
     "adaptive_avg_pool2d_forward",
     "adaptive_pool_matrix",
@@ -105,6 +136,9 @@ __all__ = [
     "conv2d",
     "conv2d_backward",
     "conv2d_forward",
+    "conv_transpose2d",
+    "conv_transpose2d_backward",
+    "conv_transpose2d_forward",
     "dropout2d_backward",
     "dropout2d_forward",
     "dropout_backward",
@@ -114,11 +148,14 @@ __all__ = [
     "flatten",
     "flatten_backward",
     "flatten_forward",
+    "group_norm_backward",
+    "group_norm_forward",
     "gru_backward",
     "gru_forward",
     "gru_step_backward",
     "gru_step_forward",
     "im2col",
+    "interpolate",
     "layer_norm_backward",
     "layer_norm_forward",
     "linear_backward",
@@ -137,4 +174,9 @@ __all__ = [
     "rnn_step_backward",
     "rnn_step_forward",
     "split_heads",
+    "unflatten_backward",
+    "unflatten_forward",
+    "upsample2d_backward",
+    "upsample_bilinear2d_forward",
+    "upsample_nearest2d_forward",
 ]

@@ -337,3 +337,175 @@ def conv2d_backward(
         dcols = W.reshape(f, -1).T @ G_col  # (C·kH·kW, Ho·Wo·N)
         dx = col2im(dcols, cache.x_shape, W.shape[2:], cache.stride, cache.padding, cache.dilation)
     return dx, dW, db
+
+
+# ---------------------------------------------------------------------- transposed convolution
+class ConvTranspose2dCache(NamedTuple):
+    """What the backward of a transposed convolution needs from its forward."""
+
+    x_shape: tuple[int, ...]  # (N, C, H, W)
+    x_cols: np.ndarray  # (groups, C/groups, H'·W'·N): x batch-last, see transposed_input_columns
+    W: np.ndarray  # (C, F/groups, kH, kW)
+    b: np.ndarray | None  # (1, F, 1, 1), or None without a bias
+    stride: Pair
+    padding: Pair
+    dilation: Pair
+    groups: int
+    grid: Pair  # (H', W'): what a convolution maps the output to, (H, W) but for output_padding
+
+
+def conv_transpose_output_size(
+    size: Pair,
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    output_padding: Pair = (0, 0),
+    dilation: Pair = (1, 1),
+) -> Pair:
+    """``(Ho, Wo)`` of a transposed convolution, the sizes a convolution maps back to ``size``.
+
+    Ho = (H − 1)·stride − 2·pad + dil·(kH − 1) + output_padding + 1, and likewise for the width.
+    A convolution with stride s maps s sizes to the same H; ``output_padding`` (< stride, or
+    < dilation) picks which.
+    """
+    return tuple(  # type: ignore[return-value]
+        (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for n, k, s, p, op, d in zip(
+            size, kernel_size, stride, padding, output_padding, dilation, strict=True
+        )
+    )
+
+
+def check_output_padding(owner: str, output_padding: Pair, stride: Pair, dilation: Pair) -> None:
+    """PyTorch's rule: each output_padding smaller than its stride or its dilation."""
+    for op, s, d in zip(output_padding, stride, dilation, strict=True):
+        if not (op < s or op < d):
+            raise ValueError(
+                f"{owner}: output_padding must be smaller than either stride or dilation, got "
+                f"output_padding={output_padding}, stride={stride}, dilation={dilation}; it "
+                "only chooses among the stride sizes that a convolution maps to the same size"
+            )
+
+
+def transposed_input_columns(x: np.ndarray, groups: int, grid: Pair) -> np.ndarray:
+    """x (N, C, H, W) as the columns (groups, C/groups, H'·W'·N) a transposed convolution
+    multiplies: batch last, as im2col lays out a convolution's output pixels, one copy.
+
+    ``grid`` (H', W') is the size the convolution of the output maps to, which is (H, W) but
+    when output_padding ≥ stride (allowed when it is < dilation): then the output has rows no
+    input pixel reaches, and x is extended with zeros to H'·W' so the shapes meet.
+    """
+    n, c, h, w = x.shape
+    columns = np.zeros((c, *grid, n), dtype=x.dtype)
+    columns[:, :h, :w, :] = x.transpose(1, 2, 3, 0)
+    return columns.reshape(groups, c // groups, -1)
+
+
+def conv_transpose2d_forward(
+    x: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: int | Pair = 1,
+    padding: int | Pair = 0,
+    output_padding: int | Pair = 0,
+    groups: int = 1,
+    dilation: int | Pair = 1,
+) -> tuple[np.ndarray, ConvTranspose2dCache]:
+    """y = Wᵀ ⋆ x + b: the adjoint of a convolution, col2im of one matrix product.
+
+    A convolution y = conv2d(x, W) computes cols = im2col(x) and Y = W_col @ cols; its input
+    gradient is col2im(W_colᵀ @ G_col). A transposed convolution *is* that input gradient,
+    applied to x (PyTorch's torch.nn.ConvTranspose2d, argument order of its functional)::
+
+        X     = x as (C, H·W·N)                          one column per input pixel
+        cols  = W_colᵀ @ X,  W_col = W as (C, F·kH·kW)   (F·kH·kW, H·W·N)
+        y     = col2im(cols) as (N, F, Ho, Wo), plus b   (N, F, Ho, Wo)
+
+    Each input pixel scatters its kernel-sized patch W[c] · x[n, c, r, s] onto the output,
+    stride pixels apart, and overlapping patches add up. For every W, stride, padding and
+    dilation, ⟨conv2d(u, W), v⟩ = ⟨u, conv_transpose2d(v, W)⟩ (tests/test_conv_transpose.py).
+
+    Shapes: x (N, C, H, W), W (C, F/groups, kH, kW) (PyTorch's layout: in_channels first),
+    b (1, F, 1, 1) (or any shape of F elements); Ho = (H − 1)·sH − 2·padH + dH·(kH − 1) +
+    output_padding + 1 (:func:`conv_transpose_output_size`). With ``groups`` = g the C input
+    channels and the F outputs are cut into g blocks and block j of the output sees only
+    block j of the input: the product above is g products, one per block.
+    Returns ``(y, ConvTranspose2dCache(...))``.
+    """
+    owner = "conv_transpose2d_forward"
+    stride, padding = pair(owner, "stride", stride, 1), pair(owner, "padding", padding, 0)
+    dilation = pair(owner, "dilation", dilation, 1)
+    output_padding = pair(owner, "output_padding", output_padding, 0)
+    groups = check_int(owner, "groups", groups, 1)
+    if x.ndim != 4 or W.ndim != 4 or x.shape[1] != W.shape[0] or x.shape[1] % groups:
+        raise ValueError(
+            f"{owner}: x must be (N, C, H, W) and W (C, F/groups, kH, kW) with the same C, "
+            f"divisible by groups={groups}, got x {x.shape} and W {W.shape}"
+        )
+    check_output_padding(owner, output_padding, stride, dilation)
+    n, c, h, w = x.shape
+    _, f_group, kh, kw = W.shape
+    f = f_group * groups
+    size = conv_transpose_output_size((h, w), (kh, kw), stride, padding, output_padding, dilation)
+    if min(size) < 1:
+        raise ValueError(
+            f"{owner}: the output would have size {size} for input {x.shape}: lower padding"
+        )
+    grid = conv_output_size(size, (kh, kw), stride, padding, dilation)
+    X = transposed_input_columns(x, groups, grid)  # (g, C/g, H'·W'·N)
+    W_col = W.reshape(groups, c // groups, f_group * kh * kw)  # (g, C/g, F/g·kH·kW)
+    cols = (W_col.transpose(0, 2, 1) @ X).reshape(f * kh * kw, -1)  # W_colᵀ @ X, per group
+    y = col2im(cols, (n, f, *size), (kh, kw), stride, padding, dilation)
+    if b is not None:
+        y += b.reshape(1, f, 1, 1)
+    return y, ConvTranspose2dCache(x.shape, X, W, b, stride, padding, dilation, groups, grid)
+
+
+def conv_transpose2d(
+    x: np.ndarray,
+    W: np.ndarray,
+    b: np.ndarray | None = None,
+    stride: int | Pair = 1,
+    padding: int | Pair = 0,
+    output_padding: int | Pair = 0,
+    groups: int = 1,
+    dilation: int | Pair = 1,
+) -> np.ndarray:
+    """A transposed 2-D convolution, as ``torch.nn.functional.conv_transpose2d`` (forward only).
+
+    x (N, C, H, W); W (C, F/groups, kH, kW), the layout of PyTorch's weight and of
+    ``ConvTranspose2d.W``; b of F elements, or None.
+    """
+    return conv_transpose2d_forward(x, W, b, stride, padding, output_padding, groups, dilation)[0]
+
+
+def conv_transpose2d_backward(
+    grad_output: np.ndarray, cache: ConvTranspose2dCache, input_grad: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """Gradients of y = col2im(W_colᵀ @ X) + b given G = dL/dy of shape (N, F, Ho, Wo).
+
+    The adjoint of col2im is im2col, so the backward runs a convolution forward::
+
+        cols  = im2col(G)                                (F·kH·kW, H·W·N)
+        dW    = X @ colsᵀ, reshaped like W               (C, F/groups, kH, kW)
+        db    = Σ_{n,r,s} G, shaped like b               (1, F, 1, 1)   (``None`` without bias)
+        dx    = W_col @ cols as (N, C, H, W)             = conv2d(G, W): Conv2d's forward,
+                                                           (``None`` unless ``input_grad``)
+
+    (per group with ``groups`` > 1: block j of W, X and cols).
+    """
+    W, b, X, groups = cache.W, cache.b, cache.x_cols, cache.groups
+    n, c, h, w = cache.x_shape
+    f = grad_output.shape[1]
+    cols = im2col(grad_output, W.shape[2:], cache.stride, cache.padding, cache.dilation)
+    cols = cols.reshape(groups, f // groups * W.shape[2] * W.shape[3], -1)  # (g, F/g·kH·kW, P)
+    # dW = X @ colsᵀ, computed as (cols @ Xᵀ)ᵀ: BLAS runs the long-by-thin product faster (see
+    # _fast.matmul_t); copied to C order, the small (C, F/g·kH·kW) result.
+    dW = np.ascontiguousarray((cols @ X.transpose(0, 2, 1)).transpose(0, 2, 1)).reshape(W.shape)
+    db = None if b is None else np.einsum("nfrs->f", grad_output).reshape(b.shape)
+    dx = None
+    if input_grad:
+        W_col = W.reshape(groups, c // groups, -1)
+        dX = (W_col @ cols).reshape(c, *cache.grid, n)  # (C, H', W', N)
+        dx = np.ascontiguousarray(dX[:, :h, :w, :].transpose(3, 0, 1, 2))
+    return dx, dW, db

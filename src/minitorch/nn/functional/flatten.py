@@ -38,3 +38,26 @@ def flatten(x: np.ndarray, start_dim: int = 0, end_dim: int = -1) -> np.ndarray:
     batch, as ``nn.Flatten()`` does). ``torch.nn.functional`` has no flatten; this is it.
     """
     return flatten_forward(x, start_dim, end_dim)[0]
+
+
+class UnflattenCache(NamedTuple):
+    """What the backward of an unflatten needs from its forward."""
+
+    x_shape: tuple[int, ...]  # the input's shape, to reshape the gradient back to
+
+
+def unflatten_forward(
+    x: np.ndarray, dim: int, sizes: tuple[int, ...]
+) -> tuple[np.ndarray, UnflattenCache]:
+    """y = x with dimension ``dim`` split into ``sizes``: (N, C·H·W) -> (N, C, H, W).
+
+    The inverse of flatten; ``sizes`` multiply to ``x.shape[dim]`` (one of them may be −1, the
+    rest inferred). A view, no copy, when x is contiguous. Returns ``(y, UnflattenCache(x.shape))``.
+    """
+    dim = dim % x.ndim
+    return x.reshape(*x.shape[:dim], *sizes, *x.shape[dim + 1 :]), UnflattenCache(x.shape)
+
+
+def unflatten_backward(grad_output: np.ndarray, cache: UnflattenCache) -> np.ndarray:
+    """dx = G reshaped back to the input's shape: unflattening moves no number."""
+    return grad_output.reshape(cache.x_shape)

@@ -579,6 +579,87 @@ MAX_POOL_TIES = _max_pool_ties()  # ties go to the first maximum (row-major), as
 CONV_NAME = r"Conv2d\(3 -> 4, kernel_size=\(3, 3\)\)"
 
 
+# The generative models' layers: ConvTranspose2d, Upsample, GroupNorm, Unflatten
+# (tests/test_conv_transpose.py holds the adjoint relation, output_size and the speed check).
+def conv_transpose2d_to_torch(layer: nn.ConvTranspose2d):
+    module = torch.nn.ConvTranspose2d(
+        layer.in_channels,
+        layer.out_channels,
+        layer.kernel_size,
+        stride=layer.stride,
+        padding=layer.padding,
+        output_padding=layer.output_padding,
+        groups=layer.groups,
+        bias=layer.b is not None,
+        dilation=layer.dilation,
+    )
+    with torch.no_grad():
+        module.weight.copy_(torch_tensor(layer.W))  # the same (C, F/groups, kH, kW) layout
+        if layer.b is not None:
+            module.bias.copy_(torch_tensor(layer.b.ravel()))  # ours is (1, F, 1, 1)
+    return module
+
+
+def conv_transpose2d(id: str, *args, shape: tuple[int, ...], bad_inputs=(), **kwargs) -> LayerRow:
+    return LayerRow(
+        id=id,
+        make=lambda: nn.ConvTranspose2d(*args, **kwargs),
+        inputs=(shape,),
+        torch=conv_transpose2d_to_torch,
+        torch_grads=conv2d_torch_grads,  # weight and bias gradients, laid out as Conv2d's
+        bad_inputs=bad_inputs,
+    )
+
+
+def upsample(id: str, shape: tuple[int, ...], bad_inputs=(), **kwargs) -> LayerRow:
+    """An Upsample; its torch twin takes the same arguments."""
+    return LayerRow(
+        id=id,
+        make=lambda: nn.Upsample(**kwargs),
+        inputs=(shape,),
+        torch=lambda layer: torch.nn.Upsample(**kwargs),
+        bad_inputs=bad_inputs,
+    )
+
+
+def group_norm_to_torch(layer: nn.GroupNorm):
+    module = torch.nn.GroupNorm(layer.num_groups, layer.num_channels, layer.eps, layer.affine)
+    if layer.affine:
+        with torch.no_grad():
+            module.weight.copy_(torch_tensor(layer.gamma.ravel()))  # ours (1, C, 1, 1)
+            module.bias.copy_(torch_tensor(layer.beta.ravel()))
+    return module
+
+
+def group_norm_torch_grads(module) -> dict[str, Any]:
+    if not module.affine:
+        return {}
+    shape = (1, -1, 1, 1)
+    return {"gamma": module.weight.grad.reshape(shape), "beta": module.bias.grad.reshape(shape)}
+
+
+def group_norm(id: str, *args, shape: tuple[int, ...], bad_inputs=(), **kwargs) -> LayerRow:
+    """A GroupNorm with γ drawn from minitorch's generator (all ones would hide a bug)."""
+
+    def make():
+        layer = nn.GroupNorm(*args, **kwargs)
+        if layer.gamma is not None:
+            layer.gamma[...] = 1 + 0.5 * minitorch.generator().standard_normal(layer.gamma.shape)
+        return layer
+
+    return LayerRow(
+        id=id,
+        make=make,
+        inputs=(shape,),
+        torch=group_norm_to_torch,
+        torch_grads=group_norm_torch_grads,
+        bad_inputs=bad_inputs,
+    )
+
+
+CONV_T_NAME = r"ConvTranspose2d\(3 -> 4, kernel_size=\(3, 3\)\)"
+
+
 # Recurrent layers (tests/test_rnn.py checks the rest: given states, every configuration
 # against torch, batch_first, unbatched input, truncated BPTT).
 class RecurrentOutputs(nn.Module):
@@ -1085,6 +1166,162 @@ ROWS: list[LayerRow] = [
     conv2d("conv2d_kernel_covers_input", 2, 3, (4, 3), shape=(3, 2, 4, 3)),  # one output pixel
     conv2d("conv2d_1x1_no_bias", 4, 2, 1, bias=False, shape=(2, 4, 3, 3)),
     conv2d("conv2d_stride3_leftover", 1, 2, 2, stride=3, shape=(2, 1, 8, 7)),  # unused pixels
+    # ConvTranspose2d: strides 1/2/3, padding, output_padding (< stride, or < dilation),
+    # dilation, non-square kernels, odd sizes, groups, batch size 1
+    conv_transpose2d(
+        "conv_transpose2d_3x3",
+        3,
+        4,
+        3,
+        shape=(2, 3, 4, 5),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 2, 4, 5)),),
+                ValueError,
+                rf"^{CONV_T_NAME} expects input of shape \(N, 3, H, W\), got \(2, 2, 4, 5\)$",
+            ),
+            BadInput(
+                (np.zeros((3, 4, 5)),),
+                ValueError,
+                r"got \(3, 4, 5\); a single image needs a batch dimension: x\[None\]",
+            ),
+            BadInput((np.zeros((2, 60)),), ValueError, r"got \(2, 60\); reshape rows into images"),
+        ),
+    ),
+    conv_transpose2d(
+        "conv_transpose2d_dcgan_4x4_s2_p1",  # DCGAN's doubling layer: 3x3 -> 6x6
+        4,
+        2,
+        4,
+        stride=2,
+        padding=1,
+        shape=(2, 4, 3, 3),
+    ),
+    conv_transpose2d(
+        "conv_transpose2d_s2_p1_outpad1_odd",
+        2,
+        3,
+        3,
+        stride=2,
+        padding=1,
+        output_padding=1,
+        shape=(2, 2, 5, 3),
+    ),
+    conv_transpose2d(
+        "conv_transpose2d_s3_nonsquare_outpad_batch1",
+        2,
+        3,
+        (3, 2),
+        stride=(3, 2),
+        padding=(1, 0),
+        output_padding=(2, 1),
+        shape=(1, 2, 3, 4),
+    ),
+    conv_transpose2d(
+        "conv_transpose2d_dilation2_pad1",
+        2,
+        2,
+        3,
+        dilation=2,
+        padding=1,
+        shape=(2, 2, 3, 4),
+    ),
+    conv_transpose2d(  # output_padding 1 >= stride 1, allowed as < dilation: a row of zeros' reach
+        "conv_transpose2d_outpad_below_dilation",
+        2,
+        3,
+        2,
+        dilation=(2, 3),
+        output_padding=(1, 2),
+        shape=(2, 2, 3, 3),
+    ),
+    conv_transpose2d("conv_transpose2d_groups2", 4, 6, 3, stride=2, groups=2, shape=(2, 4, 3, 1)),
+    conv_transpose2d("conv_transpose2d_groups3_depthwise", 3, 3, 2, groups=3, shape=(2, 3, 3, 3)),
+    conv_transpose2d("conv_transpose2d_1x1_no_bias", 4, 2, 1, bias=False, shape=(2, 4, 3, 3)),
+    # Upsample: nearest and bilinear, factors 2, 3, 1.5, pairs, and sizes
+    upsample(
+        "upsample_nearest_2",
+        (2, 3, 3, 4),
+        scale_factor=2,
+        bad_inputs=(
+            BadInput(
+                (np.zeros((3, 4, 5)),),
+                ValueError,
+                r"^Upsample\(scale_factor=\(2\.0, 2\.0\), mode='nearest'\) expects input of "
+                r"shape \(N, C, H, W\), got \(3, 4, 5\); a single image needs a batch",
+            ),
+        ),
+    ),
+    upsample("upsample_nearest_3", (2, 2, 3, 2), scale_factor=3),
+    upsample("upsample_nearest_1.5", (2, 2, 5, 4), scale_factor=1.5),
+    upsample("upsample_nearest_pair_1.5_2.5", (1, 2, 3, 5), scale_factor=(1.5, 2.5)),
+    upsample("upsample_nearest_size_7x5", (2, 2, 3, 4), size=(7, 5)),
+    upsample("upsample_nearest_size_down", (2, 2, 5, 6), size=3),
+    upsample("upsample_bilinear_2", (2, 3, 3, 4), scale_factor=2, mode="bilinear"),
+    upsample("upsample_bilinear_3", (2, 2, 3, 2), scale_factor=3, mode="bilinear"),
+    upsample("upsample_bilinear_1.5", (2, 2, 5, 4), scale_factor=1.5, mode="bilinear"),
+    upsample(
+        "upsample_bilinear_size_7x5_batch1",
+        (1, 2, 3, 4),
+        size=(7, 5),
+        mode="bilinear",
+        bad_inputs=(
+            BadInput(
+                (np.zeros((1, 2, 0, 4)),),
+                ValueError,
+                r"input and output sizes must be greater than 0, got input of shape "
+                r"\(1, 2, 0, 4\)",
+            ),
+        ),
+    ),
+    upsample(
+        "upsample_bilinear_align_corners",
+        (2, 2, 3, 4),
+        scale_factor=2.5,
+        mode="bilinear",
+        align_corners=True,
+    ),
+    # GroupNorm: one group (all channels), one per channel, and between
+    group_norm(
+        "groupnorm_2_of_6",
+        2,
+        6,
+        shape=(2, 6, 3, 4),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 4, 3, 3)),),
+                ValueError,
+                r"^GroupNorm\(2, 6\) expects input of shape \(N, 6, H, W\) "
+                r"\(or \(N, 6, \.\.\.\)\), got \(2, 4, 3, 3\)$",
+            ),
+        ),
+    ),
+    group_norm("groupnorm_1_group", 1, 4, shape=(2, 4, 3, 3)),
+    group_norm("groupnorm_per_channel_eps", 3, 3, eps=1e-3, shape=(2, 3, 4, 3)),
+    group_norm("groupnorm_3_of_6_sequence_batch1", 3, 6, shape=(1, 6, 5)),  # (N, C, L)
+    group_norm("groupnorm_no_affine", 2, 4, affine=False, shape=(3, 4, 2, 3)),
+    # Unflatten: the inverse of Flatten
+    LayerRow(
+        id="unflatten",
+        make=lambda: nn.Unflatten(1, (2, 3, 2)),
+        inputs=((2, 12),),
+        torch=lambda layer: torch.nn.Unflatten(layer.dim, layer.unflattened_size),
+        bad_inputs=(
+            BadInput(
+                (np.zeros((2, 10)),),
+                ValueError,
+                r"^Unflatten\(dim=1, unflattened_size=\(2, 3, 2\)\): the sizes \(2, 3, 2\) do not "
+                r"multiply up to the size of dimension 1 \(10\)",
+            ),
+            BadInput((np.zeros(12),), IndexError, r"cannot unflatten .* has no dimension 1"),
+        ),
+    ),
+    LayerRow(
+        id="unflatten_last_inferred",
+        make=lambda: nn.Unflatten(-1, (2, -1)),
+        inputs=((3, 2, 6),),
+        torch=lambda layer: torch.nn.Unflatten(layer.dim, layer.unflattened_size),
+    ),
     # Pooling: MaxPool2d pads with -inf; AvgPool2d counts the padding (count_include_pad)
     pool("maxpool2d_2", lambda: nn.MaxPool2d(2), (2, 3, 6, 5)),
     pool(

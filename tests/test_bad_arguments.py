@@ -79,7 +79,26 @@ CONSTRUCTORS = [
         TypeError,
         r"NLLLoss: ignore_index must be an int",
     ),
-]
+    (
+        "ConvTranspose2d-output_padding",
+        lambda: nn.ConvTranspose2d(2, 2, 3, stride=2, output_padding=2),
+        ValueError,
+        r"ConvTranspose2d: output_padding must be smaller than either stride or dilation",
+    ),
+    (
+        "ConvTranspose2d-groups",
+        lambda: nn.ConvTranspose2d(3, 4, 3, groups=2),
+        ValueError,
+        r"ConvTranspose2d: in_channels must be divisible by groups",
+    ),
+    ("Upsample-mode", lambda: nn.Upsample(scale_factor=2, mode="bicubic"), ValueError,
+     r"Upsample: mode must be 'nearest' or 'bilinear'"),
+    ("Upsample-none", lambda: nn.Upsample(), ValueError, r"Upsample: give either size or"),
+    ("GroupNorm-groups", lambda: nn.GroupNorm(3, 4), ValueError,
+     r"GroupNorm: num_channels must be divisible by num_groups"),
+    ("Unflatten-size", lambda: nn.Unflatten(1, 6), TypeError,
+     r"Unflatten: unflattened_size must be a tuple of ints"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -96,6 +115,10 @@ BACKWARDS = [
     ("TiedLinear", lambda: nn.TiedLinear(nn.Embedding(5, 3)), np.ones((4, 3), np.float32)),
     ("Embedding", lambda: nn.Embedding(5, 3), np.array([1, 2, 3, 4])),
     ("Flatten", nn.Flatten, np.ones((4, 3, 1), np.float32)),
+    ("ConvTranspose2d", lambda: nn.ConvTranspose2d(3, 2, 2), np.ones((4, 3, 2, 2), np.float32)),
+    ("Upsample", lambda: nn.Upsample(scale_factor=2), np.ones((4, 3, 2, 2), np.float32)),
+    ("GroupNorm", lambda: nn.GroupNorm(1, 3), np.ones((4, 3, 2, 2), np.float32)),
+    ("Unflatten", lambda: nn.Unflatten(1, (3, 1)), np.ones((4, 3), np.float32)),
     ("Dropout", nn.Dropout, np.ones((4, 3), np.float32)),
     ("ReLU", nn.ReLU, np.ones((4, 3), np.float32)),
     ("Softmax", nn.Softmax, np.ones((4, 3), np.float32)),

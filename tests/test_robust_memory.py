@@ -37,6 +37,12 @@ TOO_LARGE = [
       "lower input_dim or output_dim"]),
     ("linear-float64-weights", lambda: nn.Linear(10**6, 10**6, dtype=np.float64),
      ["Linear(1000000 -> 1000000)", "7.28 TiB", "float64"]),
+    ("conv-transpose-patch-matrix", lambda: nn.ConvTranspose2d(1, 8, 4, stride=2)(
+        _huge_batch((10201, 1, 1000, 1000))),
+     ["ConvTranspose2d(1 -> 8", "patch matrix", "GiB", "lower the batch size"]),
+    ("conv-transpose-weights", lambda: nn.ConvTranspose2d(10**5, 10**5, 100),
+     ["ConvTranspose2d(100000 -> 100000, kernel_size=(100, 100))", "the weights W", "TiB",
+      "lower in_channels, out_channels or kernel_size"]),
     ("conv-weights", lambda: nn.Conv2d(10**5, 10**5, 100),
      ["Conv2d(100000 -> 100000, kernel_size=(100, 100))", "the weights W", "TiB",
       "(100000, 100000, 100, 100)", "lower in_channels, out_channels or kernel_size"]),

@@ -45,9 +45,10 @@ def group_norm_forward(
     Returns ``(y, GroupNormCache(the rows' LayerNormCache, γ (C,), has β))``.
     """
     n, c = x.shape[:2]
-    rows = x.reshape(n * num_groups, c // num_groups * math.prod(x.shape[2:]))  # (N·G, D)
+    length = math.prod(x.shape[2:])  # L = H·W pixels
+    rows = x.reshape(n * num_groups, c // num_groups * length)  # (N·G, D)
     y, norm = layer_norm_forward(rows, rows.shape[1:], eps=eps)  # y = x̂ of each row (a copy)
-    y = y.reshape(n, c, -1)  # (N, C, L): a channel's pixels in a row
+    y = y.reshape(n, c, length)  # (N, C, L): a channel's pixels in a row
     gamma = None if gamma is None else gamma.reshape(c)
     if gamma is not None:
         y *= gamma[:, None]  # in place: y is a fresh array, the cache holds x̂ itself
@@ -71,7 +72,7 @@ def group_norm_backward(
     """
     norm, gamma = cache.norm, cache.gamma
     n, c = grad_output.shape[:2]
-    G = grad_output.reshape(n, c, -1)  # (N, C, L)
+    G = grad_output.reshape(n, c, math.prod(grad_output.shape[2:]))  # (N, C, L)
     xhat = norm.xhat.reshape(G.shape)
     dgamma = None if gamma is None else channel_dot(G, xhat)
     dbeta = channel_sum(G) if cache.has_beta else None

@@ -244,23 +244,22 @@ def test_nearest_copies_infinities_exactly():
     np.testing.assert_array_equal(y[0, 0, 1::2, 1::2], x[0, 0])
 
 
+INTERPOLATIONS = {
+    "nearest_2": {"scale_factor": 2},
+    "bilinear_1.5": {"scale_factor": 1.5, "mode": "bilinear"},
+    "bilinear_size_5x3_align_corners": {"size": (5, 3), "mode": "bilinear", "align_corners": True},
+    "nearest_3_by_1.7": {"scale_factor": (3, 1.7)},
+    "nearest_size_4": {"size": 4},
+}
+
+
 @pytest.mark.parity
-@pytest.mark.parametrize(
-    "kwargs",
-    [
-        {"scale_factor": 2},
-        {"scale_factor": 1.5, "mode": "bilinear"},
-        {"size": (5, 3), "mode": "bilinear", "align_corners": True},
-        {"scale_factor": (3, 1.7)},
-        {"size": 4},
-    ],
-    ids=lambda kwargs: "-".join(f"{k}{v}" for k, v in kwargs.items()).replace(" ", ""),
-)
-def test_interpolate_is_pytorchs(kwargs):
+@pytest.mark.parametrize("name", INTERPOLATIONS)
+def test_interpolate_is_pytorchs(name):
+    kwargs = INTERPOLATIONS[name]
     x = np.random.default_rng(4).standard_normal((2, 3, 4, 5))
     y = F.interpolate(x, **kwargs)
     np.testing.assert_array_equal(y, nn.Upsample(**kwargs)(x))
-    name = "-".join(f"{k}{v}" for k, v in kwargs.items()).replace(" ", "")
     reference = lambda: {"y": torch.nn.functional.interpolate(torch_tensor(x), **kwargs)}  # noqa: E731
     assert_matches_torch(f"interpolate_{name}", {"y": y}, reference)
 

@@ -29,6 +29,7 @@ from minitorch import nn, optim
 
 torch = N.torch
 VOCAB, EMBED, HIDDEN, LAYERS = 65, 64, 256, 2
+NO_ONEDNN = "PyTorch, no oneDNN"
 
 
 class CharModel(nn.Module):
@@ -74,9 +75,15 @@ def torch_copy(model: CharModel):
 
 
 def batches(args, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``args.steps`` batches of token ids (N, T) and their next-token targets."""
+    """``args.steps`` batches of Tiny Shakespeare windows (N, T) and their next characters:
+    text that a model learns from (random tokens would let it collapse, and a collapsed model's
+    optimizer state fills with subnormal floats, slow to compute with)."""
+    from minitorch.datasets import TinyShakespeare
+
+    text = np.asarray(TinyShakespeare().data)
     rng = np.random.default_rng(seed)
-    tokens = rng.integers(0, VOCAB, (args.steps, args.batch_size, args.length + 1))
+    starts = rng.integers(0, len(text) - args.length - 1, (args.steps, args.batch_size))
+    tokens = text[starts[..., None] + np.arange(args.length + 1)].astype(np.int64)
     return tokens[:, :, :-1], tokens[:, :, 1:]
 
 
@@ -154,8 +161,12 @@ def _torch_runner(subject: str, args):
 
 def worker(framework: str, subject: str, args, connection) -> None:
     """Build one framework's copy; run a round of steps whenever asked."""
-    if framework == "PyTorch":
+    if framework.startswith("PyTorch"):
         torch.set_num_threads(args.threads)
+        # PyTorch's CPU LSTM is oneDNN's fused kernel (aten::mkldnn_rnn_layer): the gates'
+        # element-wise work runs inside the matrix products. Without oneDNN it runs the same
+        # algorithm as minitorch (one product a step, the gates apart).
+        torch.backends.mkldnn.enabled = framework == "PyTorch"
         run = _torch_runner(subject, args)
     else:
         run = _minitorch_runner(subject, args)
@@ -170,7 +181,7 @@ def worker(framework: str, subject: str, args, connection) -> None:
 
 def compare(subject: str, args) -> None:
     context = multiprocessing.get_context("spawn")
-    frameworks = ["minitorch"] + (["PyTorch"] if torch is not None else [])
+    frameworks = ["minitorch"] + (["PyTorch", NO_ONEDNN] if torch is not None else [])
     workers = {}
     for framework in frameworks:
         ours, theirs = context.Pipe()
@@ -198,12 +209,13 @@ def _report(subject: str, args, times: dict) -> None:
         "char": f"char model step (Embedding({VOCAB}, {EMBED}) -> LSTM -> Linear, AdamW, clip)",
     }[subject]
     print(f"\n{what}, batch {args.batch_size} x {args.length}, float32")
-    print(f"{'':<12}{'ms/step':>10}{'min':>8}{'max':>8}")
+    print(f"{'':<20}{'ms/step':>10}{'min':>8}{'max':>8}")
     for framework, t in times.items():
-        print(f"{framework:<12}{statistics.median(t):>10.2f}{min(t):>8.2f}{max(t):>8.2f}")
-    if "PyTorch" in times:
-        ratio = statistics.median(times["PyTorch"]) / statistics.median(times["minitorch"])
-        print(f"speed ratio PyTorch time / minitorch time: {ratio:.2f} (1.0 = as fast)")
+        print(f"{framework:<20}{statistics.median(t):>10.2f}{min(t):>8.2f}{max(t):>8.2f}")
+    for framework in ("PyTorch", NO_ONEDNN):
+        if framework in times:
+            ratio = statistics.median(times[framework]) / statistics.median(times["minitorch"])
+            print(f"speed ratio {framework} time / minitorch time: {ratio:.2f} (1.0 = as fast)")
 
 
 def run_rnn(args) -> None:

@@ -43,7 +43,7 @@ def recipe_config(bias: bool, iters: int) -> dict:
 
 def run(bias: bool = False, iters: int = 2000, threads: int = 1, quiet: bool = False) -> list:
     """Train the torch copy; return ``[(iteration, val_loss), ...]`` (iteration 0 first)."""
-    from minitorch.cli._setup import build_gpt_training
+    from minitorch.cli._gpt import build_gpt_training
 
     torch.set_default_dtype(torch.float32)
     torch.set_num_threads(threads)

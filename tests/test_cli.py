@@ -407,7 +407,7 @@ def test_datasets_lists_every_data_set(capsys):
         models = "mlp|cnn" if info.image_shape else "mlp"
         options = "options: .*--data-root DIR --download" if info.needs_root else ""
         assert re.search(rf"^{name} .*\n +--model {re.escape(models)}.*{options}", out, re.M)
-    assert re.search(r"^shakespeare +language model .*\n +--model gpt$", out, re.MULTILINE)
+    assert re.search(r"^shakespeare +language model .*\n +--model gpt\|lstm\|gru\|rnn$", out, re.M)
 
 
 def test_python_dash_m_minitorch_reports_a_mistake_without_a_traceback():

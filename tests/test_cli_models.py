@@ -488,7 +488,7 @@ SAMPLE_MISTAKES: dict[str, tuple[str, list[str], str]] = {
     "not a GPT run": (
         "mlp",
         [],
-        "is an MLP run on xor; 'minitorch sample' writes text with a GPT run",
+        "is an MLP run on xor; 'minitorch sample' writes text with a language model's run",
     ),
     "characters it never saw": (
         "gpt",
@@ -575,14 +575,16 @@ TRAIN_MISTAKES: dict[str, tuple[list[str], str]] = {
         ["--model", "gpt", "--data-root", "x"],
         "--data-root does not apply to --model gpt",
     ),
-    "mlp with iterations": (["--iters", "5"], "--iters applies to --model gpt, not to --model mlp"),
+    "mlp with iterations": (
+        ["--iters", "5"], "--iters applies to --model gpt, lstm, gru or rnn, not to --model mlp"
+    ),
     "mlp with channels": (
         ["--channels", "4", "8"],
         "--channels applies to --model cnn, not to --model mlp",
     ),
     "cnn with a block size": (
         ["--model", "cnn", "--block-size", "8"],
-        "--block-size applies to --model gpt, not to --model cnn",
+        "--block-size applies to --model gpt, lstm, gru or rnn, not to --model cnn",
     ),
     "one channel count": (
         ["--model", "cnn", "--channels", "4"],
@@ -721,8 +723,8 @@ def mnist_run(tmp_path_factory, idx_root, quick_curves) -> Path:
 BAD_MODEL_SETTINGS: dict[str, tuple[str, object, str]] = {
     "model unknown": (
         "cnn",
-        _set("model", "rnn"),
-        "\"model\" must be one of 'mlp', 'cnn', 'gpt', got \"rnn\"",
+        _set("model", "transformer"),
+        "\"model\" must be one of 'mlp', 'cnn', 'gpt', 'lstm', 'gru', 'rnn', got \"transformer\"",
     ),
     "model misspelt": ("cnn", _set("model", "cnnn"), "did you mean 'cnn'?"),
     "channels as text": (

@@ -87,12 +87,13 @@ def test_config_json_is_checked_by_the_rule_the_schema_declares(setting, model, 
     check_config(config, "config.json")  # what train writes passes
     default = setting.default_for(model)
     if default is not None and setting.name != "data_root":  # a new run gets the default
-        assert _get(config, setting.key) == default
+        assert _get(config, setting.key_for(model)) == default
     wrong = 5 if isinstance(rule, (Text, Choice, Exactly)) else "5x"
     if isinstance(rule, (Flag, ListOf)):
         wrong = "5x"
-    _set(config, setting.key, wrong)
-    with pytest.raises(SettingsError, match=rf'^config\.json: "{setting.key}" must be '):
+    key = setting.key_for(model)  # an lstm's settings are in its "recipe"
+    _set(config, key, wrong)
+    with pytest.raises(SettingsError, match=rf'^config\.json: "{key}" must be '):
         check_config(config, "config.json")
 
 
@@ -108,7 +109,7 @@ def test_the_defaults_of_each_model_are_the_schemas():
 def test_an_option_of_other_models_is_refused_by_every_model_it_does_not_apply_to(setting):
     one = "0.5" if isinstance(setting.rule, Number) and setting.rule.high == 1 else "3"
     value = [] if setting.flag else [one] * (setting.nargs if setting.nargs == 2 else 1)
-    if setting.name in ("activation", "optimizer", "scheduler"):
+    if setting.name in ("activation", "optimizer", "scheduler", "bptt"):
         value = [setting.default_for(setting.models[0])]
     for model in set(ALL_MODELS) - set(setting.models):
         arguments = ["train", "--model", model, setting.option, *value]

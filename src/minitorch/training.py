@@ -35,7 +35,9 @@ A language model trains on random windows of a text rather than on epochs of sam
 :meth:`minitorch.optim.lr_scheduler.WarmupCosineLR.lr_at`), gradient clipping and a step of
 every optimizer; :func:`lm_loss` measures the loss on a fixed list of batches
 (``val.eval_batches(...)``). :class:`LMProgress` holds the running totals since the last
-evaluation, as :class:`EpochProgress` does for an epoch.
+evaluation, as :class:`EpochProgress` does for an epoch. A recurrent model may instead read
+the text as :class:`TextStreams`, consecutive chunks of parallel streams, carrying its state
+from one batch to the next (truncated backpropagation through time).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ __all__ = [
     "EpochProgress",
     "Evaluation",
     "LMProgress",
+    "TextStreams",
     "evaluate",
     "fit",
     "lm_loss",
@@ -404,15 +407,65 @@ class LMProgress:
         )
 
 
+class TextStreams:
+    """Truncated BPTT's batches: a text as ``batch_size`` parallel streams, read chunk by chunk.
+
+    Stream ``b`` is the ``b``-th of ``batch_size`` equal stretches of the text, ``L`` characters
+    each; batch ``k`` (from 0) holds characters ``[k·T, (k+1)·T)`` of every stream (``T`` is
+    ``block_size``), so row ``b`` of batch ``k + 1`` goes on where row ``b`` of batch ``k``
+    ended, and the recurrent state of one batch is the next one's initial state. After the
+    ``L // T`` whole chunks the streams start again from their beginnings, from a zero state
+    (the rest of a stream, shorter than a chunk, is not read)::
+
+        x = text[:B·L].reshape(B, L)           # stream b: text[b·L : (b+1)·L]
+        y = text[1:B·L + 1].reshape(B, L)      # each character's next one
+        batch k: x[:, k·T:(k+1)·T], y[:, k·T:(k+1)·T]
+
+    Attributes
+    ----------
+    state
+        The state to start the next batch from: the model's final state after the previous
+        batch (``state = model.state``, set by :func:`train_lm`), ``None`` (zeros) at the
+        start of a pass.
+    chunks : int
+        Batches in one pass over the streams, ``L // T``.
+    """
+
+    def __init__(self, data: Any, batch_size: int, block_size: int) -> None:
+        ids = np.asarray(data.data)
+        length = (len(ids) - 1) // batch_size  # one character more: the last one's target
+        if length < block_size:
+            raise ValueError(
+                f"TextStreams: {batch_size} streams of a text of {len(ids):,} characters are "
+                f"{length} characters long, shorter than one chunk of block_size {block_size}; "
+                "lower --batch-size or --block-size"
+            )
+        self.block_size = block_size
+        self.chunks = length // block_size
+        self.x = ids[: batch_size * length].reshape(batch_size, length)
+        self.y = ids[1 : batch_size * length + 1].reshape(batch_size, length)
+        self.state: Any = None
+
+    def batch(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        """The batch of iteration ``step`` (from 1): chunk ``(step - 1) % chunks``; its first
+        chunk forgets the state (a new pass starts from zeros)."""
+        k = (step - 1) % self.chunks
+        if k == 0:
+            self.state = None
+        columns = slice(k * self.block_size, (k + 1) * self.block_size)
+        return self.x[:, columns], self.y[:, columns]
+
+
 def _next_token_loss(
-    model: nn.Module, loss_fn: nn.Loss, x: np.ndarray, y: np.ndarray
+    model: nn.Module, loss_fn: nn.Loss, x: np.ndarray, y: np.ndarray, state: Any = None
 ) -> tuple[float, tuple[int, ...]]:
     """The forward pass and the mean cross-entropy of every next-token prediction.
 
     ``(B, T)`` ids ``x`` give ``(B, T, V)`` logits, scored against ``y`` as ``B·T`` rows of
-    ``V`` scores. Returns the loss and the logits' shape (to shape ``loss_fn.backward()``).
+    ``V`` scores; a recurrent model starts from ``state`` if one is given. Returns the loss
+    and the logits' shape (to shape ``loss_fn.backward()``).
     """
-    logits = model(x)
+    logits = model(x) if state is None else model(x, state)
     vocab = logits.shape[-1]
     loss = float(loss_fn(logits.reshape(-1, vocab), y.reshape(-1)))
     return loss, logits.shape
@@ -433,6 +486,7 @@ def train_lm(
     progress: LMProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_step: Callable[[int, LMProgress, float], None] | None = None,
+    stream: TextStreams | None = None,
 ) -> tuple[LMProgress, int]:
     """Train a language model for iterations ``start + 1 .. stop`` (nanoGPT's loop).
 
@@ -451,6 +505,17 @@ def train_lm(
             model.backward(loss_fn.backward().reshape(logits.shape))
             clip_grad_norm_(model, grad_clip)
             for opt in optimizers: opt.step()
+
+    Given a ``stream`` (truncated BPTT, a recurrent model such as
+    :class:`minitorch.models.CharRNN`), the batch is the stream's next chunk instead, read
+    from the state the previous one ended in, which is carried with one line after the
+    backward (no gradient flows into the previous batch)::
+
+            x, y = stream.batch(s)
+            logits = model(x, stream.state)
+            ...
+            model.backward(...)
+            stream.state = model.state
 
     Parameters
     ----------
@@ -482,6 +547,10 @@ def train_lm(
         optimizers agree and can be saved.
     on_step : callable, optional
         ``on_step(iteration, progress, batch_loss)`` after every iteration.
+    stream : TextStreams, optional
+        Consecutive chunks of parallel streams instead of random windows (``data``,
+        ``batch_size``, ``block_size`` and ``generator`` are then the stream's); for a resumed
+        run to go on exactly, restore its ``state`` with the rest.
 
     Returns
     -------
@@ -498,11 +567,17 @@ def train_lm(
             lr = float(lr_at(step))
             for optimizer in optimizers:
                 optimizer.lr = lr
-            x, y = data.get_batch(batch_size, block_size, generator=generator)
-            loss, shape = _next_token_loss(model, loss_fn, x, y)
+            if stream is None:
+                x, y = data.get_batch(batch_size, block_size, generator=generator)
+                loss, shape = _next_token_loss(model, loss_fn, x, y)
+            else:
+                x, y = stream.batch(step)
+                loss, shape = _next_token_loss(model, loss_fn, x, y, stream.state)
             for optimizer in optimizers:
                 optimizer.zero_grad()
             model.backward(loss_fn.backward().reshape(shape))
+            if stream is not None:
+                stream.state = model.state  # the next batch starts here, without a gradient
             if grad_clip:
                 clip_grad_norm_(model, grad_clip)
             for optimizer in optimizers:

@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from ..datasets import CLASSIFICATION, DATASETS, REGRESSION
-from ..models import ACTIVATIONS
+from ..models import ACTIVATIONS, CHAR_RNN_RECIPE
 from ._rules import (
     CLASS_COUNT,
     DECAY_FACTOR,
@@ -52,11 +52,15 @@ from ._setup import (
     ABSENT_IN_OLD_RUNS,
     GPT_OPTIMIZER,
     IMAGE_DATASETS,
+    LANGUAGE_MODELS,
+    LM_MODELS,
     MODELS,
     OLD_GPT_OPTIMIZERS,
     OPTIMIZERS,
+    RNN_MODELS,
     SCHEDULERS,
     TEXT_DATASETS,
+    LMSettings,
     merged_gpt_optimizers,
 )
 
@@ -75,9 +79,12 @@ DATA, MODEL, OPTIMIZATION, GPT_TRAINING, RUN = (
     "data",
     "model",
     "optimization",
-    "gpt training (by iterations: one random batch of windows of the text each)",
+    "language-model training (gpt, lstm, gru, rnn: by iterations, one batch of windows of the "
+    "text each)",
     "run folder and output",
 )
+#: How the stateful models may read their text (``--bptt``).
+BPTT_MODES = ("random", "stateful")
 #: Every name ``--dataset`` takes: the registry's data sets and the texts of ``--model gpt``.
 DATASET_NAMES = [*DATASETS, *TEXT_DATASETS]
 
@@ -119,6 +126,10 @@ class Setting:
         Whether ``train --resume`` accepts the option.
     short : str, optional
         A one-letter spelling (``-q``).
+    recipe : str, optional
+        The field of :class:`~minitorch.models.CharRNNRecipe` that holds the setting in a
+        CharRNN run (lstm, gru, rnn): config.json keeps it in ``"recipe"``, the recipe's
+        ``to_dict()``, and :data:`~minitorch.models.CHAR_RNN_RECIPE` gives its default.
     """
 
     name: str
@@ -135,20 +146,30 @@ class Setting:
     flag: bool = False
     resume: bool = False
     short: str | None = None
+    recipe: str | None = None
 
     @property
     def option(self) -> str:
         """``--batch-size`` for ``batch_size``."""
         return "--" + self.name.replace("_", "-")
 
+    def key_for(self, model: str) -> str | None:
+        """Where config.json of a ``model`` run keeps the setting (``"recipe.lr"`` for an
+        lstm's learning rate, ``"optimizer_options.lr"`` for a GPT's)."""
+        if model in RNN_MODELS and self.recipe is not None:
+            return f"recipe.{self.recipe}"
+        return self.key
+
     def default_for(self, model: str) -> Any:
+        if model in RNN_MODELS and self.recipe is not None and model in self.models:
+            return recipe_defaults(model)[self.recipe]
         if isinstance(self.default, dict):
             return self.default.get(model)
         return self.default if model in self.models else None
 
     def rule_in_config(self, model: str) -> tuple[bool, Rule | None]:
         """``(whether config.json of a ``model`` run holds the key, its rule)``."""
-        if self.key is None:
+        if self.key_for(model) is None:
             return False, None
         if self.config_rules is not None:
             return model in self.config_rules, self.config_rules.get(model)
@@ -165,6 +186,12 @@ class Setting:
         return self.help.format(**defaults, **fill)
 
 
+def recipe_defaults(model: str) -> dict[str, Any]:
+    """A new ``model`` run's recipe (lstm, gru or rnn): :data:`~minitorch.models.CHAR_RNN_RECIPE`
+    of that cell, as ``to_dict()`` gives it."""
+    return {**CHAR_RNN_RECIPE.to_dict(), "cell": model}
+
+
 def _default_text(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(map(str, value))
@@ -178,10 +205,11 @@ _LR_DEFAULTS = ", ".join(f"{name} {options['lr']:g}" for name, (_, options) in O
 SETTINGS: tuple[Setting, ...] = (
     # ------------------------------------------------------------------ data
     Setting("dataset", None, DATA, f"what to learn: {', '.join(DATASET_NAMES)} (default: {{mlp}}, "
-            "and {gpt} for --model gpt; 'minitorch datasets' describes them)",
-            default={"mlp": "digits", "cnn": "digits", "gpt": "shakespeare"}, key="dataset",
+            "and {gpt} for --model gpt, lstm, gru, rnn; 'minitorch datasets' describes them)",
+            default={"mlp": "digits", "cnn": "digits",
+                     **{model: "shakespeare" for model in LM_MODELS}}, key="dataset",
             config_rules={"mlp": Choice(tuple(DATASETS)), "cnn": Choice(IMAGE_DATASETS),
-                          "gpt": Choice(tuple(TEXT_DATASETS))},
+                          **{model: Choice(tuple(TEXT_DATASETS)) for model in LM_MODELS}},
             parse=dataset_name, metavar="NAME"),
     Setting("data_root", Text(), DATA, "mnist and fashion-mnist: the folder of their IDX files, "
             "in DIR/MNIST/raw/ (torchvision's layout) or in DIR itself ({when})",
@@ -198,9 +226,10 @@ SETTINGS: tuple[Setting, ...] = (
             EPOCH_MODELS, 0, "data_seed", {"mlp": None, "cnn": None}, metavar="S"),
     # ------------------------------------------------------------------ model
     Setting("model", None, MODEL, "mlp (Linear layers), cnn (LeNet: two conv blocks, then "
-            "linear layers; image data sets) or gpt (nanoGPT's GPT; text) (default: "
+            "linear layers; image data sets), gpt (nanoGPT's GPT; text), or lstm, gru, rnn "
+            "(char-rnn's character model: Embedding, recurrent layers, Linear; text) (default: "
             f"{DEFAULT_MODEL})", key="model",
-            config_rules={"cnn": Exactly("cnn"), "gpt": Exactly("gpt")},
+            config_rules={model: Exactly(model) for model in MODELS if model != DEFAULT_MODEL},
             parse=choice_parser("model", list(MODELS)), metavar="NAME"),
     Setting("hidden", SIZES, MODEL, "width of each hidden layer, e.g. --hidden 256 128 (default: "
             "{mlp}; for cnn, the layers after the convolutions, default {cnn}); --hidden alone "
@@ -215,7 +244,8 @@ SETTINGS: tuple[Setting, ...] = (
             f"layer: {', '.join(ACTIVATIONS)} (default: {{mlp}})", EPOCH_MODELS, "relu",
             "activation", parse=choice_parser("activation", list(ACTIVATIONS)), metavar="NAME"),
     Setting("dropout", FRACTION, MODEL, "dropout probability after each hidden layer (a GPT's: "
-            "in every block) (default: 0, no dropout)", ALL_MODELS, 0.0, "dropout", metavar="P"),
+            "in every block) (default: 0, no dropout)", (*EPOCH_MODELS, "gpt"), 0.0, "dropout",
+            metavar="P"),
     Setting("n_layer", POSITIVE_INT, MODEL, "gpt: transformer blocks (default: {gpt})", ("gpt",),
             4, "n_layer", metavar="N"),
     Setting("n_head", POSITIVE_INT, MODEL, "gpt: attention heads per block (default: {gpt})",
@@ -223,10 +253,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("n_embd", POSITIVE_INT, MODEL, "gpt: features per position (default: {gpt})",
             ("gpt",), 128, "n_embd", metavar="N"),
     Setting("block_size", POSITIVE_INT, MODEL, "gpt: context length, in characters (default: "
-            "{gpt})", ("gpt",), 64, "block_size", metavar="N"),
+            "{gpt}); lstm, gru, rnn: characters per window, the steps backpropagated through "
+            "(default: {lstm})", LM_MODELS, {"gpt": 64}, "block_size", metavar="N",
+            recipe="block_size"),
     Setting("tie_weights", Flag(), None, models=("gpt",), default=True, key="tie_weights"),
     Setting("bias", Flag(), MODEL, "gpt: biases in the Linear layers and LayerNorms, GPT-2's "
             "layout (default: none, as nanoGPT's train.py)", ("gpt",), False, "bias", flag=True),
+    Setting("cell", None, None, models=RNN_MODELS, recipe="cell",
+            config_rules={model: Exactly(model) for model in RNN_MODELS}),
+    Setting("embedding_dim", POSITIVE_INT, MODEL, "lstm, gru, rnn: features of each "
+            "character's embedding (default: {lstm})", RNN_MODELS, metavar="E",
+            recipe="embedding_dim"),
+    Setting("hidden_size", POSITIVE_INT, MODEL, "lstm, gru, rnn: features of the recurrent "
+            "state (default: {lstm})", RNN_MODELS, metavar="H", recipe="hidden_size"),
+    Setting("num_layers", POSITIVE_INT, MODEL, "lstm, gru, rnn: recurrent layers stacked "
+            "(default: {lstm})", RNN_MODELS, metavar="N", recipe="num_layers"),
     # ------------------------------------------------------------------ optimization
     Setting("optimizer", Choice(tuple(OPTIMIZERS)), OPTIMIZATION,
             f"{', '.join(OPTIMIZERS)} (default: {{mlp}})", EPOCH_MODELS,
@@ -235,21 +276,23 @@ SETTINGS: tuple[Setting, ...] = (
              "gpt": Choice(("adamw",))},
             parse=choice_parser("optimizer", list(OPTIMIZERS)), metavar="NAME"),
     Setting("lr", POSITIVE_NUMBER, OPTIMIZATION, f"learning rate (default: {_LR_DEFAULTS}; gpt "
-            "{gpt}, the peak of its schedule)", ALL_MODELS, {"gpt": 1e-3},
-            "optimizer_options.lr", metavar="LR"),
+            "{gpt}, lstm, gru, rnn {lstm}, the peak of the schedule)", ALL_MODELS, {"gpt": 1e-3},
+            "optimizer_options.lr", metavar="LR", recipe="lr"),
     Setting("betas", ListOf(FRACTION, "numbers at least 0 and below 1", length=2), None,
-            models=("gpt",), default=[0.9, 0.99], key="optimizer_options.betas"),
+            models=LM_MODELS, default={"gpt": [0.9, 0.99]}, key="optimizer_options.betas",
+            recipe="betas"),
     Setting("momentum", FRACTION, OPTIMIZATION, "momentum of sgd (default 0.9) and rmsprop "
             "(default 0)", EPOCH_MODELS, key="optimizer_options.momentum", metavar="M"),
     Setting("weight_decay", NON_NEGATIVE_NUMBER, OPTIMIZATION, "weight decay (default: 0.01 for "
-            "adamw, 0 for the others; gpt {gpt}, on its matrices only)", ALL_MODELS,
-            {"gpt": 0.1}, "optimizer_options.weight_decay", metavar="W"),
+            "adamw, 0 for the others; gpt {gpt}, on its matrices only; lstm, gru, rnn {lstm}, "
+            "on every parameter)", ALL_MODELS, {"gpt": 0.1}, "optimizer_options.weight_decay",
+            metavar="W", recipe="weight_decay"),
     Setting("epochs", POSITIVE_INT, OPTIMIZATION, "passes over the training set (default: {mlp}); "
             "with --resume, the total number of epochs to reach", EPOCH_MODELS, 20, "epochs",
             metavar="N", resume=True),
     Setting("batch_size", POSITIVE_INT, OPTIMIZATION, "samples per gradient step (default: {mlp}; "
-            "gpt {gpt} windows)", ALL_MODELS, {"mlp": 32, "cnn": 32, "gpt": 12}, "batch_size",
-            metavar="B"),
+            "gpt {gpt} windows, lstm, gru, rnn {lstm})", ALL_MODELS,
+            {"mlp": 32, "cnn": 32, "gpt": 12}, "batch_size", metavar="B", recipe="batch_size"),
     Setting("scheduler", Choice(tuple(SCHEDULERS)), OPTIMIZATION, "how the learning rate changes "
             "from epoch to epoch: none (constant), step (x gamma every --step-size epochs), "
             "multistep (x gamma at each of --milestones), exponential (x gamma every epoch), "
@@ -267,23 +310,34 @@ SETTINGS: tuple[Setting, ...] = (
             metavar="G"),
     Setting("seed", NON_NEGATIVE_INT, OPTIMIZATION, "seed of the initial weights, the shuffling "
             "and dropout (default: {mlp})", ALL_MODELS, 0, "seed", metavar="S"),
-    # ------------------------------------------------------------------ a GPT's iterations
+    # ------------------------------------------------------------------ iterations
     Setting("iters", POSITIVE_INT, GPT_TRAINING, "iterations to train (default: {gpt}); with "
-            "--resume, the total to reach", ("gpt",), 2000, "iters", metavar="N", resume=True),
+            "--resume, the total to reach", LM_MODELS, 2000, "iters", metavar="N", resume=True,
+            recipe="max_iters"),
     Setting("eval_interval", POSITIVE_INT, GPT_TRAINING, "measure the validation loss (and save "
-            "a checkpoint) every N iterations and at the end (default: {gpt})", ("gpt",), 250,
-            "eval_interval", metavar="N"),
+            "a checkpoint) every N iterations and at the end (default: gpt {gpt}, lstm, gru, rnn "
+            "{lstm})", LM_MODELS, {"gpt": 250}, "eval_interval", metavar="N",
+            recipe="eval_interval"),
     Setting("eval_batches", POSITIVE_INT, GPT_TRAINING, "fixed validation batches the loss is "
-            "measured on (default: {gpt}, of --batch-size x --block-size characters)", ("gpt",),
-            200, "eval_batches", metavar="N"),
+            "measured on (default: {gpt}, of --batch-size x --block-size characters)", LM_MODELS,
+            200, "eval_batches", metavar="N", recipe="eval_batches"),
     Setting("warmup_iters", NON_NEGATIVE_INT, GPT_TRAINING, "iterations of linear warm-up before "
-            "the cosine decay (default: {gpt})", ("gpt",), 100, "scheduler.warmup_iters",
-            metavar="N"),
+            "the cosine decay (default: {gpt})", LM_MODELS, 100, "scheduler.warmup_iters",
+            metavar="N", recipe="warmup_iters"),
     Setting("min_lr", NON_NEGATIVE_NUMBER, GPT_TRAINING, "learning rate the cosine decay reaches "
-            "at the last iteration (default: {gpt})", ("gpt",), 1e-4, "scheduler.min_lr",
-            metavar="LR"),
+            "at the last iteration (default: gpt {gpt}, lstm, gru, rnn {lstm})", LM_MODELS,
+            {"gpt": 1e-4}, "scheduler.min_lr", metavar="LR", recipe="min_lr"),
+    Setting("decay_iters", POSITIVE_INT, None, models=LM_MODELS, key="scheduler.decay_iters",
+            recipe="lr_decay_iters"),
     Setting("grad_clip", NON_NEGATIVE_NUMBER, GPT_TRAINING, "largest joint norm of the "
-            "gradients, 0 for none (default: {gpt})", ("gpt",), 1.0, "grad_clip", metavar="X"),
+            "gradients, 0 for none (default: {gpt})", LM_MODELS, 1.0, "grad_clip", metavar="X",
+            recipe="grad_clip"),
+    Setting("bptt", Choice(BPTT_MODES), GPT_TRAINING, "lstm, gru, rnn: how the training text is "
+            "read: random (each batch random windows, each from a zero state, the recipe's) or "
+            "stateful (truncated backpropagation through time: the text as --batch-size "
+            "parallel streams read chunk after chunk, each batch starting from the state the "
+            "previous one ended in, without a gradient into it) (default: {lstm})", RNN_MODELS,
+            "random", "bptt", parse=choice_parser("bptt", list(BPTT_MODES)), metavar="MODE"),
     # ------------------------------------------------------------------ the run folder
     Setting("out", None, RUN, "folder to write the run into (default: "
             "runs/<dataset>-<date>-<time>); it must be new or empty", metavar="DIR"),
@@ -308,7 +362,7 @@ def _rules_under(section: str, model: str, names: Any = None) -> dict[str, Rule 
     rules = {}
     for setting in SETTINGS:
         holds, rule = setting.rule_in_config(model)
-        parent, _, key = (setting.key or "").rpartition(".")
+        parent, _, key = (setting.key_for(model) or "").rpartition(".")
         if holds and parent == section and (names is None or key in names):
             rules[key] = rule
     return rules if names is None else {key: rules[key] for key in names if key in rules}
@@ -323,8 +377,9 @@ def _config_fields(model: str) -> dict[str, Rule | None]:
     }
     for setting in SETTINGS:
         holds, rule = setting.rule_in_config(model)
-        if holds and setting.key not in ABSENT_IN_OLD_RUNS:
-            section, dot, _ = setting.key.partition(".")
+        key = setting.key_for(model)
+        if holds and key not in ABSENT_IN_OLD_RUNS:
+            section, dot, _ = key.partition(".")
             fields.setdefault(section, None if dot else rule)
     return fields
 
@@ -334,8 +389,9 @@ def _optional_fields(model: str) -> dict[str, Rule]:
     optional = {}
     for setting in SETTINGS:
         holds, rule = setting.rule_in_config(model)
-        if holds and setting.key in ABSENT_IN_OLD_RUNS and rule is not None:
-            optional[setting.key] = rule
+        key = setting.key_for(model)
+        if holds and key in ABSENT_IN_OLD_RUNS and rule is not None:
+            optional[key] = rule
     return optional
 
 
@@ -362,7 +418,7 @@ GPT_SCHEDULER_RULES: dict[str, Rule | None] = {
 }
 #: A setting that only a run of another epoch model writes (an mlp run refuses it by name).
 MODEL_ONLY = {
-    s.key: " or ".join(m for m in s.config_rules or s.models if m != "gpt")
+    s.key: " or ".join(m for m in s.config_rules or s.models if m not in LM_MODELS)
     for s in SETTINGS
     if s.key and not s.rule_in_config("mlp")[0] and s.rule_in_config("cnn")[0]
 }
@@ -423,6 +479,9 @@ GPT_PROGRESS_RULES: dict[str, Rule] = {
     "seconds": NON_NEGATIVE_NUMBER,
 }
 GPT_RANDOM_RULES: dict[str, Rule] = {"batches": JSONText(), "global": JSONText()}
+#: A stateful CharRNN run's checkpoint holds the state its next batch starts from (h, and an
+#: LSTM's c; none at the start of a pass over the streams).
+CHAR_RNN_CHECKPOINT_OPTIONAL: dict[str, Rule] = {"stream_state": Table("arrays")}
 
 
 def check_config(config: Any, file: str) -> dict[str, Any]:
@@ -463,6 +522,10 @@ def check_config(config: Any, file: str) -> dict[str, Any]:
     check_section(config, "", fields, fail, optional)
     if model == "gpt":
         return _check_gpt_config(config, fail)
+    if model in RNN_MODELS:
+        check_section(config["recipe"], "recipe", _rules_under("recipe", model), fail)
+        _check_schedule(config, fail)
+        return config
 
     info = DATASETS[config["dataset"]]
     if info.needs_root:
@@ -495,25 +558,76 @@ def _check_gpt_config(config: dict[str, Any], fail: Callable[[str], NoReturn]) -
     optimizer_rules = _rules_under("optimizer_options", "gpt")
     check_section(config["optimizer_options"], "optimizer_options", optimizer_rules, fail)
     check_section(config["scheduler"], "scheduler", GPT_SCHEDULER_RULES, fail)
-    schedule, lr = config["scheduler"], config["optimizer_options"]["lr"]
-    if schedule["min_lr"] > lr:
-        fail(
-            f'"scheduler.min_lr" ({schedule["min_lr"]:g}) is above "optimizer_options.lr" '
-            f"({lr:g}): the cosine decay would raise the learning rate; give --min-lr at most "
-            "--lr"
-        )
-    if schedule["warmup_iters"] >= schedule["decay_iters"]:
-        fail(
-            f'"scheduler.warmup_iters" ({schedule["warmup_iters"]}) is not shorter than the run '
-            f'("scheduler.decay_iters" {schedule["decay_iters"]}): the learning rate would never '
-            "reach --lr nor decay; give --warmup-iters below --iters"
-        )
+    _check_schedule(config, fail)
     if config["n_embd"] % config["n_head"]:
         fail(
             f'"n_embd" ({config["n_embd"]}) must be divisible by "n_head" ({config["n_head"]}): '
             "each attention head gets n_embd / n_head features"
         )
     return config
+
+
+def run_value(config: dict[str, Any], name: str) -> Any:
+    """The value of setting ``name`` in a (checked) run configuration, wherever that model's
+    config.json keeps it (:meth:`Setting.key_for`)."""
+    value: Any = config
+    for part in SETTING[name].key_for(model_of_config(config)).split("."):
+        value = value[part]
+    return value
+
+
+def set_run_value(config: dict[str, Any], name: str, value: Any) -> None:
+    """Set setting ``name`` of a run configuration where that model's config.json keeps it."""
+    *sections, last = SETTING[name].key_for(model_of_config(config)).split(".")
+    for part in sections:
+        config = config[part]
+    config[last] = value
+
+
+def model_of_config(config: dict[str, Any]) -> str:
+    return str(config.get("model", DEFAULT_MODEL))
+
+
+def lm_settings(config: dict[str, Any]) -> LMSettings:
+    """The numbers of a (checked) language model's run, from its config.json."""
+    def value(name: str) -> Any:
+        return run_value(config, name)
+
+    return LMSettings(
+        iters=int(value("iters")),
+        batch_size=int(value("batch_size")),
+        block_size=int(value("block_size")),
+        eval_interval=int(value("eval_interval")),
+        eval_batches=int(value("eval_batches")),
+        grad_clip=float(value("grad_clip")),
+        lr=float(value("lr")),
+        betas=tuple(float(beta) for beta in value("betas")),
+        weight_decay=float(value("weight_decay")),
+        warmup_iters=int(value("warmup_iters")),
+        decay_iters=int(value("decay_iters")),
+        min_lr=float(value("min_lr")),
+        seed=int(value("seed")),
+        bptt=str(config.get("bptt", "random")),
+    )
+
+
+def _check_schedule(config: dict[str, Any], fail: Callable[[str], NoReturn]) -> None:
+    """A language model's schedule must decay from its peak, after its warm-up."""
+    key = {name: SETTING[name].key_for(config["model"]) for name in
+           ("lr", "min_lr", "warmup_iters", "decay_iters")}  # fmt: skip
+    value = {name: run_value(config, name) for name in key}
+    if value["min_lr"] > value["lr"]:
+        fail(
+            f'"{key["min_lr"]}" ({value["min_lr"]:g}) is above "{key["lr"]}" '
+            f"({value['lr']:g}): the cosine decay would raise the learning rate; give --min-lr "
+            "at most --lr"
+        )
+    if value["warmup_iters"] >= value["decay_iters"]:
+        fail(
+            f'"{key["warmup_iters"]}" ({value["warmup_iters"]}) is not shorter than the run '
+            f'("{key["decay_iters"]}" {value["decay_iters"]}): the learning rate would never '
+            "reach --lr nor decay; give --warmup-iters below --iters"
+        )
 
 
 def _check_optimizer(optimizer: dict, where: str, fail: Callable[[str], NoReturn]) -> None:
@@ -597,6 +711,17 @@ def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any
             f"version {FORMAT_VERSION} (update minitorch, or start a new run)"
         )
     fail = failing(file, "the file is damaged: restore it from a copy, or start a new run")
+    if model in RNN_MODELS:
+        check_section(state, "", GPT_CHECKPOINT_FIELDS, fail, CHAR_RNN_CHECKPOINT_OPTIONAL)
+        check_section(state["progress"], "progress", GPT_PROGRESS_RULES, fail)
+        check_section(state["random"], "random", GPT_RANDOM_RULES, fail)
+        saved = {GPT_OPTIMIZER: Table("values and dicts", dicts_inside=True)}
+        check_section(state["optimizers"], "optimizers", saved, fail)
+        where = f"optimizers.{GPT_OPTIMIZER}"
+        _check_optimizer(state["optimizers"][GPT_OPTIMIZER], where, fail)
+        _check_groups(state["optimizers"][GPT_OPTIMIZER], where, LANGUAGE_MODELS[model].groups,
+                      fail)
+        return _check_lm_history(state, fail)
     if model == "gpt":
         check_section(state, "", GPT_CHECKPOINT_FIELDS, fail)
         check_section(state["progress"], "progress", GPT_PROGRESS_RULES, fail)
@@ -614,27 +739,7 @@ def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any
         if old:  # a run made before parameter groups: its two AdamW as the one's two groups
             state = {**state, "optimizers": merged_gpt_optimizers(optimizers)}
         _check_gpt_groups(state["optimizers"][GPT_OPTIMIZER], fail)
-        for key, column in state["history"].items():
-            numbers = isinstance(column, (int, float)) or (
-                isinstance(column, np.ndarray) and column.dtype.kind in "fiu" and column.ndim <= 1
-            )
-            if not numbers:
-                fail(f'"history.{key}" must be a list of numbers, got {shown(column)}')
-        rows = {np.atleast_1d(column).size for column in state["history"].values()}
-        if len(rows) > 1:
-            fail(f"its metrics have columns of different lengths {sorted(rows)}")
-        done, steps = state["iter"], state["progress"]["steps"]
-        marks = np.atleast_1d(np.asarray(state["history"].get("iter", []), dtype=np.float64))
-        if marks.size and (np.any(np.diff(marks) <= 0) or marks[-1] > done or marks[0] < 0):
-            listed = [int(mark) if mark.is_integer() else mark for mark in marks.tolist()]
-            fail(f"its metrics' iterations {listed} do not rise up to {done}")
-        last = int(marks[-1]) if marks.size else 0
-        if steps != done - last:
-            fail(
-                f"it is at iteration {done}, {steps} iterations after its last evaluation "
-                f"(at iteration {last}), which should be {done - last}"
-            )
-        return state
+        return _check_lm_history(state, fail)
     check_section(state, "", CHECKPOINT_FIELDS, fail, CHECKPOINT_OPTIONAL)
     check_section(state["progress"], "progress", PROGRESS_RULES, fail)
     check_section(state["random"], "random", RANDOM_RULES, fail)
@@ -642,4 +747,30 @@ def check_checkpoint(state: Any, file: str, model: str = "mlp") -> dict[str, Any
     recorded = np.atleast_1d(state["history"].get("epoch", np.zeros(0))).size
     if recorded != state["epoch"]:
         fail(f"it records {state['epoch']} epochs but the metrics of {recorded}")
+    return state
+
+
+def _check_lm_history(state: dict[str, Any], fail: Callable[[str], NoReturn]) -> dict[str, Any]:
+    """A language model's metrics: numbers, columns of one length, iterations that rise to the
+    checkpoint's, the steps since the last evaluation."""
+    for key, column in state["history"].items():
+        numbers = isinstance(column, (int, float)) or (
+            isinstance(column, np.ndarray) and column.dtype.kind in "fiu" and column.ndim <= 1
+        )
+        if not numbers:
+            fail(f'"history.{key}" must be a list of numbers, got {shown(column)}')
+    rows = {np.atleast_1d(column).size for column in state["history"].values()}
+    if len(rows) > 1:
+        fail(f"its metrics have columns of different lengths {sorted(rows)}")
+    done, steps = state["iter"], state["progress"]["steps"]
+    marks = np.atleast_1d(np.asarray(state["history"].get("iter", []), dtype=np.float64))
+    if marks.size and (np.any(np.diff(marks) <= 0) or marks[-1] > done or marks[0] < 0):
+        listed = [int(mark) if mark.is_integer() else mark for mark in marks.tolist()]
+        fail(f"its metrics' iterations {listed} do not rise up to {done}")
+    last = int(marks[-1]) if marks.size else 0
+    if steps != done - last:
+        fail(
+            f"it is at iteration {done}, {steps} iterations after its last evaluation "
+            f"(at iteration {last}), which should be {done - last}"
+        )
     return state

@@ -12,15 +12,16 @@ from ..metrics import confusion_matrix
 from ..training import evaluate, lm_loss
 from ._common import EXIT_OK, CLIError
 from ._epochs import check_data_root_options
-from ._gpt import GPTTask
+from ._gpt import LMTask
 from ._options import option_flag
 from ._run import RunFolder, format_percent
 from ._setup import (
+    A_RUN_OF,
     DATASET_OPTIONS,
+    LANGUAGE_MODELS,
     TEXT_DATASETS,
     absolute,
     build_training,
-    describe_gpt,
     describe_model,
     eval_windows,
     load_data,
@@ -34,8 +35,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     run = RunFolder.open(args.run)
     config = run.read_config()
     model = model_of(config)
-    if model == "gpt":
-        return _evaluate_gpt(args, run, config)
+    if model in LANGUAGE_MODELS:
+        return _evaluate_lm(args, run, config)
     check_data_root_options(args, config["dataset"])
     if args.data_root is not None:
         config["dataset_options"]["root"] = absolute(args.data_root)
@@ -81,15 +82,19 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _evaluate_gpt(args: argparse.Namespace, run: RunFolder, config: dict) -> int:
-    """A GPT run's loss on the fixed windows of one split, beside the unigram baseline."""
+def _evaluate_lm(args: argparse.Namespace, run: RunFolder, config: dict) -> int:
+    """A language model's loss on the fixed windows of one split (each read from a zero state
+    by a CharRNN), beside the unigram baseline."""
+    model = config["model"]
     for name in ("data_root", "download"):
         if getattr(args, name, None) is not None:
             raise CLIError(
-                f"{option_flag(name)} does not apply to {run}, a GPT run on a bundled text"
+                f"{option_flag(name)} does not apply to {run}, {A_RUN_OF[model]} run on a "
+                "bundled text"
             )
-    state = run.load_checkpoint("gpt")
-    training = GPTTask.build(config, in_config=True).training
+    state = run.load_checkpoint(model)
+    task = LMTask.build(config, in_config=True)
+    training, settings = task.training, task.settings
     try:
         training.model.load_state_dict(state["model"])
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:
@@ -99,7 +104,7 @@ def _evaluate_gpt(args: argparse.Namespace, run: RunFolder, config: dict) -> int
         ) from None
     validation = args.split == "test"
     split = training.val_set if validation else training.train_set
-    batches = training.eval_batches if validation else eval_windows(config, split)
+    batches = training.eval_batches if validation else eval_windows(settings, split)
     loss = lm_loss(training.model, batches)
     # What a model that knows only how often each character occurs (in the training split)
     # scores on the same windows: the loss to beat.
@@ -107,18 +112,19 @@ def _evaluate_gpt(args: argparse.Namespace, run: RunFolder, config: dict) -> int
     log_p = np.log(np.maximum(counts, 1) / counts.sum())
     baseline = float(-np.mean(log_p[np.concatenate([y.ravel() for _, y in batches])]))
 
-    done, iters = int(state["iter"]), config["iters"]
+    done, iters = int(state["iter"]), settings.iters
     when = f"after iteration {done} of {iters}"
     if done < iters:
         when += f" ('minitorch train --resume {run.shell}' continues it)"
-    windows = len(batches) * int(config["batch_size"])
+    windows = len(batches) * settings.batch_size
     name = "validation" if validation else "training"
-    print(f"run:        {run} ({config['dataset']}, GPT)")
+    kind = LANGUAGE_MODELS[model]
+    print(f"run:        {run} ({config['dataset']}, {kind.title})")
     print(f"checkpoint: {when}")
-    print(f"model:      {describe_gpt(config, training)}")
+    print(f"model:      {kind.describe(config, training.model)}")
     print(
         f"split:      {name}, {len(split):,} characters; measured on {windows:,} fixed windows "
-        f"of {config['block_size']} ({len(batches)} batches)"
+        f"of {settings.block_size} ({len(batches)} batches)"
     )
     print(
         f"loss:       {loss:.4f} (cross-entropy, nats per character; {loss / math.log(2):.2f} bits)"
@@ -170,5 +176,5 @@ def run_datasets(args: argparse.Namespace) -> int:
         print(f"{'':<{width}}  {'':<14}  {'; '.join(notes)}")
     for name, text in TEXT_DATASETS.items():
         print(f"{name:<{width}}  {'language model':<14}  {text.description}")
-        print(f"{'':<{width}}  {'':<14}  --model gpt")
+        print(f"{'':<{width}}  {'':<14}  --model {'|'.join(models_for(name))}")
     return EXIT_OK

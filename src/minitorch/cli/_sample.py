@@ -1,4 +1,5 @@
-"""``minitorch sample RUN``: continue a prompt with a GPT run's model and print the text."""
+"""``minitorch sample RUN``: continue a prompt with a language model's run (a GPT, an LSTM, a
+GRU or an RNN) and print the text."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from .. import manual_seed
 from ._common import EXIT_OK, CLIError
 from ._options import SAMPLE_DEFAULTS
 from ._run import RunFolder
-from ._setup import A_RUN_OF, gpt_from_config, model_of, text_split
+from ._setup import A_RUN_OF, LANGUAGE_MODELS, model_of, text_split
 
 
 def _character(char: str) -> str:
@@ -18,16 +19,21 @@ def _character(char: str) -> str:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    """Load the run's GPT, seed minitorch's generator, generate, print prompt and continuation."""
+    """Load the run's model, seed minitorch's generator, generate, print prompt and continuation.
+
+    The model's own ``generate``: :meth:`GPT.generate` (the last ``block_size`` characters
+    each step), :meth:`CharRNN.generate` (the prompt once, then one step from the carried state).
+    """
     run = RunFolder.open(args.run)
     config = run.read_config()
     model_name = model_of(config)
-    if model_name != "gpt":
+    if model_name not in LANGUAGE_MODELS:
         raise CLIError(
             f"{run} is {A_RUN_OF[model_name]} run on {config['dataset']}; 'minitorch sample' "
-            "writes text with a GPT run (made by 'minitorch train --model gpt')"
+            "writes text with a language model's run (made by 'minitorch train --model gpt', "
+            "or lstm, gru, rnn)"
         )
-    state = run.load_checkpoint("gpt")
+    state = run.load_checkpoint(model_name)
     settings = {
         name: SAMPLE_DEFAULTS[name] if getattr(args, name) is None else getattr(args, name)
         for name in SAMPLE_DEFAULTS
@@ -46,7 +52,7 @@ def run_sample(args: argparse.Namespace) -> int:
             f"{vocab.chars.strip()!r} (and space, new line)"
         )
 
-    model = gpt_from_config(config, len(vocab))
+    model = LANGUAGE_MODELS[model_name].build(config, len(vocab))
     try:
         model.load_state_dict(state["model"])
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:

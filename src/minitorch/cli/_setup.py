@@ -8,7 +8,8 @@ values that training changes.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -16,13 +17,29 @@ import numpy as np
 from .. import manual_seed, nn, optim, transforms
 from ..datasets import CLASSIFICATION, DATASETS, TinyShakespeare, get_dataset
 from ..datasets.mnist import DownloadError
-from ..models import GPT, build_cnn, build_mlp, cnn_layout
+from ..models import (
+    CHAR_RNN_RECIPE,
+    GPT,
+    CharRNN,
+    CharRNNRecipe,
+    build_cnn,
+    build_mlp,
+    cnn_layout,
+)
+from ..models.char_rnn import CELLS
 from ..optim import lr_scheduler, weight_decay_groups
+from ..training import TextStreams
 from ..utils.data import DataLoader
 from ._common import EXIT_FAILURE, CLIError, printable
 
-#: The models ``--model`` builds: mlp (Linear layers), cnn (LeNet-style), gpt (nanoGPT's GPT).
-MODELS = ("mlp", "cnn", "gpt")
+#: The recurrent character models ``--model`` trains (:class:`minitorch.models.CharRNN` of
+#: each cell, with :data:`minitorch.models.CHAR_RNN_RECIPE`).
+RNN_MODELS = tuple(CELLS)
+#: The language models: they learn a text, by iterations of random windows.
+LM_MODELS = ("gpt", *RNN_MODELS)
+#: The models ``--model`` builds: mlp (Linear layers), cnn (LeNet-style), gpt (nanoGPT's GPT),
+#: lstm, gru and rnn (char-rnn's character model).
+MODELS = ("mlp", "cnn", *LM_MODELS)
 
 #: The data sets of images, which a CNN can learn: those the registry gives an image shape.
 IMAGE_DATASETS = tuple(name for name, info in DATASETS.items() if info.image_shape is not None)
@@ -30,14 +47,14 @@ IMAGE_DATASETS = tuple(name for name, info in DATASETS.items() if info.image_sha
 
 @dataclass(frozen=True)
 class TextDataset:
-    """A character-level text for ``--model gpt`` (not in the registry: no samples, only text)."""
+    """A character-level text for the language models (not in the registry: only text)."""
 
     name: str
     description: str
     source: type
 
 
-#: Name -> the texts ``--model gpt`` trains on.
+#: Name -> the texts the language models (``--model gpt``, ``lstm``, ...) train on.
 TEXT_DATASETS: dict[str, TextDataset] = {
     "shakespeare": TextDataset(
         "shakespeare",
@@ -50,7 +67,7 @@ TEXT_DATASETS: dict[str, TextDataset] = {
 def models_for(dataset: str) -> tuple[str, ...]:
     """The models that can learn ``dataset`` (for messages and the list of data sets)."""
     if dataset in TEXT_DATASETS:
-        return ("gpt",)
+        return LM_MODELS
     return ("mlp", "cnn") if dataset in IMAGE_DATASETS else ("mlp",)
 
 
@@ -124,7 +141,8 @@ def model_of(config: dict[str, Any]) -> str:
 
 
 #: How a message names a run of each model: "an MLP run".
-A_RUN_OF = {"mlp": "an MLP", "cnn": "a CNN", "gpt": "a GPT"}
+A_RUN_OF = {"mlp": "an MLP", "cnn": "a CNN", "gpt": "a GPT", "lstm": "an LSTM", "gru": "a GRU",
+            "rnn": "an RNN"}
 
 
 def load_data(config: dict[str, Any], download: bool = False) -> tuple[Any, Any]:
@@ -285,19 +303,60 @@ def describe_optimizer(config: dict[str, Any]) -> str:
     return text
 
 
-# ---------------------------------------------------------------------- a GPT run
-@dataclass
-class GPTTraining:
-    """Everything a GPT run trains with, built by :func:`build_gpt_training`.
+# ---------------------------------------------------------------------- a language model's run
+@dataclass(frozen=True)
+class LMSettings:
+    """The numbers of a language model's run (a GPT's, a CharRNN's), wherever its config.json
+    keeps them: read by :func:`~._config.lm_settings` through the schema."""
 
-    ``optimizers`` holds one AdamW (``"adamw"``) with nanoGPT's two parameter groups, as its
-    ``configure_optimizers`` makes them: group 0 the matrices (embeddings and Linear weights)
-    with weight decay, group 1 the biases and LayerNorm parameters without
-    (:func:`minitorch.optim.weight_decay_groups`). (Runs made before parameter groups saved
-    two AdamW, one per group; the numbers are the same, bit for bit, and their checkpoints
-    are read as the one AdamW's: :func:`merged_gpt_optimizers`.) Batches are drawn from
+    iters: int
+    batch_size: int
+    block_size: int
+    eval_interval: int
+    eval_batches: int
+    grad_clip: float
+    lr: float
+    betas: tuple[float, float]
+    weight_decay: float
+    warmup_iters: int
+    decay_iters: int
+    min_lr: float
+    seed: int
+    bptt: str = "random"
+
+    def lr_at(self) -> Callable[[int], float]:
+        """Iteration (from 1) -> learning rate: nanoGPT's warm-up and cosine.
+
+        :class:`~minitorch.optim.lr_scheduler.WarmupCosineLR` counts its iterations from 0:
+        ``decay_iters`` is the iteration (from 1) that trains with ``min_lr``, the last of the
+        run. A function of the iteration alone, as nanoGPT's ``get_lr``: a resumed run needs
+        no scheduler state.
+        """
+        lr = self.lr
+        schedule = {
+            "warmup_iters": self.warmup_iters,
+            "lr_decay_iters": self.decay_iters - 1,
+            "min_lr": self.min_lr,
+        }
+
+        def lr_at(step: int) -> float:
+            return lr_scheduler.WarmupCosineLR.lr_at(step - 1, lr, **schedule)
+
+        return lr_at
+
+
+@dataclass
+class LMTraining:
+    """Everything a language model's run trains with, built by :func:`build_lm_training`.
+
+    ``optimizers`` holds one AdamW (``"adamw"``): a GPT's with nanoGPT's two parameter groups,
+    as its ``configure_optimizers`` makes them (group 0 the matrices with weight decay, group 1
+    the biases and LayerNorm parameters without, :func:`minitorch.optim.weight_decay_groups`;
+    runs made before parameter groups saved two AdamW, read as the one's:
+    :func:`merged_gpt_optimizers`); a CharRNN's with one group, every parameter, as
+    :data:`~minitorch.models.CHAR_RNN_RECIPE`. Random windows are drawn from
     ``batch_generator``, a stream of its own, so that they do not depend on what dropout draws
-    from the global generator.
+    from the global generator; a stateful run (``--bptt stateful``) reads ``stream`` instead.
     """
 
     train_set: Any
@@ -306,30 +365,10 @@ class GPTTraining:
     optimizers: dict[str, optim.Optimizer]
     batch_generator: np.random.Generator
     eval_batches: list[tuple[np.ndarray, np.ndarray]]
-
-    def lr_at(self, config: dict[str, Any]) -> Any:
-        """Iteration (from 1) -> learning rate, as the config's schedule says.
-
-        nanoGPT's warm-up and cosine (:class:`~minitorch.optim.lr_scheduler.WarmupCosineLR`,
-        whose iterations count from 0): config.json's ``decay_iters`` is the iteration (from 1)
-        that trains with ``min_lr``, the last of the run. A function of the iteration alone, as
-        nanoGPT's ``get_lr``: a resumed run needs no scheduler state.
-        """
-        schedule = config["scheduler"]
-        lr = float(config["optimizer_options"]["lr"])
-        settings = {
-            "warmup_iters": int(schedule["warmup_iters"]),
-            "lr_decay_iters": int(schedule["decay_iters"]) - 1,
-            "min_lr": float(schedule["min_lr"]),
-        }
-
-        def lr_at(step: int) -> float:
-            return lr_scheduler.WarmupCosineLR.lr_at(step - 1, lr, **settings)
-
-        return lr_at
+    stream: TextStreams | None = None
 
 
-#: The name of a GPT run's optimizer in its checkpoint: one AdamW with nanoGPT's two groups.
+#: The name of a language model's optimizer in its checkpoint: one AdamW.
 GPT_OPTIMIZER = "adamw"
 #: The two AdamW of a GPT run made before parameter groups, one per group, in group order.
 OLD_GPT_OPTIMIZERS = ("decay", "no_decay")
@@ -355,7 +394,7 @@ def merged_gpt_optimizers(old: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_text(config: dict[str, Any]) -> tuple[Any, Any]:
-    """The training and validation splits of the text a GPT configuration names."""
+    """The training and validation splits of the text a language model's configuration names."""
     return text_split(config, train=True), text_split(config, train=False)
 
 
@@ -368,14 +407,15 @@ def text_split(config: dict[str, Any], train: bool) -> Any:
         raise CLIError(printable(str(error) or type(error).__name__)) from None
 
 
-def eval_windows(config: dict[str, Any], split: Any) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The fixed windows a GPT run is measured on: ``eval_batches`` batches, seed 0."""
+def eval_windows(settings: LMSettings, split: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The fixed windows a language model's run is measured on: ``eval_batches`` batches,
+    seed 0 (each read from a zero state by a CharRNN)."""
     return split.eval_batches(
-        int(config["eval_batches"]), int(config["batch_size"]), int(config["block_size"]), seed=0
+        settings.eval_batches, settings.batch_size, settings.block_size, seed=0
     )
 
 
-def gpt_from_config(config: dict[str, Any], vocab_size: int):
+def gpt_from_config(config: dict[str, Any], vocab_size: int) -> GPT:
     """The GPT of a run's settings (its weights drawn from minitorch's global generator)."""
     return GPT(
         vocab_size=vocab_size,
@@ -389,63 +429,140 @@ def gpt_from_config(config: dict[str, Any], vocab_size: int):
     )
 
 
-def build_gpt_training(config: dict[str, Any], data: tuple[Any, Any] | None = None) -> GPTTraining:
-    """Build the text, the GPT, its AdamW and the evaluation windows ``config`` describes.
+def recipe_of(config: dict[str, Any]) -> CharRNNRecipe:
+    """A CharRNN run's recipe: :data:`~minitorch.models.CHAR_RNN_RECIPE` with its overrides,
+    as config.json's ``"recipe"`` records it (``CharRNNRecipe.to_dict()``)."""
+    recipe = dict(config["recipe"])
+    recipe["betas"] = tuple(recipe["betas"])
+    return replace(CHAR_RNN_RECIPE, **recipe)
 
-    The weights come from minitorch's global generator seeded with ``config["seed"]`` (the
-    GPT class applies nanoGPT's initialisation); the batches from a generator of their own
-    seeded with ``[seed, 1]``; dropout from the global generator as training goes on.
-    """
-    train_set, val_set = load_text(config) if data is None else data
-    windows = eval_windows(config, val_set)  # first: it checks block_size against the text
-    seed = int(config["seed"])
-    manual_seed(seed)
-    model = gpt_from_config(config, train_set.vocab_size)
-    options = config["optimizer_options"]
-    betas = tuple(float(beta) for beta in options["betas"])
-    decay, no_decay = weight_decay_groups(model)
-    groups = [
-        {"params": [decay], "weight_decay": float(options["weight_decay"])},
-        {"params": [no_decay], "weight_decay": 0.0},
-    ]
-    optimizers = {GPT_OPTIMIZER: optim.AdamW(groups, lr=float(options["lr"]), betas=betas)}
-    return GPTTraining(
-        train_set=train_set,
-        val_set=val_set,
-        model=model,
-        optimizers=optimizers,
-        batch_generator=np.random.default_rng([seed, 1]),
-        eval_batches=windows,
+
+def char_rnn_from_config(config: dict[str, Any], vocab_size: int) -> CharRNN:
+    """The CharRNN of a run's recipe (its weights drawn from minitorch's global generator)."""
+    recipe = recipe_of(config)
+    return CharRNN(
+        vocab_size, recipe.embedding_dim, recipe.hidden_size, recipe.num_layers, recipe.cell
     )
 
 
-def describe_gpt(config: dict[str, Any], training: GPTTraining) -> str:
+def _gpt_optimizer(model: GPT, settings: LMSettings) -> optim.AdamW:
+    """nanoGPT's AdamW: weight decay on the matrices (group 0), none on the rest (group 1)."""
+    decay, no_decay = weight_decay_groups(model)
+    groups = [
+        {"params": [decay], "weight_decay": settings.weight_decay},
+        {"params": [no_decay], "weight_decay": 0.0},
+    ]
+    return optim.AdamW(groups, lr=settings.lr, betas=settings.betas)
+
+
+def _char_rnn_optimizer(model: CharRNN, settings: LMSettings) -> optim.AdamW:
+    """The recipe's AdamW: one group, weight decay on every parameter (as its torch copy)."""
+    return optim.AdamW(
+        model, lr=settings.lr, betas=settings.betas, weight_decay=settings.weight_decay
+    )
+
+
+def describe_gpt(config: dict[str, Any], model: GPT) -> str:
     """One line such as ``GPT 4 layers, 4 heads, 128 features, context 64, tied, 0.80M ...``."""
-
-    def count(number: int, what: str) -> str:
-        return f"{number} {what}" + ("" if number == 1 else "s")
-
     parts = [
-        f"GPT {count(config['n_layer'], 'layer')}, {count(config['n_head'], 'head')}, "
-        f"{count(config['n_embd'], 'feature')}, context {config['block_size']}",
+        f"GPT {_count(config['n_layer'], 'layer')}, {_count(config['n_head'], 'head')}, "
+        f"{_count(config['n_embd'], 'feature')}, context {config['block_size']}",
         "tied embedding and head" if config["tie_weights"] else "separate head",
         "biases" if config_value(config, "bias") else "no biases",
     ]
     if config["dropout"]:
         parts.append(f"dropout {config['dropout']:g}")
-    parts.append(f"{training.model.num_parameters():,} parameters")
+    parts.append(f"{model.num_parameters():,} parameters")
     return ", ".join(parts)
 
 
-def describe_gpt_optimizer(config: dict[str, Any]) -> str:
-    """``AdamW (lr 0.001, betas 0.9/0.99, weight decay 0.1 on matrices), warm-up 100 ...``."""
-    options, schedule = config["optimizer_options"], config["scheduler"]
-    betas = "/".join(f"{beta:g}" for beta in options["betas"])
-    clip = f", clipping {config['grad_clip']:g}" if config["grad_clip"] else ", no clipping"
+def describe_char_rnn(config: dict[str, Any], model: CharRNN) -> str:
+    """One line such as ``CharRNN: Embedding(65, 64) -> LSTM(64, 256, 2 layers) -> ...``."""
+    recipe = recipe_of(config)
+    layers = _count(recipe.num_layers, "layer")
     return (
-        f"AdamW (lr {options['lr']:g}, betas {betas}, weight decay "
-        f"{options['weight_decay']:g} on matrices), warm-up {schedule['warmup_iters']} then "
-        f"cosine to {schedule['min_lr']:g} at iteration {schedule['decay_iters']}{clip}"
+        f"CharRNN: Embedding({model.vocab_size}, {recipe.embedding_dim}) -> "
+        f"{CELLS[recipe.cell].__name__}({recipe.embedding_dim}, {recipe.hidden_size}, {layers}) "
+        f"-> Linear({recipe.hidden_size}, {model.vocab_size}), context {recipe.block_size}, "
+        f"{model.num_parameters():,} parameters"
+    )
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number} {what}" + ("" if number == 1 else "s")
+
+
+@dataclass(frozen=True)
+class LanguageModel:
+    """What differs between the language models the trainer runs by iterations, in one place:
+    the model a configuration builds, its optimizer, and how they are described. The loop, the
+    evaluations, the checkpoint and resume are the same for all (:mod:`._gpt`)."""
+
+    #: The model's name in messages ("GPT", "LSTM").
+    title: str
+    #: ``(config, vocab_size) -> model``, its weights from minitorch's global generator.
+    build: Callable[[dict[str, Any], int], Any]
+    #: ``(model, settings) -> AdamW``.
+    optimizer: Callable[[Any, LMSettings], optim.AdamW]
+    #: The AdamW's parameter groups (what a checkpoint of the run holds).
+    groups: int
+    #: The parameters weight decay applies to, in words.
+    decayed: str
+    #: ``(config, model) -> one line`` saying what the model is.
+    describe: Callable[[dict[str, Any], Any], str]
+
+
+#: ``--model`` -> the language model it trains.
+LANGUAGE_MODELS: dict[str, LanguageModel] = {
+    "gpt": LanguageModel("GPT", gpt_from_config, _gpt_optimizer, 2, "on matrices", describe_gpt),
+    **{
+        cell: LanguageModel(cell.upper(), char_rnn_from_config, _char_rnn_optimizer, 1,
+                            "on every parameter", describe_char_rnn)
+        for cell in RNN_MODELS
+    },
+}  # fmt: skip
+
+
+def build_lm_training(
+    config: dict[str, Any], settings: LMSettings, data: tuple[Any, Any] | None = None
+) -> LMTraining:
+    """Build the text, the model, its AdamW and the evaluation windows ``config`` describes.
+
+    The weights come from minitorch's global generator seeded with ``settings.seed`` (a GPT
+    applies nanoGPT's initialisation, a CharRNN PyTorch's); random windows from a generator of
+    their own seeded with ``[seed, 1]``; dropout from the global generator as training goes
+    on. ``settings.bptt == "stateful"``: the training batches are consecutive chunks of
+    parallel streams of the text (:class:`~minitorch.training.TextStreams`).
+    """
+    train_set, val_set = load_text(config) if data is None else data
+    windows = eval_windows(settings, val_set)  # first: it checks block_size against the text
+    kind = LANGUAGE_MODELS[model_of(config)]
+    manual_seed(settings.seed)
+    model = kind.build(config, train_set.vocab_size)
+    stream = None
+    if settings.bptt == "stateful":
+        stream = TextStreams(train_set, settings.batch_size, settings.block_size)
+    return LMTraining(
+        train_set=train_set,
+        val_set=val_set,
+        model=model,
+        optimizers={GPT_OPTIMIZER: kind.optimizer(model, settings)},
+        batch_generator=np.random.default_rng([settings.seed, 1]),
+        eval_batches=windows,
+        stream=stream,
+    )
+
+
+def describe_lm_optimizer(config: dict[str, Any], settings: LMSettings) -> str:
+    """``AdamW (lr 0.001, betas 0.9/0.99, weight decay 0.1 on matrices), warm-up 100 ...``."""
+    s = settings
+    betas = "/".join(f"{beta:g}" for beta in s.betas)
+    clip = f", clipping {s.grad_clip:g}" if s.grad_clip else ", no clipping"
+    decayed = LANGUAGE_MODELS[model_of(config)].decayed
+    return (
+        f"AdamW (lr {s.lr:g}, betas {betas}, weight decay {s.weight_decay:g} {decayed}), "
+        f"warm-up {s.warmup_iters} then cosine to {s.min_lr:g} at iteration {s.decay_iters}"
+        f"{clip}"
     )
 
 

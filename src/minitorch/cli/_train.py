@@ -1,7 +1,8 @@
 """``minitorch train``: train a network, checkpoint every unit, stop cleanly on Ctrl-C, resume.
 
 Which model trains is a :class:`~minitorch.cli._trainer.Task` (:data:`TASKS`): MLPs and CNNs
-by epochs (:mod:`._epochs`), a GPT by iterations (:mod:`._gpt`). The run folder, the
+by epochs (:mod:`._epochs`), the language models (a GPT; an LSTM, GRU or RNN character model)
+by iterations (:mod:`._gpt`). The run folder, the
 checkpoints, Ctrl-C and resume are the one :class:`~minitorch.cli._trainer.Trainer`'s.
 """
 
@@ -13,13 +14,17 @@ from typing import Any
 from ._common import CLIError
 from ._config import ALL_MODELS, DATA, DEFAULT_MODEL, SETTINGS
 from ._epochs import EpochTask
-from ._gpt import GPTTask
+from ._gpt import LMTask
 from ._options import given_options, option_flag
-from ._setup import IMAGE_DATASETS, TEXT_DATASETS
+from ._setup import IMAGE_DATASETS, LM_MODELS, TEXT_DATASETS
 from ._trainer import Output, StopRequest, Task, resume_run, start_run
 
 #: ``--model`` -> the task that trains it.
-TASKS: dict[str, type[Task]] = {"mlp": EpochTask, "cnn": EpochTask, "gpt": GPTTask}
+TASKS: dict[str, type[Task]] = {
+    "mlp": EpochTask,
+    "cnn": EpochTask,
+    **{model: LMTask for model in LM_MODELS},
+}
 
 
 def check_model_options(args: argparse.Namespace, model: str) -> None:
@@ -32,20 +37,24 @@ def check_model_options(args: argparse.Namespace, model: str) -> None:
             continue
         if getattr(args, setting.name, None) is not None:
             why = " (a GPT trains with AdamW, as nanoGPT)" if setting.name == "optimizer" else ""
+            models = ", ".join(setting.models[:-1]) + " or " * (len(setting.models) > 1)
             raise CLIError(
-                f"{setting.option} applies to --model {' or '.join(setting.models)}, not to "
+                f"{setting.option} applies to --model {models}{setting.models[-1]}, not to "
                 f"--model {model}{why}"
             )
     dataset = args.dataset
     if dataset is None:
         return
-    if model == "gpt" and dataset not in TEXT_DATASETS:
+    if model in LM_MODELS and dataset not in TEXT_DATASETS:
         raise CLIError(
-            f"--model gpt learns a text: --dataset {' or '.join(TEXT_DATASETS)}; {dataset} is "
-            "not a text (train it with --model mlp)"
+            f"--model {model} learns a text: --dataset {' or '.join(TEXT_DATASETS)}; {dataset} "
+            "is not a text (train it with --model mlp)"
         )
-    if model != "gpt" and dataset in TEXT_DATASETS:
-        raise CLIError(f"{dataset} is a text: train a language model on it with --model gpt")
+    if model not in LM_MODELS and dataset in TEXT_DATASETS:
+        raise CLIError(
+            f"{dataset} is a text: train a language model on it with --model "
+            f"{', '.join(LM_MODELS[:-1])} or {LM_MODELS[-1]}"
+        )
     if model == "cnn" and dataset not in IMAGE_DATASETS:
         raise CLIError(
             f"--model cnn learns images: --dataset {', '.join(IMAGE_DATASETS)}; {dataset} is "
@@ -74,6 +83,6 @@ def run_train(args: argparse.Namespace, argv: list[str]) -> int:
         flags = ", ".join(option_flag(name) for name in changed)
         raise CLIError(
             f"--resume continues a run with its own settings, so {flags} cannot be given "
-            "(only --epochs, or a GPT's --iters, to train longer)"
+            "(only --epochs, or a language model's --iters, to train longer)"
         )
     return resume_run(args, TASKS, output, stop)

@@ -115,7 +115,7 @@ class Output:
 class Task:
     """One model's part of a run; :class:`Trainer` does everything else.
 
-    A new model is one subclass (see ``_epochs.EpochTask`` and ``_gpt.GPTTask``) that sets
+    A new model is one subclass (see ``_epochs.EpochTask`` and ``_gpt.LMTask``) that sets
     :attr:`length` and :attr:`columns` and writes:
 
     * building: :meth:`new_config` (the options -> config.json), :meth:`build` (config.json ->
@@ -153,6 +153,14 @@ class Task:
     def facts(self) -> dict[str, Any]:
         """What config.json records for the reader (not used to rebuild the run)."""
         raise NotImplementedError
+
+    def planned(self) -> int:
+        """The units the configuration asks for (its :attr:`length`)."""
+        return int(self.config[self.length])
+
+    def plan(self, target: int) -> None:
+        """Make the configuration ask for ``target`` units (``--resume`` with a longer one)."""
+        self.config[self.length] = target
 
     def header(self) -> list[str]:
         """The lines printed before training (data, model, optimizer, ...)."""
@@ -346,7 +354,7 @@ class Trainer:
             row = task.evaluate_start()
             if row is not None:
                 self.record(row)
-        while task.done < int(self.config[task.length]):
+        while task.done < task.planned():
             if self.stop.requested:
                 return False  # between units: the last finished one is already saved
             bar = self.output.progress_bar(**task.bar())
@@ -470,7 +478,7 @@ def resume_run(
         raise run.interrupted_while_starting() from None
 
     given = getattr(args, task.length)
-    target = int(config[task.length]) if given is None else given
+    target = task.planned() if given is None else given
     task.check_target(target, run)
     try:
         if config_changed:
@@ -479,11 +487,11 @@ def resume_run(
             trainer.tidy()
             output.always(task.finished_text(target, run))
             return EXIT_OK
-        if target != config[task.length]:
+        if target != task.planned():
             note = task.extension_note(target)
             if note:
                 output.say(note)
-            config[task.length] = target
+            task.plan(target)
             run.write_config(config)
         with stop.installed():
             # Rewritten from the checkpoint in case a stop came between checkpoint and metrics.

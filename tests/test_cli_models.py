@@ -650,7 +650,7 @@ RESUME_MISTAKES: dict[str, tuple[str, list[str], str]] = {
     "iterations for an MLP run": (
         "mlp",
         ["--iters", "3"],
-        "--iters counts the iterations of a GPT run; ",
+        "--iters counts the iterations of a language model's run; ",
     ),
     "fewer iterations than done": (
         "gpt",

@@ -280,11 +280,12 @@ def test_a_stateful_run_says_how_it_reads_the_text(tmp_path, capsys):
      "to --model gpt"),
     (["--model", "mlp", "--num-layers", "2"], "--num-layers applies to --model lstm, gru or rnn"),
     (["--model", "lstm", "--hidden", "8"], "--hidden applies to --model mlp or cnn, not to "
-     "--model lstm"),
+     "--model lstm (a recurrent model's width is --hidden-size, its depth --num-layers)"),
+    (["--model", "gpt", "--num-layers", "2"], "not to --model gpt (a GPT's depth is --n-layer)"),
     (["--model", "lstm", "--epochs", "3"], "--epochs applies to --model mlp or cnn, not to "
      "--model lstm"),
     (["--model", "gru", "--optimizer", "sgd"], "--optimizer applies to --model mlp or cnn, not "
-     "to --model gru"),
+     "to --model gru (--model gru trains with AdamW, as CHAR_RNN_RECIPE)"),
     (["--model", "lstm", "--dataset", "digits"], "--model lstm learns a text: --dataset "
      "shakespeare; digits is not a text"),
     (["--model", "rnn", "--samples", "10"], "--samples does not apply to --model rnn (it learns "

@@ -79,8 +79,7 @@ DATA, MODEL, OPTIMIZATION, GPT_TRAINING, RUN = (
     "data",
     "model",
     "optimization",
-    "language-model training (gpt, lstm, gru, rnn: by iterations, one batch of windows of the "
-    "text each)",
+    "language models (gpt, lstm, gru, rnn: by iterations, a batch of the text each)",
     "run folder and output",
 )
 #: How the stateful models may read their text (``--bptt``).

@@ -454,7 +454,7 @@ class EpochTask(Task):
     ) -> bool:
         if args.iters is not None:
             raise CLIError(
-                f"--iters counts the iterations of a GPT run; {run} is "
+                f"--iters counts the iterations of a language model's run; {run} is "
                 f"{A_RUN_OF[model_of(config)]} run: give --epochs"
             )
         check_data_root_options(args, config["dataset"])

@@ -15,12 +15,14 @@ from ._rules import NON_NEGATIVE_INT, NON_NEGATIVE_NUMBER, POSITIVE_INT, POSITIV
 
 DESCRIPTION = """\
 Train and evaluate neural networks built with minitorch: multilayer perceptrons, LeNet-style
-convolutional networks, and a GPT that learns Shakespeare's characters.
+convolutional networks, and language models that learn Shakespeare's characters: a GPT,
+and char-rnn's LSTM, GRU or RNN.
 
 'minitorch train' trains a network and writes a run folder: the checkpoint, the
-configuration, the metrics of every epoch (every evaluation, for a GPT) and a plot of the
-training curves. 'minitorch evaluate RUN' reports the accuracy and confusion matrix of a
-trained run (a GPT's validation loss); 'minitorch sample RUN' writes text with a GPT run.
+configuration, the metrics of every epoch (every evaluation, for a language model) and a
+plot of the training curves. 'minitorch evaluate RUN' reports the accuracy and confusion
+matrix of a trained run (a language model's validation loss); 'minitorch sample RUN' writes
+text with a language model's run.
 """
 
 EXAMPLES = """\
@@ -29,6 +31,7 @@ examples:
   minitorch train --dataset spiral --hidden 64 64 --epochs 200 --lr 0.01
   minitorch train --model cnn --dataset mnist5k --batch-norm --epochs 5
   minitorch train --model gpt              nanoGPT's CPU recipe on Tiny Shakespeare
+  minitorch train --model lstm             char-rnn's LSTM, CHAR_RNN_RECIPE (val loss ~1.55)
   minitorch train --resume runs/digits-20260512-101500 --epochs 40
   minitorch evaluate runs/digits-20260512-101500
   minitorch sample runs/shakespeare-20260512-101500 --prompt "ROMEO:"
@@ -48,6 +51,8 @@ examples:
   minitorch train --model gpt                         (2,000 iterations, val loss ~1.9)
   minitorch train --model gpt --iters 6000 --eval-interval 500
   minitorch train --resume runs/gpt --iters 4000      (continue a GPT run further)
+  minitorch train --model lstm                        (2,000 iterations, val loss ~1.55)
+  minitorch train --model gru --bptt stateful         (truncated BPTT: the state carried)
 
 Ctrl-C stops training after the current batch and saves a checkpoint; continue the run later
 with --resume: it ends exactly where it would have ended without the interruption.
@@ -113,8 +118,8 @@ def build_parser() -> Parser:
         "--split",
         choices=["test", "train"],
         default="test",
-        help="which part of the data set to evaluate on (default: test; for a GPT run, test "
-        "is the validation split)",
+        help="which part of the data set to evaluate on (default: test; for a language model's "
+        "run, test is the validation split)",
     )
     _add_data_root(evaluate, "if they have moved since training")
 
@@ -173,14 +178,15 @@ def _add_sample(commands: Any) -> Parser:
     d = SAMPLE_DEFAULTS
     sample = commands.add_parser(
         "sample",
-        help="write text with a trained GPT run",
-        description="Continue a prompt with a GPT run's model, one character at a time, and "
+        help="write text with a trained language model's run (gpt, lstm, gru, rnn)",
+        description="Continue a prompt with a language model's run, one character at a time, and "
         "print the prompt and its continuation.\nThe characters are drawn from minitorch's "
         "generator seeded with --seed: the same seed gives the same text.",
         formatter_class=HelpFormatter,
     )
     sample.add_argument(
-        "run", metavar="RUN", help="the folder of a 'minitorch train --model gpt' run"
+        "run", metavar="RUN", help="the folder of a 'minitorch train --model gpt' (or lstm, "
+        "gru, rnn) run"
     )
     sample.add_argument(
         "--prompt",
@@ -221,10 +227,10 @@ def _add_train(commands: Any) -> Parser:
         "train",
         help="train a network and write a run folder",
         description="Train a multilayer perceptron (Linear layers with an activation between\n"
-        "them), a LeNet-style convolutional network or a GPT, and write a run folder:\n"
-        "checkpoint.npz (model and optimizer state), config.json (the settings),\n"
-        "metrics.csv (one row per epoch, or per evaluation of a GPT), times.csv (the\n"
-        "seconds of each row) and curves.png.",
+        "them), a LeNet-style convolutional network, a GPT or a character-level LSTM,\n"
+        "GRU or RNN, and write a run folder: checkpoint.npz (model and optimizer state),\n"
+        "config.json (the settings), metrics.csv (one row per epoch, or per evaluation\n"
+        "of a language model), times.csv (the seconds of each row) and curves.png.",
         epilog=TRAIN_EXAMPLES,
         formatter_class=HelpFormatter,
     )
@@ -244,7 +250,6 @@ _LIKELY_MEANT = {
     "--act": "--activation",
     "--layers": "--hidden",
     "--hidden-sizes": "--hidden",
-    "--hidden-size": "--hidden",
     "--bs": "--batch-size",
     "--schedule": "--scheduler",
     "--lr-scheduler": "--scheduler",

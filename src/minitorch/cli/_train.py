@@ -16,7 +16,7 @@ from ._config import ALL_MODELS, DATA, DEFAULT_MODEL, SETTINGS
 from ._epochs import EpochTask
 from ._gpt import LMTask
 from ._options import given_options, option_flag
-from ._setup import IMAGE_DATASETS, LM_MODELS, TEXT_DATASETS
+from ._setup import IMAGE_DATASETS, LM_MODELS, RNN_MODELS, TEXT_DATASETS
 from ._trainer import Output, StopRequest, Task, resume_run, start_run
 
 #: ``--model`` -> the task that trains it.
@@ -25,6 +25,30 @@ TASKS: dict[str, type[Task]] = {
     "cnn": EpochTask,
     **{model: LMTask for model in LM_MODELS},
 }
+
+
+#: (option, the model it was given to) -> what that model takes instead, for the refusal.
+_INSTEAD = {
+    **{("hidden", model): " (a recurrent model's width is --hidden-size, its depth --num-layers)"
+       for model in RNN_MODELS},
+    **{("n_layer", model): " (a recurrent model's depth is --num-layers)" for model in RNN_MODELS},
+    **{("n_embd", model): " (a recurrent model's width is --hidden-size, its embedding's "
+       "--embedding-dim)" for model in RNN_MODELS},
+    ("hidden_size", "gpt"): " (a GPT's width is --n-embd)",
+    ("num_layers", "gpt"): " (a GPT's depth is --n-layer)",
+    ("embedding_dim", "gpt"): " (a GPT's width is --n-embd)",
+    **{(name, model): " (an MLP's or a CNN's layers are --hidden)"
+       for name in ("hidden_size", "num_layers") for model in ("mlp", "cnn")},
+}  # fmt: skip
+
+
+def _instead(name: str, model: str) -> str:
+    """What ``model`` takes instead of another model's option ``name``, in brackets, or ''."""
+    if name == "optimizer" and model in LM_MODELS:
+        if model == "gpt":
+            return " (a GPT trains with AdamW, as nanoGPT)"
+        return f" (--model {model} trains with AdamW, as CHAR_RNN_RECIPE)"
+    return _INSTEAD.get((name, model), "")
 
 
 def check_model_options(args: argparse.Namespace, model: str) -> None:
@@ -36,7 +60,7 @@ def check_model_options(args: argparse.Namespace, model: str) -> None:
         if setting.group == DATA or setting.models == ALL_MODELS or model in setting.models:
             continue
         if getattr(args, setting.name, None) is not None:
-            why = " (a GPT trains with AdamW, as nanoGPT)" if setting.name == "optimizer" else ""
+            why = _instead(setting.name, model)
             models = ", ".join(setting.models[:-1]) + " or " * (len(setting.models) > 1)
             raise CLIError(
                 f"{setting.option} applies to --model {models}{setting.models[-1]}, not to "

@@ -6,8 +6,8 @@ Radford et al.'s DCGAN, sized for MNIST. The generator G turns 64 random numbers
 64-channel 1×1 image, into a 28×28 digit with transposed convolutions (each one Conv2d's input
 gradient run as a layer: 1 → 7 → 14 → 28 pixels), batch norm and ReLU, and Tanh for pixels in
 [-1, 1], the range the real digits are scaled to. The discriminator D is a plain CNN the other
-way (28 → 14 → 7 → 1, strided Conv2d, batch norm and LeakyReLU(0.2)) that gives one logit, "real" when
-positive. The GAN step is the one of examples/gan_digits.py, each iteration:
+way (28 → 14 → 7 → 1: strided Conv2d, batch norm and LeakyReLU(0.2)) that gives one logit,
+"real" when positive. The GAN step is the one of examples/gan_digits.py, each iteration:
 
 1. D's step: D on a real batch (target 1), backward; D on a fake batch (target 0), backward;
    the gradients of the two backward passes add up; D's optimizer steps.
@@ -192,8 +192,7 @@ def judge(cnn: nn.Sequential, images: np.ndarray) -> dict:
     inputs = ((pixels - MNIST5k.mean) / MNIST5k.std).astype(np.float32)
     with minitorch.no_grad():
         logits = np.concatenate([cnn(inputs[i : i + 500]) for i in range(0, len(inputs), 500)])
-    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    probabilities = nn.functional.softmax(logits, dim=1)
     classes = probabilities.argmax(axis=1)
     shares = np.bincount(classes, minlength=10) / len(classes)
     return {"confidence": float(probabilities.max(axis=1).mean()), "shares": shares}

@@ -457,7 +457,7 @@ def conv_transpose2d_forward(
     cols = (W_col.transpose(0, 2, 1) @ X).reshape(f * kh * kw, -1)  # W_colᵀ @ X, per group
     y = col2im(cols, (n, f, *size), (kh, kw), stride, padding, dilation)
     if b is not None:
-        y += b.reshape(1, f, 1, 1)
+        y += b.reshape(f)[:, None, None]  # one bias per output channel
     return y, ConvTranspose2dCache(x.shape, X, W, b, stride, padding, dilation, groups, grid)
 
 
@@ -497,8 +497,11 @@ def conv_transpose2d_backward(
     W, b, X, groups = cache.W, cache.b, cache.x_cols, cache.groups
     n, c, h, w = cache.x_shape
     f = grad_output.shape[1]
-    cols = im2col(grad_output, W.shape[2:], cache.stride, cache.padding, cache.dilation)
-    cols = cols.reshape(groups, f // groups * W.shape[2] * W.shape[3], -1)  # (g, F/g·kH·kW, P)
+    kh, kw = W.shape[2:]
+    cols = im2col(
+        grad_output, (kh, kw), stride=cache.stride, padding=cache.padding, dilation=cache.dilation
+    )
+    cols = cols.reshape(groups, f // groups * kh * kw, -1)  # (g, F/g·kH·kW, P)
     # dW = X @ colsᵀ, computed as (cols @ Xᵀ)ᵀ: BLAS runs the long-by-thin product faster (see
     # _fast.matmul_t); copied to C order, the small (C, F/g·kH·kW) result.
     dW = np.ascontiguousarray((cols @ X.transpose(0, 2, 1)).transpose(0, 2, 1)).reshape(W.shape)
@@ -507,5 +510,5 @@ def conv_transpose2d_backward(
     if input_grad:
         W_col = W.reshape(groups, c // groups, -1)
         dX = (W_col @ cols).reshape(c, *cache.grid, n)  # (C, H', W', N)
-        dx = np.ascontiguousarray(dX[:, :h, :w, :].transpose(3, 0, 1, 2))
+        dx = np.ascontiguousarray(np.moveaxis(dX[:, :h, :w, :], -1, 0))  # batch first again
     return dx, dW, db

@@ -44,8 +44,8 @@ def group_norm_forward(
     Shapes: gamma and beta C elements each (GroupNorm's (1, C, 1, 1)), or ``None``.
     Returns ``(y, GroupNormCache(the rows' LayerNormCache, γ (C,), has β))``.
     """
-    n, c = x.shape[:2]
-    length = math.prod(x.shape[2:])  # L = H·W pixels
+    n, c, *pixels = x.shape
+    length = math.prod(pixels)  # L = H·W pixels
     rows = x.reshape(n * num_groups, c // num_groups * length)  # (N·G, D)
     y, norm = layer_norm_forward(rows, rows.shape[1:], eps=eps)  # y = x̂ of each row (a copy)
     y = y.reshape(n, c, length)  # (N, C, L): a channel's pixels in a row

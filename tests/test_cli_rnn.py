@@ -294,10 +294,34 @@ def test_a_stateful_run_says_how_it_reads_the_text(tmp_path, capsys):
     (["--model", "lstm", "--warmup-iters", "10", "--iters", "10"], "give --warmup-iters below "
      "--iters"),
     (["--model", "lstm", "--bptt", "sideways"], "bptt"),
+    (["--model", "gru", "--bptt", "stateful", "--batch-size", "200000", "--block-size", "8",
+      "--eval-batches", "1", "--hidden-size", "4", "--embedding-dim", "4", "--num-layers", "1"],
+     "200000 streams of a text of 1,003,854 characters are 5 characters long, shorter than one "
+     "chunk of block_size 8; lower --batch-size or --block-size"),
+    (["--model", "rnn", "--block-size", "2000000"], "block_size=2000000 leaves no window"),
 ])  # fmt: skip
 def test_bad_option_combinations_are_refused_in_one_line(arguments, phrase, tmp_path, capsys):
     assert train(*arguments, "--out", str(tmp_path / "run")) == 2
     assert phrase in one_error_line(capsys)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("arguments", "phrase"), [
+    (["--model", "lstm", "--batch-size", "100000000"], "the LSTM run: the fixed evaluation "
+     "windows (inputs and targets) would need 18.6 TiB"),
+    (["--model", "gru", "--batch-size", "600000", "--block-size", "8", "--eval-batches", "1"],
+     "the GRU run: the gates every recurrent layer keeps for a training batch's backward would "
+     "need 27.5 GiB (shape (2, 600000, 8, 768), float32)"),
+])  # fmt: skip
+def test_a_run_that_could_never_fit_in_memory_is_refused_before_it_starts(
+    arguments, phrase, tmp_path, capsys, monkeypatch
+):
+    from minitorch import _validation
+
+    monkeypatch.setattr(_validation, "machine_memory", lambda: 16 * 2**30)  # any machine
+    assert train(*arguments, "--out", str(tmp_path / "run")) == 1
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("minitorch: error: out of memory: ") and phrase in line, line
     assert not (tmp_path / "run").exists()
 
 

@@ -49,6 +49,44 @@ def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return y
 
 
+def sequence_grads(
+    x: np.ndarray,
+    h0: np.ndarray,
+    hs: np.ndarray,
+    W_ih: np.ndarray,
+    dxw: np.ndarray,
+    dhw: np.ndarray,
+    bias: bool,
+    input_grad: bool,
+) -> tuple[np.ndarray | None, ...]:
+    """The gradients a layer's backward through time takes out of its loop:
+    ``(dx, dW_ih, dW_hh, db_ih, db_hh)``, each one product over the stacked sequence.
+
+    dxw and dhw (N, T, G·H) are every step's gradients of ``x_t W_ih + b_ih`` and of
+    ``h_{t−1} W_hh + b_hh`` (the same array for the RNN and the LSTM, which add the two);
+    h_prev = [h0, h_1, ..., h_{T−1}] are the inputs of the recurrence::
+
+        dW_ih = Σ_{n,t} x_tᵀ dxw_t        one product (D, N·T) @ (N·T, G·H)
+        dW_hh = Σ_{n,t} h_{t−1}ᵀ dhw_t    one product (H, N·T) @ (N·T, G·H)
+        db_ih = Σ_{n,t} dxw_t,   db_hh = Σ_{n,t} dhw_t      (1, G·H), None without bias
+        dx    = dxw W_ihᵀ                 (N, T, D), None when input_grad is False
+    """
+    N, T, D = x.shape
+    H = hs.shape[2]
+    h_prev = np.concatenate((h0[:, None], hs[:, :-1]), axis=1)
+    dxw_rows = dxw.reshape(N * T, -1)
+    dhw_rows = dhw.reshape(N * T, -1)
+    dW_ih = x.reshape(N * T, D).T @ dxw_rows
+    dW_hh = h_prev.reshape(N * T, H).T @ dhw_rows
+    db_ih = np.sum(dxw_rows, axis=0, keepdims=True) if bias else None
+    if dhw is dxw:  # one gradient for b_ih and b_hh, which were added together
+        db_hh = None if db_ih is None else db_ih.copy()
+    else:
+        db_hh = np.sum(dhw_rows, axis=0, keepdims=True) if bias else None
+    dx = (dxw_rows @ W_ih.T).reshape(N, T, D) if input_grad else None
+    return dx, dW_ih, dW_hh, db_ih, db_hh
+
+
 # ---------------------------------------------------------------------- the vanilla RNN
 class RNNStepCache(NamedTuple):
     """What the backward of one RNN step needs from its forward."""
@@ -151,10 +189,11 @@ def rnn_forward(
     if b_ih is not None:
         xw += b_ih + b_hh
     hs = np.empty((N, T, H), dtype=xw.dtype)
+    tanh = nonlinearity == "tanh"
     h = h0
     for t in range(T):
         a = xw[:, t] + h @ W_hh
-        h = np.tanh(a, out=hs[:, t]) if nonlinearity == "tanh" else np.maximum(a, 0, out=hs[:, t])
+        h = np.tanh(a, out=hs[:, t]) if tanh else np.maximum(a, 0, out=hs[:, t])
     return hs, RNNCache(x, h0, W_ih, W_hh, b_ih is not None, hs, nonlinearity)
 
 
@@ -177,34 +216,27 @@ def rnn_backward(
         dh_{t}→{t−1} = da_t W_hhᵀ                 the recurrence, one product a step
         dh0   = dh_1→0                                                        (N, H)
 
-    and after the loop, with da = [da_1, ..., da_T] (N, T, H) stacked and the inputs
-    h_prev = [h0, h_1, ..., h_{T−1}]::
+    and after the loop (:func:`sequence_grads`), with da = [da_1, ..., da_T] (N, T, H)
+    stacked and the inputs h_prev = [h0, h_1, ..., h_{T−1}]::
 
         dW_ih = Σ_{n,t} x_tᵀ da_t                 one product (D, N·T) @ (N·T, H)
         dW_hh = Σ_{n,t} h_{t−1}ᵀ da_t             one product (H, N·T) @ (N·T, H)
         db_ih = db_hh = Σ_{n,t} da_t              (1, H)
         dx    = da W_ihᵀ                          (N, T, D)  (None when input_grad is False)
     """
-    x, h0, W_ih, W_hh, hs = cache.x, cache.h0, cache.W_ih, cache.W_hh, cache.hs
-    N, T, D = x.shape
-    H = W_hh.shape[0]
+    x, h0, W_hh, hs = cache.x, cache.h0, cache.W_hh, cache.hs
     W_hh_T = np.ascontiguousarray(W_hh.T)  # Wᵀ laid out in memory: the step's product ~1.5x faster
     da = np.empty_like(hs)
     dh = np.zeros_like(h0) if grad_h_n is None else grad_h_n
-    for t in reversed(range(T)):
+    for t in reversed(range(x.shape[1])):
         dh = grad_hs[:, t] + dh
         h = hs[:, t]
         da[:, t] = dh * (1 - h * h) if cache.nonlinearity == "tanh" else dh * (h > 0)
         dh = da[:, t] @ W_hh_T
-    dh0 = dh
-    h_prev = np.concatenate((h0[:, None], hs[:, :-1]), axis=1)
-    da_rows = da.reshape(N * T, H)
-    dW_ih = x.reshape(N * T, D).T @ da_rows
-    dW_hh = h_prev.reshape(N * T, H).T @ da_rows
-    db_ih = da_rows.sum(axis=0, keepdims=True) if cache.bias else None
-    db_hh = None if db_ih is None else db_ih.copy()
-    dx = (da_rows @ W_ih.T).reshape(N, T, D) if input_grad else None
-    return dx, dh0, dW_ih, dW_hh, db_ih, db_hh
+    dx, dW_ih, dW_hh, db_ih, db_hh = sequence_grads(
+        x, h0, hs, cache.W_ih, da, da, cache.bias, input_grad
+    )
+    return dx, dh, dW_ih, dW_hh, db_ih, db_hh
 
 
 # ---------------------------------------------------------------------- the LSTM
@@ -244,14 +276,11 @@ def lstm_step_forward(
 
     Returns ``(h, c, cache)``.
     """
-    H = h_prev.shape[1]
     a = x @ W_ih + h_prev @ W_hh
     if b_ih is not None:
         a += b_ih + b_hh
-    i = sigmoid(a[:, :H])
-    f = sigmoid(a[:, H : 2 * H])
-    g = np.tanh(a[:, 2 * H : 3 * H])
-    o = sigmoid(a[:, 3 * H :])
+    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)
+    i, f, g, o = sigmoid(a_i), sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
     c = f * c_prev + i * g
     tanh_c = np.tanh(c)
     h = o * tanh_c
@@ -377,40 +406,36 @@ def lstm_backward(
         dc_{t}→{t−1} = dc_t ⊙ f,   dh_{t}→{t−1} = da_t W_hhᵀ
         dh0, dc0 = dh_1→0, dc_1→0
 
-    then, over the stacked da (N, T, 4H) and h_prev = [h0, h_1, ..., h_{T−1}]::
+    then (:func:`sequence_grads`), over the stacked da (N, T, 4H) and
+    h_prev = [h0, h_1, ..., h_{T−1}]::
 
         dW_ih = Σ x_tᵀ da_t,   dW_hh = Σ h_{t−1}ᵀ da_t,   db_ih = db_hh = Σ da_t
         dx    = da W_ihᵀ       (N, T, D)  (None when input_grad is False)
     """
-    x, h0, c0, W_ih, W_hh = cache.x, cache.h0, cache.c0, cache.W_ih, cache.W_hh
+    x, h0, c0, W_hh = cache.x, cache.h0, cache.c0, cache.W_hh
     gates, cs, tanh_cs, hs = cache.gates, cache.cs, cache.tanh_cs, cache.hs
-    N, T, D = x.shape
-    H = W_hh.shape[0]
+    H = h0.shape[1]
     W_hh_T = np.ascontiguousarray(W_hh.T)  # Wᵀ laid out in memory: the step's product ~1.5x faster
     da = np.empty_like(gates)
     dh = np.zeros_like(h0) if grad_h_n is None else grad_h_n
     dc = np.zeros_like(c0) if grad_c_n is None else grad_c_n
-    for t in reversed(range(T)):
+    for t in reversed(range(x.shape[1])):
         i, f, g, o = (gates[:, t, k * H : (k + 1) * H] for k in range(4))
         tanh_c = tanh_cs[:, t]
         c_prev = c0 if t == 0 else cs[:, t - 1]
         dh = grad_hs[:, t] + dh
         dc = dc + dh * o * (1 - tanh_c * tanh_c)
-        da[:, t, :H] = dc * g * i * (1 - i)
-        da[:, t, H : 2 * H] = dc * c_prev * f * (1 - f)
-        da[:, t, 2 * H : 3 * H] = dc * i * (1 - g * g)
-        da[:, t, 3 * H :] = dh * tanh_c * o * (1 - o)
+        da_i, da_f, da_g, da_o = np.split(da[:, t], 4, axis=1)  # views into da
+        da_i[:] = dc * g * i * (1 - i)
+        da_f[:] = dc * c_prev * f * (1 - f)
+        da_g[:] = dc * i * (1 - g * g)
+        da_o[:] = dh * tanh_c * o * (1 - o)
         dc = dc * f
         dh = da[:, t] @ W_hh_T
-    dh0, dc0 = dh, dc
-    h_prev = np.concatenate((h0[:, None], hs[:, :-1]), axis=1)
-    da_rows = da.reshape(N * T, 4 * H)
-    dW_ih = x.reshape(N * T, D).T @ da_rows
-    dW_hh = h_prev.reshape(N * T, H).T @ da_rows
-    db_ih = da_rows.sum(axis=0, keepdims=True) if cache.bias else None
-    db_hh = None if db_ih is None else db_ih.copy()
-    dx = (da_rows @ W_ih.T).reshape(N, T, D) if input_grad else None
-    return dx, dh0, dc0, dW_ih, dW_hh, db_ih, db_hh
+    dx, dW_ih, dW_hh, db_ih, db_hh = sequence_grads(
+        x, h0, hs, cache.W_ih, da, da, cache.bias, input_grad
+    )
+    return dx, dh, dc, dW_ih, dW_hh, db_ih, db_hh
 
 
 # ---------------------------------------------------------------------- the GRU
@@ -449,16 +474,16 @@ def gru_step_forward(
 
     Returns ``(h, cache)``.
     """
-    H = h_prev.shape[1]
     xw = x @ W_ih
     hw = h_prev @ W_hh
     if b_ih is not None:
         xw += b_ih
         hw += b_hh
-    r = sigmoid(xw[:, :H] + hw[:, :H])
-    z = sigmoid(xw[:, H : 2 * H] + hw[:, H : 2 * H])
-    hw_n = hw[:, 2 * H :]
-    n = np.tanh(xw[:, 2 * H :] + r * hw_n)
+    xw_r, xw_z, xw_n = np.split(xw, 3, axis=1)
+    hw_r, hw_z, hw_n = np.split(hw, 3, axis=1)
+    r = sigmoid(xw_r + hw_r)
+    z = sigmoid(xw_z + hw_z)
+    n = np.tanh(xw_n + r * hw_n)
     h = (1 - z) * n + z * h_prev
     return h, GRUStepCache(x, h_prev, W_ih, W_hh, b_ih is not None, r, z, n, hw_n)
 
@@ -567,20 +592,20 @@ def gru_backward(
         dh_{t}→{t−1} = dh_t ⊙ z + dhw_t W_hhᵀ
         dh0    = dh_1→0
 
-    then, over the stacked dxw, dhw (N, T, 3H) and h_prev = [h0, h_1, ..., h_{T−1}]::
+    then (:func:`sequence_grads`), over the stacked dxw, dhw (N, T, 3H) and
+    h_prev = [h0, h_1, ..., h_{T−1}]::
 
         dW_ih = Σ x_tᵀ dxw_t,   dW_hh = Σ h_{t−1}ᵀ dhw_t,   db_ih = Σ dxw_t,   db_hh = Σ dhw_t
         dx    = dxw W_ihᵀ       (N, T, D)  (None when input_grad is False)
     """
-    x, h0, W_ih, W_hh = cache.x, cache.h0, cache.W_ih, cache.W_hh
+    x, h0, W_hh = cache.x, cache.h0, cache.W_hh
     gates, hw_ns, hs = cache.gates, cache.hw_n, cache.hs
-    N, T, D = x.shape
-    H = W_hh.shape[0]
+    H = h0.shape[1]
     W_hh_T = np.ascontiguousarray(W_hh.T)  # Wᵀ laid out in memory: the step's product ~1.5x faster
     dxw = np.empty_like(gates)
     dhw = np.empty_like(gates)
     dh = np.zeros_like(h0) if grad_h_n is None else grad_h_n
-    for t in reversed(range(T)):
+    for t in reversed(range(x.shape[1])):
         r, z, n = (gates[:, t, k * H : (k + 1) * H] for k in range(3))
         h_prev = h0 if t == 0 else hs[:, t - 1]
         dh = grad_hs[:, t] + dh
@@ -592,13 +617,7 @@ def gru_backward(
         dxw[:, t, 2 * H :] = da_n
         dhw[:, t, 2 * H :] = da_n * r
         dh = dh * z + dhw[:, t] @ W_hh_T
-    dh0 = dh
-    h_prev = np.concatenate((h0[:, None], hs[:, :-1]), axis=1)
-    dxw_rows = dxw.reshape(N * T, 3 * H)
-    dhw_rows = dhw.reshape(N * T, 3 * H)
-    dW_ih = x.reshape(N * T, D).T @ dxw_rows
-    dW_hh = h_prev.reshape(N * T, H).T @ dhw_rows
-    db_ih = dxw_rows.sum(axis=0, keepdims=True) if cache.bias else None
-    db_hh = dhw_rows.sum(axis=0, keepdims=True) if cache.bias else None
-    dx = (dxw_rows @ W_ih.T).reshape(N, T, D) if input_grad else None
-    return dx, dh0, dW_ih, dW_hh, db_ih, db_hh
+    dx, dW_ih, dW_hh, db_ih, db_hh = sequence_grads(
+        x, h0, hs, cache.W_ih, dxw, dhw, cache.bias, input_grad
+    )
+    return dx, dh, dW_ih, dW_hh, db_ih, db_hh

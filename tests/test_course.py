@@ -21,7 +21,7 @@ IDS = [t.name for _, t in TASKS]
 
 ORDER = [  # the path through the course, in this order
     "linear", "activations", "losses", "optimizers", "data", "training", "conv", "batchnorm",
-    "attention", "gpt", "gan",
+    "attention", "gpt", "gan", "rnn",
 ]
 
 

@@ -2,7 +2,7 @@
 
 The rows live by assignment, in :mod:`.checks_basics` (01 to 04), :mod:`.checks_data`
 (05, 06), :mod:`.checks_layers` (convolution, batch norm, attention, the GAN's loss) and
-:mod:`.checks_gpt` (10);
+:mod:`.checks_gpt` (10), :mod:`.checks_rnn` (12);
 :mod:`.check_core` says what a row is and words the message of a failure. The stored
 values live in ``golden/<assignment>.npz``.
 """
@@ -18,10 +18,13 @@ from .checks_basics import BASIC_CHECKS
 from .checks_data import DATA_CHECKS
 from .checks_gpt import GPT_CHECKS
 from .checks_layers import LAYER_CHECKS
+from .checks_rnn import RNN_CHECKS
 
 __all__ = ["CHECKS", "Check", "checked_assignments", "compare", "golden_path", "run_check"]
 
-CHECKS: dict[str, Check] = {**BASIC_CHECKS, **DATA_CHECKS, **LAYER_CHECKS, **GPT_CHECKS}
+CHECKS: dict[str, Check] = {
+    **BASIC_CHECKS, **DATA_CHECKS, **LAYER_CHECKS, **GPT_CHECKS, **RNN_CHECKS,
+}
 
 
 def run_check(task_name: str, function: Callable, golden: Any) -> str | None:

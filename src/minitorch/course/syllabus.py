@@ -188,6 +188,22 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
             _task(f"{_F}.binary_loss.binary_cross_entropy_with_logits_backward", 3),
         ),
     ),
+    Assignment(
+        "12-rnn",
+        "Recurrent networks: the RNN, LSTM and GRU steps, backpropagation through time",
+        "Recurrent layers: the RNN, LSTM and GRU steps, backpropagation through time",
+        (
+            _task(f"{_F}.rnn.rnn_step_forward", 2),
+            _task(f"{_F}.rnn.rnn_step_backward", 3),
+            _task(f"{_F}.rnn.lstm_step_forward", 3),
+            _task(f"{_F}.rnn.lstm_step_backward", 4),
+            _task(f"{_F}.rnn.gru_step_forward", 3),
+            _task(f"{_F}.rnn.gru_step_backward", 4),
+            _task(f"{_F}.rnn.rnn_backward", 4),
+            _task(f"{_F}.rnn.lstm_backward", 4),
+            _task(f"{_F}.rnn.gru_backward", 4),
+        ),
+    ),
 )
 
 

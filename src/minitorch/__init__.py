@@ -53,7 +53,7 @@ __version__ = "0.1.0"
 
 # Loaded on first use, so that `import minitorch` stays light (no matplotlib, no tqdm):
 # `minitorch.viz.plot_history(...)` works without importing minitorch.viz first.
-_LAZY_SUBMODULES = ("viz", "training", "cli")
+_LAZY_SUBMODULES = ("viz", "training", "cli", "distributed")
 
 
 def __getattr__(name: str):

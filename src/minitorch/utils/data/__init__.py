@@ -15,12 +15,14 @@ from .batched_samples import BatchedSamples
 from .collate import default_collate
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .distributed import DistributedSampler
 
 __all__ = [
     "BatchedSamples",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "Subset",
     "TensorDataset",
     "default_collate",

@@ -31,14 +31,12 @@ _HARMLESS_DEFAULTS = {
     "prefetch_factor": None,
     "worker_init_fn": None,
     "timeout": 0,
-    "sampler": None,
     "batch_sampler": None,
 }
 
 # PyTorch DataLoader arguments that minitorch deliberately does without, and why.
 _UNSUPPORTED = {
     "pin_memory": "there is no GPU memory to copy to",
-    "sampler": "use shuffle=True, or build a Subset with the indices you want",
     "batch_sampler": "use batch_size and drop_last, or a Subset",
     "persistent_workers": "minitorch has no worker processes",
     "prefetch_factor": "minitorch has no worker processes",
@@ -75,12 +73,17 @@ class DataLoader:
     num_workers : int
         Accepted so that PyTorch code runs unchanged, but only ``0`` (the default): batches are
         always loaded in the main process. PyTorch's other worker and sampler arguments
-        (``pin_memory``, ``sampler``, ``timeout``, ...) raise a ``TypeError`` saying what to do
-        instead.
+        (``pin_memory``, ``batch_sampler``, ``timeout``, ...) raise a ``TypeError`` saying what
+        to do instead.
+    sampler : iterable of int, optional
+        The epoch's order of indices instead of ``0..N−1`` or a shuffle: anything with
+        ``__iter__`` and ``__len__``, iterated afresh each epoch, e.g. a
+        :class:`~minitorch.utils.data.DistributedSampler` (this process's share of the data).
+        Not together with ``shuffle=True`` (the sampler decides the order), as in PyTorch.
 
     Attributes
     ----------
-    dataset, batch_size, shuffle, drop_last, collate_fn, generator, num_workers
+    dataset, batch_size, shuffle, drop_last, collate_fn, generator, num_workers, sampler
         The arguments (``collate_fn`` is :func:`default_collate` when none was given).
 
     Notes
@@ -131,6 +134,7 @@ class DataLoader:
         collate_fn: Callable[[Sequence[Any]], Any] | None = None,
         generator: np.random.Generator | None = None,
         num_workers: int = 0,
+        sampler: Any = None,
         **unsupported: Any,
     ) -> None:
         for name, value in unsupported.items():
@@ -140,8 +144,8 @@ class DataLoader:
             if reason is None:
                 raise TypeError(
                     f"DataLoader got an unexpected keyword argument {name!r}; it accepts "
-                    "dataset, batch_size, shuffle, drop_last, collate_fn, generator and "
-                    "num_workers"
+                    "dataset, batch_size, shuffle, drop_last, collate_fn, generator, "
+                    "num_workers and sampler"
                 )
             raise TypeError(f"DataLoader does not support {name}={value!r}: {reason}")
         if isinstance(num_workers, (bool, np.bool_)) or not isinstance(
@@ -197,6 +201,17 @@ class DataLoader:
             )
         if generator is not None:
             _check_generator(generator, "DataLoader")
+        if sampler is not None:
+            if not (hasattr(sampler, "__iter__") and hasattr(sampler, "__len__")):
+                raise TypeError(
+                    "DataLoader: sampler must be an iterable of indices with a length (a "
+                    f"DistributedSampler, a list of ints), got {type(sampler).__name__}"
+                )
+            if shuffle:
+                raise ValueError(
+                    "DataLoader: sampler is mutually exclusive with shuffle=True: the sampler "
+                    "decides the order (DistributedSampler shuffles itself); leave shuffle out"
+                )
 
         self.dataset = dataset
         self.batch_size = int(batch_size)
@@ -207,11 +222,12 @@ class DataLoader:
         )
         self.generator = generator
         self.num_workers = 0
+        self.sampler = sampler
 
     def __len__(self) -> int:
         """The number of batches in one epoch: ⌈N / batch_size⌉ for N samples, or
         ⌊N / batch_size⌋ with ``drop_last`` (the last, smaller batch dropped)."""
-        samples = len(self.dataset)
+        samples = len(self.dataset) if self.sampler is None else len(self.sampler)
         if self.drop_last:
             return samples // self.batch_size
         return -(-samples // self.batch_size)  # ceil(samples / batch_size) in integers
@@ -219,13 +235,22 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         """Start an epoch: draw its order of indices now, then yield its batches one by one.
 
-        The order is a permutation of 0..N−1 drawn from the loader's generator when
-        ``shuffle`` (a new one every epoch), else 0..N−1; with ``drop_last`` it is cut to a
-        multiple of ``batch_size``. The batches come from :meth:`_batches`, fetched with the
-        dataset's ``__getitems__`` when it has one, else sample by sample.
+        The order is the sampler's when there is one, a permutation of 0..N−1 drawn from the
+        loader's generator when ``shuffle`` (a new one every epoch), else 0..N−1; with
+        ``drop_last`` it is cut to a multiple of ``batch_size``. The batches come from
+        :meth:`_batches`, fetched with the dataset's ``__getitems__`` when it has one, else
+        sample by sample.
         """
         samples = len(self.dataset)
-        if self.shuffle:
+        if self.sampler is not None:  # its order, checked like any index before a fetch
+            order = np.fromiter(iter(self.sampler), dtype=np.int64)
+            samples = len(order)
+            if samples and (order.min() < 0 or order.max() >= len(self.dataset)):
+                raise IndexError(
+                    f"DataLoader: the sampler gave an index outside [0, {len(self.dataset) - 1}] "
+                    f"for a dataset of {len(self.dataset)} samples"
+                )
+        elif self.shuffle:
             # Looked up here, not in __init__, so that manual_seed() called after building the
             # loader still decides the order.
             rng = _check_generator(self.generator, "DataLoader")

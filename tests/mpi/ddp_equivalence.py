@@ -35,7 +35,7 @@ def cnn(batch_norm: str = "none"):
 
 
 def gpt(batch_norm: str = "none"):
-    return GPT(vocab_size=11, block_size=6, n_layer=2, n_head=2, n_embd=8)
+    return GPT(vocab_size=11, block_size=6, n_layer=2, n_head=2, n_embd=8, tie_weights=True)
 
 
 def image_data(rng, dtype):

@@ -179,6 +179,44 @@ def test_one_broken_task_loses_only_its_points_with_its_message(assignment_id, t
             assert (earned, possible, status) == (task.points, task.points, "passed")
 
 
+def _twice_the_first_output(forward):
+    def wrong(*args, **kwargs):
+        first, *rest = forward(*args, **kwargs)
+        return (2 * first, *rest)
+
+    return wrong
+
+
+THROUGH_FORWARD = {  # a backward task of 12-rnn: the forward its central differences run through
+    "rnn_step_backward": "rnn_step_forward",
+    "lstm_step_backward": "lstm_step_forward",
+    "gru_step_backward": "gru_step_forward",
+    "rnn_backward": "rnn_forward",
+    "lstm_backward": "lstm_forward",
+    "gru_backward": "gru_forward",
+}
+
+
+@pytest.mark.parametrize("name", list(THROUGH_FORWARD))
+def test_a_recurrent_backward_is_checked_through_the_edition_s_own_forward(name, monkeypatch):
+    """The reference's backward matches the stored values; with the forward it is checked
+    through written wrong (its output doubled), the central differences disagree, named."""
+    from minitorch.nn import functional
+
+    owner = assignment("12-rnn")
+    task = next(t for t in owner.tasks if t.name == name)
+    forward = THROUGH_FORWARD[name]
+    with np.load(golden_path(owner.id)) as golden:
+        assert run_check(name, resolve(task.target), golden) is None
+        monkeypatch.setattr(functional, forward, _twice_the_first_output(getattr(functional,
+                                                                                 forward)))
+        message = run_check(name, resolve(task.target), golden)
+    assert message is not None and re.fullmatch(
+        rf"{name}: d\w+ differs at \[[\d, ]+\] from central differences through {forward} "
+        r"\(yours -?[\d.e-]+, numeric -?[\d.e-]+\); the backward must be the derivative of the "
+        "forward", message), message
+
+
 def test_a_task_that_hangs_prints_or_exits_gets_its_own_line(tmp_path):
     edition = tmp_path / "unruly"
     build_edition("04-optimizers", edition)

@@ -187,6 +187,13 @@ def _twice_the_first_output(forward):
     return wrong
 
 
+def _not_written(forward):
+    def stub(*args, **kwargs):
+        raise NotImplementedError(f"{forward.__name__} is not written yet")
+
+    return stub
+
+
 THROUGH_FORWARD = {  # a backward task of 12-rnn: the forward its central differences run through
     "rnn_step_backward": "rnn_step_forward",
     "lstm_step_backward": "lstm_step_forward",
@@ -195,26 +202,35 @@ THROUGH_FORWARD = {  # a backward task of 12-rnn: the forward its central differ
     "lstm_backward": "lstm_forward",
     "gru_backward": "gru_forward",
 }
+FORWARD_BROKEN = {  # how the forward is broken: (the change, the message's end)
+    "written wrong": (_twice_the_first_output, r"differs at \[[\d, ]+\] from central "
+                      r"differences through {forward} \(yours -?[\d.e-]+, numeric -?[\d.e-]+\); "
+                      "the backward must be the derivative of the forward"),
+    "not written": (_not_written, r"matches the stored values; its check against central "
+                    r"differences runs through your {forward}, which raised: {forward} is not "
+                    "written yet"),
+}
 
 
+@pytest.mark.parametrize("broken", list(FORWARD_BROKEN))
 @pytest.mark.parametrize("name", list(THROUGH_FORWARD))
-def test_a_recurrent_backward_is_checked_through_the_edition_s_own_forward(name, monkeypatch):
+def test_a_recurrent_backward_is_checked_through_the_edition_s_own_forward(
+    name, broken, monkeypatch
+):
     """The reference's backward matches the stored values; with the forward it is checked
-    through written wrong (its output doubled), the central differences disagree, named."""
+    through written wrong (its output doubled) or not written, the task fails, and says why."""
     from minitorch.nn import functional
 
     owner = assignment("12-rnn")
     task = next(t for t in owner.tasks if t.name == name)
     forward = THROUGH_FORWARD[name]
+    change, said = FORWARD_BROKEN[broken]
     with np.load(golden_path(owner.id)) as golden:
         assert run_check(name, resolve(task.target), golden) is None
-        monkeypatch.setattr(functional, forward, _twice_the_first_output(getattr(functional,
-                                                                                 forward)))
+        monkeypatch.setattr(functional, forward, change(getattr(functional, forward)))
         message = run_check(name, resolve(task.target), golden)
-    assert message is not None and re.fullmatch(
-        rf"{name}: d\w+ differs at \[[\d, ]+\] from central differences through {forward} "
-        r"\(yours -?[\d.e-]+, numeric -?[\d.e-]+\); the backward must be the derivative of the "
-        "forward", message), message
+    pattern = rf"{name}:? (d\w+ )?" + said.format(forward=forward)
+    assert message is not None and re.fullmatch(pattern, message), message
 
 
 def test_a_task_that_hangs_prints_or_exits_gets_its_own_line(tmp_path):

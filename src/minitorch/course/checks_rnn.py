@@ -200,6 +200,15 @@ def _gradient_check(task: str, forward: str, kind: str, steps: int | None) -> Ca
     L = Σ G ⊙ outputs through the edition's ``forward`` (the student's, for a step)."""
 
     def behaviour(fn: Callable) -> str | None:
+        try:
+            return compared(fn)
+        except NotImplementedError as error:
+            return (
+                f"{task} matches the stored values; its check against central differences runs "
+                f"through your {forward}, which raised: {error}"
+            )
+
+    def compared(fn: Callable) -> str | None:
         rng = np.random.default_rng(12)
         a = _draw(rng, kind, "bias", steps)
         run = _step_forward if steps is None else _seq_forward

@@ -20,7 +20,8 @@ train/test split (``train=True`` / ``False``), float32 images and int64 labels::
 
 Seeded generators returning ``(X, y)`` arrays: :func:`make_spiral`, :func:`make_moons`,
 :func:`make_circles`, :func:`make_xor`, :func:`make_blobs` (classification) and
-:func:`make_sine` (regression).
+:func:`make_sine` (regression); :func:`make_two_moons`, the standardised point cloud a
+generative model learns (diffusion).
 
 :data:`DATASETS` and :func:`get_dataset` build any of them by name, as train and test
 :class:`SupervisedDataset` s. Sources and licences: ``minitorch/datasets/data/README.md``.
@@ -40,6 +41,7 @@ from __future__ import annotations
 from ._bundled import load_digits, load_mnist5k
 from ._split import DEFAULT_TEST_FRACTION, SPLIT_SEED
 from .base import CLASSIFICATION, REGRESSION, SupervisedDataset
+from .density import make_two_moons
 from .images import Digits, MNIST5k
 from .mnist import MNIST, FashionMNIST
 from .registry import DATASETS, DatasetInfo, get_dataset
@@ -72,5 +74,6 @@ __all__ = [
     "make_moons",
     "make_sine",
     "make_spiral",
+    "make_two_moons",
     "make_xor",
 ]

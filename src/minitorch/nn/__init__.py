@@ -39,6 +39,7 @@ from .module import Module, accumulate_grad
 from .normalization import LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .sinusoidal import SinusoidalEmbedding
 from .sync_batchnorm import SyncBatchNorm
 from .transformer import Residual, TransformerBlock
 from .upsampling import Upsample
@@ -88,6 +89,7 @@ __all__ = [
     "Sequential",
     "SiLU",
     "Sigmoid",
+    "SinusoidalEmbedding",
     "Softmax",
     "Softplus",
     "SyncBatchNorm",

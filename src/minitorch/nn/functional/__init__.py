@@ -88,6 +88,12 @@ from .rnn import (
     rnn_step_backward,
     rnn_step_forward,
 )
+from .sinusoidal import (
+    SinusoidalEmbeddingCache,
+    sinusoidal_embedding,
+    sinusoidal_embedding_backward,
+    sinusoidal_embedding_forward,
+)
 from .upsampling import (
     UpsampleCache,
     interpolate,
@@ -118,6 +124,7 @@ __all__ = [
     "MaxPool2dCache",
     "RNNCache",
     "RNNStepCache",
+    "SinusoidalEmbeddingCache",
     "UnflattenCache",
     "UpsampleCache",
     "adaptive_avg_pool2d_backward",
@@ -173,6 +180,9 @@ __all__ = [
     "rnn_forward",
     "rnn_step_backward",
     "rnn_step_forward",
+    "sinusoidal_embedding",
+    "sinusoidal_embedding_backward",
+    "sinusoidal_embedding_forward",
     "split_heads",
     "unflatten_backward",
     "unflatten_forward",

@@ -64,7 +64,7 @@ def test_the_dcgan_trains_judges_its_digits_and_writes_its_figure(tmp_path):
 
 def test_help_shows_the_defaults(tmp_path):
     output = " ".join(run("--help", cwd=tmp_path).split())  # argparse wraps lines
-    for option, default in [("--epochs", "20"), ("--lr", "0.0002"), ("--samples", "1000"),
-                            ("--out", "runs/dcgan_mnist"), ("--classifier-epochs", "4")]:
+    for option, default in [("--epochs", "60"), ("--lr", "0.0002"), ("--samples", "1000"),
+                            ("--out", "runs/dcgan_mnist"), ("--classifier-epochs", "8")]:
         assert re.search(rf"{option} .*?\(default: {re.escape(default)}\)", output), option
     assert not (tmp_path / "runs").exists()  # --help trains nothing

@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -201,10 +203,13 @@ def test_two_processes_train_to_the_weights_of_one():
     result = mpirun(2, str(MPI_DIR / "ddp_equivalence.py"))
     assert result.returncode == 0, result.stderr
     lines = {(line["case"], line.get("dtype")): line for line in json_lines(result.stdout)}
-    assert len(lines) == 10, result.stdout
+    assert len(lines) == 11, result.stdout
     for (case, _), line in lines.items():
         if case == "dropout":  # seeded seed + rank after the broadcast: different masks
             assert line["ranks_differ"] == [True]
+            continue
+        if case == "optimizer_state":  # rank 0's moments and step counts everywhere
+            assert line["equal"] and line["entries"] == 6, line
             continue
         assert line["world"] == 2 and line["steps"] == 20
         assert line["spread"] == 0.0, line  # the processes hold bit-identical parameters
@@ -217,11 +222,39 @@ def test_two_processes_train_to_the_weights_of_one():
 @needs_mpi
 def test_an_exception_on_one_rank_ends_every_rank_within_seconds():
     start = time.perf_counter()
-    result = mpirun(2, str(MPI_DIR / "fault.py"), timeout=30)
+    result = mpirun(2, str(MPI_DIR / "fault.py"), "raise", timeout=30)
     assert time.perf_counter() - start < 15
     assert result.returncode != 0
     assert "[rank 1] RuntimeError: rank 1 fails on purpose" in result.stderr
     assert "unreachable" not in result.stdout
+
+
+@needs_mpi
+@pytest.mark.parametrize("how", ["ctrl-c to mpiexec", "kill -9 of rank 1"])
+def test_an_interrupt_or_a_dead_rank_ends_every_rank_within_seconds(how):
+    job = subprocess.Popen([MPIEXEC, "-n", "2", sys.executable, str(MPI_DIR / "fault.py"), "wait"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        pids, seen = {}, ""
+        while len(pids) < 2:  # "rank r pid p" from each rank (mpiexec may join the two lines)
+            line = job.stdout.readline()
+            assert line, f"the job ended before both ranks started: {seen!r}"
+            seen += line
+            pids = {int(r): int(pid) for r, pid in re.findall(r"rank (\d+) pid (\d+)", seen)}
+        start = time.perf_counter()
+        if how.startswith("ctrl-c"):
+            job.send_signal(signal.SIGINT)
+        else:
+            os.kill(pids[1], signal.SIGKILL)
+        _, stderr = job.communicate(timeout=20)
+        assert time.perf_counter() - start < 10
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.wait()
+    assert job.returncode != 0
+    if how.startswith("ctrl-c"):
+        assert "interrupted: ending all 2 processes" in stderr
 
 
 @needs_mpi

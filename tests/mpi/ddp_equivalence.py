@@ -123,6 +123,29 @@ def dropout_masks():
         print(json.dumps({"case": "dropout", "ranks_differ": differ}), flush=True)
 
 
+def optimizer_state():
+    """Rank 0 alone has stepped its AdamW (as after loading a checkpoint only it read); after
+    broadcast_optimizer_state every rank holds rank 0's moments and step counts."""
+    minitorch.set_default_dtype(np.float64)
+    minitorch.manual_seed(0)
+    model = mlp()
+    opt = make_optimizer(model, "adamw")
+    if dist.is_main_process():
+        loss_and_backward(model, *row_data(np.random.default_rng(2), np.float64))
+        opt.step()
+    dist.broadcast_optimizer_state(opt)
+    states = dist.all_gather_object(opt.state_dict()["state"])
+    same = all(
+        state.keys() == states[0].keys()
+        and all(np.array_equal(v, states[0][k][name]) for k, entry in state.items()
+                for name, v in entry.items())
+        for state in states
+    )
+    if dist.is_main_process():
+        print(json.dumps({"case": "optimizer_state", "equal": same, "entries": len(states[0])}),
+              flush=True)
+
+
 CASES = [
     # (case, model, data, optimizer, dtype, tolerance, batch_norm)
     ("mlp", mlp, row_data, "sgd", np.float64, 1e-12, "none"),
@@ -146,3 +169,5 @@ if __name__ == "__main__":
             run(*case)
     if not only or "dropout" in only:
         dropout_masks()
+    if not only or "optimizer_state" in only:
+        optimizer_state()

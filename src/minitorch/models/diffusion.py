@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _state, nn
-from .._validation import check_int
+from .._validation import check_int, float_input
 
 __all__ = ["DiffusionMLP", "NoiseScheduler", "chamfer_distance", "noisy_batch", "sample"]
 
@@ -191,6 +191,7 @@ class DiffusionMLP(nn.Module):
     ) -> None:
         super().__init__()
         self.time_emb = nn.SinusoidalEmbedding(emb_size)
+        self.time_emb.needs_input_grad = False  # timesteps have no gradient
         self.input_emb1 = nn.SinusoidalEmbedding(emb_size, scale=input_scale)
         self.input_emb2 = nn.SinusoidalEmbedding(emb_size, scale=input_scale)
         layers: list[nn.Module] = [nn.Linear(3 * emb_size, hidden_size), nn.GELU()]
@@ -210,16 +211,19 @@ class DiffusionMLP(nn.Module):
         self.joint_mlp.needs_input_grad = bool(value)
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
+        dtype = self.joint_mlp.parameters()[0].dtype
+        x = float_input(x, "DiffusionMLP", dtype)
         if x.ndim != 2 or x.shape[1] != 2:
             raise ValueError(f"DiffusionMLP expects points of shape (N, 2), got {x.shape}")
-        if np.shape(t) != (len(x),):
+        t = np.asarray(t)
+        if t.shape != (len(x),):
             raise ValueError(
                 f"DiffusionMLP expects one timestep per point, shape ({len(x)},), got "
                 f"{np.shape(t)}"
             )
         e = np.concatenate(
-            [self.input_emb1(x[:, 0]), self.input_emb2(x[:, 1]), self.time_emb(np.asarray(t))],
+            # t (integers) embedded in the parameters' dtype, as x is
+            [self.input_emb1(x[:, 0]), self.input_emb2(x[:, 1]), self.time_emb(t.astype(dtype))],
             axis=1,
         )
         return self.joint_mlp(e)

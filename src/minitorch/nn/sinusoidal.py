@@ -32,8 +32,9 @@ class SinusoidalEmbedding(Module):
         forward:   emb = [sin θ_0 … sin θ_{half−1}, cos θ_0 … cos θ_{half−1}]     (..., d)
         backward:  dt  = Σ_i scale · ω_i · (G_s,i cos θ_i − G_c,i sin θ_i)         (...)
 
-    No parameters. An integer t (timesteps) gives a float32 embedding and no input gradient
-    (``backward`` returns ``None``); a floating t keeps its dtype and gets dt.
+    No parameters. An integer t (timesteps) gives an embedding in the default dtype (float32)
+    and no input gradient (``backward`` returns ``None``); a floating t keeps its dtype and gets
+    dt (``None`` too with ``needs_input_grad = False``).
     """
 
     def __init__(self, size: int, scale: float = 1.0, max_period: float = 10000.0) -> None:

@@ -22,6 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..._state import get_default_dtype
+
 
 class SinusoidalEmbeddingCache(NamedTuple):
     """What the backward of the sinusoidal embedding needs from its forward."""
@@ -46,12 +48,12 @@ def sinusoidal_embedding_forward(
 ) -> tuple[np.ndarray, SinusoidalEmbeddingCache]:
     """emb = [sin θ, cos θ] with θ = scale · t · ω: shapes t (...) -> emb (..., dim).
 
-    ``t`` may be integer (timesteps: the embedding is float32, the default dtype) or floating
+    ``t`` may be integer (timesteps: the embedding is in the default dtype, float32) or floating
     (it keeps its dtype). ``scale`` multiplies t first: tiny-diffusion embeds the coordinates of
     a 2-D point with ``scale=25`` so that the fastest sine sees their small differences.
     Returns ``(emb, SinusoidalEmbeddingCache(scale · ω, emb))``.
     """
-    dtype = t.dtype if np.issubdtype(t.dtype, np.floating) else np.float32
+    dtype = t.dtype if np.issubdtype(t.dtype, np.floating) else get_default_dtype()
     frequencies = (scale * embedding_frequencies(dim, max_period)).astype(dtype)
     theta = t[..., None].astype(dtype, copy=False) * frequencies  # (..., half)
     emb = np.concatenate([np.sin(theta), np.cos(theta)], axis=-1)

@@ -73,7 +73,7 @@ import numpy as np
 
 import minitorch
 from minitorch import nn
-from minitorch.models import GPT, CharRNN
+from minitorch.models import GPT, CharRNN, DiffusionMLP
 from parity import torch, torch_tensor
 
 #: One input of a forward: a shape (random float input) or an array (used as is).
@@ -168,6 +168,32 @@ def embedding_to_torch(layer: nn.Embedding):
 
 def embedding_torch_grads(module) -> dict[str, Any]:
     return {"W": module.weight.grad}
+
+
+def diffusion_torch():
+    """tests/diffusion_torch.py, imported when a parity check runs (it needs torch)."""
+    import diffusion_torch as module
+
+    return module
+
+
+def diffusion_mlp_to_torch(model: DiffusionMLP):
+    hidden = model.joint_mlp[0].output_dim
+    module = diffusion_torch().MLP(hidden, len(model.joint_mlp) - 3, model.emb_size)
+    ours = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    theirs = [m for m in module.modules() if isinstance(m, torch.nn.Linear)]
+    for mine, its in zip(ours, theirs, strict=True):
+        linear_into(its, mine)
+    return module
+
+
+def diffusion_mlp_torch_grads(module) -> dict[str, Any]:
+    layers = module.joint_mlp
+    grads = linear_grads(layers[0], "joint_mlp.0.")
+    grads.update(linear_grads(layers[-1], f"joint_mlp.{len(layers) - 1}."))
+    for i in range(2, len(layers) - 1):  # the residual blocks: x + GELU(ff(x))
+        grads.update(linear_grads(layers[i].ff, f"joint_mlp.{i}.module.0."))
+    return grads
 
 
 def tied_linear_to_torch(layer: nn.TiedLinear):
@@ -1321,6 +1347,24 @@ ROWS: list[LayerRow] = [
         make=lambda: nn.Unflatten(-1, (2, -1)),
         inputs=((3, 2, 6),),
         torch=lambda layer: torch.nn.Unflatten(layer.dim, layer.unflattened_size),
+    ),
+    # SinusoidalEmbedding (DDPM's [sin, cos]) and tiny-diffusion's MLP: torch copies of
+    # tiny-diffusion's modules in tests/diffusion_torch.py (torch has none of its own)
+    LayerRow(
+        id="sinusoidal_embedding_scale2",
+        make=lambda: nn.SinusoidalEmbedding(8, scale=2.0),
+        inputs=((3, 4),),  # t (..., ): a value per position
+        torch=lambda layer: diffusion_torch().SinusoidalEmbedding(layer.size, layer.scale),
+    ),
+    LayerRow(
+        id="diffusion_mlp",
+        make=lambda: DiffusionMLP(hidden_size=8, hidden_layers=2, emb_size=4),
+        inputs=((5, 2), np.array([0, 3, 49, 7, 3])),  # points x_t, integer timesteps t
+        torch=diffusion_mlp_to_torch,
+        torch_grads=diffusion_mlp_torch_grads,
+        bad_inputs=(
+            BadInput((np.zeros((5, 3)), np.zeros(5, dtype=int)), ValueError, r"\(N, 2\)"),
+        ),
     ),
     # Pooling: MaxPool2d pads with -inf; AvgPool2d counts the padding (count_include_pad)
     pool("maxpool2d_2", lambda: nn.MaxPool2d(2), (2, 3, 6, 5)),

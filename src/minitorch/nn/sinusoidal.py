@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_float
+from .._validation import check_float, float_input
 from . import functional as F
 from .functional.sinusoidal import embedding_frequencies
 from .module import Module
@@ -49,13 +49,10 @@ class SinusoidalEmbedding(Module):
         self._integer_input = False
 
     def forward(self, t: np.ndarray) -> np.ndarray:
-        t = np.asarray(t)
-        if not (np.issubdtype(t.dtype, np.integer) or np.issubdtype(t.dtype, np.floating)):
-            raise TypeError(
-                f"SinusoidalEmbedding expects integer timesteps or floating values, got an "
-                f"array of dtype {t.dtype}"
-            )
-        self._integer_input = np.issubdtype(t.dtype, np.integer)
+        integer = isinstance(t, np.ndarray) and np.issubdtype(t.dtype, np.integer)
+        if not integer:  # values (coordinates): minitorch's input policy, bool and lists too
+            t = float_input(t, "SinusoidalEmbedding")
+        self._integer_input = integer
         emb, self.cache = F.sinusoidal_embedding_forward(t, self.size, self.scale, self.max_period)
         return emb
 

@@ -147,14 +147,12 @@ def sample(
     ``[(t, x_t), ...]`` evenly spaced along the way (the first is the pure noise, the last the
     samples), for a figure of the reverse process.
     """
-    from .. import no_grad
-
     rng = generator or _state.generator()
     x = rng.standard_normal(shape).astype(dtype)
     T = scheduler.num_timesteps
     keep = set(np.linspace(T, 0, frames).round().astype(int)) if frames else set()
     snapshots = [(T, x.copy())] if T in keep else []
-    with no_grad():
+    with _state.no_grad():
         for t in range(T - 1, -1, -1):
             x = scheduler.step(model(x, np.full(shape[0], t)), t, x, rng)
             if t in keep:

@@ -311,6 +311,17 @@ def test_diffusion_digits_example_runs(tmp_path):
     assert (tmp_path / "figures" / "diffusion_digits.png").read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
+def test_diffusion_2d_reaches_the_torch_anchor(tmp_path):
+    """The full recipe (4,000 updates, about 30 s of CPU): Chamfer <= 0.026, as the issue asks;
+    tests/diffusion_torch.py's copy measured 0.0164 here, data against data 0.0159."""
+    out = run_example("diffusion_2d.py", "--out", str(tmp_path), cwd=tmp_path)
+    samples, data, noise = map(float, re.search(
+        r"samples (\S+), other data points (\S+), Gaussian noise (\S+)", out
+    ).groups())  # fmt: skip
+    assert samples <= 0.026 and data < samples < noise
+
+
 @pytest.mark.parametrize("name", ["diffusion_2d.py", "diffusion_digits.py"])
 def test_examples_help_shows_defaults_and_refuses_bad_options(name, tmp_path):
     out = run_example(name, "--help", cwd=tmp_path)
@@ -324,9 +335,7 @@ def test_examples_help_shows_defaults_and_refuses_bad_options(name, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_readme_figures_exist_only_in_docs():
-    """The examples write under runs/ unless told: the committed figures are docs/'s own."""
-    for name in ("diffusion_2d.png", "diffusion_digits.png"):
-        path = DOCS / name
-        if path.exists():
-            assert path.read_bytes()[:4] == b"\x89PNG"
+@pytest.mark.parametrize("name", ["diffusion_2d.png", "diffusion_digits.png"])
+def test_the_committed_figures_are_pngs(name):
+    """docs/ holds the figures the examples made with ``--out docs`` (their default is runs/)."""
+    assert (DOCS / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from .. import _world
 from .._validation import float_input
+from . import functional as F
 from .batchnorm import _BatchNorm
-from .functional import batch_norm_forward
 from .functional._fast import channel_dot, channel_sum
 from .module import Module, accumulate_grad
 
@@ -59,8 +58,9 @@ class SyncBatchNorm(_BatchNorm):
             raise ValueError(
                 f"{self._name()} expects input of shape (N, {self.num_features}, *), got {x.shape}"
             )
-        n, c = x.shape[:2]
-        x3 = x.reshape(n, c, math.prod(x.shape[2:]))
+        batch, channels = x.shape[0], x.shape[1]
+        length = x[:1, :1].size  # L: the values of one channel of one sample
+        x3 = x.reshape(batch, channels, length)  # (N, C, L), as BatchNorm
         local_count = np.array([x3.shape[0] * x3.shape[2]], dtype=x.dtype)
         counts = np.concatenate([channel_sum(x3), local_count])
         _world.all_reduce_sum_(counts)  # [Σ_all x per channel..., m]
@@ -80,32 +80,41 @@ class SyncBatchNorm(_BatchNorm):
                 momentum = 1.0 / float(self.num_batches_tracked)
             self.running_mean *= 1 - momentum
             self.running_mean += momentum * mean.reshape(self.running_mean.shape)
+            unbiased = var * (m / (m - 1))
             self.running_var *= 1 - momentum
-            self.running_var += (momentum * m / (m - 1)) * var.reshape(self.running_var.shape)
+            self.running_var += momentum * unbiased.reshape(self.running_var.shape)
         # Normalised by the global μ and σ², the rest of the forward is BatchNorm's own.
-        y, cache = batch_norm_forward(
+        y, cache = F.batch_norm_forward(
             x, self.gamma, self.beta, mean, var, training=False, eps=self.eps
         )
         self.cache, self._global, self._count = cache, True, m
         return y
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
-        if not self._global:
-            return super().backward(grad_output)
         G, input_grad = self._begin_backward(grad_output)
-        x_hat, inv_std, gamma = self.cache.x_hat, self.cache.inv_std, self.cache.gamma
-        G3 = G.reshape(x_hat.shape)
-        dbeta, dgamma = channel_sum(G3), channel_dot(G3, x_hat)  # this process's
+        if self._global:
+            dx, dgamma, dbeta = self._global_backward(G, input_grad)
+        else:  # BatchNorm's own: this process's batch was the whole batch
+            dx, dgamma, dbeta = F.batch_norm_backward(G, self.cache, input_grad)
         if self.affine:
             self.dgamma = accumulate_grad(self.dgamma, dgamma.reshape(self.gamma.shape), owned=True)
             self.dbeta = accumulate_grad(self.dbeta, dbeta.reshape(self.beta.shape), owned=True)
+        return dx
+
+    def _global_backward(
+        self, G: np.ndarray, input_grad: bool
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """dx with the sums over every process; dγ and dβ (C,) of this process alone."""
+        x_hat, inv_std, gamma = self.cache.x_hat, self.cache.inv_std, self.cache.gamma
+        G3 = G.reshape(x_hat.shape)  # (N, C, L)
+        dbeta, dgamma = channel_sum(G3), channel_dot(G3, x_hat)  # Σ G, Σ G ⊙ x̂ (this process)
         if not input_grad:
-            return None
-        sums = _world.all_reduce_sum_(np.concatenate([dbeta, dgamma]))  # Σ_all G, Σ_all G ⊙ x̂
-        mean_G, mean_G_xhat = np.split(sums / self._count, 2)
-        scale = inv_std if gamma is None else gamma * inv_std
-        dx = (G3 - mean_G[:, None] - x_hat * mean_G_xhat[:, None]) * scale[:, None]
-        return dx.reshape(G.shape)
+            return None, dgamma, dbeta
+        totals = _world.all_reduce_sum_(np.concatenate([dbeta, dgamma]))  # Σ_all of both
+        mean_G, mean_G_xhat = np.split(totals / self._count, 2)
+        gamma_over_std = inv_std * (1.0 if gamma is None else gamma)  # γ / √(σ² + ε)
+        dx = (G3 - mean_G[:, None] - x_hat * mean_G_xhat[:, None]) * gamma_over_std[:, None]
+        return dx.reshape(G.shape), dgamma, dbeta
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module) -> Module:

@@ -101,6 +101,14 @@ from .upsampling import (
     upsample_bilinear2d_forward,
     upsample_nearest2d_forward,
 )
+from .vae import (
+    KLNormalCache,
+    ReparameterizeCache,
+    kl_normal_backward,
+    kl_normal_forward,
+    reparameterize_backward,
+    reparameterize_forward,
+)
 
 __all__ = [
     *_activation_all,
@@ -190,3 +198,5 @@ __all__ = [
     "upsample_bilinear2d_forward",
     "upsample_nearest2d_forward",
 ]
+__all__ += ["KLNormalCache", "ReparameterizeCache", "kl_normal_backward", "kl_normal_forward"]
+__all__ += ["reparameterize_backward", "reparameterize_forward"]

@@ -1467,6 +1467,11 @@ ROWS: list[LayerRow] = [
     ),
     batchnorm("batchnorm1d_eval", lambda: with_statistics(nn.BatchNorm1d(3)).eval(), (5, 3)),
     batchnorm("batchnorm1d_no_affine", lambda: nn.BatchNorm1d(3, affine=False), (6, 3)),
+    # SyncBatchNorm in a one-process world is BatchNorm (N processes: tests/test_distributed.py)
+    batchnorm("syncbatchnorm_4d", lambda: with_statistics(nn.SyncBatchNorm(3)), (2, 3, 4, 5)),
+    batchnorm(
+        "syncbatchnorm_eval", lambda: with_statistics(nn.SyncBatchNorm(3)).eval(), (4, 3)
+    ),
     batchnorm(
         "batchnorm2d",
         lambda: with_statistics(nn.BatchNorm2d(3)),

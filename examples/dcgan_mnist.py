@@ -21,9 +21,11 @@ over the ten classes (a generator that collapsed onto a few modes draws few clas
 figure DIR/dcgan_mnist.png shows what the same 64 noise vectors give over training; the
 README's docs/dcgan_mnist.png was made with ``--out docs``.
 
-An epoch takes about 5 s on two idle cores (60 epochs and the classifier: about 6 minutes).
-On a busy machine BLAS threads fighting for the cores make every product many times slower:
-``OPENBLAS_NUM_THREADS=1 python ...`` is then the faster way.
+An epoch took 5 s on two idle cores (60 epochs and the classifier: about 6 minutes), and 19 s
+on two cores shared with ten other processes with ``OPENBLAS_NUM_THREADS=1`` (20 minutes in
+all); there, BLAS's own threads fighting for the cores made it ten times slower still. With
+the defaults (seed 0) the classifier gives the 1,000 generated digits a mean top-class
+probability of 0.815, with 2.9% to 17.6% of them in each class.
 """
 
 import argparse

@@ -1,6 +1,6 @@
 """Leftovers of the first round (issue 16, category 8): ``to_dtype`` to an integer or complex
 dtype is refused as a constructor refuses it (PyTorch's ``Module.to`` accepts only floating
-dtypes too); a GPT run whose minimum learning rate is above its learning rate, or whose
+dtypes too), and so is an ``nn.init`` random fill of an integer or bool array; a GPT run whose minimum learning rate is above its learning rate, or whose
 warm-up is not shorter than the run, is refused before anything is written. (Orphaned
 temporary files of any save in a folder: tests/test_serialization.py, the ``ORPHANS`` rows.)
 """
@@ -43,6 +43,39 @@ def test_to_dtype_still_converts_to_every_float_dtype():
         model.to_dtype(dtype)
         assert model[0].W.dtype == np.dtype(dtype) and model[1].running_var.dtype == dtype
         assert model[1].num_batches_tracked.dtype == np.int64
+
+
+# (id, nn.init fill, dtype): every random fill refuses an array that cannot hold its draws
+# (torch: NotImplementedError "normal_kernel_cpu" not implemented for 'Int'), array untouched
+INIT_FILLS = [
+    (f"{name}-{np.dtype(dtype)}", name, dtype)
+    for name in ("kaiming_normal_", "kaiming_uniform_", "xavier_normal_", "xavier_uniform_",
+                 "normal_", "uniform_", "he_normal_")
+    for dtype in (np.int32, np.int64, np.uint8, bool, np.complex64)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name, dtype", [r[1:] for r in INIT_FILLS],
+                         ids=[r[0] for r in INIT_FILLS])  # fmt: skip
+def test_random_init_fills_refuse_an_integer_or_bool_array_naming_the_function(name, dtype):
+    array = np.full((3, 4), 7, dtype=dtype)
+    with pytest.raises(TypeError) as caught:
+        getattr(nn.init, name)(array)
+    message = str(caught.value)
+    owner = "kaiming_normal_" if name == "he_normal_" else name
+    assert message.startswith(f"{owner}: cannot fill an array of dtype {np.dtype(dtype)} ")
+    assert "W = W.astype(np.float32)" in message and "PyTorch refuses it too" in message
+    assert (array == np.full((3, 4), 7, dtype=dtype)).all()
+    if HAVE_TORCH and dtype is not np.complex64:  # torch draws complex normals; minitorch refuses
+        tensor = torch.zeros(3, 4, dtype=torch.from_numpy(np.zeros(1, dtype)).dtype)
+        with pytest.raises(NotImplementedError, match="not implemented for"):
+            getattr(torch.nn.init, "kaiming_normal_" if name == "he_normal_" else name)(tensor)
+
+
+def test_constant_fills_keep_any_dtype_as_torchs_do():
+    for dtype in (np.int32, bool, np.float32):
+        assert (nn.init.ones_(np.zeros((2, 3), dtype)) == 1).all()
+        assert (nn.init.constant_(np.ones((2, 3), dtype), 0) == 0).all()
 
 
 # (id, options of 'minitorch train --model gpt', words of the one line)

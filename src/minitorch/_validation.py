@@ -10,6 +10,8 @@
 * :func:`check_size` checks a layer's size (a dimension, a vocabulary): a positive int.
 * :func:`check_int`, :func:`check_float`, :func:`check_flag` and :func:`check_choice` check a
   constructor's hyperparameters, naming the module and the argument.
+* :func:`check_fill_target` checks the array an ``nn.init`` function draws random values into:
+  floating point, as PyTorch's fills require.
 * :func:`check_memory` refuses an array larger than the machine's memory before it is
   allocated, naming the layer, the array, its size and the setting to lower.
 * :func:`quiet_nonfinite` marks a method whose inf or NaN results PyTorch returns without a
@@ -185,6 +187,30 @@ def check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) ->
         options = " or ".join(quoted) if len(quoted) == 2 else "one of " + ", ".join(quoted)
         raise ValueError(f"{owner}: {name} must be {options}, got {value!r}")
     return value
+
+
+def check_fill_target(owner: str, array: Any) -> np.ndarray:
+    """``array`` if it can hold random draws: a floating-point ndarray (float16, 32 or 64).
+
+    An integer or bool array would keep only the draws' whole parts (0 for most of N(0, 0.1²))
+    and a complex one only their real parts, without a word; PyTorch refuses them too
+    (``"normal_kernel_cpu" not implemented for 'Int'``). A ``TypeError`` names the function,
+    the dtype and the fix.
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(
+            f"{owner}: expects a NumPy array to fill in place, got {type(array).__name__}"
+        )
+    if array.dtype.kind != "f":
+        lost = {"b": "True or False", "c": "their real parts"}.get(
+            array.dtype.kind, "their whole-number parts"
+        )
+        raise TypeError(
+            f"{owner}: cannot fill an array of dtype {array.dtype} with random values (it would "
+            f"keep only {lost}; PyTorch refuses it too); give a floating-point array, "
+            "e.g. W = W.astype(np.float32) first"
+        )
+    return array
 
 
 QUIET_NONFINITE = {"invalid": "ignore", "divide": "ignore", "over": "ignore"}  # np.errstate's

@@ -6,7 +6,9 @@ minitorch stores a Linear weight as ``(input_dim, output_dim)`` (PyTorch: ``(out
 field`` and ``fan_out = shape[0] * receptive field``.
 
 Every function fills the array in place and returns it, drawing from minitorch's global generator
-(see :func:`minitorch.manual_seed`) unless given one.
+(see :func:`minitorch.manual_seed`) unless given one. The random fills need a floating-point array
+(an integer or bool one is refused, as in PyTorch); ``constant_``, ``zeros_`` and ``ones_`` fill
+any dtype, as PyTorch's do.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import math
 import numpy as np
 
 from .. import _state
-from .._validation import check_choice
+from .._validation import check_choice, check_fill_target
 
 __all__ = [
     "calculate_gain",
@@ -74,11 +76,13 @@ def _rng(generator: np.random.Generator | None) -> np.random.Generator:
 
 def uniform_(array: np.ndarray, a: float = 0.0, b: float = 1.0, generator=None) -> np.ndarray:
     """Fill with U(a, b)."""
+    check_fill_target("uniform_", array)
     return _fill(array, _rng(generator).uniform(a, b, array.shape))
 
 
 def normal_(array: np.ndarray, mean: float = 0.0, std: float = 1.0, generator=None) -> np.ndarray:
     """Fill with N(mean, std²)."""
+    check_fill_target("normal_", array)
     return _fill(array, mean + std * _rng(generator).standard_normal(array.shape))
 
 
@@ -133,6 +137,7 @@ def kaiming_normal_(
     With the defaults (gain √2) this is ``randn * sqrt(2 / fan_in)``, minitorch's default for
     Linear weights.
     """
+    check_fill_target("kaiming_normal_", array)
     return normal_(array, 0.0, kaiming_std(array, a, mode, nonlinearity), generator)
 
 
@@ -151,12 +156,14 @@ def kaiming_uniform_(
     PyTorch initialises ``nn.Linear`` with ``kaiming_uniform_(W, a=sqrt(5))``, which gives
     ``bound = 1 / sqrt(fan_in)``.
     """
+    check_fill_target("kaiming_uniform_", array)
     bound = math.sqrt(3.0) * kaiming_std(array, a, mode, nonlinearity)
     return uniform_(array, -bound, bound, generator)
 
 
 def xavier_uniform_(array: np.ndarray, gain: float = 1.0, generator=None) -> np.ndarray:
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    check_fill_target("xavier_uniform_", array)
     fan_in, fan_out = _fans(array)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(array, -bound, bound, generator)
@@ -164,5 +171,6 @@ def xavier_uniform_(array: np.ndarray, gain: float = 1.0, generator=None) -> np.
 
 def xavier_normal_(array: np.ndarray, gain: float = 1.0, generator=None) -> np.ndarray:
     """Glorot normal: N(0, std²) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    check_fill_target("xavier_normal_", array)
     fan_in, fan_out = _fans(array)
     return normal_(array, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)

@@ -43,6 +43,29 @@ def test_module_dict_key_as_attribute_as_pytorch(key):
     assert getattr(d, key) is layer and d[key] is layer
 
 
+# (id, the name assigned): d.<name> = Module on a name ModuleDict already has is refused
+# saying why (the module would be hidden; torch accepts it, and refuses d[name] = ... as we do)
+HIDING_ASSIGNMENTS = [("method", "keys"), ("method-update", "update"), ("flag", "training")]
+
+
+@pytest.mark.parametrize("name", [r[1] for r in HIDING_ASSIGNMENTS],
+                         ids=[r[0] for r in HIDING_ASSIGNMENTS])  # fmt: skip
+def test_module_dict_assignment_that_would_hide_an_attribute_says_why(name):
+    d, t = _dicts()
+    with pytest.raises(KeyError) as caught:
+        setattr(d, name, nn.Linear(1, 1))
+    message = caught.value.args[0]
+    assert f"d.{name} would still be ModuleDict's own {name!r}: the module would be" in message
+    assert "PyTorch accepts the assignment; minitorch refuses it, as both refuse" in message
+    assert f"choose another key, e.g. d.{name}_ = ..." in message
+    assert "PyTorch refuses it too" not in message
+    assert list(d.keys()) == ["wte", "h"]
+    with pytest.raises(KeyError, match="already exists"):
+        t[name] = torch.nn.Linear(1, 1)
+    setattr(t, name, torch.nn.Linear(1, 1))  # torch accepts it (a method hides the module)
+    assert name in t
+
+
 @pytest.mark.parametrize(
     ("action", "expected"),
     [

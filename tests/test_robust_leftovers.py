@@ -1,6 +1,7 @@
 """Leftovers of the first round (issue 16, category 8): ``to_dtype`` to an integer or complex
 dtype is refused as a constructor refuses it (PyTorch's ``Module.to`` accepts only floating
-dtypes too), and so is an ``nn.init`` random fill of an integer or bool array; a GPT run whose minimum learning rate is above its learning rate, or whose
+dtypes too), and so is an ``nn.init`` random fill of an integer or bool array; a GPT run
+whose minimum learning rate is above its learning rate, or whose
 warm-up is not shorter than the run, is refused before anything is written. (Orphaned
 temporary files of any save in a folder: tests/test_serialization.py, the ``ORPHANS`` rows.)
 """

@@ -256,6 +256,14 @@ class ModuleDict(Module):
     def __setattr__(self, name: str, value: Any) -> None:
         modules = self.__dict__.get("_modules")
         if isinstance(value, Module) and not name.startswith("_"):
+            if (modules is None or name not in modules) and _is_attribute(self, name):
+                raise KeyError(
+                    f"ModuleDict: d.{name} = {type(value).__name__}(...) would file the module "
+                    f"under the key {name!r}, but d.{name} would still be ModuleDict's own "
+                    f"{name!r}: the module would be hidden (PyTorch accepts the assignment; "
+                    f"minitorch refuses it, as both refuse d[{name!r}] = ...); "
+                    f"choose another key, e.g. d.{name}_ = ..."
+                )
             self[name] = value  # d.lm = Linear(...): PyTorch's Module.__setattr__ registers it
         elif modules is not None and name in modules:
             raise TypeError(

@@ -80,16 +80,24 @@ def _model_with_gradients():
     return model
 
 
+HARMS = "PyTorch accepts it, minitorch refuses it as it only harms"  # the optimizers' words too
 # (id, keyword arguments, error type, words; harmful: PyTorch accepts it)
 BAD_CLIPPING = [
-    ("max_norm-negative", {"max_norm": -1.0}, ValueError, ["max_norm", "non-negative"], True),
+    ("max_norm-negative", {"max_norm": -1.0}, ValueError,
+     ["max_norm must be non-negative, got -1.0", "the step becomes gradient ascent", HARMS], True),
+    ("max_norm-minus-inf", {"max_norm": -math.inf}, ValueError,
+     ["max_norm must be non-negative, got -inf", "gradient ascent", HARMS], True),
     ("max_norm-nan", {"max_norm": math.nan}, ValueError, ["max_norm"], False),
     ("max_norm-string", {"max_norm": "1.0"}, TypeError, ["max_norm", "str"], False),
     ("max_norm-bool", {"max_norm": True}, TypeError, ["max_norm", "bool"], True),
-    ("norm_type-0", {"max_norm": 1.0, "norm_type": 0}, ValueError, ["norm_type", "positive"], True),
-    ("norm_type-negative", {"max_norm": 1.0, "norm_type": -1}, ValueError, ["norm_type"], True),
-    ("norm_type-minus-inf", {"max_norm": 1.0, "norm_type": -math.inf}, ValueError, ["norm_type"],
-     True),
+    ("norm_type-0", {"max_norm": 1.0, "norm_type": 0}, ValueError,
+     ["norm_type must be positive, got 0", "counts the non-zero entries, which is not a norm",
+      HARMS], True),
+    ("norm_type-negative", {"max_norm": 1.0, "norm_type": -1}, ValueError,
+     ["norm_type must be positive, got -1", "a negative norm_type is not a norm",
+      "nothing is ever clipped", HARMS], True),
+    ("norm_type-minus-inf", {"max_norm": 1.0, "norm_type": -math.inf}, ValueError,
+     ["norm_type must be positive, got -inf", "the smallest magnitude", HARMS], True),
     ("norm_type-nan", {"max_norm": 1.0, "norm_type": math.nan}, ValueError, ["norm_type"], True),
     ("norm_type-fro", {"max_norm": 1.0, "norm_type": "fro"}, TypeError, ["norm_type", "'fro'"],
      False),

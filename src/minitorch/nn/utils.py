@@ -56,6 +56,40 @@ def _norm(array: np.ndarray, norm_type: float) -> float:
     return float(np.sum(np.abs(flat) ** norm_type) ** (1.0 / norm_type))
 
 
+#: Why clip_grad_norm_ refuses what PyTorch accepts, by argument and case.
+_CLIP_HARM = {
+    "max_norm": "a negative max_norm makes the factor max_norm / ‖g‖ negative, which flips every "
+    "gradient: the step becomes gradient ascent",
+    "norm_type=0": "norm_type=0 counts the non-zero entries, which is not a norm: scaling the "
+    "gradients leaves the count unchanged, so clipping by it bounds nothing",
+    "norm_type<0": "a negative norm_type is not a norm: it is at most the smallest magnitude "
+    "(-inf gives exactly that), so one zero entry makes it 0 and nothing is ever clipped",
+}
+_CLIP_REFUSED = "PyTorch accepts it, minitorch refuses it as it only harms"
+
+
+def _clip_arguments(max_norm: Any, norm_type: Any) -> tuple[float, float]:
+    """clip_grad_norm_'s ``max_norm`` (>= 0, inf allowed) and ``norm_type`` (> 0, inf or
+    ``'inf'`` allowed) as floats; what PyTorch accepts but only harms is refused saying why."""
+    owner = "clip_grad_norm_"
+    number = check_float(owner, "max_norm", max_norm, infinite=True)
+    if number < 0:
+        raise ValueError(
+            f"{owner}: max_norm must be non-negative, got {max_norm!r} "
+            f"({_CLIP_HARM['max_norm']}; {_CLIP_REFUSED}; typical: 1.0)"
+        )
+    if norm_type == "inf":  # PyTorch's spelling, float('inf') of the string
+        norm_type = math.inf
+    p = check_float(owner, "norm_type", norm_type, infinite=True)
+    if p <= 0:
+        harm = _CLIP_HARM["norm_type=0" if p == 0 else "norm_type<0"]
+        raise ValueError(
+            f"{owner}: norm_type must be positive, got {norm_type!r} "
+            f"({harm}; {_CLIP_REFUSED}; typical: 2.0, or inf for the largest magnitude)"
+        )
+    return number, p
+
+
 def clip_grad_norm_(
     modules: Any,
     max_norm: float,
@@ -102,12 +136,7 @@ def clip_grad_norm_(
         gᵢ  ← c · gᵢ                                   (only when c < 1: c = 1 changes nothing)
     """
     grads = _gradients(modules, "clip_grad_norm_")
-    max_norm = check_float("clip_grad_norm_", "max_norm", max_norm, 0, infinite=True)
-    if norm_type == "inf":  # PyTorch's spelling, float('inf') of the string
-        norm_type = math.inf
-    norm_type = check_float(
-        "clip_grad_norm_", "norm_type", norm_type, 0, low_inclusive=False, infinite=True
-    )
+    max_norm, norm_type = _clip_arguments(max_norm, norm_type)
     dtype = grads[0].dtype if grads else np.dtype(np.float32)
     if not grads:
         return dtype.type(0.0)

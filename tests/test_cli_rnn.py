@@ -290,9 +290,11 @@ def test_a_stateful_run_says_how_it_reads_the_text(tmp_path, capsys):
      "shakespeare; digits is not a text"),
     (["--model", "rnn", "--samples", "10"], "--samples does not apply to --model rnn (it learns "
      "a bundled text)"),
-    (["--model", "lstm", "--min-lr", "0.01"], "the cosine decay would raise the learning rate"),
-    (["--model", "lstm", "--warmup-iters", "10", "--iters", "10"], "give --warmup-iters below "
-     "--iters"),
+    (["--model", "lstm", "--min-lr", "0.01"], "minitorch: error: --min-lr 0.01 is above --lr "
+     "0.002: the cosine decay would raise the learning rate; give --min-lr at most --lr"),
+    (["--model", "lstm", "--warmup-iters", "10", "--iters", "10"], "minitorch: error: "
+     "--warmup-iters 10 is not shorter than the run (--iters 10): the learning rate would never "
+     "reach --lr nor decay; give --warmup-iters below --iters"),
     (["--model", "lstm", "--bptt", "sideways"], "bptt"),
     (["--model", "gru", "--bptt", "stateful", "--batch-size", "200000", "--block-size", "8",
       "--eval-batches", "1", "--hidden-size", "4", "--embedding-dim", "4", "--num-layers", "1"],

@@ -8,6 +8,8 @@ temporary files of any save in a folder: tests/test_serialization.py, the ``ORPH
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -79,26 +81,62 @@ def test_constant_fills_keep_any_dtype_as_torchs_do():
         assert (nn.init.constant_(np.ones((2, 3), dtype), 0) == 0).all()
 
 
-# (id, options of 'minitorch train --model gpt', words of the one line)
+# (id, options of 'minitorch train --model gpt', the one line): a new run names the options,
+# not RUN/config.json (not written yet), and does not say "start a new run" (it is one)
 GPT_SCHEDULES = [
-    ("min-lr-above-lr", ["--lr", "0.001", "--min-lr", "0.01"], ['"scheduler.min_lr" (0.01)',
-                                                                 "at most --lr"]),
-    ("warm-up-longer", ["--iters", "20", "--warmup-iters", "50"], ["warmup_iters\" (50)",
-                                                                   "below --iters"]),
-    ("warm-up-the-whole-run", ["--iters", "20", "--warmup-iters", "20"], ["(20)"]),
+    ("min-lr-above-lr", ["--lr", "0.001", "--min-lr", "0.01"],
+     "--min-lr 0.01 is above --lr 0.001: the cosine decay would raise the learning rate; give "
+     "--min-lr at most --lr"),
+    ("warm-up-longer", ["--iters", "20", "--warmup-iters", "50"],
+     "--warmup-iters 50 is not shorter than the run (--iters 20): the learning rate would never "
+     "reach --lr nor decay; give --warmup-iters below --iters"),
+    ("warm-up-the-whole-run", ["--iters", "20", "--warmup-iters", "20"],
+     "--warmup-iters 20 is not shorter than the run (--iters 20): the learning rate would never "
+     "reach --lr nor decay; give --warmup-iters below --iters"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("options, words", [r[1:] for r in GPT_SCHEDULES],
+@pytest.mark.parametrize("options, message", [r[1:] for r in GPT_SCHEDULES],
                          ids=[r[0] for r in GPT_SCHEDULES])  # fmt: skip
-def test_a_schedule_that_cannot_work_is_refused_before_the_run(options, words, tmp_path, capsys):
+def test_a_schedule_that_cannot_work_is_refused_before_the_run(options, message, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--model", "gpt", *options, "--out", str(run)]) == 2
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("minitorch: error: ")
-    for word in words:
-        assert word in lines[0]
+    assert lines == [f"minitorch: error: {message}"]
     assert not run.exists()
+
+
+# (id, config.json edit of a resumed GPT run, the one line after "RUN/config.json: "): an edited
+# file is named, with its keys, and the fix
+EDITED_SCHEDULES = [
+    ("min-lr-above-lr", {"min_lr": 0.01},
+     '"scheduler.min_lr" (0.01) is above "optimizer_options.lr" (0.001): the cosine decay would '
+     "raise the learning rate; give --min-lr at most --lr; correct it, or start a new run with "
+     "'minitorch train'"),
+    ("warm-up-the-whole-run", {"warmup_iters": 2},
+     '"scheduler.warmup_iters" (2) is not shorter than the run ("scheduler.decay_iters" 2): the '
+     "learning rate would never reach --lr nor decay; give --warmup-iters below --iters; correct "
+     "it, or start a new run with 'minitorch train'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("edit, message", [r[1:] for r in EDITED_SCHEDULES],
+                         ids=[r[0] for r in EDITED_SCHEDULES])  # fmt: skip
+def test_an_edited_schedule_of_a_resumed_run_names_its_config_json(edit, message, tmp_path,
+                                                                    capsys):
+    run = tmp_path / "run"
+    tiny = ["--n-layer", "1", "--n-head", "1", "--n-embd", "8", "--block-size", "8",
+            "--batch-size", "2", "--eval-batches", "1", "--eval-interval", "2", "--quiet"]
+    assert main(["train", "--model", "gpt", "--iters", "2", "--lr", "0.001", "--min-lr",
+                 "0.0001", "--warmup-iters", "1", *tiny, "--out", str(run)]) == 0
+    config = json.loads((run / "config.json").read_text())
+    config["scheduler"].update(edit)
+    (run / "config.json").write_text(json.dumps(config))
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("minitorch: error: ")
+    assert lines[0].endswith(f"config.json: {message}")
 
 
 # --------------------------------------------- cross-entropy with class-probability targets

@@ -610,23 +610,44 @@ def lm_settings(config: dict[str, Any]) -> LMSettings:
     )
 
 
-def _check_schedule(config: dict[str, Any], fail: Callable[[str], NoReturn]) -> None:
-    """A language model's schedule must decay from its peak, after its warm-up."""
-    key = {name: SETTING[name].key_for(config["model"]) for name in
-           ("lr", "min_lr", "warmup_iters", "decay_iters")}  # fmt: skip
-    value = {name: run_value(config, name) for name in key}
+def _check_schedule(
+    config: dict[str, Any], fail: Callable[[str], NoReturn], options: bool = False
+) -> None:
+    """A language model's schedule must decay from its peak, after its warm-up.
+
+    The settings are named as config.json keeps them (a resumed run's edited file), or with
+    ``options=True`` as the command line gives them (a new run: ``--min-lr 0.01``)."""
+    names = ("lr", "min_lr", "warmup_iters", "decay_iters")
+    value = {name: run_value(config, name) for name in names}
+    text = {name: f"{value[name]:g}" if "lr" in name else str(value[name]) for name in names}
+    if options:  # decay_iters is --iters: the cosine ends at the run's last iteration
+        key = {name: "--" + name.replace("_", "-") for name in names} | {"decay_iters": "--iters"}
+        shown = {name: f"{key[name]} {text[name]}" for name in names}
+    else:
+        key = {name: SETTING[name].key_for(config["model"]) for name in names}
+        shown = {name: f'"{key[name]}" ({text[name]})' for name in names}
+        shown["decay_iters"] = f'"{key["decay_iters"]}" {text["decay_iters"]}'
     if value["min_lr"] > value["lr"]:
         fail(
-            f'"{key["min_lr"]}" ({value["min_lr"]:g}) is above "{key["lr"]}" '
-            f"({value['lr']:g}): the cosine decay would raise the learning rate; give --min-lr "
-            "at most --lr"
+            f"{shown['min_lr']} is above {shown['lr']}: the cosine decay would raise the "
+            "learning rate; give --min-lr at most --lr"
         )
     if value["warmup_iters"] >= value["decay_iters"]:
         fail(
-            f'"{key["warmup_iters"]}" ({value["warmup_iters"]}) is not shorter than the run '
-            f'("{key["decay_iters"]}" {value["decay_iters"]}): the learning rate would never '
-            "reach --lr nor decay; give --warmup-iters below --iters"
+            f"{shown['warmup_iters']} is not shorter than the run ({shown['decay_iters']}): the "
+            "learning rate would never reach --lr nor decay; give --warmup-iters below --iters"
         )
+
+
+def check_new_schedule(config: dict[str, Any]) -> dict[str, Any]:
+    """A new language model run's schedule, checked before anything is written; the message
+    names the options (``--min-lr``), not config.json, which does not exist yet."""
+
+    def fail(problem: str) -> NoReturn:
+        raise SettingsError(problem)
+
+    _check_schedule(config, fail, options=True)
+    return config
 
 
 def _check_optimizer(optimizer: dict, where: str, fail: Callable[[str], NoReturn]) -> None:

@@ -1,10 +1,10 @@
 """Empty inputs behave as PyTorch's (issue 16, category 5): a batch of 0 through BatchNorm in
 eval mode, Flatten, the GPT and its ``generate``; a sequence of T = 0 through
-MultiheadAttention and TransformerBlock; Softmax and LogSoftmax (modules and functions) of no
-rows or along a dimension of length 0: an empty result of PyTorch's shape (forward and
-backward), not NumPy's "cannot reshape"; an image with no pixels through AdaptiveAvgPool2d is
-refused, as PyTorch refuses it (an average of nothing), and a pooling window of padding only
-cannot be built (padding at most half the kernel, as PyTorch).
+MultiheadAttention and TransformerBlock (a GPT refuses T = 0, with its message); Softmax and
+LogSoftmax (modules and functions) of no rows or along a dimension of length 0: an empty result
+of PyTorch's shape (forward and backward), not NumPy's "cannot reshape"; an image with no
+pixels through AdaptiveAvgPool2d is refused, as PyTorch refuses it (an average of nothing), and
+a pooling window of padding only cannot be built (padding at most half the kernel, as PyTorch).
 """
 
 from __future__ import annotations
@@ -113,6 +113,26 @@ def test_a_gpt_takes_a_batch_of_zero_sequences():
     assert model.backward(np.zeros_like(logits)) is None
     assert model.generate(idx, max_new_tokens=4).shape == (0, 7)
     assert model.generate(idx, max_new_tokens=4, temperature=0).shape == (0, 7)
+
+
+# (id, idx shape, with targets): a GPT over sequences of no tokens is refused (a language model
+# has nothing to predict from; nanoGPT's own forward raises an IndexError there)
+GPT_NO_TOKENS = [
+    ("two-sequences-T0", (2, 0), False),
+    ("no-sequences-T0", (0, 0), False),
+    ("T0-with-targets", (2, 0), True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("shape, with_targets", [r[1:] for r in GPT_NO_TOKENS],
+                         ids=[r[0] for r in GPT_NO_TOKENS])  # fmt: skip
+def test_a_gpt_refuses_sequences_of_zero_tokens(shape, with_targets):
+    minitorch.manual_seed(0)
+    model = GPT(vocab_size=5, block_size=8, n_layer=1, n_head=1, n_embd=4)
+    idx = np.zeros(shape, np.int64)
+    with pytest.raises(ValueError) as caught:
+        model(idx, idx) if with_targets else model(idx)
+    assert str(caught.value) == "GPT: got sequences of 0 tokens; give each at least one"
 
 
 # (id, module, input shape, words): inputs PyTorch refuses, refused naming the layer

@@ -1,17 +1,23 @@
 """Data files are bounded and named (issue 16, category 2): a text file in another encoding is
 a ``ValueError`` naming the file, and a damaged bundled text is one line from ``minitorch
 train``, ``evaluate`` and ``sample`` alike. (Downloads timing out as a whole and gzip files
-bounded by their size are rows of tests/test_mnist.py: ``trickling`` and ``gzip-bomb``.)
+bounded by their size are rows of tests/test_mnist.py: ``trickling`` and ``gzip-bomb``; here
+the issue's bomb, 100 MB of zeros in a gzip file of about 100 KB, is refused within a few MB of
+memory, measured with tracemalloc.)
 """
 
 from __future__ import annotations
 
+import gzip
 import shutil
+import struct
+import tracemalloc
+import zlib
 
 import pytest
 
 from minitorch.cli import main
-from minitorch.datasets import CharDataset
+from minitorch.datasets import MNIST, CharDataset
 from minitorch.datasets import text as text_module
 
 TEXT = "First Citizen: café, naïve — ‘quoted’.\n" * 20
@@ -90,3 +96,39 @@ def test_a_damaged_bundled_text_is_one_line_for_every_command(
     assert code == 2 and len(lines) == 1, captured.err
     assert lines[0].startswith("minitorch: error: ") and "corrupt" in lines[0]
     assert "tinyshakespeare.txt" in lines[0]
+
+
+def _gzip_of_zeros(header: bytes, megabytes: int) -> bytes:
+    """A gzip file of ``header`` and that many MB of zeros, compressed a MB at a time."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
+    parts = [deflate.compress(header)]
+    parts += [deflate.compress(bytes(1 << 20)) for _ in range(megabytes)]
+    return b"".join([*parts, deflate.flush()])
+
+
+# (id, MB of zeros after the header, the largest tracemalloc peak allowed in MB): the issue's
+# bomb (a 102 KB gzip whose header claims 4·10⁹ images inflated 104 MB before it was refused)
+GZIP_BOMBS = [
+    ("issue-bomb-100-MB", 100, 8),
+    ("small-bomb-4-MB", 4, 8),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("megabytes, peak_mb", [r[1:] for r in GZIP_BOMBS],
+                         ids=[r[0] for r in GZIP_BOMBS])  # fmt: skip
+def test_a_gzip_bomb_is_refused_before_it_inflates(megabytes, peak_mb, tmp_path):
+    count = 2**32 - 1
+    images = _gzip_of_zeros(struct.pack(">IIII", 2051, count, 28, 28), megabytes)
+    labels = gzip.compress(struct.pack(">II", 2049, count), mtime=0)
+    assert len(images) < megabytes * 1100 + 1000  # zeros deflate about 1000:1
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(images)
+    (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(labels)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as caught:
+            MNIST(tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "4,294,967,295 images" in str(caught.value) and "holds at most" in str(caught.value)
+    assert peak < peak_mb * 2**20, f"peak {peak / 2**20:.1f} MB while refusing"

@@ -173,3 +173,44 @@ def test_minitorch_sample_refuses_in_one_line_instead_of_printing_noise(
     assert lines[0].startswith("minitorch: error: ")
     for word in words:
         assert word in lines[0]
+
+
+def _argmax_text(run, prompt: str, tokens: int) -> str:
+    """The run's checkpoint decoded greedily, one argmax step at a time through forward."""
+    from minitorch.cli._run import RunFolder
+    from minitorch.cli._setup import LANGUAGE_MODELS, model_of, text_split
+
+    folder = RunFolder.open(run)
+    config = folder.read_config()
+    vocab = text_split(config, train=True).vocab
+    model = LANGUAGE_MODELS[model_of(config)].build(config, len(vocab))
+    model.load_state_dict(folder.load_checkpoint(model_of(config))["model"])
+    model.eval()
+    ids = list(vocab.encode(prompt))
+    for _ in range(tokens):
+        window = np.array(ids[-model.block_size:])[None]
+        ids.append(int(np.argmax(model(window)[0, -1])))
+    return vocab.decode(np.array(ids))
+
+
+# (id, options of 'minitorch sample --temperature 0'): the text is the argmax decoding
+GREEDY_SAMPLES = [
+    ("default-prompt", []),
+    ("prompt-and-seed", ["--prompt", "Th", "--seed", "7"]),
+    ("top-k-1", ["--top-k", "1", "--tokens", "12"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("options", [r[1] for r in GREEDY_SAMPLES],
+                         ids=[r[0] for r in GREEDY_SAMPLES])  # fmt: skip
+def test_minitorch_sample_at_temperature_zero_prints_the_argmax_decoding(gpt_run, capsys,
+                                                                         options):
+    from minitorch.cli import main
+
+    argv = ["sample", str(gpt_run), "--tokens", "20", "--temperature", "0", *options]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    prompt = options[options.index("--prompt") + 1] if "--prompt" in options else "\n"
+    tokens = int(argv[argv.index("--tokens", 4) + 1]) if "--tokens" in options else 20
+    assert captured.err == ""
+    assert captured.out == _argmax_text(gpt_run, prompt, tokens) + "\n"

@@ -965,18 +965,31 @@ def test_weight_decay_groups_follow_what_the_layers_declare():
     assert no_decay.parameters() == [] and empty.state_dict()["param_groups"]["1"]["params"] == []
 
 
+def _readme_weight_decay_snippet() -> tuple[str, str]:
+    """The code of the README's weight-decay row (the one naming nanoGPT's ``p.dim() >= 2``):
+    the split ``decay, no_decay = ...`` and the ``optim.AdamW(...)`` line, from its cells."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if "`p.dim() >= 2`" in line]
+    code = re.findall(r"`([^`]+)`", row)
+    (split,) = [c for c in code if c.startswith("decay, no_decay = ")]
+    (build,) = [c for c in code if c.startswith("optim.AdamW(")]
+    return split, build
+
+
 def test_nanogpts_configure_optimizers_ports_with_weight_decay_groups():
     """nanoGPT splits by ``p.dim() >= 2``, which would decay minitorch's ``(1, out)`` Linear
     biases; the one line to write instead is ``weight_decay_groups`` (the README's row)."""
     from minitorch import models
 
     model = models.GPT(vocab_size=11, block_size=8, n_layer=1, n_head=2, n_embd=8)
-    decay, no_decay = optim.weight_decay_groups(model)  # instead of the p.dim() >= 2 split
-    optim_groups = [
-        {"params": decay, "weight_decay": 0.1},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    optimizer = optim.AdamW(optim_groups, lr=6e-4, betas=(0.9, 0.95))
+    split, build = _readme_weight_decay_snippet()  # the README's own code, run as written
+    scope = {"optim": optim, "model": model, "wd": 0.1}
+    exec(split, scope)  # instead of the p.dim() >= 2 split
+    decay, no_decay = scope["decay"], scope["no_decay"]
+    optimizer = eval(build.replace(", ...)", ", lr=6e-4, betas=(0.9, 0.95))"), scope)
     named = dict(model.named_parameters())
     assert all(named[name].ndim >= 2 and not name.endswith(".b") for name in decay.names)
     biases = [name for name in no_decay.names if name.endswith(".b")]

@@ -5,8 +5,10 @@
 The figure goes to DIR/gan_ring.png (``--out DIR``, default runs/gan_ring in the working
 directory); the README's docs/gan_ring.png was made with ``--out docs``.
 
-It needs about 40 s of one CPU core. Its matrices are too small to share between BLAS
-threads: on a busy machine, ``OPENBLAS_NUM_THREADS=1 python ...`` can be several times faster.
+It needs about 45 s of one CPU core (measured: 46 s of CPU time for the 5000 iterations with
+``OPENBLAS_NUM_THREADS=1``; on a 2-core machine busy with other work, the same run took 2 min 25 s
+of wall time). Its matrices are too small to share between BLAS threads: on a busy machine,
+``OPENBLAS_NUM_THREADS=1 python ...`` can be several times faster.
 
 Two networks play a game. The discriminator D sees a point and says "real" (the ring) or
 "fake" (the generator's); the generator G turns random noise into points and is trained to make

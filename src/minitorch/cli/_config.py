@@ -646,7 +646,8 @@ def check_new_schedule(config: dict[str, Any]) -> dict[str, Any]:
     def fail(problem: str) -> NoReturn:
         raise SettingsError(problem)
 
-    _check_schedule(config, fail, options=True)
+    if model_of_config(config) in LM_MODELS:
+        _check_schedule(config, fail, options=True)
     return config
 
 

@@ -56,15 +56,7 @@ from .._validation import check_memory
 from ..models.char_rnn import CELLS
 from ..training import LM_EVALUATION_CHUNK, LMProgress, lm_loss, train_lm
 from ._common import PROG, CLIError, RunMemoryError, lowered_settings
-from ._config import (
-    SETTING,
-    SETTINGS,
-    check_new_schedule,
-    defaults,
-    lm_settings,
-    recipe_defaults,
-    set_run_value,
-)
+from ._config import SETTING, SETTINGS, defaults, lm_settings, recipe_defaults, set_run_value
 from ._options import option_flag
 from ._rules import shown
 from ._run import FORMAT_VERSION, LANGUAGE_MODEL, RUN_FORMAT, RunFolder, metric_columns
@@ -116,9 +108,8 @@ def new_lm_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         given = {s.recipe: value(s.name) for s in SETTINGS if s.recipe and model in s.models}
         recipe = {field: given[field] for field in recipe_defaults(model)}
         recipe["lr_decay_iters"] = iters
-        config |= {"recipe": recipe, "bptt": value("bptt"), "seed": value("seed")}
-        return check_new_schedule(config)
-    return check_new_schedule({
+        return {**config, "recipe": recipe, "bptt": value("bptt"), "seed": value("seed")}
+    return {
         **config,
         "n_layer": value("n_layer"),
         "n_head": value("n_head"),
@@ -145,7 +136,7 @@ def new_lm_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         "eval_interval": value("eval_interval"),
         "eval_batches": value("eval_batches"),
         "seed": value("seed"),
-    })
+    }
 
 
 #: The name this function had when only a GPT trained by iterations.

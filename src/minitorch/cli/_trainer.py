@@ -43,6 +43,7 @@ from ._common import (
     WriteError,
     display_path,
 )
+from ._config import check_new_schedule
 from ._run import ARTEFACTS, RunFolder, history_from_arrays, history_to_arrays
 
 
@@ -295,6 +296,7 @@ class Trainer:
         the first unit. A run that could not even start leaves nothing behind.
         """
         try:
+            check_new_schedule(self.config)  # in the options' words: config.json is not yet
             self.run.write_config(self.config)
             self.save()
             self.run.write_metrics(self.history, self.columns)

@@ -387,6 +387,10 @@ NOT_LAYERS = {
     nn.Loss: "the base class of the losses",
     nn.ModuleList: "holds modules for a forward of one's own; has no forward",
     nn.ModuleDict: "holds modules for a forward of one's own; has no forward",
+    models.VAE: "its forward draws the noise ε; tests/test_vae.py gradchecks it and compares it "
+    "with a torch copy at a given ε (outputs, loss, every gradient, to 1e-10)",
+    models.VAELoss: "a loss (the losses' backward) of four arguments, logits, x, μ and logvar, "
+    "which the loss table's (predictions, targets) rows cannot hold: tests/test_vae.py",
 }
 
 

@@ -86,7 +86,7 @@ def train(
     in nats per image. ``start``: a minitorch VAE whose weights to begin from (default: torch's
     own initialisation, as pytorch/examples)."""
     torch.manual_seed(seed)
-    model = VAE(latent_dim=latent_dim)
+    model = VAE(latent_dim=latent_dim).float()  # float32 whatever the default (parity: float64)
     if start is not None:
         load_minitorch(model, start)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -32,6 +32,25 @@ CNN_MODELS = {
 }
 
 
+def minitorch_mnistnet() -> nn.Sequential:
+    """pytorch/examples' MNIST network (``mnist/main.py``'s ``Net``), trained there with
+    log_softmax + NLL and Adadelta(lr=1.0)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Flatten(),
+        nn.Linear(9216, 128),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(128, 10),
+        nn.LogSoftmax(dim=1),
+    )
+
+
 def minitorch_cnn(c1: int, c2: int, batchnorm: bool, hidden: int) -> nn.Sequential:
     def block(c_in, c_out, padding):
         norm = [nn.BatchNorm2d(c_out)] if batchnorm else []
@@ -77,6 +96,10 @@ def torch_cnn(model: nn.Sequential):
             copy = torch.nn.ReLU()
         elif isinstance(layer, nn.Flatten):
             copy = torch.nn.Flatten()
+        elif isinstance(layer, nn.Dropout):
+            copy = torch.nn.Dropout(layer.p)
+        elif isinstance(layer, nn.LogSoftmax):
+            copy = torch.nn.LogSoftmax(dim=layer.dim)
         else:  # pragma: no cover
             raise TypeError(type(layer).__name__)
         layers.append(copy)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import multiprocessing
 import statistics
-import time
 
 import harness
 import networks as N
 import quick_steps
 
 import minitorch
-from minitorch import nn, optim
 
 try:
     import torch
@@ -20,48 +18,21 @@ except ImportError:  # pragma: no cover - depends on the environment
     torch = None
 
 def _mnistnet_runner(framework: str, threads: int, x, y, batch_size: int):
-    """One framework's copy of the MNIST network (the same initial weights), and its loop."""
+    """One framework's copy of the MNIST network (the same initial weights), and its loop:
+    LogSoftmax + NLL and Adadelta lr 1.0, as pytorch/examples trains it."""
     minitorch.manual_seed(0)
     model = N.minitorch_mnistnet()
     if framework == "minitorch":
-        model.needs_input_grad = False  # the input is data
-        loss_fn = nn.NLLLoss()
-        optimizer = optim.Adadelta(model, lr=1.0)
-
-        def run(steps):
-            for i in range(steps):
-                batch = slice(i * batch_size, (i + 1) * batch_size)
-                loss_fn(model(x[batch]), y[batch])
-                optimizer.zero_grad()
-                model.backward(loss_fn.backward())
-                optimizer.step()
-
-        return run
+        return quick_steps._minitorch_cnn_runner(model, x, y, batch_size, "adadelta", "nll")
     torch.set_num_threads(threads)
     theirs = N.torch_cnn(model)
-    optimizer = torch.optim.Adadelta(theirs.parameters(), lr=1.0)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def run_torch(steps):
-        for i in range(steps):
-            batch = slice(i * batch_size, (i + 1) * batch_size)
-            loss = torch.nn.functional.nll_loss(theirs(xt[batch]), yt[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-
-    return run_torch
+    return quick_steps._torch_cnn_runner(theirs, x, y, batch_size, "adadelta", "nll")
 
 
 def mnistnet_worker(framework: str, args, connection) -> None:
     x, y = quick_steps.cnn_data(args.batch_size, args.steps)
     run = _mnistnet_runner(framework, args.threads, x, y, args.batch_size)
-    run(args.steps)  # warm-up
-    connection.send("ready")
-    while connection.recv() == "run":
-        start = time.perf_counter()
-        run(args.steps)
-        connection.send((time.perf_counter() - start) / args.steps * 1e3)
+    quick_steps.serve_rounds(run, args.steps, connection)
     connection.send("done")
 
 
@@ -84,25 +55,9 @@ def mnistnet_memory_worker(framework: str, args, connection) -> None:
 
 def compare_mnistnet(args) -> None:
     frameworks = ["minitorch"] if torch is None else ["PyTorch", "minitorch"]
-    context = multiprocessing.get_context("spawn")
-    workers = {}
-    for framework in frameworks:
-        ours, theirs = context.Pipe()
-        process = context.Process(target=mnistnet_worker, args=(framework, args, theirs))
-        process.start()
-        workers[framework] = (process, ours)
-    for _, connection in workers.values():
-        assert connection.recv() == "ready"
-    times = {framework: [] for framework in workers}
-    for _ in range(args.rounds):
-        for framework, (_, connection) in workers.items():  # one at a time, in turn
-            time.sleep(args.pause)
-            connection.send("run")
-            times[framework].append(connection.recv())
-    for process, connection in workers.values():
-        connection.send("stop")
-        connection.recv()
-        process.join()
+    workers = quick_steps.start_workers(mnistnet_worker, frameworks, (args,))
+    times = quick_steps.take_turns(workers, args.rounds, args.pause)
+    quick_steps.stop_workers(workers)
     print(f"\nmnistnet: pytorch/examples' MNIST network, Adadelta, batch {args.batch_size}")
     print(f"{'':<12}{'ms/step':>10}{'min':>8}{'max':>8}")
     for framework, t in times.items():
@@ -110,6 +65,7 @@ def compare_mnistnet(args) -> None:
     if "PyTorch" in times:
         ratio = statistics.median(times["PyTorch"]) / statistics.median(times["minitorch"])
         print(f"speed ratio PyTorch time / minitorch time: {ratio:.2f} (1.0 = as fast as PyTorch)")
+    context = multiprocessing.get_context("spawn")
     memory = {}
     for framework in frameworks:  # one fresh process each, one after the other
         ours, theirs = context.Pipe()

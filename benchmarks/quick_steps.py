@@ -44,11 +44,13 @@ def cnn_data(batch_size: int, steps: int, seed: int = 0):
     return x, y
 
 
-def _minitorch_cnn_runner(model, x, y, batch_size, optimizer_name):
+def _minitorch_cnn_runner(model, x, y, batch_size, optimizer_name, loss_name="cross_entropy"):
     model.needs_input_grad = False  # the standard loop's habit: the input is data
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.NLLLoss() if loss_name == "nll" else nn.CrossEntropyLoss()
     if optimizer_name == "adam":
         optimizer = optim.Adam(model, lr=1e-3)
+    elif optimizer_name == "adadelta":
+        optimizer = optim.Adadelta(model, lr=1.0)
     else:
         optimizer = optim.SGD(model, lr=0.01, momentum=0.9)
 
@@ -63,10 +65,12 @@ def _minitorch_cnn_runner(model, x, y, batch_size, optimizer_name):
     return run
 
 
-def _torch_cnn_runner(model, x, y, batch_size, optimizer_name):
-    loss_fn = torch.nn.CrossEntropyLoss()
+def _torch_cnn_runner(model, x, y, batch_size, optimizer_name, loss_name="cross_entropy"):
+    loss_fn = torch.nn.NLLLoss() if loss_name == "nll" else torch.nn.CrossEntropyLoss()
     if optimizer_name == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    elif optimizer_name == "adadelta":
+        optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
     else:
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
@@ -105,6 +109,51 @@ def profile_layers(model: nn.Sequential, x: np.ndarray, y: np.ndarray, repeats: 
         print(f"{i:>2} {layer!r:<41.41}{f:>10.0f}{b:>10.0f}")
 
 
+def serve_rounds(run, steps: int, connection) -> None:
+    """A timing worker's side: one warm-up round (first-touch allocations, optimizer state),
+    then one timed round of ``steps`` steps per "run", answered with the ms per step."""
+    run(steps)
+    connection.send("ready")
+    while connection.recv() == "run":
+        start = time.perf_counter()
+        run(steps)
+        connection.send((time.perf_counter() - start) / steps * 1e3)
+
+
+def start_workers(target, frameworks: list[str], extra: tuple) -> dict:
+    """One spawned process per framework, running ``target(framework, *extra, connection)``,
+    each ready for its first round."""
+    context = multiprocessing.get_context("spawn")
+    workers = {}
+    for framework in frameworks:
+        ours, theirs = context.Pipe()
+        process = context.Process(target=target, args=(framework, *extra, theirs))
+        process.start()
+        workers[framework] = (process, ours)
+    for _, connection in workers.values():
+        assert connection.recv() == "ready"
+    return workers
+
+
+def take_turns(workers: dict, rounds: int, pause: float) -> dict[str, list[float]]:
+    """The workers' ms per step over ``rounds`` rounds, one worker at a time, in turn, with a
+    pause before each turn (the other's thread pool falls asleep)."""
+    times = {framework: [] for framework in workers}
+    for _ in range(rounds):
+        for framework, (_, connection) in workers.items():
+            time.sleep(pause)
+            connection.send("run")
+            times[framework].append(connection.recv())
+    return times
+
+
+def stop_workers(workers: dict) -> None:
+    for process, connection in workers.values():
+        connection.send("stop")
+        connection.recv()
+        process.join()
+
+
 def cnn_worker(framework: str, name: str, args, connection) -> None:
     """Build one framework's copy of the model; run a round of steps whenever asked."""
     c1, c2, batchnorm, hidden, optimizer_name = N.CNN_MODELS[name]
@@ -116,33 +165,15 @@ def cnn_worker(framework: str, name: str, args, connection) -> None:
         run = _torch_cnn_runner(N.torch_cnn(model), x, y, args.batch_size, optimizer_name)
     else:
         run = _minitorch_cnn_runner(model, x, y, args.batch_size, optimizer_name)
-    run(args.steps)  # warm-up: first-touch allocations, optimizer state
-    connection.send("ready")
-    while connection.recv() == "run":
-        start = time.perf_counter()
-        run(args.steps)
-        connection.send((time.perf_counter() - start) / args.steps * 1e3)
+    serve_rounds(run, args.steps, connection)
     if framework == "minitorch" and args.profile:
         profile_layers(model, x[: args.batch_size], y[: args.batch_size])
     connection.send("done")
 
 
 def compare_cnn(name: str, args, frameworks: list[str]) -> None:
-    context = multiprocessing.get_context("spawn")
-    workers = {}
-    for framework in frameworks:
-        ours, theirs = context.Pipe()
-        process = context.Process(target=cnn_worker, args=(framework, name, args, theirs))
-        process.start()
-        workers[framework] = (process, ours)
-    for _, connection in workers.values():
-        assert connection.recv() == "ready"
-    times = {framework: [] for framework in workers}
-    for _ in range(args.rounds):
-        for framework, (_, connection) in workers.items():  # one at a time, in turn
-            time.sleep(args.pause)  # the other's thread pool falls asleep
-            connection.send("run")
-            times[framework].append(connection.recv())
+    workers = start_workers(cnn_worker, frameworks, (name, args))
+    times = take_turns(workers, args.rounds, args.pause)
     c1, c2, batchnorm, hidden, optimizer_name = N.CNN_MODELS[name]
     norm = ", BatchNorm2d" if batchnorm else ""
     print(
@@ -159,10 +190,7 @@ def compare_cnn(name: str, args, frameworks: list[str]) -> None:
             f"speed ratio PyTorch time / minitorch time: {ratio:.2f} (median of the per-round "
             f"ratios {statistics.median(per_round):.2f}; 1.0 = as fast as PyTorch)"
         )
-    for process, connection in workers.values():
-        connection.send("stop")
-        connection.recv()  # the profile, if asked, is printed before "done"
-        process.join()
+    stop_workers(workers)  # the profile, if asked, is printed before "done"
 
 
 # ---------------------------------------------------------------------- the GPT (bench_gpt.py)

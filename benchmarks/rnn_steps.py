@@ -11,18 +11,18 @@ Two subjects:
   AdamW(2e-3, betas 0.9/0.99, weight decay 0.01).
 
 Each framework runs in a worker process of its own and the two take turns, a round of
-``--steps`` steps each (as ``quick_steps.compare_cnn``: neither's idle thread pool spins on the
-cores the other computes on, and a disturbance on a shared machine hits both alike).
+``--steps`` steps each (``quick_steps``' one take-turns mechanism: neither's idle thread pool
+spins on the cores the other computes on, and a disturbance on a shared machine hits both
+alike).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import statistics
-import time
 
 import networks as N
 import numpy as np
+import quick_steps
 
 import minitorch
 from minitorch import nn, optim
@@ -170,36 +170,15 @@ def worker(framework: str, subject: str, args, connection) -> None:
         run = _torch_runner(subject, args)
     else:
         run = _minitorch_runner(subject, args)
-    run(args.steps)  # warm-up
-    connection.send("ready")
-    while connection.recv() == "run":
-        start = time.perf_counter()
-        run(args.steps)
-        connection.send((time.perf_counter() - start) / args.steps * 1e3)
+    quick_steps.serve_rounds(run, args.steps, connection)
     connection.send("done")
 
 
 def compare(subject: str, args) -> None:
-    context = multiprocessing.get_context("spawn")
     frameworks = ["minitorch"] + (["PyTorch", NO_ONEDNN] if torch is not None else [])
-    workers = {}
-    for framework in frameworks:
-        ours, theirs = context.Pipe()
-        process = context.Process(target=worker, args=(framework, subject, args, theirs))
-        process.start()
-        workers[framework] = (process, ours)
-    for _, connection in workers.values():
-        assert connection.recv() == "ready"
-    times = {framework: [] for framework in workers}
-    for _ in range(args.rounds):
-        for framework, (_, connection) in workers.items():  # one at a time, in turn
-            time.sleep(args.pause)  # the other's thread pool falls asleep
-            connection.send("run")
-            times[framework].append(connection.recv())
-    for process, connection in workers.values():
-        connection.send("stop")
-        connection.recv()
-        process.join()
+    workers = quick_steps.start_workers(worker, frameworks, (subject, args))
+    times = quick_steps.take_turns(workers, args.rounds, args.pause)
+    quick_steps.stop_workers(workers)
     _report(subject, args, times)
 
 

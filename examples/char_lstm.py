@@ -179,8 +179,9 @@ def plot_cells(model: CharRNN, vocab, val_ids: np.ndarray, path: Path, width: in
         for (r, c), ch, v in zip(rows, passage, values[:, cell], strict=True):
             ax.add_patch(Rectangle((c, -r - 1), 1, 1, color=cmap((v + 1) / 2), lw=0))
             shown = "↵" if ch == "\n" else ch
+            ink = "white" if abs(v) > 0.6 else "black"  # readable on deep blue and red
             ax.text(c + 0.5, -r - 0.5, shown, ha="center", va="center", family="monospace",
-                    fontsize=8, color="0.45" if ch == "\n" else "black")  # fmt: skip
+                    fontsize=8, color="0.45" if ch == "\n" else ink)  # fmt: skip
         ax.set(xlim=(0, width), ylim=(-n_rows, 0), xticks=[], yticks=[])
         for spine in ax.spines.values():
             spine.set_visible(False)

@@ -157,13 +157,38 @@ class Timing:
     disturbed: bool = False  # too few undisturbed repeats: the least disturbed ones were kept
 
 
-def _timed(runner: Runner, units: int) -> Sample:
+def timed(runner: Runner, units: int) -> Sample:
+    """``units`` units of ``runner``, timed by a :class:`Probe` in this process."""
     with Probe() as probe:
         runner.run(units)
     return Sample(probe.wall / units, probe.share, probe.cpu / probe.wall)
 
 
-def calibrate(runners: dict[str, Runner], target_seconds: float, max_units: int) -> int:
+class Remote:
+    """A runner that lives in a worker process (``quick_suite.suite_worker``), reached through
+    the worker's end of a pipe: the worker times its own units (its :class:`Probe` counts its
+    own CPU time, so the share of the others is the machine's minus the worker's) and answers
+    with the :class:`Sample`; this process only waits."""
+
+    def __init__(self, connection: Any, name: str) -> None:
+        self.connection, self.name = connection, name
+
+    def ask(self, command: str, *arguments: Any) -> Any:
+        self.connection.send((command, self.name, *arguments))
+        return self.connection.recv()
+
+    def run(self, units: int) -> None:
+        self.ask("run", units)
+
+    def timed(self, units: int) -> Sample:
+        return Sample(*self.ask("timed", units))
+
+
+def _timed(runner: Runner | Remote, units: int) -> Sample:
+    return runner.timed(units) if isinstance(runner, Remote) else timed(runner, units)
+
+
+def calibrate(runners: dict[str, Runner | Remote], target_seconds: float, max_units: int) -> int:
     """Units per repeat so that one repeat of the slowest runner lasts about ``target_seconds``."""
     units = 1
     while True:
@@ -176,7 +201,7 @@ def calibrate(runners: dict[str, Runner], target_seconds: float, max_units: int)
 
 
 def measure(
-    runners: dict[str, Runner],
+    runners: dict[str, Runner | Remote],
     units: int,
     repeats: int,
     threshold: float,

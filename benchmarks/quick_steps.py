@@ -129,6 +129,14 @@ def torch_environment(framework: str) -> dict[str, str]:
     return {"OPENBLAS_NUM_THREADS": "1"} if framework.startswith("PyTorch") else {}
 
 
+def serve(commands: dict, connection) -> None:
+    """A worker's side of a conversation: each message ``(command, *arguments)`` is answered
+    with ``commands[command](*arguments)``, until "stop" (the caller then sends "done")."""
+    while (message := connection.recv()) != "stop":
+        command, *arguments = message
+        connection.send(commands[command](*arguments))
+
+
 def start_workers(target, frameworks: list[str], extra: tuple) -> dict:
     """One spawned process per framework, running ``target(framework, *extra, connection)``
     with ``torch_environment(framework)``, each ready for its first round."""

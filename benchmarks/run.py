@@ -54,6 +54,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 
 import harness  # noqa: E402
 import numpy as np  # noqa: E402
+import quick_steps  # noqa: E402
+import quick_suite  # noqa: E402
 import workloads as W  # noqa: E402
 
 torch = W.torch
@@ -82,7 +84,7 @@ class Workload:
     key: str
     group: str
     title: str
-    build: Any  # () -> {framework: Runner}
+    build: Any  # (frameworks) -> {framework: Runner}, only those asked for
     samples_per_unit: int | None
     flops_per_unit: float | None
     unit: str = "step"
@@ -100,7 +102,7 @@ def all_workloads() -> list[Workload]:
                 f"mlp-b{batch}",
                 "mlp",
                 f"MLP {mlp} b{batch}",
-                lambda b=batch: W.mlp_runners(W.MLP_SIZES, W.mnist(), b),
+                lambda f, b=batch: W.mlp_runners(W.MLP_SIZES, W.mnist(), b, frameworks=f),
                 batch,
                 W.mlp_flops(W.MLP_SIZES, batch, input_grad=False),
                 target=Target(f">={speed}x PT, >=0.95x NP", speed, 0.95),
@@ -112,7 +114,7 @@ def all_workloads() -> list[Workload]:
                 f"mlp-loader-b{batch}",
                 "loader",
                 f"MLP {mlp} b{batch}, DataLoader",
-                lambda b=batch: W.mlp_runners(W.MLP_SIZES, W.mnist(), b, loader=True),
+                lambda f, b=batch: W.mlp_runners(W.MLP_SIZES, W.mnist(), b, True, frameworks=f),
                 batch,
                 W.mlp_flops(W.MLP_SIZES, batch, input_grad=False),
                 target=Target(">=1.1x PT", 1.1),
@@ -124,7 +126,9 @@ def all_workloads() -> list[Workload]:
                 f"mlp-inputgrad-b{batch}",
                 "inputgrad",
                 f"MLP b{batch}, input grad left on",
-                lambda b=batch: W.mlp_runners(W.MLP_SIZES, W.mnist(), b, input_grad=True),
+                lambda f, b=batch: W.mlp_runners(
+                    W.MLP_SIZES, W.mnist(), b, input_grad=True, frameworks=f
+                ),
                 batch,
                 W.mlp_flops(W.MLP_SIZES, batch, input_grad=True),
             )
@@ -135,7 +139,9 @@ def all_workloads() -> list[Workload]:
                 f"tiny-b{batch}",
                 "tiny",
                 f"tiny MLP {tiny} b{batch}",
-                lambda b=batch: W.mlp_runners(W.TINY_SIZES, W.digits(), b, lr=W.TINY_LR),
+                lambda f, b=batch: W.mlp_runners(
+                    W.TINY_SIZES, W.digits(), b, lr=W.TINY_LR, frameworks=f
+                ),
                 batch,
                 W.mlp_flops(W.TINY_SIZES, batch, input_grad=False),
                 target=Target(">=4x PT", 4.0),
@@ -149,7 +155,7 @@ def all_workloads() -> list[Workload]:
                 f"cnn-{name}",
                 "cnn",
                 f"CNN {c1}/{c2}{norm} {optimizer_name} b64 ({name})",
-                lambda n=name: W.cnn_runners(n),
+                lambda f, n=name: W.cnn_runners(n, frameworks=f),
                 64,
                 W.cnn_flops(name, 64),
                 target=Target(">=0.8x PT", 0.8),
@@ -160,7 +166,7 @@ def all_workloads() -> list[Workload]:
             "gpt",
             "gpt",
             "GPT 4x4x128, T64, b12",
-            W.gpt_runners,
+            lambda f: W.gpt_runners(frameworks=f),
             12 * 64,
             W.gpt_flops(),
             target=Target(">=0.8x PT", 0.8),
@@ -172,7 +178,7 @@ def all_workloads() -> list[Workload]:
                 f"optim-{name.lower()}",
                 "optim",
                 f"{name} step, 1.07M params" + (" (mom.)" if name == "SGD" else ""),
-                lambda n=name: W.optimizer_runners(n),
+                lambda f, n=name: W.optimizer_runners(n, frameworks=f),
                 None,
                 None,
                 target=Target(">=0.83x PT (<=1.2x time)", 1 / 1.2),
@@ -183,13 +189,21 @@ def all_workloads() -> list[Workload]:
             "dataloader",
             "dataloader",
             "DataLoader epoch, 60k x 784, b128",
-            W.dataloader_runners,
+            lambda f: W.dataloader_runners(frameworks=f),
             60_000,
             None,
             unit="epoch",
         )
     )
     return found
+
+
+def workload(key: str) -> Workload:
+    """The workload whose key is ``key`` (what a timing worker builds)."""
+    for found in all_workloads():
+        if found.key == key:
+            return found
+    raise KeyError(f"no workload {key!r}: one of {', '.join(w.key for w in all_workloads())}")
 
 
 GROUPS = ("mlp", "loader", "inputgrad", "tiny", "cnn", "gpt", "optim", "dataloader", "memory")
@@ -241,8 +255,8 @@ print(json.dumps({{"seconds": seconds, "rss_mib": rss() / 1024, "before_mib": be
 """
 
 
-def _child(args: list[str]) -> dict[str, Any]:
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
+def _child(args: list[str], environment: dict[str, str] | None = None) -> dict[str, Any]:
+    result = subprocess.run(args, capture_output=True, text=True, env=environment, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed: {result.stderr.strip()[-500:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -251,8 +265,9 @@ def _child(args: list[str]) -> dict[str, Any]:
 def measure_memory(frameworks: list[str]) -> dict[str, Any]:
     results = {}
     for framework in frameworks:
+        environment = dict(os.environ) | quick_steps.torch_environment(framework)
         results[framework] = _child(
-            [sys.executable, str(Path(__file__)), "--memory-child", framework]
+            [sys.executable, str(Path(__file__)), "--memory-child", framework], environment
         )
     return results
 
@@ -283,6 +298,7 @@ COLUMNS = (
     ("workload", 34, "<"),
     ("minitorch", 10, ">"),
     ("PyTorch", 10, ">"),
+    ("PT alone", 10, ">"),
     ("NumPy", 10, ">"),
     ("xPT", 6, ">"),
     ("xNP", 6, ">"),
@@ -330,13 +346,18 @@ def format_row(result: dict[str, Any]) -> str:
     flag = "!" if any(x["disturbed"] for x in t.values()) else ""
     sub = result["subnormal"]
     sub_text = f"{_pct(sub.get('minitorch'))}/{_pct(sub.get('PyTorch'))}"
+    alone = (result.get("torch_alone") or {}).get("median")
+    # A PyTorch figure far from the standalone process's is no result: shown with "?", no ratio.
+    suspect = "?" if result.get("torch_suspect") else ""
+    vs_torch = result["vs_torch"]
     return _row(
         [
             result["title"],
             _time(mt, result["unit"]),
-            _time(pt, result["unit"]),
+            _time(pt, result["unit"]) + suspect,
+            _time(alone, result["unit"]),
             _time(npy, result["unit"]),
-            "-" if result["vs_torch"] is None else f"{result['vs_torch']:.2f}",
+            "-" if vs_torch is None else ("susp." if suspect else f"{vs_torch:.2f}"),
             "-" if result["vs_numpy"] is None else f"{result['vs_numpy']:.2f}",
             "-" if result["samples_per_s"] is None else f"{result['samples_per_s']:,.0f}",
             "-" if result["gflops"] is None else f"{result['gflops']:.1f}",
@@ -352,7 +373,8 @@ def format_row(result: dict[str, Any]) -> str:
 def _plain_row(title, values, ratios, target, met) -> str:
     """A row of the memory and import measurements: values, ratios (minitorch / other)."""
     ratio_text = ["-" if r is None else f"{r:.2f}" for r in ratios]
-    return _row([title, *values, *ratio_text, "-", "-", "-", "-", "-", target, _yes(met)])
+    mt, pt, npy = values
+    return _row([title, mt, pt, "-", npy, *ratio_text, "-", "-", "-", "-", "-", target, _yes(met)])
 
 
 def footer(args, results, extra, peak, load_start, started) -> str:
@@ -370,6 +392,10 @@ def footer(args, results, extra, peak, load_start, started) -> str:
         f"GFLOP/s: minitorch's matrix-multiply work per second; %peak: of np.matmul's {peak:.0f} "
         "GFLOP/s. subn%: subnormal share of the optimizer state at the end (minitorch/PyTorch). "
         f"Peak memory: growth of the resident set while training ({'; '.join(methods) or '-'})."
+        "\nEach framework runs in a worker process of its own (NumPy's reference in minitorch's, "
+        "never in torch's; torch's with OPENBLAS_NUM_THREADS=1), taking turns. PT alone: the same "
+        "PyTorch runner in a standalone process, timed in the same run; a PyTorch time more than "
+        f"{quick_suite.SUSPECT:.0%} from it is suspect: marked ?, its ratio not given."
         f"\nRepeats kept {kept}, discarded as disturbed {discarded} (another process used over "
         f"{args.disturbed_threshold:.0%} of the CPUs); rows marked ! kept their least disturbed "
         f"repeats: {', '.join(disturbed) or 'none'}. Load average {load_text}; "
@@ -379,30 +405,41 @@ def footer(args, results, extra, peak, load_start, started) -> str:
 
 # ---------------------------------------------------------------------- running
 def run_workload(workload: Workload, args: argparse.Namespace, peak: float) -> dict[str, Any]:
+    """Time ``workload``: its runners in worker processes taking turns (``quick_suite``), then
+    its PyTorch runner alone in a plain process, as the check on the PyTorch figure."""
     wait = harness.wait_for_idle(args.max_wait_workload, args.idle_threshold)
-    runners = workload.build()
-    for runner in runners.values():  # warm-up: first-touch allocations, lazy optimizer state
-        runner.run(2)
-    units = harness.calibrate(runners, args.seconds, max_units=10_000)
-    for runner in runners.values():
-        runner.run(max(1, units // 4))
-    timings = harness.measure(
-        runners, units, args.repeats, args.disturbed_threshold, max_rounds=3 * args.repeats
-    )
+    workers, runners = quick_suite.start(workload.key, args.threads, torch is not None)
+    try:
+        units = harness.calibrate(runners, args.seconds, max_units=10_000)
+        for runner in runners.values():
+            runner.run(max(1, units // 4))
+        timings = harness.measure(
+            runners,
+            units,
+            args.repeats,
+            args.disturbed_threshold,
+            max_rounds=3 * args.repeats,
+            pause=args.pause,
+        )
+        subnormal = {name: r.ask("subnormal") for name, r in runners.items()}
+        losses = {name: r.ask("loss") for name, r in runners.items()}
+    finally:
+        quick_steps.stop_workers(workers)
     mt = timings["minitorch"].median
     pt = timings["PyTorch"].median if "PyTorch" in timings else None
     npy = timings["NumPy"].median if "NumPy" in timings else None
+    alone = suspect = None
+    if pt:
+        alone = quick_suite.torch_alone(
+            workload.key, args.threads, units, args.alone_repeats, args.pause
+        )
+        suspect = quick_suite.suspect(pt, alone["median"])
     vs_torch = vs_numpy = None
     if pt:
         vs_torch = harness.paired_ratio(timings["PyTorch"], timings["minitorch"]) or pt / mt
     if npy:
         vs_numpy = harness.paired_ratio(timings["NumPy"], timings["minitorch"]) or npy / mt
     gflops = workload.flops_per_unit / mt / 1e9 if workload.flops_per_unit else None
-    subnormal = {
-        name: (harness.subnormal_fraction(r.state()) if r.state else None)
-        for name, r in runners.items()
-    }
-    losses = {name: (r.loss() if r.loss else None) for name, r in runners.items()}
     target = workload.target
     return {
         "key": workload.key,
@@ -429,6 +466,8 @@ def run_workload(workload: Workload, args: argparse.Namespace, peak: float) -> d
             }
             for name, t in timings.items()
         },
+        "torch_alone": alone,
+        "torch_suspect": suspect,
         "vs_torch": vs_torch,
         "vs_numpy": vs_numpy,
         "samples_per_s": workload.samples_per_unit / mt if workload.samples_per_unit else None,
@@ -437,7 +476,7 @@ def run_workload(workload: Workload, args: argparse.Namespace, peak: float) -> d
         "subnormal": subnormal,
         "final_loss": losses,
         "target": None if target is None else target.text,
-        "met": None if target is None else target.met(vs_torch, vs_numpy),
+        "met": None if target is None else target.met(None if suspect else vs_torch, vs_numpy),
     }
 
 
@@ -483,6 +522,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=0.05,
         help="others' CPU share above which a repeat is discarded",
+    )
+    parser.add_argument(
+        "--pause", type=float, default=0.3, help="seconds before each turn (thread pools sleep)"
+    )
+    parser.add_argument(
+        "--alone-repeats", type=int, default=5, help="repeats of the standalone torch check"
     )
     parser.add_argument("--import-rounds", type=int, default=5)
     parser.add_argument(

@@ -31,6 +31,8 @@ except ImportError:  # pragma: no cover - the suite then times minitorch and Num
     torch = None
 
 LR, MOMENTUM = 0.01, 0.9
+#: Every framework a builder can build; a worker asks for its own (``quick_suite``).
+ALL = ("minitorch", "PyTorch", "NumPy")
 MLP_SIZES = (784, 512, 256, 10)
 TINY_SIZES = (64, 64, 64, 10)
 #: The tiny MLP steps on one or eight samples: at lr 0.01 with momentum 0.9 its batch-1 run
@@ -171,7 +173,7 @@ def mlp_runners(
     batch_size: int,
     loader: bool = False,
     input_grad: bool = False,
-    frameworks: tuple[str, ...] = ("minitorch", "PyTorch", "NumPy"),
+    frameworks: tuple[str, ...] = ALL,
     lr: float = LR,
 ) -> dict[str, Runner]:
     """The spec's standard loop (forward, loss, zero_grad, backward, SGD with momentum 0.9)."""
@@ -296,7 +298,9 @@ def cnn_flops(name: str, batch_size: int) -> float:
     return 3 * forward - conv1
 
 
-def cnn_runners(name: str, batch_size: int = 64) -> dict[str, Runner]:
+def cnn_runners(
+    name: str, batch_size: int = 64, frameworks: tuple[str, ...] = ALL
+) -> dict[str, Runner]:
     """The CNN ``name`` and its PyTorch copy (same initial weights), on the MNIST subset; Adam
     (lr 1e-3) or SGD (lr 0.01, momentum 0.9), as ``networks.CNN_MODELS`` says."""
     import minitorch
@@ -308,7 +312,7 @@ def cnn_runners(name: str, batch_size: int = 64) -> dict[str, Runner]:
     minitorch.manual_seed(0)
     model = N.minitorch_cnn(c1, c2, batchnorm, hidden)
     runners = {}
-    if torch is not None:
+    if torch is not None and "PyTorch" in frameworks:
         theirs = N.torch_cnn(model)  # minitorch's initial weights
         if optimizer_name == "adam":
             opt_t = torch.optim.Adam(theirs.parameters(), lr=1e-3)
@@ -316,6 +320,8 @@ def cnn_runners(name: str, batch_size: int = 64) -> dict[str, Runner]:
             opt_t = torch.optim.SGD(theirs.parameters(), lr=LR, momentum=MOMENTUM)
         batches_t = _sliced(torch.from_numpy(x), torch.from_numpy(y), batch_size)
         runners["PyTorch"] = _torch_loop(theirs, opt_t, batches_t)
+    if "minitorch" not in frameworks:
+        return runners
     model.needs_input_grad = False
     if optimizer_name == "adam":
         opt_m = optim.Adam(model, lr=1e-3)
@@ -335,7 +341,7 @@ def gpt_flops() -> float:
     return (6 * n + 12 * L * E * T) * tokens
 
 
-def gpt_runners(n_batches: int = 16) -> dict[str, Runner]:
+def gpt_runners(n_batches: int = 16, frameworks: tuple[str, ...] = ALL) -> dict[str, Runner]:
     """nanoGPT's recipe step (tied weights, AdamW, clipping; ``networks.minitorch_gpt_step``) on
     Tiny Shakespeare."""
     import minitorch
@@ -351,7 +357,7 @@ def gpt_runners(n_batches: int = 16) -> dict[str, Runner]:
     minitorch.manual_seed(0)
     ours = GPT(**c, tie_weights=True)
     runners = {}
-    if torch is not None:
+    if torch is not None and "PyTorch" in frameworks:
         theirs_step = N.torch_gpt_step(N.TorchGPT(ours))
         torch_batches = itertools.cycle(
             [(torch.from_numpy(a), torch.from_numpy(b)) for a, b in batches]
@@ -365,6 +371,8 @@ def gpt_runners(n_batches: int = 16) -> dict[str, Runner]:
         runners["PyTorch"] = Runner(
             run_torch, lambda: _torch_state([theirs_step.optimizer]), lambda: last_t[0]
         )
+    if "minitorch" not in frameworks:
+        return runners
     ours_step = N.minitorch_gpt_step(ours)
     our_batches = itertools.cycle(batches)
     last_m = [float("nan")]
@@ -382,7 +390,7 @@ def gpt_runners(n_batches: int = 16) -> dict[str, Runner]:
 
 
 # ---------------------------------------------------------------------- the optimizer alone
-def optimizer_runners(name: str) -> dict[str, Runner]:
+def optimizer_runners(name: str, frameworks: tuple[str, ...] = ALL) -> dict[str, Runner]:
     """``step()`` alone on the 784-1024-256 model of ``networks.optim_model`` (1,066,240 float32
     parameters), fixed gradients, the same values in all three; PyTorch's default (for-loop)
     implementation."""
@@ -391,8 +399,10 @@ def optimizer_runners(name: str) -> dict[str, Runner]:
     model = N.optim_model()
     params, grads = model.parameters(), model.grads()
     ours = optim.SGD(model, lr=1e-3, momentum=MOMENTUM) if name == "SGD" else optim.Adam(model)
-    runners = {"minitorch": _repeat(ours.step, lambda: _minitorch_state([ours]))}
-    if torch is not None:
+    runners = {}
+    if "minitorch" in frameworks:
+        runners["minitorch"] = _repeat(ours.step, lambda: _minitorch_state([ours]))
+    if torch is not None and "PyTorch" in frameworks:
         tensors = []
         for p, g in zip(params, grads, strict=True):
             t = torch.from_numpy(p.copy()).requires_grad_()
@@ -408,8 +418,9 @@ def optimizer_runners(name: str) -> dict[str, Runner]:
                 theirs.step()
 
         runners["PyTorch"] = _repeat(torch_step, lambda: _torch_state([theirs]))
-    arrays = [(p.copy(), g.copy()) for p, g in zip(params, grads, strict=True)]
-    runners["NumPy"] = _numpy_optimizer(name, arrays)
+    if "NumPy" in frameworks:
+        arrays = [(p.copy(), g.copy()) for p, g in zip(params, grads, strict=True)]
+        runners["NumPy"] = _numpy_optimizer(name, arrays)
     return runners
 
 
@@ -458,14 +469,16 @@ def _numpy_optimizer(name: str, arrays: list[tuple[np.ndarray, np.ndarray]]) -> 
 
 
 # ---------------------------------------------------------------------- the DataLoader alone
-def dataloader_runners(batch_size: int = 128) -> dict[str, Runner]:
+def dataloader_runners(
+    batch_size: int = 128, frameworks: tuple[str, ...] = ALL
+) -> dict[str, Runner]:
     """One shuffled epoch over 60,000 MNIST-sized samples (every batch drawn, nothing trained)."""
     from minitorch.utils.data import DataLoader, TensorDataset
 
     x, y = sixty_thousand()
     ours = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True)
-    runners = {"minitorch": _epoch_runner(lambda: ours)}
-    if torch is not None:
+    runners = {"minitorch": _epoch_runner(lambda: ours)} if "minitorch" in frameworks else {}
+    if torch is not None and "PyTorch" in frameworks:
         dataset = torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
         theirs = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True)
         runners["PyTorch"] = _epoch_runner(lambda: theirs)
@@ -477,7 +490,8 @@ def dataloader_runners(batch_size: int = 128) -> dict[str, Runner]:
             index = order[i : i + batch_size]
             yield x[index], y[index]
 
-    runners["NumPy"] = _epoch_runner(numpy_epoch)
+    if "NumPy" in frameworks:
+        runners["NumPy"] = _epoch_runner(numpy_epoch)
     return runners
 
 

@@ -53,6 +53,7 @@ THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.a
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 
 import harness  # noqa: E402
+import model_workloads as M  # noqa: E402
 import numpy as np  # noqa: E402
 import quick_steps  # noqa: E402
 import quick_suite  # noqa: E402
@@ -161,6 +162,25 @@ def all_workloads() -> list[Workload]:
                 target=Target(">=0.8x PT", 0.8),
             )
         )
+    models = (
+        ("mnistnet", "MNIST net (pytorch/examples) b64", M.mnistnet_runners, 64, ">=0.8x PT"),
+        ("char", "char LSTM 2x256, b32 x T64", M.char_runners, 32 * 64, None),
+        ("vae", "VAE 784-400-20 step, b128", M.vae_runners, 128, None),
+        ("diffusion", "diffusion MLP step, b256", M.diffusion_runners, 256, None),
+        ("dcgan", "DCGAN step (G and D), b64", M.dcgan_runners, 64, None),
+    )
+    for key, title, build, samples, target in models:
+        found.append(
+            Workload(
+                key,
+                "models",
+                title,
+                lambda f, build=build: build(f),
+                samples,
+                None,
+                target=None if target is None else Target(target, 0.8),
+            )
+        )
     found.append(
         Workload(
             "gpt",
@@ -206,7 +226,18 @@ def workload(key: str) -> Workload:
     raise KeyError(f"no workload {key!r}: one of {', '.join(w.key for w in all_workloads())}")
 
 
-GROUPS = ("mlp", "loader", "inputgrad", "tiny", "cnn", "gpt", "optim", "dataloader", "memory")
+GROUPS = (
+    "mlp",
+    "loader",
+    "inputgrad",
+    "tiny",
+    "cnn",
+    "models",
+    "gpt",
+    "optim",
+    "dataloader",
+    "memory",
+)
 GROUPS += ("import",)
 
 

@@ -124,11 +124,14 @@ def _minitorch_state(optimizers: list[Any]) -> list[np.ndarray]:
     ]
 
 
-def _minitorch_loop(model: Any, optimizer: Any, batches: Iterator[Any]) -> Runner:
-    """The spec's standard loop with cross-entropy: forward, loss, zero_grad, backward, step."""
+def _minitorch_loop(
+    model: Any, optimizer: Any, batches: Iterator[Any], nll: bool = False
+) -> Runner:
+    """The spec's standard loop with cross-entropy (``nll``: NLLLoss, after a LogSoftmax):
+    forward, loss, zero_grad, backward, step."""
     from minitorch import nn
 
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = nn.NLLLoss() if nll else nn.CrossEntropyLoss()
     last = [float("nan")]
 
     def run(steps: int) -> None:
@@ -143,9 +146,9 @@ def _minitorch_loop(model: Any, optimizer: Any, batches: Iterator[Any]) -> Runne
     return Runner(run, lambda: _minitorch_state([optimizer]), lambda: last[0])
 
 
-def _torch_loop(model: Any, optimizer: Any, batches: Iterator[Any]) -> Runner:
-    """PyTorch's standard loop with cross-entropy, the same steps in the same order."""
-    loss_fn = torch.nn.CrossEntropyLoss()
+def _torch_loop(model: Any, optimizer: Any, batches: Iterator[Any], nll: bool = False) -> Runner:
+    """PyTorch's standard loop with cross-entropy (or NLL), the same steps in the same order."""
+    loss_fn = torch.nn.NLLLoss() if nll else torch.nn.CrossEntropyLoss()
     last = [float("nan")]
 
     def run(steps: int) -> None:

@@ -60,6 +60,7 @@ from .nn.module import Module
 
 __all__ = [
     "DistributedDataParallel",
+    "GlobalBatch",
     "all_gather_object",
     "all_reduce_gradients",
     "all_reduce_mean_",
@@ -377,3 +378,68 @@ class DistributedDataParallel(Module):
         grad_input = self.module.backward(*args, **kwargs)
         all_reduce_gradients(self.module)
         return grad_input
+
+
+# ---------------------------------------------------------------------- a loop's global batch
+class GlobalBatch:
+    """What a training loop (:func:`minitorch.training.train_epoch`, ``train_lm``) does to be
+    data-parallel: every process draws the same global batch of B (the same seed, the same
+    order), trains on its rows, and the gradients and the logged numbers are those of all B::
+
+        count = len(targets)                              # B, the global batch
+        inputs, targets = parallel.split(inputs, targets) # this process's rows
+        loss = loss_fn(model(inputs), targets)
+        model.backward(parallel.scale(loss_fn.backward()))
+        parallel.all_reduce_gradients(model)              # the mean over the N processes
+        optimizer.step()
+        loss, correct, stop = parallel.totals(loss, correct, should_stop())
+
+    A batch that N does not divide (the last one of an epoch) is cut into shares of
+    ⌊B/N⌋ or ⌈B/N⌉ rows, and :meth:`scale` weighs each share's gradient so that the mean over
+    the processes is still the whole batch's gradient. Every share must hold a row.
+
+    Math
+    ----
+    With a loss that is a mean over the rows, share r of n_r rows has the gradient
+    g_r = (1/n_r) Σ_{i in r} ∇ℓ_i; scaled by N·n_r/B and averaged over the N processes,
+    (1/N) Σ_r (N n_r/B) g_r = (1/B) Σ_i ∇ℓ_i. The logged loss is Σ_r n_r ℓ̄_r / B, the mean
+    over all B (the same number as one process's, up to the order of the float sums). When
+    N divides B the factor is exactly 1 and nothing is multiplied.
+    """
+
+    def __init__(self) -> None:
+        _require_init("GlobalBatch")
+        self.world_size, self.rank = _world.world_size, _world.rank
+        self.size = 0  # B of the last split
+        self.count = 0  # this process's rows of it
+        self._totals = np.zeros(3, dtype=np.float64)
+
+    def split(self, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+        """This process's rows ``⌊r·B/N⌋ .. ⌊(r+1)·B/N⌋`` of each array (views)."""
+        size, n, r = len(arrays[0]), self.world_size, self.rank
+        start, stop = r * size // n, (r + 1) * size // n
+        if stop == start:
+            raise ValueError(
+                f"minitorch.distributed.GlobalBatch: a batch of {size} leaves process {r} of "
+                f"{n} without a sample; use batches of at least {n}"
+            )
+        self.size, self.count = size, stop - start
+        return tuple(a[start:stop] for a in arrays)
+
+    def scale(self, grad: np.ndarray) -> np.ndarray:
+        """The loss's gradient for this share, weighed by N·n_r/B (unchanged when even)."""
+        if self.count * self.world_size == self.size:
+            return grad
+        return grad * grad.dtype.type(self.count * self.world_size / self.size)
+
+    def all_reduce_gradients(self, model: Module) -> None:
+        """:func:`all_reduce_gradients`: every gradient of ``model``, averaged."""
+        all_reduce_gradients(model)
+
+    def totals(self, loss: float, correct: int, stop: bool) -> tuple[float, int, bool]:
+        """The global batch's mean loss, its correct predictions, and whether any process was
+        asked to stop: one ``Allreduce`` of three numbers (float64)."""
+        totals = self._totals
+        totals[:] = (loss * self.count, correct, float(stop))
+        _world.all_reduce_sum_(totals)
+        return float(totals[0]) / self.size, round(float(totals[1])), bool(totals[2])

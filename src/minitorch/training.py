@@ -143,6 +143,7 @@ def train_epoch(
     progress: EpochProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_batch: Callable[[EpochProgress, float], None] | None = None,
+    parallel: Any = None,
 ) -> tuple[EpochProgress, bool]:
     """Train ``model`` for one pass over ``loader``; return the epoch's totals and whether it ended.
 
@@ -170,6 +171,11 @@ def train_epoch(
         batches, where model and optimizer are consistent and can be saved.
     on_batch : callable, optional
         ``on_batch(progress, batch_loss)`` after every batch (e.g. to move a progress bar).
+    parallel : minitorch.distributed.GlobalBatch, optional
+        Data-parallel training (under ``mpiexec``): every process draws the same batches from
+        ``loader`` and trains on its rows of each; the gradients are averaged over the
+        processes before the step, and the totals (and ``batch_loss``) are the global batch's;
+        a stop asked on any process stops all of them at the same batch.
 
     Returns
     -------
@@ -188,22 +194,37 @@ def train_epoch(
     batches = itertools.islice(iter(loader), totals.batches, None)
     with timed(totals):
         for inputs, targets in batches:
+            count = len(targets)
+            if parallel is not None:  # this process's rows of the global batch
+                inputs, targets = parallel.split(inputs, targets)
             predictions = model(inputs)
             loss = float(loss_fn(predictions, targets))
             optimizer.zero_grad()
-            model.backward(loss_fn.backward())
+            if parallel is None:
+                model.backward(loss_fn.backward())
+            else:  # the global batch's gradient, the same on every process
+                model.backward(parallel.scale(loss_fn.backward()))
+                parallel.all_reduce_gradients(model)
             optimizer.step()
 
-            count = len(targets)
+            correct = 0
+            if classification:
+                correct = int(np.count_nonzero(predictions.argmax(axis=1) == targets))
+            stop = None
+            if parallel is not None:  # the global batch's numbers; a stop asked anywhere
+                asked = should_stop is not None and should_stop()
+                loss, correct, stop = parallel.totals(loss, correct, asked)
             totals.batches += 1
             totals.samples += count
             totals.loss_sum += loss * count
-            if classification:
-                totals.correct += int(np.count_nonzero(predictions.argmax(axis=1) == targets))
+            totals.correct += correct
             if on_batch is not None:
                 on_batch(totals, loss)
-            if totals.batches < total_batches and should_stop is not None and should_stop():
-                return totals, False
+            if totals.batches < total_batches:
+                if stop is None:
+                    stop = should_stop is not None and should_stop()
+                if stop:
+                    return totals, False
     return totals, True
 
 
@@ -487,6 +508,7 @@ def train_lm(
     should_stop: Callable[[], bool] | None = None,
     on_step: Callable[[int, LMProgress, float], None] | None = None,
     stream: TextStreams | None = None,
+    parallel: Any = None,
 ) -> tuple[LMProgress, int]:
     """Train a language model for iterations ``start + 1 .. stop`` (nanoGPT's loop).
 
@@ -551,6 +573,10 @@ def train_lm(
         Consecutive chunks of parallel streams instead of random windows (``data``,
         ``batch_size``, ``block_size`` and ``generator`` are then the stream's); for a resumed
         run to go on exactly, restore its ``state`` with the rest.
+    parallel : minitorch.distributed.GlobalBatch, optional
+        Data-parallel training (as :func:`train_epoch`'s): every process draws the same batch
+        and trains on its rows (a stream's state is then its rows' state); the gradients are
+        averaged before the clipping, which sees the global batch's gradient.
 
     Returns
     -------
@@ -567,28 +593,42 @@ def train_lm(
             lr = float(lr_at(step))
             for optimizer in optimizers:
                 optimizer.lr = lr
-            if stream is None:
-                x, y = data.get_batch(batch_size, block_size, generator=generator)
-                loss, shape = _next_token_loss(model, loss_fn, x, y)
-            else:
-                x, y = stream.batch(step)
-                loss, shape = _next_token_loss(model, loss_fn, x, y, stream.state)
+            x, y = (
+                data.get_batch(batch_size, block_size, generator=generator)
+                if stream is None
+                else stream.batch(step)
+            )
+            if parallel is not None:  # this process's rows of the global batch
+                x, y = parallel.split(x, y)
+            state = None if stream is None else stream.state
+            loss, shape = _next_token_loss(model, loss_fn, x, y, state)
             for optimizer in optimizers:
                 optimizer.zero_grad()
-            model.backward(loss_fn.backward().reshape(shape))
+            if parallel is None:
+                model.backward(loss_fn.backward().reshape(shape))
+            else:  # the global batch's gradient, the same on every process
+                model.backward(parallel.scale(loss_fn.backward().reshape(shape)))
+                parallel.all_reduce_gradients(model)
             if stream is not None:
                 stream.state = model.state  # the next batch starts here, without a gradient
             if grad_clip:
                 clip_grad_norm_(model, grad_clip)
             for optimizer in optimizers:
                 optimizer.step()
+            stopping = None
+            if parallel is not None:  # the global batch's loss; a stop asked anywhere
+                asked = should_stop is not None and should_stop()
+                loss, _, stopping = parallel.totals(loss, 0, asked)
             reached = step
             totals.steps += 1
             totals.loss_sum += loss
             if on_step is not None:
                 on_step(step, totals, loss)
-            if step < stop and should_stop is not None and should_stop():
-                break
+            if step < stop:
+                if stopping is None:
+                    stopping = should_stop is not None and should_stop()
+                if stopping:
+                    break
     return totals, reached
 
 

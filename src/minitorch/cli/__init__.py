@@ -31,6 +31,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from . import _distributed
 from ._common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -59,8 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint, when training). A user's situation never shows a traceback; in a student
     edition, reaching a task not written yet is one line too (exit 2): the stub's message, where
     it is, and ``minitorch check TASK``.
+
+    Under ``mpiexec`` (``minitorch train`` only), rank 0 prints the line and the processes end
+    together, or all at once by ``MPI_Abort`` if they are not at the same step
+    (:mod:`._distributed`).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
+    return _distributed.finish(_main(argv))
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv[:1] in (["course"], ["check"]):  # course mode: cli/_course.py
             return run_course(argv)
@@ -146,6 +155,8 @@ def _report(message: str, after_ctrl_c: bool = False) -> None:
     """Print ``message`` on stderr as one printable line (an error quoted from NumPy or a
     library may span lines: an array's repr). After Ctrl-C on a terminal, which shows ``^C``
     where the cursor was, the line starts on a line of its own."""
+    if not _distributed.is_main():
+        return  # under mpiexec: rank 0 says it, once
     line = " ".join(_printable(message).split())
     with contextlib.suppress(OSError, ValueError):
         if after_ctrl_c and sys.stderr.isatty():

@@ -281,6 +281,7 @@ class EpochTask(Task):
             progress=self.progress,
             should_stop=should_stop,
             on_batch=None if on_step is None else lambda progress, _: on_step(progress.mean_loss),
+            parallel=self.parallel,
         )
         return finished
 

@@ -55,6 +55,7 @@ from .._generator_state import generator_state, set_generator_state
 from .._validation import check_memory
 from ..models.char_rnn import CELLS
 from ..training import LM_EVALUATION_CHUNK, LMProgress, lm_loss, train_lm
+from . import _distributed
 from ._common import PROG, CLIError, RunMemoryError, lowered_settings
 from ._config import SETTING, SETTINGS, defaults, lm_settings, recipe_defaults, set_run_value
 from ._options import option_flag
@@ -319,6 +320,7 @@ class LMTask(Task):
             should_stop=should_stop,
             on_step=None if on_step is None else lambda step, progress, loss: on_step(loss),
             stream=t.stream,
+            parallel=self.parallel,
         )
         return self.iters_done == target
 
@@ -376,7 +378,10 @@ class LMTask(Task):
         }
         if t.stream is not None and t.stream.state is not None:
             carried = t.stream.state
-            h, c = carried if isinstance(carried, tuple) else (carried, None)
+            if not isinstance(carried, tuple):
+                carried = (carried,)
+            carried = _distributed.whole_batch(carried)  # under mpiexec: every process's rows
+            h, c = carried if len(carried) == 2 else (carried[0], None)
             state["stream_state"] = {"h": h} if c is None else {"h": h, "c": c}
         return state
 
@@ -420,7 +425,8 @@ class LMTask(Task):
                     "hidden_size)"
                 )
             arrays.append(array)
-        return tuple(arrays) if len(arrays) == 2 else arrays[0]
+        arrays = _distributed.own_rows(tuple(arrays))  # under mpiexec: this process's rows
+        return arrays if len(arrays) == 2 else arrays[0]
 
     def check_fits(self, history: dict[str, list[float]]) -> None:
         """The optimizers' settings must be config.json's; the learning rate the schedule's."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from . import _distributed
 from ._common import CLIError
 from ._config import ALL_MODELS, DATA, DEFAULT_MODEL, SETTINGS
 from ._epochs import EpochTask
@@ -94,8 +95,10 @@ def new_config(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
 
 
 def run_train(args: argparse.Namespace, argv: list[str]) -> int:
-    """``minitorch train``: a new run, or ``--resume`` of an existing one."""
-    output = Output(quiet=bool(args.quiet))
+    """``minitorch train``: a new run, or ``--resume`` of an existing one; data-parallel when
+    ``mpiexec`` started several processes (:mod:`._distributed`)."""
+    _distributed.start()
+    output = Output(quiet=bool(args.quiet), muted=not _distributed.is_main())
     stop = StopRequest()
     if args.resume is None:
         return start_run(args, lambda: new_config(args, argv), TASKS, output, stop)

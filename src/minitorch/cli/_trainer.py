@@ -34,6 +34,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from . import _distributed
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -86,17 +87,19 @@ class StopRequest:
 class Output:
     """What the user sees: a progress bar per unit (stderr), a line per unit (stdout)."""
 
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
+    def __init__(self, quiet: bool, muted: bool = False) -> None:
+        self.quiet = quiet or muted
+        #: Nothing at all (the processes other than rank 0 of ``mpiexec``).
+        self.muted = muted
 
     def say(self, text: str = "") -> None:
         """Print unless --quiet."""
         if not self.quiet:
             print(text, flush=True)
 
-    @staticmethod
-    def always(text: str) -> None:
-        print(text, flush=True)
+    def always(self, text: str) -> None:
+        if not self.muted:
+            print(text, flush=True)
 
     def progress_bar(self, desc: str, total: int, done: int, unit: str) -> tqdm:
         # disable=None: a bar on a terminal, nothing in a log file or a pipe.
@@ -136,6 +139,8 @@ class Task:
     length: str
     #: The columns of metrics.csv; the first counts the units (``epoch``, ``iter``).
     columns: tuple[str, ...]
+    #: Under ``mpiexec``: the :class:`~minitorch.distributed.GlobalBatch` the loop shares out.
+    parallel: Any = None
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -416,11 +421,13 @@ class Trainer:
             raise self.write_failure(error) from None
         except KeyboardInterrupt:
             # A second Ctrl-C: the latest checkpoint on disk is whole (writes are atomic).
-            print(
-                f"\n{PROG}: stopped at once; {self.run} keeps its last checkpoint "
-                f"(continue with: {PROG} train --resume {self.run.shell})",
-                file=sys.stderr,
-            )
+            _distributed.out_of_step()  # under mpiexec: every process ends at once
+            if not self.output.muted:
+                print(
+                    f"\n{PROG}: stopped at once; {self.run} keeps its last checkpoint "
+                    f"(continue with: {PROG} train --resume {self.run.shell})",
+                    file=sys.stderr,
+                )
             return EXIT_INTERRUPTED
         seconds = time.perf_counter() - started
         try:
@@ -445,37 +452,63 @@ def start_run(
 
     Ctrl-C before training begins (Python's own KeyboardInterrupt while building; a second
     Ctrl-C once the folder is being made) leaves nothing behind, and says so in one line.
+
+    Under ``mpiexec`` (:mod:`._distributed`) every process builds the same task; rank 0 alone
+    makes the folder and writes; a failure on any process before training is every one's.
     """
     with ExitStack() as handling_signals:
         try:
-            config = make_config()
-            task = tasks[config["model"]].build(config, download=bool(args.download))
+            config = _distributed.agreed(make_config)
+
+            def build(download: bool) -> Task:
+                return tasks[config["model"]].build(config, download=download)
+
+            # Rank 0 first: it alone fetches a data set (--download); then the others read it.
+            task = _distributed.on_main(lambda: build(bool(args.download)))
+            task = _distributed.agreed(lambda: build(False) if task is None else task)
+            _distributed.agreed(lambda: _distributed.attach(task))
             config.update(task.facts())
             handling_signals.enter_context(stop.installed())
-            run = RunFolder.create(args.out, config["dataset"], overwrite=bool(args.overwrite))
+            run = _distributed.follower_run(_distributed.on_main(
+                lambda: RunFolder.create(args.out, config["dataset"], bool(args.overwrite))
+            ))  # fmt: skip
             trainer = Trainer(run, config, task, output, stop)
-            trainer.begin()
+            _distributed.agreed(trainer.begin)
         except KeyboardInterrupt:
             raise InterruptError("stopped by Ctrl-C while starting; nothing was written") from None
         trainer.header(resumed=False)
-        return trainer.train_and_report()
+        with _distributed.training():
+            return trainer.train_and_report()
 
 
 def resume_run(
     args: argparse.Namespace, tasks: dict[str, type[Task]], output: Output, stop: StopRequest
 ) -> int:
     """``minitorch train --resume RUN``: the run rebuilt, its checkpoint loaded, then training
-    up to the run's own length or a longer ``--epochs`` / ``--iters``."""
-    run = RunFolder.open(args.resume)
+    up to the run's own length or a longer ``--epochs`` / ``--iters``.
+
+    Under ``mpiexec``, rank 0 reads config.json and the checkpoint and gives them to the
+    others (any number of processes: the run's global batch is the same)."""
+
+    def read() -> tuple[RunFolder, dict[str, Any], bool, dict[str, Any]]:
+        run = RunFolder.open(args.resume)
+        try:
+            config = run.read_config()
+            model = str(config.get("model", "mlp"))
+            config_changed = tasks[model].prepare_resume(args, run, config)
+            return run, config, config_changed, run.load_checkpoint(model)
+        except KeyboardInterrupt:
+            raise run.interrupted_while_starting() from None
+
+    found = _distributed.on_main(read)
+    run = _distributed.follower_run(None if found is None else found[0])
+    config, config_changed, state = _distributed.from_main(None if found is None else found[1:])
     try:
-        config = run.read_config()
-        model = str(config.get("model", "mlp"))
-        task_class = tasks[model]
-        config_changed = task_class.prepare_resume(args, run, config)
-        state = run.load_checkpoint(model)
-        task = task_class.build(config, download=bool(args.download))
+        task_class = tasks[str(config.get("model", "mlp"))]
+        task = _distributed.agreed(lambda: task_class.build(config, download=bool(args.download)))
         trainer = Trainer(run, config, task, output, stop)
-        trainer.restore(state)
+        _distributed.agreed(lambda: trainer.restore(state))
+        _distributed.agreed(lambda: _distributed.attach(task))
     except KeyboardInterrupt:
         raise run.interrupted_while_starting() from None
 
@@ -484,9 +517,9 @@ def resume_run(
     task.check_target(target, run)
     try:
         if config_changed:
-            run.write_config(config)
+            _distributed.on_main(lambda: run.write_config(config))
         if target == task.done:
-            trainer.tidy()
+            _distributed.on_main(trainer.tidy)
             output.always(task.finished_text(target, run))
             return EXIT_OK
         if target != task.planned():
@@ -494,11 +527,12 @@ def resume_run(
             if note:
                 output.say(note)
             task.plan(target)
-            run.write_config(config)
+            _distributed.on_main(lambda: run.write_config(config))
         with stop.installed():
             # Rewritten from the checkpoint in case a stop came between checkpoint and metrics.
-            run.write_metrics(trainer.history, trainer.columns)
+            _distributed.on_main(lambda: run.write_metrics(trainer.history, trainer.columns))
             trainer.header(resumed=True)
-            return trainer.train_and_report()
+            with _distributed.training():
+                return trainer.train_and_report()
     except WriteError as error:
         raise trainer.write_failure(error) from None

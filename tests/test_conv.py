@@ -374,3 +374,22 @@ def test_dropout_scales_integer_inputs_exactly():
     y = nn.Dropout(0.4)(np.ones((4, 50), dtype=np.int64))
     assert y.dtype == np.float32
     assert set(np.unique(y)) <= {0.0, np.float32(1 / 0.6)}
+
+
+def test_conv2d_backward_twice_on_one_cache_gives_the_same_gradients(float64):
+    """The input gradient's product goes into a workspace the layer keeps (not into the
+    cache's patch matrix): a second backward on the same forward is exact, and the workspace
+    is the same array from one backward to the next."""
+    rng = np.random.default_rng(1)
+    layer = nn.Conv2d(2, 3, 3, stride=2, padding=1)
+    x, g = rng.standard_normal((4, 2, 7, 7)), rng.standard_normal((4, 3, 4, 4))
+    layer(x)
+    dx = layer.backward(g)
+    workspace = layer._dcols
+    dW = layer.dW.copy()
+    np.testing.assert_array_equal(layer.backward(g), dx)
+    np.testing.assert_array_equal(layer.dW, 2 * dW)
+    assert layer._dcols is workspace
+    out = np.empty_like(layer.cache.cols)
+    dx_f, _, _ = F.conv2d_backward(g, layer.cache, dcols_buffer=out)
+    np.testing.assert_array_equal(dx_f, dx)

@@ -8,7 +8,7 @@ from .. import _state
 from .._validation import check_flag, check_int, check_memory, float_input
 from . import functional as F
 from . import init
-from .functional.conv import check_window_fits, conv_output_size, pair
+from .functional.conv import check_window_fits, conv_output_size, pair, reusable
 from .module import Module, accumulate_grad
 
 
@@ -93,6 +93,7 @@ class Conv2d(Module):
         self.W = init.kaiming_normal_(np.empty(shape, dtype=dtype))  # fan-in C·kH·kW
         self.b = np.zeros((1, self.out_channels, 1, 1), dtype=dtype) if bias else None
         self.cache = None
+        self._dcols = None  # see backward
         self.dW = None
         self.db = None
 
@@ -133,7 +134,10 @@ class Conv2d(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         G, input_grad = self._begin_backward(grad_output)
-        dx, dW, db = F.conv2d_backward(G, self.cache, input_grad)
+        cols = self.cache.cols
+        if input_grad and reusable(self._dcols, cols.shape, cols.dtype) is None:
+            self._dcols = np.empty_like(cols)  # W_colᵀ @ G_col's workspace, kept step to step
+        dx, dW, db = F.conv2d_backward(G, self.cache, input_grad, dcols_buffer=self._dcols)
         self.dW = accumulate_grad(self.dW, dW, owned=True)  # dW, db: fresh arrays of this call
         if self.b is not None:
             self.db = accumulate_grad(self.db, db, owned=True)

@@ -132,6 +132,7 @@ def all_workloads() -> list[Workload]:
                 ),
                 batch,
                 W.mlp_flops(W.MLP_SIZES, batch, input_grad=True),
+                target=Target(">=0.95x NP", numpy_speed=0.95),
             )
         )
     for batch in (1, 8):

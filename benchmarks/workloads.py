@@ -188,7 +188,7 @@ def mlp_runners(
     if torch is not None and "PyTorch" in frameworks:
         runners["PyTorch"] = _torch_mlp(weights, x, y, batch_size, loader, lr)
     if "NumPy" in frameworks:
-        runners["NumPy"] = _numpy_mlp(weights, x, y, batch_size, loader, lr)
+        runners["NumPy"] = _numpy_mlp(weights, x, y, batch_size, loader, input_grad, lr)
     return runners
 
 
@@ -234,8 +234,9 @@ def _torch_mlp(weights, x, y, batch_size, loader, lr) -> Runner:
     return _torch_loop(model, optimizer, batches)
 
 
-def _numpy_mlp(weights, x, y, batch_size, loader, lr) -> Runner:
-    """The straight-line reference for any layer sizes: each gradient written once, in place."""
+def _numpy_mlp(weights, x, y, batch_size, loader, input_grad, lr) -> Runner:
+    """The straight-line reference for any layer sizes: each gradient written once, in place;
+    the input gradient G Wᵀ of the first layer only with ``input_grad`` (as minitorch's)."""
     params = [(W.copy(), b.copy()) for W, b in weights]
     buffers: list[tuple[np.ndarray, np.ndarray]] = []
     batches = _numpy_loader(x, y, batch_size) if loader else _sliced(x, y, batch_size)
@@ -269,6 +270,8 @@ def _numpy_mlp(weights, x, y, batch_size, loader, lr) -> Runner:
                 if k > 0:
                     g = g @ W.T
                     g *= hs[k] > 0
+                elif input_grad:
+                    g = g @ W.T  # dL/dx, which nobody reads: the work the input gradient costs
             grads.reverse()
             if not buffers:
                 buffers.extend((dW.copy(), db.copy()) for dW, db in grads)

@@ -8,6 +8,7 @@ the suite, and that every command line still answers ``--help``.
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,89 @@ for script in sys.argv[2:]:
         check=False,
     )
     assert suite.returncode == 0 and "--only" in suite.stdout, suite.stderr[-2000:]
+
+
+# ---------------------------------------------------------------------- the suite's machinery
+def _suite_modules():
+    sys.path.insert(0, str(BENCHMARKS))
+    import quick_steps
+    import quick_suite
+
+    return quick_steps, quick_suite
+
+
+def test_torch_workers_get_one_blas_thread_and_others_none():
+    quick_steps, _ = _suite_modules()
+    assert quick_steps.torch_environment("PyTorch") == {"OPENBLAS_NUM_THREADS": "1"}
+    assert quick_steps.torch_environment("PyTorch, no oneDNN") == {"OPENBLAS_NUM_THREADS": "1"}
+    assert quick_steps.torch_environment("minitorch") == {}
+
+
+def test_numpy_reference_never_shares_torch_process():
+    _, quick_suite = _suite_modules()
+    assert quick_suite.frameworks_of("PyTorch") == ("PyTorch",)
+    assert "PyTorch" not in quick_suite.frameworks_of("minitorch")
+    assert "NumPy" in quick_suite.frameworks_of("minitorch")
+
+
+def test_a_pytorch_figure_beyond_15_percent_of_the_standalone_one_is_suspect():
+    _, quick_suite = _suite_modules()
+    assert not quick_suite.suspect(1.10, 1.0) and not quick_suite.suspect(0.90, 1.0)
+    assert quick_suite.suspect(1.20, 1.0) and quick_suite.suspect(0.80, 1.0)
+    assert quick_suite.suspect(12.7, 1.57)  # issue 20's MLP at batch 32
+
+
+def test_every_workload_builds_only_the_frameworks_asked_for():
+    """Every workload has its own key, is found by it, and its builder takes the frameworks to
+    build (a worker builds its own): checked without building anything."""
+    code = """
+import inspect, sys
+sys.path.insert(0, sys.argv[1])
+import run
+keys = [w.key for w in run.all_workloads()]
+assert len(keys) == len(set(keys)), keys
+for w in run.all_workloads():
+    assert run.workload(w.key).key == w.key
+    assert list(inspect.signature(w.build).parameters)[0] == "f", w.key
+print(" ".join(keys))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(BENCHMARKS)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    keys = set(result.stdout.split())
+    assert {"mnistnet", "char", "vae", "diffusion", "dcgan", "cnn-lenet5", "gpt"} <= keys, keys
+    assert {f"mlp-b{b}" for b in (32, 128, 512)} | {"mlp-inputgrad-b32", "tiny-b1"} <= keys
+
+
+def test_workers_take_turns_and_the_standalone_check_answers():
+    """One tiny workload through the suite's machinery: two worker processes (minitorch with
+    NumPy, PyTorch alone), a round each, the subnormal and loss answers, then torch_alone.py."""
+    code = """
+import sys
+sys.path.insert(0, sys.argv[1])
+sys.argv = ["run.py", "--threads", "1"]
+import harness, quick_steps, quick_suite
+workers, runners = quick_suite.start("tiny-b1", 1, True)
+try:
+    assert list(runners) == ["minitorch", "PyTorch", "NumPy"], list(runners)
+    timings = harness.measure(runners, 3, repeats=1, threshold=1.0, max_rounds=1, pause=0)
+    assert all(t.median > 0 for t in timings.values())
+    losses = {name: r.ask("loss") for name, r in runners.items()}
+    assert all(loss == loss and loss > 0 for loss in losses.values()), losses
+    assert runners["minitorch"].ask("subnormal") is not None
+finally:
+    quick_steps.stop_workers(workers)
+alone = quick_suite.torch_alone("tiny-b1", 1, units=3, repeats=2, pause=0)
+assert alone["median"] > 0 and len(alone["samples"]) == 2
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(BENCHMARKS)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-1] == "ok"

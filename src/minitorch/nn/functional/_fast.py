@@ -82,3 +82,20 @@ def channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     One pass over a and b, without forming the product (an image batch's worth of memory).
     """
     return np.einsum("ncl,ncl->c", a, b)
+
+
+def batch_last(x: np.ndarray) -> np.ndarray:
+    """x (N, ...) with the batch moved last, (..., N), as a C-contiguous copy:
+    ``np.ascontiguousarray(np.moveaxis(x, 0, -1))``, the same numbers.
+
+    The copy reads the N images side by side, one number of each in turn. When an image's size
+    is a multiple of 4 KiB, all N reads fall into the same set of the CPU's cache, which holds
+    only a few of them, and every read misses; copying 16 images at a time avoids this (Conv2d's
+    gradient (64, 64, 24, 24) float32, 144 KiB an image: 10.9 -> 2.2 ms).
+    """
+    if len(x) <= 16 or x[0].nbytes % 4096:
+        return np.ascontiguousarray(np.moveaxis(x, 0, -1))
+    out = np.empty((*x.shape[1:], len(x)), x.dtype)
+    for start in range(0, len(x), 16):
+        out[..., start : start + 16] = np.moveaxis(x[start : start + 16], 0, -1)
+    return out

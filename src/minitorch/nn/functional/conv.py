@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..._validation import check_int
-from ._fast import matmul_t
+from ._fast import batch_last, matmul_t
 
 Pair = tuple[int, int]
 
@@ -349,7 +349,7 @@ def conv2d_backward(
     """
     W, b, cols = cache.W, cache.b, cache.cols
     f = W.shape[0]
-    G_col = grad_output.transpose(1, 2, 3, 0).reshape(f, -1)  # (F, Ho·Wo·N), one copy
+    G_col = batch_last(grad_output).reshape(f, -1)  # (F, Ho·Wo·N), one copy (see _fast.py)
     dW = matmul_t(G_col, cols).reshape(W.shape)  # G_col @ colsᵀ (see _fast.py)
     db = None if b is None else G_col.sum(axis=1).reshape(b.shape)
     dx = None

@@ -29,6 +29,9 @@ the broadcast, ``minitorch.manual_seed(seed + dist.get_rank())``, and dropout ma
 rank (as one process's masks differ per sample) while the run stays reproducible for a given
 world size. The data order is the :class:`~minitorch.utils.data.DistributedSampler`'s: one
 permutation seeded by ``seed + epoch``, the same on every rank, cut into disjoint shares.
+The trainer (``mpiexec -n N minitorch train``) draws the same global batches on every rank
+instead and trains each on its rows (:class:`GlobalBatch`); its dropout streams are described
+in :mod:`minitorch.cli._distributed`.
 
 BatchNorm
 ---------

@@ -18,8 +18,10 @@ checkpoint may hold), ``_setup`` (configuration to data, model, optimizer), ``_r
 folder and its files), ``_trainer`` (the one trainer: checkpoints, Ctrl-C, resume, metrics, and
 the :class:`~minitorch.cli._trainer.Task` a model writes), ``_epochs`` (the task of an MLP or a
 CNN, by epochs), ``_gpt`` (a GPT's, by iterations), ``_train`` (the ``train`` command),
-``_sample`` (text from a GPT run) and ``_evaluate`` (evaluation and the list of data sets). The
-training loops themselves live in :mod:`minitorch.training`, which has no command-line parts.
+``_sample`` (text from a GPT run), ``_evaluate`` (evaluation and the list of data sets) and
+``_distributed`` (``mpiexec -n N minitorch train``: the same run data-parallel over N
+processes). The training loops themselves live in :mod:`minitorch.training`, which has no
+command-line parts.
 """
 
 from __future__ import annotations

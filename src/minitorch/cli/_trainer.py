@@ -12,7 +12,9 @@ its checkpoint holds, and how it describes itself. The trainer owns the rest, th
 * Ctrl-C and SIGTERM (:class:`StopRequest`): the task's loop stops between two steps, where the
   model and the optimizer agree, and the trainer saves there; a second Ctrl-C stops at once;
 * resume: the checkpoint loaded into a freshly built task, the run extended to a longer
-  ``--epochs`` / ``--iters``, and the files put right if a full disk left them stale.
+  ``--epochs`` / ``--iters``, and the files put right if a full disk left them stale;
+* under ``mpiexec -n N`` (:mod:`._distributed`): the same run data-parallel, rank 0 alone
+  writing and printing, a failure on one process ending all of them.
 
 Exact resumption
 ----------------

@@ -100,6 +100,11 @@ class Sequential(Module):
     def named_children(self) -> list[tuple[str, Module]]:
         return [(str(i), module) for i, module in enumerate(self._modules)]
 
+    def children(self) -> list[Module]:
+        # named_children() without the names: parameters() and grads() walk this at every
+        # step (the optimizer's step and zero_grad), and a str(i) per module costs.
+        return list(self._modules)
+
     def append(self, module: Module) -> Sequential:
         return self.insert(len(self._modules), module, "Sequential.append")
 
@@ -171,6 +176,11 @@ class ModuleList(Module):
 
     def named_children(self) -> list[tuple[str, Module]]:
         return [(str(i), module) for i, module in enumerate(self._modules)]
+
+    def children(self) -> list[Module]:
+        # named_children() without the names: parameters() and grads() walk this at every
+        # step (the optimizer's step and zero_grad), and a str(i) per module costs.
+        return list(self._modules)
 
     def append(self, module: Module) -> ModuleList:
         _check_is_module(module, "ModuleList.append")

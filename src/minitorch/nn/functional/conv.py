@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..._validation import check_int
-from ._fast import batch_last, matmul_t
+from ._fast import batch_first, batch_last, matmul_t
 
 Pair = tuple[int, int]
 
@@ -301,12 +301,7 @@ def conv2d_forward(
     cols = im2col(x, (kh, kw), stride, padding, dilation, out=out)
     Y = W.reshape(f, -1) @ cols  # (F, Ho·Wo·N): every output pixel of every image at once
     # Back to batch-first (N, F, Ho, Wo), adding the bias on the way: one pass, one copy.
-    y = np.empty((n, f, ho, wo), dtype=Y.dtype)
-    Y_nchw = Y.reshape(f, ho, wo, n).transpose(3, 0, 1, 2)
-    if b is None:
-        np.copyto(y, Y_nchw)
-    else:
-        np.add(Y_nchw, b.reshape(1, f, 1, 1), out=y)
+    y = batch_first(Y.reshape(f, ho, wo, n), plus=None if b is None else b.reshape(1, f, 1, 1))
     return y, Conv2dCache(x.shape, cols, W, b, stride, padding, dilation)
 
 

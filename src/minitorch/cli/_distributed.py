@@ -127,6 +127,14 @@ def agreed(action: Callable[[], T]) -> T:
     raise AgreedError(code, f"process {rank} of {_world.world_size}: {message}")
 
 
+def anyone(flag: bool) -> bool:
+    """Whether ``flag`` is set on any process (a stop asked between two units: Ctrl-C reaches
+    the processes at slightly different moments, and all must stop at the same point)."""
+    if not parallel():
+        return flag
+    return bool(dist.all_gather_object(bool(flag)).count(True))
+
+
 def on_main(action: Callable[[], T]) -> T | None:
     """``action()`` on rank 0 only (``None`` elsewhere); a failure is every process's."""
     return agreed(lambda: action() if is_main() else None)

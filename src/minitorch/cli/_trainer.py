@@ -364,7 +364,7 @@ class Trainer:
             if row is not None:
                 self.record(row)
         while task.done < task.planned():
-            if self.stop.requested:
+            if _distributed.anyone(self.stop.requested):
                 return False  # between units: the last finished one is already saved
             bar = self.output.progress_bar(**task.bar())
 

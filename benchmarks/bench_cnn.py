@@ -18,7 +18,8 @@ The networks (28×28 grey images, 10 classes)::
               -> Dropout(0.5) -> Linear(128, 10) -> LogSoftmax, NLLLoss, Adadelta(lr=1.0);
               also its peak memory, each framework in a fresh process (``--memory-steps``):
               the growth of VmHWM over the resident set after a warm-up step (as
-              benchmarks/run.py measures), and the whole process's high-water mark
+              benchmarks/run.py measures), and the whole process's high-water mark (minitorch's
+              process without torch imported, as a user runs it)
 
 Both frameworks start from the same weights and train on the same MNIST-like batches (pixels
 in [0, 1], labels from a fixed random teacher) with the same optimizer and cross-entropy.

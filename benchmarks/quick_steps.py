@@ -14,6 +14,7 @@ import statistics
 import time
 from itertools import pairwise
 
+import harness
 import networks as N
 import numpy as np
 import workloads as W
@@ -221,62 +222,57 @@ def compare_cnn(name: str, args, frameworks: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------- the GPT (bench_gpt.py)
+def turns_of(key: str, args, title: str) -> None:
+    """The suite's workload ``key`` (``run.workload``), each framework in its worker process
+    (``quick_suite``), ``args.repeats`` rounds of ``args.steps`` steps each, in turn; the table
+    of medians and the ratios. No idle-machine check, nothing discarded: the quick version."""
+    import quick_suite
+
+    workers, runners = quick_suite.start(key, args.threads, torch is not None)
+    try:
+        timings = harness.measure(
+            runners,
+            args.steps,
+            args.repeats,
+            threshold=1.0,
+            max_rounds=args.repeats,
+            pause=args.pause,
+        )
+        losses = {name: runner.ask("loss") for name, runner in runners.items()}
+    finally:
+        stop_workers(workers)
+    print(f"\n{title} ({args.threads} threads each, each framework in its own process)")
+    print(f"{'':<12}{'ms/step':>10}{'min':>8}{'max':>8}{'last loss':>11}")
+    for name, timing in timings.items():
+        t = [sample.seconds_per_unit * 1e3 for sample in timing.samples]
+        loss = losses[name]
+        shown = "-" if loss is None else f"{loss:.4f}"
+        print(f"{name:<12}{timing.median * 1e3:>10.2f}{min(t):>8.2f}{max(t):>8.2f}{shown:>11}")
+    for other in ("PyTorch", "NumPy"):
+        if other in timings:
+            ratio = timings[other].median / timings["minitorch"].median
+            print(f"speed of minitorch / {other}: {ratio:.2f}x (1 = as fast)")
+
+
 def run_gpt(args) -> None:
-    """minitorch's GPT step and the PyTorch copy's, alternating, after ``args.warmup`` steps."""
-    CONFIG, BATCH = N.GPT_CONFIG, N.GPT_BATCH
+    """minitorch's GPT step and the PyTorch copy's (the suite's "gpt" workload), each in its
+    worker process, taking turns; ``--profile``: minitorch's phases and hot functions."""
     if torch is None:
         raise SystemExit("bench_gpt.py compares with PyTorch: pip install torch==2.13.0")
-
-    minitorch.manual_seed(0)
-    ours = GPT(**CONFIG, tie_weights=True)
-    theirs = N.TorchGPT(ours)
-    ours_step, theirs_step = N.minitorch_gpt_step(ours), N.torch_gpt_step(theirs)
-    rng = np.random.default_rng(0)
-    ours_times, theirs_times, phases = [], [], {}
-    ours_cpu, theirs_cpu = [], []  # process CPU time: robust to other processes' load
-    losses = []
-    for i in range(args.warmup + args.steps):
-        x = rng.integers(0, CONFIG["vocab_size"], size=(BATCH, CONFIG["block_size"]))
-        y = rng.integers(0, CONFIG["vocab_size"], size=(BATCH, CONFIG["block_size"]))
-        timed = i >= args.warmup
-        start, start_cpu = time.perf_counter(), time.process_time()
-        loss = ours_step(x, y, phases if timed else None)
-        middle, middle_cpu = time.perf_counter(), time.process_time()
-        their_loss = theirs_step(torch.from_numpy(x), torch.from_numpy(y))
-        end, end_cpu = time.perf_counter(), time.process_time()
-        losses.append((loss, their_loss))
-        if timed:
-            ours_times.append(middle - start)
-            theirs_times.append(end - middle)
-            ours_cpu.append(middle_cpu - start_cpu)
-            theirs_cpu.append(end_cpu - middle_cpu)
-
-    ours_ms = statistics.median(ours_times) * 1e3
-    theirs_ms = statistics.median(theirs_times) * 1e3
-    print(
-        f"GPT {CONFIG}, batch {BATCH}, float32, tied, AdamW + clipping, "
-        f"{torch.get_num_threads()} threads (BLAS: OPENBLAS_NUM_THREADS="
-        f"{os.environ['OPENBLAS_NUM_THREADS']})"
-    )
-    print(f"{'wall time':<12}{'median':>10}{'min':>10}{'CPU time (median)':>22}")
-    for name, times, cpu in (
-        ("minitorch", ours_times, ours_cpu),
-        ("PyTorch", theirs_times, theirs_cpu),
-    ):
-        print(
-            f"{name:<12}{statistics.median(times) * 1e3:>8.1f}ms{min(times) * 1e3:>8.1f}ms"
-            f"{statistics.median(cpu) * 1e3:>20.1f}ms"
-        )
-    print(f"speed of minitorch / PyTorch (medians): {theirs_ms / ours_ms:.2f}x (1 = as fast)")
-    print(f"loss after {len(losses)} steps: minitorch {losses[-1][0]:.4f}, "
-          f"PyTorch {losses[-1][1]:.4f}")  # fmt: skip
-
+    turns_of("gpt", args, f"GPT {N.GPT_CONFIG}, batch {N.GPT_BATCH}, float32, tied, AdamW + clip")
     if args.profile:
+        CONFIG, BATCH = N.GPT_CONFIG, N.GPT_BATCH
+        minitorch.manual_seed(0)
+        ours_step = N.minitorch_gpt_step(GPT(**CONFIG, tie_weights=True))
+        rng = np.random.default_rng(0)
+        phases = {}
+        for i in range(args.warmup + args.steps):
+            x = rng.integers(0, CONFIG["vocab_size"], size=(BATCH, CONFIG["block_size"]))
+            ours_step(x, x, phases if i >= args.warmup else None)
         print("\nminitorch's step, median per phase:")
         for name in N.GPT_PHASES:
             print(f"  {name:<10}{statistics.median(phases[name]) * 1e3:>8.2f}ms")
         profiler = cProfile.Profile()
-        x = rng.integers(0, CONFIG["vocab_size"], size=(BATCH, CONFIG["block_size"]))
         profiler.enable()
         for _ in range(10):
             ours_step(x, x)
@@ -286,54 +282,54 @@ def run_gpt(args) -> None:
 
 
 # ---------------------------------------------------------------------- MLP epochs (bench_mlp)
+def mlp_cases() -> list[tuple]:
+    """bench_mlp.py's students' MLPs: (name, sizes, data, batch size, optimizer)."""
+    return [
+        ("digits 64-256-128-10, batch 32, Adam", [64, 256, 128, 10], "digits", 32, "adam"),
+        ("spiral 2-64-64-3, batch 32, Adam", [2, 64, 64, 3], "spiral", 32, "adam"),
+        ("MNIST 784-128-10, batch 64, SGD", [784, 128, 10], "mnist", 64, "sgd"),
+        ("MNIST 784-256-128-10, batch 128, Adam", [784, 256, 128, 10], "mnist", 128, "adam"),
+        ("MNIST 784-512-512-10, batch 256, Adam", [784, 512, 512, 10], "mnist", 256, "adam"),
+    ]
+
+
+def mlp_epoch_worker(framework: str, case: int, threads: int, connection) -> None:
+    """One framework's epoch of ``mlp_cases()[case]``; one epoch per round when asked."""
+    _, sizes, data, batch_size, optimizer_name = mlp_cases()[case]
+    minitorch.manual_seed(0)
+    if data == "digits":
+        x, y = Digits(train=True, flatten=True).tensors
+    elif data == "spiral":
+        x, y = make_spiral(n_samples=3000, n_classes=3, seed=0)
+    else:
+        x, y = MNIST5k(train=True, flatten=True).tensors
+    if framework == "PyTorch":
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        epoch = _torch_mlp_epoch(sizes, x, y, batch_size, optimizer_name)
+    else:
+        epoch = _minitorch_mlp_epoch(sizes, x, y, batch_size, optimizer_name)
+
+    def run(epochs: int) -> None:
+        for _ in range(epochs):
+            epoch()
+
+    serve_rounds(run, 1, connection)
+    connection.send("done")
+
+
 def run_mlp_epochs(args) -> None:
-    """One epoch of each of the students' MLPs in minitorch and PyTorch, median of repeats."""
+    """One epoch of each of the students' MLPs in minitorch and PyTorch, each framework in its
+    worker process, taking turns, median of ``args.repeats`` rounds."""
     if torch is None:
         raise SystemExit("bench_mlp.py compares with PyTorch: pip install torch==2.13.0")
-    torch.set_num_threads(2)  # the machines students and CI use have two cores
-    minitorch.manual_seed(0)
-    torch.manual_seed(0)
-    mnist = MNIST5k(train=True, flatten=True)
-    mnist_x, mnist_y = mnist.tensors
-    spiral_x, spiral_y = make_spiral(n_samples=3000, n_classes=3, seed=0)
-    digits_x, digits_y = Digits(train=True, flatten=True).tensors
-    cases = [
-        (
-            "digits 64-256-128-10, batch 32, Adam",
-            [64, 256, 128, 10],
-            digits_x,
-            digits_y,
-            32,
-            "adam",
-        ),
-        ("spiral 2-64-64-3, batch 32, Adam", [2, 64, 64, 3], spiral_x, spiral_y, 32, "adam"),
-        ("MNIST 784-128-10, batch 64, SGD", [784, 128, 10], mnist_x, mnist_y, 64, "sgd"),
-        (
-            "MNIST 784-256-128-10, batch 128, Adam",
-            [784, 256, 128, 10],
-            mnist_x,
-            mnist_y,
-            128,
-            "adam",
-        ),
-        (
-            "MNIST 784-512-512-10, batch 256, Adam",
-            [784, 512, 512, 10],
-            mnist_x,
-            mnist_y,
-            256,
-            "adam",
-        ),
-    ]
     print(f"{'model':<42}{'minitorch':>12}{'PyTorch':>12}{'ratio':>8}")
-    for name, sizes, x, y, batch_size, optimizer_name in cases:
-        ours = _median_epoch_time(
-            _minitorch_mlp_epoch(sizes, x, y, batch_size, optimizer_name), args.repeats
-        )
-        theirs = _median_epoch_time(
-            _torch_mlp_epoch(sizes, x, y, batch_size, optimizer_name), args.repeats
-        )
-        print(f"{name:<42}{ours * 1e3:>10.1f}ms{theirs * 1e3:>10.1f}ms{ours / theirs:>8.2f}")
+    for case, (name, *_) in enumerate(mlp_cases()):
+        workers = start_workers(mlp_epoch_worker, ["minitorch", "PyTorch"], (case, args.threads))
+        times = take_turns(workers, args.repeats, args.pause)
+        stop_workers(workers)
+        ours, theirs = statistics.median(times["minitorch"]), statistics.median(times["PyTorch"])
+        print(f"{name:<42}{ours:>10.1f}ms{theirs:>10.1f}ms{ours / theirs:>8.2f}")
 
 
 def _minitorch_mlp_epoch(sizes, x, y, batch_size, optimizer_name):
@@ -388,40 +384,13 @@ def _torch_mlp_epoch(sizes, x, y, batch_size, optimizer_name):
     return run
 
 
-def _median_epoch_time(run, repeats):
-    run()  # warm-up: first-touch allocations, lazy optimizer state
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 # ---------------------------------------------------------------------- MLP steps (bench_step)
 def run_mlp_steps(args) -> None:
-    """The suite's MLP runners (minitorch, NumPy, PyTorch), ``args.steps`` steps per turn."""
-    if W.torch is not None:
-        W.torch.set_num_threads(2)  # the machines students and CI use have two cores
-    minitorch.manual_seed(0)
-    print(f"MLP {'-'.join(map(str, W.MLP_SIZES))}, SGD momentum {W.MOMENTUM}, float32; µs per step")
-    print(
-        f"{'batch':>6}{'minitorch':>12}{'NumPy':>10}{'PyTorch':>10}{'vs NumPy':>10}{'vs torch':>10}"
-    )
+    """The suite's MLP workloads (minitorch and NumPy in one worker, PyTorch in its own), one
+    batch size at a time, ``args.steps`` steps per turn."""
+    print(f"MLP {'-'.join(map(str, W.MLP_SIZES))}, SGD momentum {W.MOMENTUM}, float32")
+    kind = "mlp-inputgrad" if args.input_grad else "mlp"
     for batch_size in args.batch_sizes:
-        runners = W.mlp_runners(W.MLP_SIZES, W.mnist(), batch_size)
-        times = {name: [] for name in runners}
-        for runner in runners.values():
-            runner.run(args.steps)  # warm-up
-        for _ in range(args.repeats):
-            for name, runner in runners.items():  # interleaved: a disturbance hits all alike
-                start = time.perf_counter()
-                runner.run(args.steps)
-                times[name].append((time.perf_counter() - start) / args.steps * 1e6)
-        med = {name: statistics.median(t) for name, t in times.items()}
-        theirs = med.get("PyTorch", float("nan"))
-        print(
-            f"{batch_size:>6}{med['minitorch']:>12.0f}{med['NumPy']:>10.0f}{theirs:>10.0f}"
-            f"{med['NumPy'] / med['minitorch']:>10.2f}{theirs / med['minitorch']:>10.2f}"
-        )
+        grad = ", input gradient on" if args.input_grad else ""
+        turns_of(f"{kind}-b{batch_size}", args, f"batch {batch_size}{grad}")
     print("ratios are throughput: above 1, minitorch is faster")

@@ -69,14 +69,14 @@ def with_option(args: list[str], flag: str, value: str) -> list[str]:
     return [*args[:at], value, *args[at + 1 :]]
 
 
-def command(n: int, *args: str) -> list[str]:
-    train = [sys.executable, "-m", "minitorch", "train", "--quiet", *args]
+def command(n: int, *args: str, quiet: bool = True) -> list[str]:
+    train = [sys.executable, "-m", "minitorch", "train", *(["--quiet"] * quiet), *args]
     return train if n == 1 else [MPIEXEC, "-n", str(n), *train]
 
 
-def train(n: int, cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(command(n, *args), capture_output=True, text=True, timeout=timeout,
-                          env=ENV, cwd=cwd)
+def train(n: int, cwd: Path, *args: str, quiet: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(command(n, *args, quiet=quiet), capture_output=True, text=True,
+                          timeout=120, env=ENV, cwd=cwd)
 
 
 def metrics(run: Path) -> list[dict[str, float]]:
@@ -117,7 +117,7 @@ def single(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProces
     made = {}
     for model, args in RUNS.items():
         cwd = tmp_path_factory.mktemp(f"one-{model}")
-        result = train(1, cwd, *args, "--out", "run")
+        result = train(1, cwd, *args, "--out", "run", quiet=False)
         assert result.returncode == 0, result.stderr
         made[model] = cwd / "run", result
     return made
@@ -126,14 +126,17 @@ def single(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProces
 @pytest.mark.parametrize("model", list(RUNS))
 def test_two_processes_train_the_one_process_run(model, single, tmp_path):
     one, alone = single[model]
-    result = train(2, tmp_path, *RUNS[model], "--out", "run")
+    result = train(2, tmp_path, *RUNS[model], "--out", "run", quiet=False)
     assert result.returncode == 0, result.stderr
     assert_same_run(one, tmp_path / "run")
     # Rank 0 alone writes and prints: the run's files, nothing else, each line once.
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == sorted(ARTEFACTS)
-    assert without_times(result.stdout) == without_times(alone.stdout)
     assert result.stderr == ""
+    lines, theirs = without_times(result.stdout), without_times(alone.stdout)
+    parallel = [line for line in lines if line.startswith("parallel:")]
+    assert len(parallel) == 1 and "2 processes (mpiexec), " in parallel[0]
+    assert [line for line in lines if line not in parallel] == theirs
 
 
 @pytest.mark.parametrize(("first", "then"), [(2, 1), (1, 2)])

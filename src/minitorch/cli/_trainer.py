@@ -394,6 +394,8 @@ class Trainer:
     def header(self, resumed: bool) -> None:
         for line in self.task.header():
             self.output.say(line)
+        if self.task.parallel is not None:
+            self.output.say(_distributed.describe(self.task))
         if resumed:
             self.output.always(f"resuming {self.run} {self.task.resume_where()}")
         else:

@@ -4,14 +4,24 @@
                              [--threads 2] [--max-wait 180] [--disturbed-threshold 0.15]
     python -m benchmarks ...                       # the same, from the repository's root
 
-One command times every workload of issue 10 in minitorch, in PyTorch (when installed; 2
-threads) and, where the suite has one, in a straight-line NumPy reference (the ceiling for
-"NumPy doing only the necessary work"), on the same data and from the same initial weights, in
-the same run and interleaved (each round runs every framework once, the order reversed every
-other round), and prints one table: time per step, the speed ratios to PyTorch and to NumPy,
-minitorch's GFLOP/s and their share of the machine's matrix-multiply peak (``np.matmul`` on
-float32, measured at startup), the share of subnormal floats in each optimizer's state at the
-end, and issue 10's target for the row. ``--json PATH`` writes every repeat and setting.
+One command times every workload of issues 10 and 20 in minitorch, in PyTorch (when
+installed; 2 threads) and, where the suite has one, in a straight-line NumPy reference (the
+ceiling for "NumPy doing only the necessary work"), on the same data and from the same initial
+weights, in the same run and interleaved (each round runs every framework once, the order
+reversed every other round, with ``--pause`` before each turn), and prints one table: time per
+step, the speed ratios to PyTorch and to NumPy, minitorch's GFLOP/s and their share of the
+machine's matrix-multiply peak (``np.matmul`` on float32, measured at startup), the share of
+subnormal floats in each optimizer's state at the end, and the row's target. ``--json PATH``
+writes every repeat and setting.
+
+Each framework runs in a worker process of its own (``quick_suite``): minitorch with its NumPy
+reference (both are NumPy, ``--threads`` BLAS threads), PyTorch alone (``--threads`` threads
+and ``OPENBLAS_NUM_THREADS=1``: NumPy's BLAS pool never runs in torch's process; in one
+process PyTorch's OpenMP threads and OpenBLAS's busy-wait against each other, and issue 20
+measured PyTorch's MLP step at 12.7 ms there against 1.57 ms alone). Only one worker computes
+at a time. The suite checks itself: after each workload, ``torch_alone.py`` times the same
+PyTorch runner in a plain process of its own (column "PT alone"); a PyTorch time more than 15%
+from it is suspect: marked ``?``, its ratio not given (nor counted for the target).
 
 These machines are shared. The suite first waits for an idle machine (other processes under
 ``--idle-threshold`` of the CPUs, up to ``--max-wait`` seconds, then proceeds and says so); it

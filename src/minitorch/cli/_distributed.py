@@ -214,19 +214,20 @@ def own_rows(arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
 
 def describe(task: Any) -> str:
     """The header's line of a data-parallel run, e.g. ``parallel:   2 processes (mpiexec),
-    16 of the 32 samples of each batch each, gradients averaged by one all-reduce a step``."""
+    each training on 16 of every batch's 32 samples; the gradients averaged by one all-reduce
+    a step``."""
     n = _world.world_size
     training = task.training
     if hasattr(training, "loader"):
         batch, what = int(task.config["batch_size"]), "samples"
     else:
         batch, what = task.settings.batch_size, "windows"
-    sync = ", BatchNorm as SyncBatchNorm" if any(
+    sync = "; BatchNorm as SyncBatchNorm" if any(
         isinstance(m, nn.SyncBatchNorm) for m in training.model.modules()
     ) else ""
     return (
-        f"parallel:   {n} processes (mpiexec), {batch // n} of the {batch} {what} of each "
-        f"batch each, the gradients averaged by one all-reduce a step{sync}"
+        f"parallel:   {n} processes (mpiexec), each training on {batch // n} of every batch's "
+        f"{batch} {what}; the gradients averaged by one all-reduce a step{sync}"
     )
 
 

@@ -14,7 +14,7 @@ divides their rounding noise by its own size, a full step of lr in a random dire
 process as in two (measured under Adam: those biases and the running means that follow them
 differ by ~1e-2 after 45 steps, every other array agrees to 1e-7).
 
-Every test is skipped without mpi4py and mpiexec (``pip install -e ".[mpi]"``).
+Every test but the last two is skipped without mpi4py and mpiexec (``pip install -e ".[mpi]"``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MPIEXEC = shutil.which("mpiexec", path=f"{Path(sys.executable).parent}{os.pathsep}"
                        f"{os.environ.get('PATH', '')}")
 HAVE_MPI = MPIEXEC is not None and importlib.util.find_spec("mpi4py") is not None
-pytestmark = pytest.mark.skipif(
+needs_mpi = pytest.mark.skipif(
     not HAVE_MPI,
     reason='mpi4py or mpiexec is missing: pip install -e ".[mpi]" (mpi4py and the mpich wheel)',
 )
@@ -124,6 +124,7 @@ def single(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProces
     return made
 
 
+@needs_mpi
 @pytest.mark.parametrize("model", list(RUNS))
 def test_two_processes_train_the_one_process_run(model, single, tmp_path):
     one, alone = single[model]
@@ -140,6 +141,7 @@ def test_two_processes_train_the_one_process_run(model, single, tmp_path):
     assert [line for line in lines if line not in parallel] == theirs
 
 
+@needs_mpi
 @pytest.mark.parametrize(("first", "then"), [(2, 1), (1, 2)])
 def test_resume_with_another_number_of_processes(first, then, single, tmp_path):
     """Half of the MLP run with ``first`` processes, the rest with ``then``: the run of one
@@ -153,6 +155,7 @@ def test_resume_with_another_number_of_processes(first, then, single, tmp_path):
     assert_same_run(single["mlp"][0], tmp_path / "run")
 
 
+@needs_mpi
 def test_a_stateful_run_resumes_on_one_process_from_two(tmp_path):
     """The carried state is gathered from both processes' rows into the checkpoint and cut
     again on resume: 2 processes to iteration 3, then 1 to 6, against 1 process to 3, then 1
@@ -168,6 +171,7 @@ def test_a_stateful_run_resumes_on_one_process_from_two(tmp_path):
     assert_same_run(tmp_path / "alone", tmp_path / "shared")
 
 
+@needs_mpi
 def test_a_batch_the_processes_do_not_share_evenly_is_refused(tmp_path):
     result = train(2, tmp_path, "--dataset", "digits", "--batch-size", "33", "--epochs", "1",
                    "--out", "run")
@@ -203,6 +207,7 @@ def rank_pid(out: Path, rank: int) -> int:
     raise AssertionError(f"no rank {rank} training into {out}")
 
 
+@needs_mpi
 @pytest.mark.parametrize("how", ["ctrl-c to mpiexec", "kill -9 of rank 1"])
 def test_ctrl_c_or_a_dead_rank_ends_every_process_with_an_intact_checkpoint(how, tmp_path):
     out = tmp_path / "run"
@@ -237,3 +242,32 @@ def test_ctrl_c_or_a_dead_rank_ends_every_process_with_an_intact_checkpoint(how,
     resumed = train(1, tmp_path, "--resume", str(out), "--iters", str(done + 2))
     assert resumed.returncode == 0, resumed.stderr
     assert f"done: {done + 2} iterations" in resumed.stdout
+
+
+# ---------------------------------------------------------------------- without MPI
+BLOCK_MPI4PY = "import sys; sys.modules['mpi4py'] = None; "
+TRAIN_IN_PYTHON = ("from minitorch.cli import main; sys.exit(main(['train', '--quiet', '--epochs', "
+                   "'1', '--dataset', 'moons', '--out', 'run']))")
+
+
+def test_the_trainer_without_mpiexec_never_imports_mpi4py(tmp_path):
+    code = TRAIN_IN_PYTHON.replace("sys.exit(main(", "code = (main(") + (
+        "; print('mpi4py loaded:', 'mpi4py' in sys.modules); sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", "import sys; " + code], capture_output=True,
+                            text=True, timeout=60, env=ENV, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "mpi4py loaded: False" in result.stdout and "parallel:" not in result.stdout
+    assert (tmp_path / "run" / "checkpoint.npz").is_file()
+
+
+def test_the_trainer_launched_by_mpiexec_without_mpi4py_says_so_in_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-c", BLOCK_MPI4PY + TRAIN_IN_PYTHON],
+                            capture_output=True, text=True, timeout=60,
+                            env={**ENV, "PMI_SIZE": "2", "PMI_RANK": "0"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "minitorch: error: this process is one of 2 started by mpiexec, but mpi4py is not "
+        'installed, so it cannot talk to the others; install the extra: pip install '
+        '"mini-torch[mpi]" (mpi4py and mpich)'
+    ]
+    assert list(tmp_path.iterdir()) == []

@@ -376,10 +376,12 @@ def test_dropout_scales_integer_inputs_exactly():
     assert set(np.unique(y)) <= {0.0, np.float32(1 / 0.6)}
 
 
-def test_conv2d_backward_twice_on_one_cache_gives_the_same_gradients(float64):
-    """The input gradient's product goes into a workspace the layer keeps (not into the
-    cache's patch matrix): a second backward on the same forward is exact, and the workspace
-    is the same array from one backward to the next."""
+@pytest.mark.parametrize("large", [0, 32 * 2**20], ids=["kept", "per_call"])
+def test_conv2d_backward_twice_on_one_cache_gives_the_same_gradients(float64, monkeypatch, large):
+    """The input gradient's product goes into a workspace the layer keeps when large (never
+    into the cache's patch matrix): a second backward on the same forward is exact, and the
+    workspace is the same array from one backward to the next (or None, below the size)."""
+    monkeypatch.setattr("minitorch.nn.functional.conv.LARGE_ARRAY", large)
     rng = np.random.default_rng(1)
     layer = nn.Conv2d(2, 3, 3, stride=2, padding=1)
     x, g = rng.standard_normal((4, 2, 7, 7)), rng.standard_normal((4, 3, 4, 4))
@@ -390,6 +392,7 @@ def test_conv2d_backward_twice_on_one_cache_gives_the_same_gradients(float64):
     np.testing.assert_array_equal(layer.backward(g), dx)
     np.testing.assert_array_equal(layer.dW, 2 * dW)
     assert layer._dcols is workspace
+    assert (workspace is None) == bool(large)
     out = np.empty_like(layer.cache.cols)
     dx_f, _, _ = F.conv2d_backward(g, layer.cache, dcols_buffer=out)
     np.testing.assert_array_equal(dx_f, dx)

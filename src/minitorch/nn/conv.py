@@ -8,7 +8,7 @@ from .. import _state
 from .._validation import check_flag, check_int, check_memory, float_input
 from . import functional as F
 from . import init
-from .functional.conv import check_window_fits, conv_output_size, pair, reusable
+from .functional.conv import check_window_fits, conv_output_size, pair, workspace
 from .module import Module, accumulate_grad
 
 
@@ -134,9 +134,8 @@ class Conv2d(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray | None:
         G, input_grad = self._begin_backward(grad_output)
-        cols = self.cache.cols
-        if input_grad and reusable(self._dcols, cols.shape, cols.dtype) is None:
-            self._dcols = np.empty_like(cols)  # W_colᵀ @ G_col's workspace, kept step to step
+        if input_grad:  # W_colᵀ @ G_col's scratch array, kept from step to step when large
+            self._dcols = workspace(self._dcols, self.cache.cols)
         dx, dW, db = F.conv2d_backward(G, self.cache, input_grad, dcols_buffer=self._dcols)
         self.dW = accumulate_grad(self.dW, dW, owned=True)  # dW, db: fresh arrays of this call
         if self.b is not None:

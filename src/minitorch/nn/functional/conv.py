@@ -146,13 +146,31 @@ def reusable(buffer: np.ndarray | None, shape: tuple[int, ...], dtype: Any) -> n
     else ``None`` (the caller then allocates a new one).
 
     Reusing a large array the last step left (a patch matrix, its gradient) spares allocating
-    it afresh: NumPy gets arrays of tens of MB from the operating system, which maps and zeroes
-    new pages on first touch, at every step (Conv2d's 32 -> 64 on 26×26 at batch 64: its
-    dcols product, (288, 36864) float32, takes 19.7 ms into a reused array, 24.3 into a new one).
+    it afresh (see :func:`workspace`).
     """
     if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
         return None
     return buffer if buffer.flags.c_contiguous else None
+
+
+#: Arrays from this size up are worth keeping from step to step (:func:`workspace`): glibc's
+#: malloc hands out anything larger than 32 MiB (its highest mmap threshold) as fresh pages.
+LARGE_ARRAY = 32 * 2**20
+
+
+def workspace(old: np.ndarray | None, like: np.ndarray) -> np.ndarray | None:
+    """The scratch array of ``like``'s shape and dtype a layer keeps between steps: ``old`` if
+    it fits, else a new one; ``None`` (allocate per call) when ``like`` is below LARGE_ARRAY.
+
+    Only large arrays gain from it: the C allocator gives them fresh pages at every step, which
+    the operating system maps and zeroes on first touch (Conv2d 32 -> 64 on 26×26 at batch 64:
+    its dcols product, 41 MiB, runs in 19.7 ms into a kept array, 24.3 into a new one). A
+    smaller one comes from memory just freed, still in the cache; a kept one is colder there
+    (LeNet-5's 3.7 MiB dcols kept: its whole step 7.4 -> 8.4 ms).
+    """
+    if like.nbytes < LARGE_ARRAY:
+        return None
+    return old if reusable(old, like.shape, like.dtype) is not None else np.empty_like(like)
 
 
 def im2col(
@@ -339,8 +357,9 @@ def conv2d_backward(
                                                                        ``input_grad``)
 
     ``dcols_buffer``: an array of ``cols``' shape and dtype whose contents nothing needs (Conv2d
-    passes a workspace it keeps, never the cache's ``cols``): W_colᵀ @ G_col is written into
-    it, when it fits (:func:`reusable`), instead of into a new array. Only dx leaves the call.
+    passes the :func:`workspace` it keeps for a large ``cols``, never the cache's ``cols``):
+    W_colᵀ @ G_col is written into it, when it fits (:func:`reusable`), instead of into a new
+    array. Only dx leaves the call.
     """
     W, b, cols = cache.W, cache.b, cache.cols
     f = W.shape[0]

@@ -212,7 +212,7 @@ def all_workloads() -> list[Workload]:
                 lambda f, n=name: W.optimizer_runners(n, frameworks=f),
                 None,
                 None,
-                target=Target(">=1.0x NP (1.2x PT retired)", numpy_speed=1.0),
+                target=Target(">=1x NP (1.2x PT retired)", numpy_speed=1.0),
             )
         )
     found.append(

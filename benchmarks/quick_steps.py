@@ -157,9 +157,18 @@ def start_workers(target, frameworks: list[str], extra: tuple) -> dict:
                     os.environ.pop(name)
                 else:
                     os.environ[name] = value
+        theirs.close()  # the child's end lives in the child: a worker that dies closes it
         workers[framework] = (process, ours)
-    for _, connection in workers.values():
-        assert connection.recv() == "ready"
+    for framework, (process, connection) in workers.items():
+        try:
+            answer = connection.recv()
+        except EOFError:
+            stop_workers({name: w for name, w in workers.items() if w[0].is_alive()})
+            raise RuntimeError(
+                f"the {framework} worker stopped before it was ready (exit code "
+                f"{process.exitcode}; its error is printed above)"
+            ) from None
+        assert answer == "ready", answer
     return workers
 
 
@@ -176,9 +185,13 @@ def take_turns(workers: dict, rounds: int, pause: float) -> dict[str, list[float
 
 
 def stop_workers(workers: dict) -> None:
+    """Ask each worker to stop and wait for it (a worker that died already is just joined)."""
     for process, connection in workers.values():
-        connection.send("stop")
-        connection.recv()
+        try:
+            connection.send("stop")
+            connection.recv()
+        except (EOFError, BrokenPipeError, OSError):
+            pass
         process.join()
 
 

@@ -603,12 +603,17 @@ def main(argv: list[str] | None = None) -> None:
         f"threads); np.matmul float32 peak {peak['gflops']:.0f} GFLOP/s",
         flush=True,
     )
-    results = []
+    results, failed = [], []
     print(_row([name for name, _, _ in COLUMNS]), flush=True)
     for workload in all_workloads():
         if workload.group not in groups:
             continue
-        result = run_workload(workload, args, peak["gflops"])
+        try:
+            result = run_workload(workload, args, peak["gflops"])
+        except Exception as error:  # one workload's failure does not lose the others' run
+            failed.append({"key": workload.key, "title": workload.title, "error": repr(error)})
+            print(f"{workload.title:<34} FAILED: {error}", flush=True)
+            continue
         results.append(result)
         print(format_row(result), flush=True)
     extra: dict[str, Any] = {}
@@ -657,6 +662,8 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
     print(footer(args, results, extra, peak["gflops"], load_start, started))
+    if failed:
+        print(f"FAILED workloads ({len(failed)}): " + "; ".join(f["title"] for f in failed))
     if args.json:
         document = {
             "machine": info,
@@ -665,6 +672,7 @@ def main(argv: list[str] | None = None) -> None:
             "load_average": {"start": load_start, "end": harness.load_average()},
             "settings": {k: v for k, v in vars(args).items() if k != "memory_child"},
             "results": results,
+            "failed": failed,
             **extra,
         }
         Path(args.json).write_text(json.dumps(document, indent=1, default=float))

@@ -32,9 +32,11 @@ import run as R
 import harness
 wanted = json.loads(sys.argv[2])
 runners = {}
+import inspect
 for w in R.all_workloads():
-    if w.key in wanted:
-        runners[w.key] = w.build()['minitorch']
+    if w.key in wanted:  # a tree's builders take the frameworks to build, or (older) nothing
+        takes = bool(inspect.signature(w.build).parameters)
+        runners[w.key] = (w.build(('minitorch',)) if takes else w.build())['minitorch']
 for r in runners.values():
     r.run(3)
 print(json.dumps(sorted(runners)), flush=True)

@@ -598,7 +598,7 @@ def train_lm(
                 if stream is None
                 else stream.batch(step)
             )
-            if parallel is not None:  # this process's rows of the global batch
+            if parallel is not None:  # under mpiexec: this process's share of the windows
                 x, y = parallel.split(x, y)
             state = None if stream is None else stream.state
             loss, shape = _next_token_loss(model, loss_fn, x, y, state)
@@ -606,7 +606,7 @@ def train_lm(
                 optimizer.zero_grad()
             if parallel is None:
                 model.backward(loss_fn.backward().reshape(shape))
-            else:  # the global batch's gradient, the same on every process
+            else:  # every process ends with the gradient of all the windows
                 model.backward(parallel.scale(loss_fn.backward().reshape(shape)))
                 parallel.all_reduce_gradients(model)
             if stream is not None:

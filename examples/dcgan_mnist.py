@@ -21,11 +21,16 @@ over the ten classes (a generator that collapsed onto a few modes draws few clas
 figure DIR/dcgan_mnist.png shows what the same 64 noise vectors give over training; the
 README's docs/dcgan_mnist.png was made with ``--out docs``.
 
-An epoch took 5 s on two idle cores (60 epochs and the classifier: about 6 minutes), and 19 s
-on two cores shared with ten other processes with ``OPENBLAS_NUM_THREADS=1`` (20 minutes in
-all); there, BLAS's own threads fighting for the cores made it ten times slower still. With
-the defaults (seed 0) the classifier gives the 1,000 generated digits a mean top-class
-probability of 0.815, with 2.9% to 17.6% of them in each class.
+The recipe is DCGAN's (Adam 2e-4, beta1 0.5) with two changes that made the digits
+sharper: batches of 16 (four times the updates of batches of 64 in the same epochs) and both
+learning rates falling linearly to 0 over the last 30% of the iterations (with the same judge,
+0.835 for batches of 64 and a constant rate, 0.855 with both changes). The defaults (60 epochs, 15,000 iterations, and the judge's 12
+epochs, as examples/cnn_mnist.py trains it) took 7 min 47 s with ``OPENBLAS_NUM_THREADS=1``
+on a 2-core machine that other jobs shared (365 s of CPU). With the defaults (seed 0) the
+judge gives the 1,000 generated digits a mean top-class probability of 0.849, with 2.9% to
+19.0% of them in each class: short of the 0.9 and 5% a generator should reach; a generator
+twice as wide, label smoothing, a moving average of G's weights, dropout in D, random shifts
+of both real and fake digits (DiffAugment) and 120 epochs all gave 0.80 to 0.86.
 """
 
 import argparse
@@ -39,6 +44,7 @@ import minitorch
 from minitorch import nn, optim
 from minitorch import transforms as T
 from minitorch.datasets import MNIST5k
+from minitorch.optim.lr_scheduler import LambdaLR
 from minitorch.utils.data import DataLoader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -103,6 +109,7 @@ def train(
     snapshot_at: tuple[int, ...] = (),
     n_shown: int = 64,
     train_size: int | None = None,
+    decay: float = 0.3,
 ) -> dict:
     """Train the GAN; return its losses, the snapshots of generated digits, and the models."""
     images, _ = real_digits()
@@ -115,6 +122,13 @@ def train(
     # One optimizer per network, DCGAN's Adam: lr 2e-4, beta1 = 0.5.
     g_optimizer = optim.Adam(G, lr=lr, betas=(0.5, 0.999))
     d_optimizer = optim.Adam(D, lr=lr, betas=(0.5, 0.999))
+    # Both learning rates fall linearly to 0 over the last ``decay`` of the iterations: the
+    # small steps at the end let G settle on sharper digits instead of circling with D.
+    iterations = epochs * len(loader)
+    schedules = [
+        LambdaLR(optimizer, lambda i: min(1.0, (iterations - i) / (decay * iterations)))
+        for optimizer in (g_optimizer, d_optimizer)
+    ]
     ones = np.ones((batch_size, 1), dtype=np.float32)
     zeros = np.zeros((batch_size, 1), dtype=np.float32)
     fixed_z = noise(n_shown)  # the same noise at every snapshot
@@ -141,6 +155,8 @@ def train(
             d_fake = D.backward(loss_fn.backward())  # dL/d(fake), D's input gradient
             G.backward(d_fake)  # the one backward of G's one forward
             g_optimizer.step()  # D is not stepped; its gradients are cleared in step 1
+            for schedule in schedules:
+                schedule.step()
 
             d_losses.append(float(d_loss_real) + float(d_loss_fake))
             g_losses.append(float(g_loss))
@@ -239,11 +255,11 @@ def plot(snapshots: dict, real: np.ndarray, path: Path) -> None:
 
 def main(
     epochs: int = 60,
-    batch_size: int = 64,
+    batch_size: int = 16,
     lr: float = 2e-4,
     width: int = 32,
     seed: int = 0,
-    classifier_epochs: int = 8,
+    classifier_epochs: int = 12,
     samples: int = 1000,
     out: str | Path | None = "runs/dcgan_mnist",
     train_size: int | None = None,
@@ -281,12 +297,12 @@ if __name__ == "__main__":
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--epochs", type=int, default=60, help="passes over the 4,000 digits")
-    parser.add_argument("--batch-size", type=int, default=64, help="images per batch")
+    parser.add_argument("--batch-size", type=int, default=16, help="images per batch")
     parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (both nets)")
     parser.add_argument("--width", type=int, default=32, help="channels at 14×14 (2× at 7×7)")
     parser.add_argument("--seed", type=int, default=0, help="seed of minitorch.manual_seed")
     parser.add_argument(
-        "--classifier-epochs", type=int, default=8, help="epochs of the judging CNN's training"
+        "--classifier-epochs", type=int, default=12, help="epochs of the judging CNN's training"
     )
     parser.add_argument(
         "--samples", type=int, default=1000, help="generated digits to classify (0: none)"

@@ -46,7 +46,7 @@ def test_the_dcgan_trains_judges_its_digits_and_writes_its_figure(tmp_path):
     losses = [(float(d), float(g)) for d, g in LOSSES.findall(output)]
     assert len(losses) == 2, output  # one line per epoch
     assert all(math.isfinite(d) and math.isfinite(g) for d, g in losses), losses
-    assert "2 epochs (4 iterations)" in output  # 128 digits, 2 full batches of 64
+    assert "2 epochs (16 iterations)" in output  # 128 digits, 8 full batches of 16
     folder = tmp_path / "runs" / "dcgan_mnist"
     assert (folder / "dcgan_mnist.png").read_bytes()[:8] == PNG
     assert (folder / "classifier.npz").exists()
@@ -65,6 +65,7 @@ def test_the_dcgan_trains_judges_its_digits_and_writes_its_figure(tmp_path):
 def test_help_shows_the_defaults(tmp_path):
     output = " ".join(run("--help", cwd=tmp_path).split())  # argparse wraps lines
     for option, default in [("--epochs", "60"), ("--lr", "0.0002"), ("--samples", "1000"),
-                            ("--out", "runs/dcgan_mnist"), ("--classifier-epochs", "8")]:
+                            ("--out", "runs/dcgan_mnist"), ("--classifier-epochs", "12"),
+                            ("--batch-size", "16")]:
         assert re.search(rf"{option} .*?\(default: {re.escape(default)}\)", output), option
     assert not (tmp_path / "runs").exists()  # --help trains nothing

@@ -24,13 +24,14 @@ README's docs/dcgan_mnist.png was made with ``--out docs``.
 The recipe is DCGAN's (Adam 2e-4, beta1 0.5) with two changes that made the digits
 sharper: batches of 16 (four times the updates of batches of 64 in the same epochs) and both
 learning rates falling linearly to 0 over the last 30% of the iterations (with the same judge,
-0.835 for batches of 64 and a constant rate, 0.855 with both changes). The defaults (60 epochs, 15,000 iterations, and the judge's 12
-epochs, as examples/cnn_mnist.py trains it) took 7 min 47 s with ``OPENBLAS_NUM_THREADS=1``
-on a 2-core machine that other jobs shared (365 s of CPU). With the defaults (seed 0) the
-judge gives the 1,000 generated digits a mean top-class probability of 0.849, with 2.9% to
-19.0% of them in each class: short of the 0.9 and 5% a generator should reach; a generator
-twice as wide, label smoothing, a moving average of G's weights, dropout in D, random shifts
-of both real and fake digits (DiffAugment) and 120 epochs all gave 0.80 to 0.86.
+0.835 for batches of 64 and a constant rate, 0.855 with both changes). The defaults (60
+epochs, 15,000 iterations, and the judge's 12 epochs, as examples/cnn_mnist.py trains it) took
+7 min 47 s with ``OPENBLAS_NUM_THREADS=1`` on a 2-core machine that other jobs shared (365 s
+of CPU). With the defaults (seed 0) the judge gives the 1,000 generated digits a mean
+top-class probability of 0.849, with 2.9% to 19.0% of them in each class: short of the 0.9 and
+5% a generator should reach; a generator twice as wide, label smoothing, a moving average of
+G's weights, dropout in D, random shifts of both real and fake digits (DiffAugment) and 120
+epochs all gave 0.80 to 0.86.
 """
 
 import argparse

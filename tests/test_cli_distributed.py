@@ -19,10 +19,8 @@ Every test but the last two is skipped without mpi4py and mpiexec (``pip install
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,15 +32,9 @@ import pytest
 
 import minitorch
 from minitorch.cli._run import ARTEFACTS
+from mpi_launch import MPIEXEC, needs_mpi
 
 ROOT = Path(__file__).resolve().parents[1]
-MPIEXEC = shutil.which("mpiexec", path=f"{Path(sys.executable).parent}{os.pathsep}"
-                       f"{os.environ.get('PATH', '')}")
-HAVE_MPI = MPIEXEC is not None and importlib.util.find_spec("mpi4py") is not None
-needs_mpi = pytest.mark.skipif(
-    not HAVE_MPI,
-    reason='mpi4py or mpiexec is missing: pip install -e ".[mpi]" (mpi4py and the mpich wheel)',
-)
 ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "src")}
 
 TINY_LM = ["--block-size", "16", "--batch-size", "4", "--iters", "6", "--eval-interval", "3",

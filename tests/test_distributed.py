@@ -8,11 +8,9 @@ and check each line against its tolerance.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from mpi_launch import MPIEXEC, needs_mpi
 
 try:  # the oracle of the sampler's tests; the rest runs without it
     import torch
@@ -34,13 +34,6 @@ from minitorch.utils.data.distributed import shard_indices
 
 ROOT = Path(__file__).resolve().parents[1]
 MPI_DIR = ROOT / "tests" / "mpi"
-MPIEXEC = shutil.which("mpiexec", path=f"{Path(sys.executable).parent}{os.pathsep}"
-                       f"{os.environ.get('PATH', '')}")
-HAVE_MPI = MPIEXEC is not None and importlib.util.find_spec("mpi4py") is not None
-needs_mpi = pytest.mark.skipif(
-    not HAVE_MPI,
-    reason='mpi4py or mpiexec is missing: pip install -e ".[mpi]" (mpi4py and the mpich wheel)',
-)
 # A fresh interpreter in which `import mpi4py` fails, as on a machine without the extra.
 BLOCK_MPI4PY = "import sys; sys.modules['mpi4py'] = None; "
 

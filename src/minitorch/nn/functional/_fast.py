@@ -120,3 +120,26 @@ def batch_first(x: np.ndarray, plus: np.ndarray | None = None) -> np.ndarray:
         else:
             np.add(source, plus[:, rows], out=out[:, rows])
     return out
+
+
+def reusable(
+    buffer: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype
+) -> np.ndarray | None:
+    """``buffer`` if an array of ``shape`` and ``dtype`` can be written into it (C-contiguous),
+    else ``None`` (the caller then allocates a new one).
+
+    Reusing a large array the last step left (a patch matrix, its gradient) spares allocating
+    it afresh (see ``functional.conv.workspace``).
+    """
+    if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
+        return None
+    return buffer if buffer.flags.c_contiguous else None
+
+
+def matmul_into(a: np.ndarray, b: np.ndarray, buffer: np.ndarray | None) -> np.ndarray:
+    """a @ b, written into ``buffer`` when it fits (:func:`reusable`), else into a new array:
+    the same numbers either way. Conv2d's backward passes the scratch array it keeps for dcols.
+    """
+    out = reusable(buffer, (a.shape[0], b.shape[1]), np.result_type(a, b))
+    return np.matmul(a, b, out=out)
+

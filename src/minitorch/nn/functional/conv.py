@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..._validation import check_int
-from ._fast import batch_first, batch_last, matmul_t
+from ._fast import batch_first, batch_last, matmul_into, matmul_t, reusable
 
 Pair = tuple[int, int]
 
@@ -139,18 +139,6 @@ def pad2d(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
     padded = padded_full(x.shape, padding, x.dtype, value)
     unpadded(padded, padding)[...] = x
     return padded
-
-
-def reusable(buffer: np.ndarray | None, shape: tuple[int, ...], dtype: Any) -> np.ndarray | None:
-    """``buffer`` if an array of ``shape`` and ``dtype`` can be written into it (C-contiguous),
-    else ``None`` (the caller then allocates a new one).
-
-    Reusing a large array the last step left (a patch matrix, its gradient) spares allocating
-    it afresh (see :func:`workspace`).
-    """
-    if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
-        return None
-    return buffer if buffer.flags.c_contiguous else None
 
 
 #: Arrays from this size up are worth keeping from step to step (:func:`workspace`): glibc's
@@ -358,8 +346,8 @@ def conv2d_backward(
 
     ``dcols_buffer``: an array of ``cols``' shape and dtype whose contents nothing needs (Conv2d
     passes the :func:`workspace` it keeps for a large ``cols``, never the cache's ``cols``):
-    W_colᵀ @ G_col is written into it, when it fits (:func:`reusable`), instead of into a new
-    array. Only dx leaves the call.
+    W_colᵀ @ G_col is written into it, when it fits (``_fast.matmul_into``), instead of into a
+    new array. Only dx leaves the call.
     """
     W, b, cols = cache.W, cache.b, cache.cols
     f = W.shape[0]
@@ -368,8 +356,7 @@ def conv2d_backward(
     db = None if b is None else G_col.sum(axis=1).reshape(b.shape)
     dx = None
     if input_grad:
-        out = reusable(dcols_buffer, cols.shape, G_col.dtype)
-        dcols = np.matmul(W.reshape(f, -1).T, G_col, out=out)  # (C·kH·kW, Ho·Wo·N)
+        dcols = matmul_into(W.reshape(f, -1).T, G_col, dcols_buffer)  # (C·kH·kW, Ho·Wo·N)
         dx = col2im(dcols, cache.x_shape, W.shape[2:], cache.stride, cache.padding, cache.dilation)
     return dx, dW, db
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from networks import torch_conv
 
 from minitorch import nn
 
@@ -24,24 +25,7 @@ def torch_copy(model: nn.Sequential) -> torch.nn.Sequential:
     layers: list[Any] = []
     for layer in model:
         if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
-            if isinstance(layer, nn.ConvTranspose2d):
-                make = torch.nn.ConvTranspose2d  # W (C_in, C_out, kH, kW), as torch's
-                in_c, out_c = layer.W.shape[0], layer.W.shape[1]
-            else:
-                make = torch.nn.Conv2d  # W (C_out, C_in, kH, kW), as torch's
-                out_c, in_c = layer.W.shape[0], layer.W.shape[1]
-            copy = make(
-                in_c,
-                out_c,
-                layer.W.shape[2:],
-                stride=layer.stride,
-                padding=layer.padding,
-                bias=layer.b is not None,
-            )
-            with torch.no_grad():
-                copy.weight.copy_(torch.from_numpy(layer.W))
-                if layer.b is not None:
-                    copy.bias.copy_(torch.from_numpy(layer.b.ravel()))
+            copy = torch_conv(layer)
         elif isinstance(layer, nn.BatchNorm2d):
             copy = torch.nn.BatchNorm2d(layer.num_features, eps=layer.eps)
             with torch.no_grad():

@@ -72,22 +72,35 @@ def minitorch_cnn(c1: int, c2: int, batchnorm: bool, hidden: int) -> nn.Sequenti
     )
 
 
+def torch_conv(layer: nn.Conv2d | nn.ConvTranspose2d):
+    """A torch Conv2d or ConvTranspose2d with ``layer``'s sizes, stride, padding and weights
+    (both frameworks keep W in the same layout: (C_out, C_in, kH, kW) for a convolution,
+    (C_in, C_out, kH, kW) for a transposed one)."""
+    if isinstance(layer, nn.ConvTranspose2d):
+        make, (in_c, out_c) = torch.nn.ConvTranspose2d, layer.W.shape[:2]
+    else:
+        make, (out_c, in_c) = torch.nn.Conv2d, layer.W.shape[:2]
+    copy = make(
+        in_c,
+        out_c,
+        layer.W.shape[2:],
+        stride=layer.stride,
+        padding=layer.padding,
+        bias=layer.b is not None,
+    )
+    with torch.no_grad():
+        copy.weight.copy_(torch.from_numpy(layer.W))
+        if layer.b is not None:
+            copy.bias.copy_(torch.from_numpy(layer.b.ravel()))
+    return copy
+
+
 def torch_cnn(model: nn.Sequential):
     """The same network in PyTorch, with minitorch's initial weights."""
     layers = []
     for layer in model:
         if isinstance(layer, nn.Conv2d):
-            copy = torch.nn.Conv2d(
-                layer.in_channels,
-                layer.out_channels,
-                layer.kernel_size,
-                padding=layer.padding,
-                bias=layer.b is not None,
-            )
-            with torch.no_grad():
-                copy.weight.copy_(torch.from_numpy(layer.W))
-                if layer.b is not None:
-                    copy.bias.copy_(torch.from_numpy(layer.b.ravel()))
+            copy = torch_conv(layer)
         elif isinstance(layer, nn.Linear):
             copy = torch.nn.Linear(layer.input_dim, layer.output_dim)
             with torch.no_grad():

@@ -14,9 +14,9 @@ worker (``harness.timed``), untimed units, the subnormal share of an optimizer's
 last loss. The suite takes turns between the runners (``harness.measure``), so only one
 computes at any time.
 
-:func:`torch_alone` is the suite's check on itself: the same PyTorch runner in a plain
-process of its own (``torch_alone.py``, started by ``subprocess``, nothing else running),
-timed back to back in the same run.
+:class:`Alone` is the suite's check on itself: the same PyTorch runner in a plain process
+of its own (``torch_alone.py --serve``, started by ``subprocess``), timed in turn with the
+workers, in the same rounds.
 """
 
 from __future__ import annotations
@@ -92,16 +92,44 @@ def start(key: str, threads: int, with_torch: bool) -> tuple[dict, dict[str, har
     return workers, {name: remotes[name] for name in order}
 
 
-def torch_alone(key: str, threads: int, units: int, repeats: int, pause: float) -> dict[str, Any]:
-    """The workload's PyTorch runner in a fresh plain process (``torch_alone.py``), timed
-    ``repeats`` times ``units`` units after a warm-up: its median seconds per unit and samples."""
-    environment = dict(os.environ) | quick_steps.torch_environment("PyTorch")
-    command = [sys.executable, str(HERE / "torch_alone.py"), key, "--threads", str(threads)]
-    command += ["--units", str(units), "--repeats", str(repeats), "--pause", str(pause)]
-    result = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"torch_alone.py {key} failed: {result.stderr.strip()[-500:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+class Alone(harness.Remote):
+    """The workload's PyTorch runner in a fresh plain process (``torch_alone.py --serve``,
+    started by ``subprocess``), timed by the suite in turn with its workers, in the same rounds.
+
+    It answers ``run`` and ``timed`` as a worker's :class:`harness.Remote` does, over the
+    process's standard input and output; :meth:`close` stops it.
+    """
+
+    def __init__(self, key: str, threads: int) -> None:
+        environment = dict(os.environ) | quick_steps.torch_environment("PyTorch")
+        command = [sys.executable, str(HERE / "torch_alone.py"), key, "--threads", str(threads)]
+        self.key, self.name = key, "PyTorch alone"
+        self.process = subprocess.Popen(
+            [*command, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=environment,
+        )  # fmt: skip
+        self._expect("ready", self.process.stdout.readline())
+
+    def _expect(self, what: str, line: str) -> str:
+        if not line:
+            self.process.wait()
+            raise RuntimeError(
+                f"torch_alone.py {self.key} stopped (exit code {self.process.returncode}) before "
+                f"it answered {what!r}; its error is printed above"
+            )
+        return line.strip()
+
+    def ask(self, command: str, *arguments: Any) -> Any:
+        self.process.stdin.write(" ".join([command, *map(str, arguments)]) + "\n")
+        self.process.stdin.flush()
+        answer = self._expect(command, self.process.stdout.readline())
+        return None if answer == "ok" else json.loads(answer)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.write("stop\n")
+            self.process.stdin.close()
+            self.process.wait()
 
 
 #: A PyTorch figure more than this far from the standalone process's is reported as suspect.

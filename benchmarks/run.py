@@ -19,9 +19,10 @@ reference (both are NumPy, ``--threads`` BLAS threads), PyTorch alone (``--threa
 and ``OPENBLAS_NUM_THREADS=1``: NumPy's BLAS pool never runs in torch's process; in one
 process PyTorch's OpenMP threads and OpenBLAS's busy-wait against each other, and issue 20
 measured PyTorch's MLP step at 12.7 ms there against 1.57 ms alone). Only one worker computes
-at a time. The suite checks itself: after each workload, ``torch_alone.py`` times the same
-PyTorch runner in a plain process of its own (column "PT alone"); a PyTorch time more than 15%
-from it is suspect: marked ``?``, its ratio not given (nor counted for the target).
+at a time. The suite checks itself: ``torch_alone.py`` holds the same PyTorch runner in a plain
+process of its own, timed in turn with the workers, in the same rounds (column "PT alone"); a
+PyTorch time more than 15% from it (the median over the rounds of the two times' ratio) is
+suspect: marked ``?``, its ratio not given (nor counted for the target).
 
 These machines are shared. The suite first waits for an idle machine (other processes under
 ``--idle-threshold`` of the CPUs, up to ``--max-wait`` seconds, then proceeds and says so); it
@@ -68,6 +69,9 @@ import numpy as np  # noqa: E402
 import quick_steps  # noqa: E402
 import quick_suite  # noqa: E402
 import workloads as W  # noqa: E402
+
+#: The name of the standalone PyTorch process among the runners timed in turn.
+ALONE = "PyTorch alone"
 
 torch = W.torch
 if torch is not None:
@@ -436,8 +440,8 @@ def footer(args, results, extra, peak, load_start, started) -> str:
         f"Peak memory: growth of the resident set while training ({'; '.join(methods) or '-'})."
         "\nEach framework runs in a worker process of its own (NumPy's reference in minitorch's, "
         "never in torch's; torch's with OPENBLAS_NUM_THREADS=1), taking turns. PT alone: the same "
-        "PyTorch runner in a standalone process, timed in the same run; a PyTorch time more than "
-        f"{quick_suite.SUSPECT:.0%} from it is suspect: marked ?, its ratio not given."
+        "PyTorch runner in a standalone process, timed in turn with the workers; a PyTorch time "
+        f"more than {quick_suite.SUSPECT:.0%} from it is suspect: marked ?, its ratio not given."
         f"\nRepeats kept {kept}, discarded as disturbed {discarded} (another process used over "
         f"{args.disturbed_threshold:.0%} of the CPUs); rows marked ! kept their least disturbed "
         f"repeats: {', '.join(disturbed) or 'none'}. Load average {load_text}; "
@@ -447,16 +451,21 @@ def footer(args, results, extra, peak, load_start, started) -> str:
 
 # ---------------------------------------------------------------------- running
 def run_workload(workload: Workload, args: argparse.Namespace, peak: float) -> dict[str, Any]:
-    """Time ``workload``: its runners in worker processes taking turns (``quick_suite``), then
-    its PyTorch runner alone in a plain process, as the check on the PyTorch figure."""
+    """Time ``workload``: its runners in worker processes taking turns (``quick_suite``), and,
+    in the same rounds, its PyTorch runner alone in a plain process, as the check on the
+    PyTorch figure."""
     wait = harness.wait_for_idle(args.max_wait_workload, args.idle_threshold)
     workers, runners = quick_suite.start(workload.key, args.threads, torch is not None)
+    alone_runner = None
     try:
         units = harness.calibrate(runners, args.seconds, max_units=10_000)
-        for runner in runners.values():
+        if "PyTorch" in runners:
+            alone_runner = quick_suite.Alone(workload.key, args.threads)
+        timed_runners = dict(runners) | ({} if alone_runner is None else {ALONE: alone_runner})
+        for runner in timed_runners.values():
             runner.run(max(1, units // 4))
         timings = harness.measure(
-            runners,
+            timed_runners,
             units,
             args.repeats,
             args.disturbed_threshold,
@@ -466,16 +475,23 @@ def run_workload(workload: Workload, args: argparse.Namespace, peak: float) -> d
         subnormal = {name: r.ask("subnormal") for name, r in runners.items()}
         losses = {name: r.ask("loss") for name, r in runners.items()}
     finally:
+        if alone_runner is not None:
+            alone_runner.close()
         quick_steps.stop_workers(workers)
     mt = timings["minitorch"].median
     pt = timings["PyTorch"].median if "PyTorch" in timings else None
     npy = timings["NumPy"].median if "NumPy" in timings else None
     alone = suspect = None
     if pt:
-        alone = quick_suite.torch_alone(
-            workload.key, args.threads, units, args.alone_repeats, args.pause
-        )
-        suspect = quick_suite.suspect(pt, alone["median"])
+        standalone = timings.pop(ALONE)
+        # Round by round, as the ratios: the suite's PyTorch time over the standalone one.
+        drift = harness.paired_ratio(standalone, timings["PyTorch"]) or pt / standalone.median
+        alone = {
+            "median": standalone.median,
+            "suite_over_alone": drift,
+            "samples": [[s.seconds_per_unit, s.share, s.round, s.kept] for s in standalone.samples],
+        }
+        suspect = quick_suite.suspect(drift, 1.0)
     vs_torch = vs_numpy = None
     if pt:
         vs_torch = harness.paired_ratio(timings["PyTorch"], timings["minitorch"]) or pt / mt
@@ -572,9 +588,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--pause", type=float, default=0.3, help="seconds before each turn (thread pools sleep)"
-    )
-    parser.add_argument(
-        "--alone-repeats", type=int, default=5, help="repeats of the standalone torch check"
     )
     parser.add_argument("--import-rounds", type=int, default=5)
     parser.add_argument(

@@ -144,24 +144,28 @@ print(" ".join(keys))
 
 def test_workers_take_turns_and_the_standalone_check_answers():
     """One tiny workload through the suite's machinery: two worker processes (minitorch with
-    NumPy, PyTorch alone), a round each, the subnormal and loss answers, then torch_alone.py."""
+    NumPy, PyTorch alone) and the standalone torch_alone.py, timed in the same rounds, and the
+    subnormal and loss answers."""
     code = """
 import sys
 sys.path.insert(0, sys.argv[1])
 sys.argv = ["run.py", "--threads", "1"]
 import harness, quick_steps, quick_suite
 workers, runners = quick_suite.start("tiny-b1", 1, True)
+alone = quick_suite.Alone("tiny-b1", 1)
 try:
     assert list(runners) == ["minitorch", "PyTorch", "NumPy"], list(runners)
-    timings = harness.measure(runners, 3, repeats=1, threshold=1.0, max_rounds=1, pause=0)
-    assert all(t.median > 0 for t in timings.values())
+    timed = runners | {"PyTorch alone": alone}
+    timings = harness.measure(timed, 3, repeats=2, threshold=1.0, max_rounds=2, pause=0)
+    assert all(t.median > 0 and len(t.samples) == 2 for t in timings.values())
+    assert [s.round for s in timings["PyTorch alone"].samples] == [0, 1]
     losses = {name: r.ask("loss") for name, r in runners.items()}
     assert all(loss == loss and loss > 0 for loss in losses.values()), losses
     assert runners["minitorch"].ask("subnormal") is not None
 finally:
+    alone.close()
     quick_steps.stop_workers(workers)
-alone = quick_suite.torch_alone("tiny-b1", 1, units=3, repeats=2, pause=0)
-assert alone["median"] > 0 and len(alone["samples"]) == 2
+assert alone.process.returncode == 0
 print("ok")
 """
     result = subprocess.run(

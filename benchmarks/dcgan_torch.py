@@ -74,3 +74,40 @@ def noise_batches(n_batches: int, batch_size: int, noise_dim: int, seed: int = 0
     """``n_batches`` fixed noise batches z, (n_batches, batch_size, noise_dim, 1, 1) float32."""
     rng = np.random.default_rng(seed)
     return rng.standard_normal((n_batches, batch_size, noise_dim, 1, 1)).astype(np.float32)
+
+
+def train(G_init: nn.Sequential, D_init: nn.Sequential, images: np.ndarray, epochs: int,
+          batch_size: int, lr: float, decay: float, noise_dim: int,
+          seed: int) -> torch.nn.Sequential:  # fmt: skip
+    """examples/dcgan_mnist.py's training in torch, from G_init's and D_init's weights: shuffled
+    batches (the last, short one dropped), the GAN step of :func:`torch_gan_step`, and both
+    learning rates falling linearly to 0 over the last ``decay`` of the iterations. Returns G."""
+    torch.manual_seed(seed)
+    G, D = torch_copy(G_init), torch_copy(D_init)
+    step = torch_gan_step(G, D, lr, noise_dim, batch_size)
+    data = torch.from_numpy(np.asarray(images, dtype=np.float32))
+    per_epoch = len(data) // batch_size
+    iterations = epochs * per_epoch
+    schedules = [
+        torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda i: min(1.0, (iterations - i) / (decay * iterations))
+        )
+        for optimizer in step.optimizers
+    ]
+    for _ in range(epochs):
+        order = torch.randperm(len(data))
+        for k in range(per_epoch):
+            real = data[order[k * batch_size : (k + 1) * batch_size]]
+            step(real, torch.randn(batch_size, noise_dim, 1, 1))
+            for schedule in schedules:
+                schedule.step()
+    return G
+
+
+def sample(G: torch.nn.Sequential, z: np.ndarray) -> np.ndarray:
+    """G's digits for the noise z, in eval mode (batch norm's running statistics)."""
+    G.eval()
+    with torch.no_grad():
+        images = G(torch.from_numpy(z)).numpy()
+    G.train()
+    return images

@@ -1,6 +1,6 @@
 """A DCGAN on the bundled 28×28 MNIST digits: a convolutional generator learns to write digits.
 
-    python examples/dcgan_mnist.py [--epochs 60] [--out runs/dcgan_mnist]
+    python examples/dcgan_mnist.py [--epochs 60] [--compare] [--out runs/dcgan_mnist]
 
 Radford et al.'s DCGAN, sized for MNIST. The generator G turns 64 random numbers, seen as a
 64-channel 1×1 image, into a 28×28 digit with transposed convolutions (each one Conv2d's input
@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cnn_mnist  # the classifier of examples/cnn_mnist.py, from beside this file
 
 NOISE_DIM = 64
+DECAY = 0.3  # both learning rates fall linearly to 0 over this last share of the iterations
 
 
 def noise(n: int) -> np.ndarray:
@@ -110,7 +111,7 @@ def train(
     snapshot_at: tuple[int, ...] = (),
     n_shown: int = 64,
     train_size: int | None = None,
-    decay: float = 0.3,
+    decay: float = DECAY,
 ) -> dict:
     """Train the GAN; return its losses, the snapshots of generated digits, and the models."""
     images, _ = real_digits()
@@ -254,6 +255,37 @@ def plot(snapshots: dict, real: np.ndarray, path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
+def report(verdict: dict, what: str) -> None:
+    """Print the judge's verdict: the mean top-class probability and the share of each class."""
+    shares = "  ".join(f"{digit}: {share:.1%}" for digit, share in enumerate(verdict["shares"]))
+    print(
+        f"{what}: mean top-class probability {verdict['confidence']:.3f}; smallest class "
+        f"{verdict['shares'].min():.1%}\n  {shares}"
+    )
+
+
+def compare_with_torch(cnn, z, epochs, batch_size, lr, width, seed, train_size) -> dict:
+    """Train benchmarks/dcgan_torch.py's copy of this recipe (the same G and D, built with the
+    same seed, on the same digits) and judge its digits for the same noise z."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("--compare needs torch (pip install torch); skipped")
+        return {}
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import dcgan_torch  # the torch copy, from benchmarks/ beside this folder
+
+    minitorch.manual_seed(seed)  # build() as train() calls it: the same initial weights
+    G, D = build(width)
+    images = real_digits()[0][:train_size]
+    start = time.perf_counter()
+    G_torch = dcgan_torch.train(G, D, images, epochs, batch_size, lr, DECAY, NOISE_DIM, seed)
+    seconds = time.perf_counter() - start
+    verdict = judge(cnn, dcgan_torch.sample(G_torch, z))
+    report(verdict, f"the PyTorch copy, trained in {seconds:.0f} s, on the same noise")
+    return verdict | {"seconds": seconds}
+
+
 def main(
     epochs: int = 60,
     batch_size: int = 16,
@@ -264,6 +296,7 @@ def main(
     samples: int = 1000,
     out: str | Path | None = "runs/dcgan_mnist",
     train_size: int | None = None,
+    compare: bool = False,
 ) -> dict:
     start = time.perf_counter()
     minitorch.manual_seed(seed)
@@ -280,13 +313,13 @@ def main(
     if samples:
         cnn = classifier(out, classifier_epochs, seed)
         minitorch.manual_seed(seed + 1)  # the judged digits: fresh noise, not the figure's
-        verdict = judge(cnn, sample(result["G"], noise(samples)))
-        shares = "  ".join(f"{digit}: {share:.1%}" for digit, share in enumerate(verdict["shares"]))
-        print(
-            f"{samples} generated digits: mean top-class probability {verdict['confidence']:.3f}"
-            f"; smallest class {verdict['shares'].min():.1%}\n  {shares}"
-        )
+        z = noise(samples)
+        verdict = judge(cnn, sample(result["G"], z))
+        report(verdict, f"{samples} generated digits")
         result.update(verdict)
+        if compare:
+            result["torch"] = compare_with_torch(cnn, z, epochs, batch_size, lr, width, seed,
+                                                 train_size)  # fmt: skip
     result["seconds"] = time.perf_counter() - start
     print(f"total {result['seconds']:.0f} s")
     return result
@@ -312,6 +345,10 @@ if __name__ == "__main__":
         "--train-size", type=int, help="train the GAN on the first N digits only (quick runs)"
     )
     parser.add_argument(
+        "--compare", action="store_true",
+        help="also train benchmarks/dcgan_torch.py's PyTorch copy and judge its digits",
+    )  # fmt: skip
+    parser.add_argument(
         "--out",
         metavar="DIR",
         default="runs/dcgan_mnist",
@@ -320,5 +357,5 @@ if __name__ == "__main__":
     args = parser.parse_args()
     main(
         args.epochs, args.batch_size, args.lr, args.width, args.seed, args.classifier_epochs,
-        args.samples, args.out, args.train_size,
+        args.samples, args.out, args.train_size, args.compare,
     )  # fmt: skip

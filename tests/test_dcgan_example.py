@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "dcgan_mnist.py"
 DOCS = EXAMPLE.parents[1] / "docs"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -69,3 +71,16 @@ def test_help_shows_the_defaults(tmp_path):
                             ("--batch-size", "16")]:
         assert re.search(rf"{option} .*?\(default: {re.escape(default)}\)", output), option
     assert not (tmp_path / "runs").exists()  # --help trains nothing
+
+
+def test_compare_trains_the_pytorch_copy_and_judges_its_digits(tmp_path):
+    pytest.importorskip("torch")
+    output = run(*TINY, "--epochs", "1", "--compare", "--out", str(tmp_path), cwd=tmp_path)
+    ours = VERDICT.search(output)
+    theirs = re.search(
+        r"the PyTorch copy, trained in \d+ s, on the same noise: mean top-class probability "
+        r"(\S+); smallest class (\S+)%",
+        output,
+    )
+    assert ours and theirs, output
+    assert 0.1 <= float(theirs.group(1)) <= 1.0 and 0 <= float(theirs.group(2)) <= 10

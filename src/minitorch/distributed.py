@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -125,6 +126,10 @@ def init() -> None:
     _world.initialized = True
 
 
+#: The pause before MPI_Abort that lets mpiexec forward a failing rank's last lines.
+FORWARD_SECONDS = 0.5
+
+
 def _abort_on_exception(kind: type[BaseException], error: BaseException, tb: Any) -> None:
     """``sys.excepthook`` in a multi-process world: say which rank failed, then end them all."""
     interrupted = issubclass(kind, KeyboardInterrupt)
@@ -135,6 +140,9 @@ def _abort_on_exception(kind: type[BaseException], error: BaseException, tb: Any
     prefix = f"[rank {_world.rank}] "
     sys.stderr.write("".join(prefix + line for line in message.splitlines(keepends=True)))
     sys.stderr.flush()
+    # mpiexec forwards each rank's output through a pipe of its own and kills every process at
+    # the abort: a moment first lets it read the lines above, or the user may never see them.
+    time.sleep(FORWARD_SECONDS)
     _world.comm.Abort(130 if interrupted else 1)
 
 
